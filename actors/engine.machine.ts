@@ -1,0 +1,75 @@
+import { assign, setup } from 'xstate';
+
+export interface EngineContext {
+  readonly modelId: string;
+  readonly restarts: number;
+  readonly loadMs: number | null;
+  readonly lastError: string | null;
+}
+
+export type EngineMachineEvent =
+  | { type: 'WORKER_READY'; loadMs: number }
+  | { type: 'WORKER_LOAD_FAILED'; message: string }
+  | { type: 'WORKER_EXITED'; message: string }
+  | { type: 'STOP' };
+
+/** Crashes in a row while loading before the model is marked failed instead of restarted. */
+export const MAX_LOAD_CRASHES = 3;
+
+/**
+ * Supervises one model's worker: load, serve, restart with backoff after a crash, stop.
+ * The worker itself lives outside the machine; these actions are provided by the Engine.
+ */
+export const engineMachine = setup({
+  types: {
+    context: {} as EngineContext,
+    events: {} as EngineMachineEvent,
+    input: {} as { modelId: string },
+  },
+  actions: {
+    startWorker: () => {},
+    stopWorker: () => {},
+    announceReady: () => {},
+    announceCrash: (_, _params: { message: string }) => {},
+  },
+  guards: {
+    tooManyCrashes: ({ context }) => context.restarts + 1 >= MAX_LOAD_CRASHES,
+  },
+  delays: {
+    backoff: ({ context }) => Math.min(10_000, 200 * 2 ** Math.max(0, context.restarts - 1)),
+  },
+}).createMachine({
+  id: 'engine',
+  initial: 'loading',
+  context: ({ input }) => ({ modelId: input.modelId, restarts: 0, loadMs: null, lastError: null }),
+  on: { STOP: '.stopped' },
+  states: {
+    loading: {
+      entry: 'startWorker',
+      on: {
+        WORKER_READY: { target: 'ready', actions: [assign({ loadMs: ({ event }) => event.loadMs }), 'announceReady'] },
+        WORKER_LOAD_FAILED: { target: 'failed', actions: assign({ lastError: ({ event }) => event.message }) },
+        WORKER_EXITED: [
+          { guard: 'tooManyCrashes', target: 'failed', actions: assign({ lastError: ({ event }) => event.message }) },
+          { target: 'crashed' },
+        ],
+      },
+    },
+    ready: {
+      on: { WORKER_EXITED: 'crashed' },
+    },
+    crashed: {
+      entry: [
+        'stopWorker',
+        assign({
+          restarts: ({ context }) => context.restarts + 1,
+          lastError: ({ event }) => (event.type === 'WORKER_EXITED' ? event.message : null),
+        }),
+        { type: 'announceCrash', params: ({ event }) => ({ message: event.type === 'WORKER_EXITED' ? event.message : 'worker exited' }) },
+      ],
+      after: { backoff: 'loading' },
+    },
+    failed: { entry: 'stopWorker' },
+    stopped: { type: 'final', entry: 'stopWorker' },
+  },
+});

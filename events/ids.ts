@@ -1,0 +1,20 @@
+import { customAlphabet } from 'nanoid';
+
+declare const brand: unique symbol;
+/** A primitive that cannot be mixed up with another of the same runtime type. */
+export type Brand<T, B extends string> = T & { readonly [brand]: B };
+
+export type SessionId = Brand<string, 'SessionId'>;
+export type EventId = Brand<string, 'EventId'>;
+export type StreamId = Brand<string, 'StreamId'>;
+/** Global position of an event in the log (1-based, gap-free in commit order). */
+export type Position = Brand<number, 'Position'>;
+/** Version of one stream: the number of events it holds after an append. */
+export type StreamVersion = Brand<number, 'StreamVersion'>;
+
+const alphabet = customAlphabet('0123456789abcdefghijklmnopqrstuvwxyz', 16);
+
+export const newSessionId = (): SessionId => alphabet() as SessionId;
+export const newEventId = (): EventId => crypto.randomUUID() as EventId;
+export const sessionStream = (id: string): StreamId => `session-${id}` as StreamId;
+export const engineStream = (modelId: string): StreamId => `engine-${modelId}` as StreamId;

@@ -1,0 +1,192 @@
+import type { Database } from 'bun:sqlite';
+import { Value } from '@sinclair/typebox/value';
+import { ConcurrencyError, ProjectionError, ValidationError } from '../src/errors';
+import { newEventId } from './ids';
+import type { Projection } from './projection';
+import { eventSchemas, schemaVersions, type RecordedEvent, type VoxEvent } from './types';
+
+/** `any`, `no_stream`, `stream_exists`, or the exact version the stream must be at. */
+export type ExpectedVersion = 'any' | 'no_stream' | 'stream_exists' | number;
+
+export interface AppendResult {
+  /** The stream's version after the append. */
+  readonly nextVersion: number;
+  /** Global position of the last event of this append. */
+  readonly lastPosition: number;
+  readonly events: readonly RecordedEvent[];
+}
+
+interface Pending {
+  readonly streamId: string;
+  readonly events: readonly VoxEvent[];
+  readonly expected: ExpectedVersion;
+  readonly resolve: (r: AppendResult) => void;
+  readonly reject: (e: unknown) => void;
+}
+
+type Row = {
+  position: number;
+  id: string;
+  stream_id: string;
+  version: number;
+  type: string;
+  schema_version: number;
+  data: string;
+  metadata: string;
+  created_at: string;
+};
+
+/** Append-only event log in SQLite with inline projections and group commit. */
+export class EventStore {
+  private queue: Pending[] = [];
+  private flushScheduled = false;
+  private readonly listeners = new Set<(e: RecordedEvent) => void>();
+
+  constructor(
+    private readonly db: Database,
+    private readonly projections: readonly Projection[],
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  /**
+   * Appends events to one stream. Appends made in the same tick share one transaction;
+   * the promise settles only after that transaction has committed.
+   */
+  append(streamId: string, events: readonly VoxEvent[], options: { expectedVersion?: ExpectedVersion } = {}): Promise<AppendResult> {
+    for (const e of events) {
+      const schema = eventSchemas[e.type];
+      if (!schema) return Promise.reject(new ValidationError(`unknown event type ${e.type}`));
+      if (!Value.Check(schema, e.data)) {
+        const first = [...Value.Errors(schema, e.data)][0];
+        return Promise.reject(new ValidationError(`${e.type} data invalid at ${first?.path || '/'}: ${first?.message}`));
+      }
+    }
+    return new Promise((resolve, reject) => {
+      this.queue.push({ streamId, events, expected: options.expectedVersion ?? 'any', resolve, reject });
+      if (!this.flushScheduled) {
+        this.flushScheduled = true;
+        queueMicrotask(() => this.flush());
+      }
+    });
+  }
+
+  /** Events of one stream in version order, optionally between two versions (inclusive). */
+  readStream(streamId: string, range: { from?: number; to?: number } = {}): RecordedEvent[] {
+    const rows = this.db
+      .query<Row, [string, number, number]>('SELECT * FROM events WHERE stream_id = ? AND version BETWEEN ? AND ? ORDER BY version')
+      .all(streamId, range.from ?? 1, range.to ?? Number.MAX_SAFE_INTEGER);
+    return rows.map(toRecorded);
+  }
+
+  /** Events of all streams after a global position, in commit order. */
+  readAll(after = 0, limit = 1000): RecordedEvent[] {
+    return this.db.query<Row, [number, number]>('SELECT * FROM events WHERE position > ? ORDER BY position LIMIT ?').all(after, limit).map(toRecorded);
+  }
+
+  /** Calls `listener` with every event committed from now on, in order; returns the unsubscribe. */
+  subscribe(listener: (e: RecordedEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private flush(): void {
+    this.flushScheduled = false;
+    const batch = this.queue;
+    this.queue = [];
+    const outcomes: ({ ok: AppendResult } | { err: unknown })[] = [];
+    try {
+      this.db.transaction(() => {
+        for (const p of batch) {
+          this.db.exec('SAVEPOINT append');
+          try {
+            outcomes.push({ ok: this.write(p) });
+            this.db.exec('RELEASE append');
+          } catch (err) {
+            this.db.exec('ROLLBACK TO append');
+            this.db.exec('RELEASE append');
+            outcomes.push({ err });
+          }
+        }
+      })();
+    } catch (err) {
+      for (const p of batch) p.reject(err);
+      return;
+    }
+    batch.forEach((p, i) => {
+      const outcome = outcomes[i]!;
+      if ('err' in outcome) return p.reject(outcome.err);
+      p.resolve(outcome.ok);
+      for (const e of outcome.ok.events) for (const l of this.listeners) notify(l, e);
+    });
+  }
+
+  private write(p: Pending): AppendResult {
+    const current = this.db.query<{ v: number | null }, [string]>('SELECT MAX(version) AS v FROM events WHERE stream_id = ?').get(p.streamId)?.v ?? 0;
+    const known = p.events.map((e) => (e.id ? this.db.query<Row, [string]>('SELECT * FROM events WHERE id = ?').get(e.id) : null));
+    if (known.length > 0 && known.every((k) => k !== null)) {
+      // An idempotent retry: everything is stored already; report where it went.
+      const last = known[known.length - 1]!;
+      return { nextVersion: current, lastPosition: last.position, events: [] };
+    }
+    checkExpected(p.streamId, p.expected, current);
+    const insert = this.db.query<Row, [string, string, number, string, number, string, string, string]>(
+      `INSERT INTO events (id, stream_id, version, type, schema_version, data, metadata, created_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
+    );
+    const createdAt = this.now().toISOString();
+    let version = current;
+    const recorded: RecordedEvent[] = [];
+    p.events.forEach((e, i) => {
+      if (known[i]) return;
+      version += 1;
+      const row = insert.get(e.id ?? newEventId(), p.streamId, version, e.type, schemaVersions[e.type], JSON.stringify(e.data), JSON.stringify(e.metadata ?? {}), createdAt)!;
+      const rec = toRecorded(row);
+      this.project(rec);
+      recorded.push(rec);
+    });
+    return { nextVersion: version, lastPosition: recorded[recorded.length - 1]?.position ?? 0, events: recorded };
+  }
+
+  private project(e: RecordedEvent): void {
+    for (const projection of this.projections) {
+      if (!projection.canHandle.includes(e.type)) continue;
+      try {
+        for (const s of projection.evolve(e)) this.db.query(s.sql).run(s.params);
+      } catch (cause) {
+        throw new ProjectionError(projection.name, e.type, cause);
+      }
+    }
+  }
+}
+
+function checkExpected(streamId: string, expected: ExpectedVersion, current: number): void {
+  const ok =
+    expected === 'any' ||
+    (expected === 'no_stream' && current === 0) ||
+    (expected === 'stream_exists' && current > 0) ||
+    (typeof expected === 'number' && expected === current);
+  if (!ok) throw new ConcurrencyError(streamId, expected, current);
+}
+
+function notify(listener: (e: RecordedEvent) => void, e: RecordedEvent): void {
+  try {
+    listener(e);
+  } catch (err) {
+    // A subscriber's failure is its own; the log and other subscribers carry on.
+    console.error('event subscriber failed:', err);
+  }
+}
+
+function toRecorded(r: Row): RecordedEvent {
+  return {
+    id: r.id,
+    streamId: r.stream_id,
+    version: r.version,
+    position: r.position,
+    schemaVersion: r.schema_version,
+    createdAt: r.created_at,
+    type: r.type,
+    data: JSON.parse(r.data),
+    metadata: JSON.parse(r.metadata),
+  } as RecordedEvent;
+}

@@ -1,0 +1,79 @@
+import { type Static, type TSchema, Type as t } from '@sinclair/typebox';
+
+const Ms = t.Integer({ minimum: 0, description: 'milliseconds of session audio' });
+
+export const Word = t.Object({ word: t.String(), start_ms: Ms, end_ms: Ms });
+export type Word = Static<typeof Word>;
+
+/** Data schemas of every persisted event, by type. Bump `schemaVersions` when a shape changes. */
+export const eventSchemas = {
+  SessionOpened: t.Object({
+    session_id: t.String(),
+    model_id: t.String(),
+    encoding: t.String(),
+    sample_rate: t.Integer(),
+    user_id: t.Union([t.String(), t.Null()]),
+  }),
+  PartialTranscribed: t.Object({
+    session_id: t.String(),
+    segment: t.Integer({ minimum: 0 }),
+    text: t.String(),
+    start_ms: Ms,
+    end_ms: Ms,
+    model_id: t.String(),
+  }),
+  SegmentFinalized: t.Object({
+    session_id: t.String(),
+    segment: t.Integer({ minimum: 0 }),
+    text: t.String(),
+    start_ms: Ms,
+    end_ms: Ms,
+    words: t.Array(Word),
+    latency_ms: t.Integer({ minimum: 0 }),
+    model_id: t.String(),
+    reason: t.Union([t.Literal('endpoint'), t.Literal('finalize'), t.Literal('close')]),
+  }),
+  SessionClosed: t.Object({
+    session_id: t.String(),
+    reason: t.String(),
+    audio_ms: Ms,
+    segments: t.Integer({ minimum: 0 }),
+    partials: t.Integer({ minimum: 0 }),
+    duration_ms: t.Integer({ minimum: 0 }),
+  }),
+} satisfies Record<string, TSchema>;
+
+export type EventType = keyof typeof eventSchemas;
+export const eventTypes = Object.keys(eventSchemas) as EventType[];
+export const schemaVersions: Record<EventType, number> = {
+  SessionOpened: 1,
+  PartialTranscribed: 1,
+  SegmentFinalized: 1,
+  SessionClosed: 1,
+};
+
+export interface EventMetadata {
+  readonly correlation_id?: string;
+  readonly [key: string]: unknown;
+}
+
+/** A domain event before it is stored: readonly `{ type, data, metadata }`. */
+export type VoxEvent = {
+  [K in EventType]: { readonly type: K; readonly data: Static<(typeof eventSchemas)[K]>; readonly metadata?: EventMetadata; readonly id?: string };
+}[EventType];
+
+export type EventOf<K extends EventType> = Extract<VoxEvent, { type: K }>;
+
+/** An event as read back from the log. */
+export type RecordedEvent = VoxEvent & {
+  readonly id: string;
+  readonly streamId: string;
+  readonly version: number;
+  readonly position: number;
+  readonly schemaVersion: number;
+  readonly createdAt: string;
+};
+
+/** Builds an event with its type checked against its data. */
+export const event = <K extends EventType>(type: K, data: Static<(typeof eventSchemas)[K]>, metadata?: EventMetadata): EventOf<K> =>
+  ({ type, data, metadata }) as EventOf<K>;

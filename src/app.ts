@@ -1,0 +1,82 @@
+import { join } from 'node:path';
+import { cors } from '@elysiajs/cors';
+import { swagger } from '@elysiajs/swagger';
+import { Elysia } from 'elysia';
+import { historyProjection } from '../events/projections/history';
+import { EventStore } from '../events/store';
+import type { Config } from './config';
+import { migrate, openDatabase } from './db';
+import { EngineRegistry } from './engine/registry';
+import { errorHandling } from './routes/errors';
+import { healthRoutes } from './routes/health';
+import { historyRoutes } from './routes/history';
+import { modelRoutes } from './routes/models';
+import type { Session } from './server/session';
+import { transcribeRoutes } from './server/ws';
+
+export const projections = [historyProjection];
+
+/** How long shutdown waits for open sessions to flush their last segments. */
+const DRAIN_TIMEOUT_MS = 5_000;
+
+export interface RunningServer {
+  readonly url: string;
+  readonly port: number;
+  readonly store: EventStore;
+  stop(): Promise<void>;
+}
+
+/** Composes the whole server from configuration and starts listening. */
+export async function startServer(config: Config): Promise<RunningServer> {
+  const db = openDatabase(join(config.dataDir, 'voxlog.sqlite'), config.sqliteSynchronous);
+  const applied = migrate(db);
+  if (applied.length > 0) console.log(`applied migrations: ${applied.join(', ')}`);
+  const store = new EventStore(db, projections);
+  const registry = new EngineRegistry(config.modelDirs, {
+    onStarted: (id, ms) => console.log(`engine ${id} loaded in ${ms} ms`),
+    onCrashed: (id, message, restarts) => console.error(`engine ${id} crashed (restart ${restarts}): ${message}`),
+  });
+  const sessions = new Map<string, Session>();
+
+  const app = new Elysia({ websocket: { maxPayloadLength: config.maxFrameBytes * 4 } })
+    .use(errorHandling)
+    .use(cors({ origin: [...config.corsOrigins] }))
+    .use(
+      swagger({
+        path: '/swagger',
+        documentation: {
+          info: { title: 'voxlog', version: config.version, description: 'Self-hosted real-time speech-to-text. Live audio streams over WebSocket at /ws/transcribe.' },
+          servers: config.openapiServers.map((url) => ({ url })),
+        },
+      }),
+    )
+    .use(healthRoutes(db, registry, config.dataDir, config.modelDirs, config.version))
+    .use(modelRoutes(registry))
+    .use(historyRoutes(db))
+    .use(
+      transcribeRoutes({
+        registry,
+        store,
+        sessions,
+        defaultModel: registry.defaultModel(config.defaultModel),
+        idleMs: config.sessionIdleMs,
+        maxFrameBytes: config.maxFrameBytes,
+      }),
+    )
+    .listen({ hostname: config.host, port: config.port });
+
+  const server = app.server!;
+  const url = `http://${server.hostname}:${server.port}`;
+  return {
+    url,
+    port: server.port!,
+    store,
+    async stop() {
+      const drains = [...sessions.values()].map((s) => s.shutdown());
+      await Promise.race([Promise.all(drains), Bun.sleep(DRAIN_TIMEOUT_MS)]);
+      await app.stop();
+      registry.stopAll();
+      db.close();
+    },
+  };
+}

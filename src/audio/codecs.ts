@@ -1,0 +1,74 @@
+/** Audio encodings a client may declare for its binary frames. */
+export const ENCODINGS = ['pcm16', 'mulaw', 'alaw', 'float32'] as const;
+export type Encoding = (typeof ENCODINGS)[number];
+export const SAMPLE_RATES = [8000, 16000, 22050, 44100, 48000] as const;
+
+const BYTES_PER_SAMPLE: Record<Encoding, number> = { pcm16: 2, mulaw: 1, alaw: 1, float32: 4 };
+
+/** G.711 μ-law byte → linear sample in [-1, 1] (ITU-T G.711). */
+const MULAW = Float32Array.from({ length: 256 }, (_, i) => {
+  const u = ~i & 0xff;
+  const magnitude = (((u & 0x0f) << 3) + 0x84) << ((u & 0x70) >> 4);
+  return ((u & 0x80 ? 0x84 - magnitude : magnitude - 0x84) / 32768);
+});
+
+/** G.711 A-law byte → linear sample in [-1, 1] (ITU-T G.711). */
+const ALAW = Float32Array.from({ length: 256 }, (_, i) => {
+  const a = i ^ 0x55;
+  const exponent = (a & 0x70) >> 4;
+  let magnitude = ((a & 0x0f) << 4) + 8;
+  if (exponent !== 0) magnitude = (magnitude + 0x100) << (exponent - 1);
+  return (a & 0x80 ? magnitude : -magnitude) / 32768;
+});
+
+/**
+ * Turns a client's binary frames into Float32 samples. A frame that ends mid-sample is not an
+ * error on the wire (bridges split where they like): the partial bytes are carried to the next frame.
+ */
+export class AudioDecoder {
+  private carry = new Uint8Array(0);
+
+  constructor(readonly encoding: Encoding) {}
+
+  /** Bytes of an incomplete sample waiting for the next frame. */
+  get pendingBytes(): number {
+    return this.carry.length;
+  }
+
+  decode(frame: Uint8Array): Float32Array {
+    const width = BYTES_PER_SAMPLE[this.encoding];
+    let bytes = frame;
+    if (this.carry.length > 0) {
+      bytes = new Uint8Array(this.carry.length + frame.length);
+      bytes.set(this.carry);
+      bytes.set(frame, this.carry.length);
+    }
+    const whole = bytes.length - (bytes.length % width);
+    this.carry = bytes.slice(whole);
+    return decodeSamples(this.encoding, bytes.subarray(0, whole));
+  }
+}
+
+function decodeSamples(encoding: Encoding, bytes: Uint8Array): Float32Array {
+  const n = bytes.length / BYTES_PER_SAMPLE[encoding];
+  const out = new Float32Array(n);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  switch (encoding) {
+    case 'pcm16':
+      for (let i = 0; i < n; i++) out[i] = view.getInt16(i * 2, true) / 32768;
+      return out;
+    case 'float32':
+      for (let i = 0; i < n; i++) out[i] = view.getFloat32(i * 4, true);
+      return out;
+    case 'mulaw':
+      for (let i = 0; i < n; i++) out[i] = MULAW[bytes[i]!]!;
+      return out;
+    case 'alaw':
+      for (let i = 0; i < n; i++) out[i] = ALAW[bytes[i]!]!;
+      return out;
+    default: {
+      const never: never = encoding;
+      throw new Error(`unknown encoding ${never}`);
+    }
+  }
+}

@@ -1,0 +1,38 @@
+import { Database } from 'bun:sqlite';
+import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { Config } from './config';
+
+const MIGRATIONS_DIR = resolve(import.meta.dir, '../migrations');
+
+/** Opens (creating if needed) the SQLite file in WAL mode with the configured durability. */
+export function openDatabase(path: string, synchronous: Config['sqliteSynchronous']): Database {
+  if (path !== ':memory:') mkdirSync(resolve(path, '..'), { recursive: true });
+  const db = new Database(path, { create: true, strict: true });
+  db.exec('PRAGMA journal_mode = WAL');
+  db.exec(`PRAGMA synchronous = ${synchronous}`);
+  db.exec('PRAGMA busy_timeout = 5000');
+  db.exec('PRAGMA foreign_keys = ON');
+  const mode = db.query<{ journal_mode: string }, []>('PRAGMA journal_mode').get()?.journal_mode;
+  if (path !== ':memory:' && mode !== 'wal') throw new Error(`SQLite refused WAL mode for ${path} (got ${mode})`);
+  return db;
+}
+
+/** Applies every numbered migration not yet recorded in `schema_migrations`; returns the names applied. */
+export function migrate(db: Database, dir: string = MIGRATIONS_DIR): string[] {
+  db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
+    name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)`);
+  const done = new Set(db.query<{ name: string }, []>('SELECT name FROM schema_migrations').all().map((r) => r.name));
+  const files = readdirSync(dir).filter((f) => /^\d+_.+\.sql$/.test(f)).sort();
+  const applied: string[] = [];
+  for (const file of files) {
+    if (done.has(file)) continue;
+    const sql = readFileSync(join(dir, file), 'utf8');
+    db.transaction(() => {
+      db.exec(sql);
+      db.query('INSERT INTO schema_migrations (name, applied_at) VALUES (?, ?)').run(file, new Date().toISOString());
+    })();
+    applied.push(file);
+  }
+  return applied;
+}

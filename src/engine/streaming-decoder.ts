@@ -1,0 +1,102 @@
+import type { Word } from '../../events/types';
+import type { FinalReason, FromWorker } from './protocol';
+import type { SherpaOnlineRecognizer, SherpaOnlineStream, SherpaResult } from './sherpa';
+
+/** Silence appended before `inputFinished` so sherpa decodes the last incomplete chunk. */
+const TAIL_PADDING_S = 0.5;
+const PAD_RATE = 16000;
+
+type Post = (m: FromWorker) => void;
+
+/** One client stream on a streaming (OnlineRecognizer) model: partials every chunk, finals at endpoints. */
+export class StreamingDecoder {
+  private stream: SherpaOnlineStream;
+  /** Session audio time (ms) at which the current sherpa stream started. */
+  private originMs: number;
+  private fedMs = 0;
+  private lastText = '';
+
+  constructor(
+    private readonly recognizer: SherpaOnlineRecognizer,
+    readonly streamId: string,
+    originMs: number,
+    private readonly post: Post,
+  ) {
+    this.stream = recognizer.createStream();
+    this.originMs = originMs;
+  }
+
+  /** Session audio time (ms) fed so far. */
+  get audioMs(): number {
+    return this.originMs + this.fedMs;
+  }
+
+  accept(seq: number, samples: Float32Array, sampleRate: number): void {
+    this.stream.acceptWaveform({ samples, sampleRate });
+    this.fedMs += (samples.length * 1000) / sampleRate;
+    while (this.recognizer.isReady(this.stream)) this.recognizer.decode(this.stream);
+    const result = this.recognizer.getResult(this.stream);
+    const text = result.text.trim();
+    if (this.recognizer.isEndpoint(this.stream)) {
+      if (text !== '') this.postFinal(seq, result, 'endpoint');
+      this.recognizer.reset(this.stream);
+      this.lastText = '';
+    } else if (text !== this.lastText) {
+      this.lastText = text;
+      const startMs = this.segmentStartMs(result);
+      this.post({ type: 'partial', streamId: this.streamId, seq, text, startMs, endMs: Math.max(startMs, Math.round(this.audioMs)) });
+    }
+  }
+
+  /** Flushes the open segment as a final (padding the tail) and continues on a fresh sherpa stream. */
+  finalize(seq: number, reason: FinalReason): void {
+    const old = this.stream;
+    old.acceptWaveform({ samples: new Float32Array(PAD_RATE * TAIL_PADDING_S), sampleRate: PAD_RATE });
+    old.inputFinished();
+    while (this.recognizer.isReady(old)) this.recognizer.decode(old);
+    const result = this.recognizer.getResult(old);
+    if (result.text.trim() !== '') this.postFinal(seq, result, reason);
+    // A fresh stream keeps the padding out of the session's timeline.
+    this.originMs = this.audioMs;
+    this.fedMs = 0;
+    this.lastText = '';
+    this.stream = this.recognizer.createStream();
+  }
+
+  private segmentStartMs(result: SherpaResult): number {
+    return Math.round(this.originMs + result.start_time * 1000);
+  }
+
+  private postFinal(seq: number, result: SherpaResult, reason: FinalReason): void {
+    const startMs = this.segmentStartMs(result);
+    const endMs = Math.max(startMs, Math.round(this.audioMs));
+    const words = wordsFromTokens(result, startMs, endMs);
+    this.post({ type: 'final', streamId: this.streamId, seq, text: result.text.trim(), startMs, endMs, words, reason });
+  }
+}
+
+/** Groups character tokens into words; a word runs from its first token to the token after its last. */
+export function wordsFromTokens(result: Pick<SherpaResult, 'tokens' | 'timestamps'>, startMs: number, endMs: number): Word[] {
+  const words: Word[] = [];
+  let current: { word: string; start: number; last: number } | undefined;
+  const close = (endSec: number) => {
+    if (!current) return;
+    words.push({ word: current.word, start_ms: clampMs(startMs + current.start * 1000, endMs), end_ms: clampMs(startMs + endSec * 1000, endMs) });
+    current = undefined;
+  };
+  result.tokens.forEach((token, i) => {
+    const at = result.timestamps[i] ?? 0;
+    const boundary = token.startsWith(' ') || token.startsWith('▁');
+    const piece = token.replace(/^[ ▁]+/, '');
+    if (boundary) close(at);
+    if (piece === '') return;
+    if (current) current.word += piece;
+    else current = { word: piece, start: at, last: at };
+    current.last = at;
+  });
+  // The last word ends one model frame (40 ms) after its last token.
+  if (current) close((current as { last: number }).last + 0.04);
+  return words;
+}
+
+const clampMs = (ms: number, max: number): number => Math.min(Math.max(0, Math.round(ms)), max);

@@ -1,0 +1,50 @@
+/** Base of the small error hierarchy that routes map to HTTP statuses and sockets to error messages. */
+export class VoxError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly status: number,
+  ) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+export class ValidationError extends VoxError {
+  constructor(message: string, code = 'validation_failed') {
+    super(code, message, 400);
+  }
+}
+
+export class NotFoundError extends VoxError {
+  constructor(message: string, code = 'not_found') {
+    super(code, message, 404);
+  }
+}
+
+/** An append whose expected stream version did not hold. */
+export class ConcurrencyError extends VoxError {
+  constructor(
+    readonly streamId: string,
+    readonly expected: string | number,
+    readonly actual: number,
+  ) {
+    super('wrong_expected_version', `stream ${streamId}: expected version ${expected}, found ${actual}`, 412);
+  }
+}
+
+/** A projection failed on an event; the append that carried it was rolled back. */
+export class ProjectionError extends VoxError {
+  constructor(projection: string, eventType: string, cause: unknown) {
+    super('projection_failed', `projection ${projection} failed on ${eventType}: ${String(cause)}`, 500);
+  }
+}
+
+export class UnavailableError extends VoxError {
+  constructor(message: string, code = 'unavailable') {
+    super(code, message, 503);
+  }
+}
+
+/** The `{ error: { code, message } }` body every failed request returns. */
+export const errorBody = (code: string, message: string) => ({ error: { code, message } });

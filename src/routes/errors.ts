@@ -1,0 +1,31 @@
+import { Elysia } from 'elysia';
+import { errorBody, VoxError } from '../errors';
+
+/** Maps every failure to `{ error: { code, message } }` with the right status. */
+export const errorHandling = new Elysia({ name: 'errors' }).onError({ as: 'global' }, ({ code, error, set }) => {
+  if (error instanceof VoxError) {
+    set.status = error.status;
+    return errorBody(error.code, error.message);
+  }
+  switch (code) {
+    case 'VALIDATION':
+      set.status = 400;
+      return errorBody('validation_failed', validationMessage(error));
+    case 'NOT_FOUND':
+      set.status = 404;
+      return errorBody('not_found', 'no such route');
+    case 'PARSE':
+      set.status = 400;
+      return errorBody('malformed_body', 'the request body could not be parsed');
+    default:
+      console.error('unhandled request error:', error);
+      set.status = 500;
+      return errorBody('internal_error', 'internal server error');
+  }
+});
+
+function validationMessage(error: unknown): string {
+  const e = error as { all?: { path?: string; message?: string }[]; message?: string };
+  const first = e.all?.[0];
+  return first ? `${first.path || 'request'}: ${first.message}` : String(e.message ?? 'invalid request');
+}

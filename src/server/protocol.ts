@@ -1,0 +1,52 @@
+import type { Word } from '../../events/types';
+
+/** Control messages a client may send as JSON text frames. */
+export type ClientMessage = { readonly type: 'finalize' } | { readonly type: 'keepalive' } | { readonly type: 'close' } | { readonly type: 'config'; readonly [key: string]: unknown };
+
+export const CLIENT_MESSAGE_TYPES = ['finalize', 'keepalive', 'close', 'config'] as const;
+
+export type ParseOutcome = { readonly ok: true; readonly message: ClientMessage } | { readonly ok: false; readonly code: string; readonly message: string };
+
+/** Checks a text frame as Elysia hands it over (parsed JSON, or the raw string when it is not JSON). */
+export function parseClientMessage(raw: unknown): ParseOutcome {
+  if (typeof raw === 'string') {
+    return { ok: false, code: 'invalid_json', message: `text frames must be JSON objects; got ${JSON.stringify(raw.slice(0, 40))}` };
+  }
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
+    return { ok: false, code: 'invalid_message', message: 'text frames must be JSON objects with a "type"' };
+  }
+  const obj = raw as Record<string, unknown>;
+  if (obj.type === undefined && 'model_id' in obj) return { ok: true, message: { ...obj, type: 'config' } };
+  if (typeof obj.type !== 'string' || !(CLIENT_MESSAGE_TYPES as readonly string[]).includes(obj.type)) {
+    return { ok: false, code: 'unknown_message_type', message: `unknown message type ${JSON.stringify(obj.type)}; expected one of ${CLIENT_MESSAGE_TYPES.join(', ')}` };
+  }
+  return { ok: true, message: obj as ClientMessage };
+}
+
+interface ResultFields {
+  readonly text: string;
+  readonly segment: number;
+  readonly start_ms: number;
+  readonly end_ms: number;
+  readonly latency_ms: number;
+  readonly model_id: string;
+}
+
+/** Messages the server sends; every one is JSON with a `type`. */
+export type ServerMessage =
+  | { readonly type: 'ready'; readonly session_id: string; readonly model_id: string; readonly encoding: string; readonly sample_rate: number; readonly max_frame_bytes: number }
+  | ({ readonly type: 'partial'; readonly is_final: false } & ResultFields)
+  | ({ readonly type: 'final'; readonly is_final: true; readonly words: readonly Word[] } & ResultFields)
+  | { readonly type: 'error'; readonly code: string; readonly message: string }
+  | { readonly type: 'closed'; readonly session_id: string; readonly reason: string; readonly audio_ms: number; readonly segments: number; readonly duration_ms: number };
+
+/** WebSocket close codes voxlog uses deliberately (RFC 6455 §7.4.1). */
+export const CloseCode = {
+  normal: 1000,
+  unsupportedData: 1003,
+  invalidPayload: 1007,
+  policyViolation: 1008,
+  tooBig: 1009,
+  internalError: 1011,
+  tryAgainLater: 1013,
+} as const;
