@@ -1,0 +1,88 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Database } from 'bun:sqlite';
+import { startServer, type RunningServer } from '../../src/app';
+import { loadConfig } from '../../src/config';
+import { streamAudio, type StreamOutcome } from '../../src/client/stream-client';
+import type { ServerMessage } from '../../src/server/protocol';
+import { FRAME_BYTES } from './audio';
+
+export interface TestServer extends RunningServer {
+  readonly dataDir: string;
+  readonly wsUrl: (query?: Record<string, string>) => string;
+  /** A read-only handle on the server's real SQLite file. */
+  readonly db: () => Database;
+  readonly dispose: () => Promise<void>;
+}
+
+/** Starts the real server on port 0 with a fresh data directory and the shared test models. */
+export async function startTestServer(env: Record<string, string> = {}, dataDir = mkdtempSync(join(tmpdir(), 'voxlog-test-'))): Promise<TestServer> {
+  const config = loadConfig({ ...process.env, PORT: '0', HOST: '127.0.0.1', VOXLOG_DATA_DIR: dataDir, VOXLOG_MODELS_DIR: join(dataDir, 'models'), ...env });
+  const server = await startServer(config);
+  let ro: Database | undefined;
+  return {
+    ...server,
+    dataDir,
+    wsUrl: (query = {}) => `ws://127.0.0.1:${server.port}/ws/transcribe?${new URLSearchParams(query)}`,
+    db: () => (ro ??= new Database(join(dataDir, 'voxlog.sqlite'), { readonly: true })),
+    dispose: async () => {
+      ro?.close();
+      await server.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Streams PCM16 as fast as the socket accepts it and waits for the session to close. */
+export const stream = (url: string, audio: Uint8Array<ArrayBuffer>, frameBytes = FRAME_BYTES): Promise<StreamOutcome> => streamAudio({ url, audio, frameBytes });
+
+export const finals = (messages: readonly ServerMessage[]) => messages.filter((m): m is Extract<ServerMessage, { type: 'final' }> => m.type === 'final');
+export const ofType = <T extends ServerMessage['type']>(messages: readonly ServerMessage[], type: T) =>
+  messages.filter((m): m is Extract<ServerMessage, { type: T }> => m.type === type);
+
+export interface OpenSocket {
+  readonly ws: WebSocket;
+  readonly messages: ServerMessage[];
+  readonly opened: Promise<void>;
+  readonly closed: Promise<{ code: number; reason: string }>;
+  /** Resolves with the first message (already received or future) that matches. */
+  next<T extends ServerMessage['type']>(type: T, where?: (m: Extract<ServerMessage, { type: T }>) => boolean): Promise<Extract<ServerMessage, { type: T }>>;
+}
+
+/** A raw client socket for tests that send their own sequence of frames. */
+export function openSocket(url: string): OpenSocket {
+  const ws = new WebSocket(url);
+  const messages: ServerMessage[] = [];
+  const waiters: { match: (m: ServerMessage) => boolean; resolve: (m: ServerMessage) => void }[] = [];
+  ws.onmessage = (e) => {
+    const m = JSON.parse(String(e.data)) as ServerMessage;
+    messages.push(m);
+    for (const w of [...waiters]) if (w.match(m)) (waiters.splice(waiters.indexOf(w), 1), w.resolve(m));
+  };
+  const opened = new Promise<void>((r) => ws.addEventListener('open', () => r()));
+  const closed = new Promise<{ code: number; reason: string }>((r) => ws.addEventListener('close', (e) => r({ code: e.code, reason: e.reason })));
+  return {
+    ws,
+    messages,
+    opened,
+    closed,
+    next(type, where = () => true) {
+      const match = (m: ServerMessage) => m.type === type && where(m as never);
+      const seen = messages.find(match);
+      if (seen) return Promise.resolve(seen as never);
+      return new Promise((resolve) => waiters.push({ match, resolve: resolve as (m: ServerMessage) => void }));
+    },
+  };
+}
+
+/** Polls `check` until it returns a value (the log is written asynchronously to the socket's close). */
+export async function eventually<T>(check: () => T | undefined | false, timeoutMs = 10_000): Promise<T> {
+  const until = performance.now() + timeoutMs;
+  for (;;) {
+    const v = check();
+    if (v) return v;
+    if (performance.now() > until) throw new Error('condition not met in time');
+    await Bun.sleep(20);
+  }
+}
