@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'bun:test';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { pooled, wordErrorRate } from '../src/scoring/wer';
+import { pooled, wordErrorRate, type ErrorRate } from '../src/scoring/wer';
 import { AUDIO_DIR, concat, FRAME_BYTES, loadClip, silence, STREAMING_MODEL } from './helpers/audio';
 import { directDecode } from './helpers/direct';
 import { finals, ofType, startTestServer, stream, type TestServer } from './helpers/server';
@@ -37,7 +37,7 @@ describe('streaming a clip over /ws/transcribe', () => {
   });
 
   it(`keeps word error rate on the seen-voice set under ${SEEN_WER_CEILING} and equal to direct decoding`, async () => {
-    const rates = [];
+    const rates: ErrorRate[] = [];
     for (let i = 0; i < seen.length; i += 4) {
       const clips = seen.slice(i, i + 4).map((f) => loadClip('synthetic-seen', f));
       const outs = await Promise.all(clips.map((c) => stream(server.wsUrl(), c.pcm16)));

@@ -4,7 +4,6 @@ import type { SherpaOnlineRecognizer, SherpaOnlineStream, SherpaResult } from '.
 
 /** Silence appended before `inputFinished` so sherpa decodes the last incomplete chunk. */
 const TAIL_PADDING_S = 0.5;
-const PAD_RATE = 16000;
 
 type Post = (m: FromWorker) => void;
 
@@ -15,6 +14,8 @@ export class StreamingDecoder {
   private originMs: number;
   private fedMs = 0;
   private lastText = '';
+  /** sherpa aborts the process if one stream's rate changes, so padding uses the rate the audio came at. */
+  private sampleRate = 16000;
 
   constructor(
     private readonly recognizer: SherpaOnlineRecognizer,
@@ -32,6 +33,7 @@ export class StreamingDecoder {
   }
 
   accept(seq: number, samples: Float32Array, sampleRate: number): void {
+    this.sampleRate = sampleRate;
     this.stream.acceptWaveform({ samples, sampleRate });
     this.fedMs += (samples.length * 1000) / sampleRate;
     while (this.recognizer.isReady(this.stream)) this.recognizer.decode(this.stream);
@@ -51,7 +53,7 @@ export class StreamingDecoder {
   /** Flushes the open segment as a final (padding the tail) and continues on a fresh sherpa stream. */
   finalize(seq: number, reason: FinalReason): void {
     const old = this.stream;
-    old.acceptWaveform({ samples: new Float32Array(PAD_RATE * TAIL_PADDING_S), sampleRate: PAD_RATE });
+    old.acceptWaveform({ samples: new Float32Array(Math.round(this.sampleRate * TAIL_PADDING_S)), sampleRate: this.sampleRate });
     old.inputFinished();
     while (this.recognizer.isReady(old)) this.recognizer.decode(old);
     const result = this.recognizer.getResult(old);

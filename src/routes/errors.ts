@@ -24,8 +24,10 @@ export const errorHandling = new Elysia({ name: 'errors' }).onError({ as: 'globa
   }
 });
 
+/** The schema's own `error` text where it has one (Elysia puts it in `message`), else the first detail. */
 function validationMessage(error: unknown): string {
-  const e = error as { all?: { path?: string; message?: string }[]; message?: string };
+  const e = error as { type?: string; all?: { path?: string; summary?: string; message?: string; schema?: { error?: string } }[]; message?: string };
   const first = e.all?.[0];
-  return first ? `${first.path || 'request'}: ${first.message}` : String(e.message ?? 'invalid request');
+  if (!first) return 'invalid request';
+  return first.schema?.error ?? `${e.type ?? 'request'} ${first.path || ''}: ${first.summary ?? first.message}`.replace(' :', ':');
 }

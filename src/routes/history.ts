@@ -11,10 +11,10 @@ const HistoryRow = t.Object({
 });
 
 const Query = t.Object({
-  limit: t.Integer({ minimum: 1, maximum: 500, default: 50 }),
-  offset: t.Integer({ minimum: 0, default: 0 }),
-  session_id: t.Optional(t.String({ minLength: 1, maxLength: 64 })),
-  model_id: t.Optional(t.String({ minLength: 1, maxLength: 200 })),
+  limit: t.Integer({ minimum: 1, maximum: 500, default: 50, error: 'limit must be an integer from 1 to 500' }),
+  offset: t.Integer({ minimum: 0, default: 0, error: 'offset must be a non-negative integer' }),
+  session_id: t.Optional(t.String({ minLength: 1, maxLength: 64, error: 'session_id must be 1 to 64 characters' })),
+  model_id: t.Optional(t.String({ minLength: 1, maxLength: 200, error: 'model_id must be 1 to 200 characters' })),
 });
 
 /** `GET /api/v1/history`: one row per final, newest first, from the history projection. */

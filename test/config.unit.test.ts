@@ -1,0 +1,28 @@
+import { describe, expect, it } from 'bun:test';
+import { ConfigError, loadConfig } from '../src/config';
+
+describe('configuration', () => {
+  it('defaults to 127.0.0.1:8000, data/ and the CORS origin of a local dev UI', () => {
+    const c = loadConfig({});
+    expect([c.host, c.port, c.corsOrigins, c.sqliteSynchronous]).toEqual(['127.0.0.1', 8000, ['http://localhost:5173'], 'NORMAL']);
+    expect(c.dataDir.endsWith('/data')).toBe(true);
+    expect(c.openapiServers).toEqual(['http://127.0.0.1:8000']);
+  });
+
+  it('reports every bad value at once, each with its variable name', () => {
+    try {
+      loadConfig({ PORT: 'eighty', VOXLOG_MAX_FRAME_BYTES: '-1', VOXLOG_SQLITE_SYNCHRONOUS: 'sometimes', VOXLOG_CORS_ORIGINS: 'not a url' });
+      throw new Error('expected a ConfigError');
+    } catch (err) {
+      expect(err).toBeInstanceOf(ConfigError);
+      const problems = (err as ConfigError).problems.join('\n');
+      for (const name of ['PORT', 'VOXLOG_MAX_FRAME_BYTES', 'VOXLOG_SQLITE_SYNCHRONOUS', 'VOXLOG_CORS_ORIGINS']) expect(problems).toContain(name);
+    }
+  });
+
+  it('takes lists from comma-separated values', () => {
+    const c = loadConfig({ VOXLOG_CORS_ORIGINS: 'https://a.example, https://b.example', VOXLOG_OPENAPI_SERVERS: 'https://stt.example' });
+    expect(c.corsOrigins).toEqual(['https://a.example', 'https://b.example']);
+    expect(c.openapiServers).toEqual(['https://stt.example']);
+  });
+});
