@@ -3,6 +3,8 @@ import { Value } from '@sinclair/typebox/value';
 import { ConcurrencyError, ProjectionError, ValidationError } from '../src/errors';
 import { newEventId } from './ids';
 import type { Projection } from './projection';
+import { applyEvent } from './projections/runner';
+import { readEvents, toRecorded, type Row } from './read';
 import { eventSchemas, schemaVersions, type RecordedEvent, type VoxEvent } from './types';
 
 /** `any`, `no_stream`, `stream_exists`, or the exact version the stream must be at. */
@@ -24,17 +26,7 @@ interface Pending {
   readonly reject: (e: unknown) => void;
 }
 
-type Row = {
-  position: number;
-  id: string;
-  stream_id: string;
-  version: number;
-  type: string;
-  schema_version: number;
-  data: string;
-  metadata: string;
-  created_at: string;
-};
+
 
 /** Append-only event log in SQLite with inline projections and group commit. */
 export class EventStore {
@@ -80,7 +72,7 @@ export class EventStore {
 
   /** Events of all streams after a global position, in commit order. */
   readAll(after = 0, limit = 1000): RecordedEvent[] {
-    return this.db.query<Row, [number, number]>('SELECT * FROM events WHERE position > ? ORDER BY position LIMIT ?').all(after, limit).map(toRecorded);
+    return readEvents(this.db, { after, limit });
   }
 
   /** Calls `listener` with every event committed from now on, in order; returns the unsubscribe. */
@@ -149,9 +141,8 @@ export class EventStore {
 
   private project(e: RecordedEvent): void {
     for (const projection of this.projections) {
-      if (!projection.canHandle.includes(e.type)) continue;
       try {
-        for (const s of projection.evolve(e)) this.db.query(s.sql).run(s.params);
+        applyEvent(this.db, projection, e);
       } catch (cause) {
         throw new ProjectionError(projection.name, e.type, cause);
       }
@@ -175,18 +166,4 @@ function notify(listener: (e: RecordedEvent) => void, e: RecordedEvent): void {
     // A subscriber's failure is its own; the log and other subscribers carry on.
     console.error('event subscriber failed:', err);
   }
-}
-
-function toRecorded(r: Row): RecordedEvent {
-  return {
-    id: r.id,
-    streamId: r.stream_id,
-    version: r.version,
-    position: r.position,
-    schemaVersion: r.schema_version,
-    createdAt: r.created_at,
-    type: r.type,
-    data: JSON.parse(r.data),
-    metadata: JSON.parse(r.metadata),
-  } as RecordedEvent;
 }

@@ -13,6 +13,7 @@ export const eventSchemas = {
     encoding: t.String(),
     sample_rate: t.Integer(),
     user_id: t.Union([t.String(), t.Null()]),
+    language: t.Union([t.String(), t.Null()], { description: 'since schema v2; v1 events read as null' }),
   }),
   PartialTranscribed: t.Object({
     session_id: t.String(),
@@ -46,11 +47,31 @@ export const eventSchemas = {
 export type EventType = keyof typeof eventSchemas;
 export const eventTypes = Object.keys(eventSchemas) as EventType[];
 export const schemaVersions: Record<EventType, number> = {
-  SessionOpened: 1,
+  SessionOpened: 2,
   PartialTranscribed: 1,
   SegmentFinalized: 1,
   SessionClosed: 1,
 };
+
+type Upcaster = (data: Record<string, unknown>) => Record<string, unknown>;
+
+/** For each type, how data stored at schema version v becomes version v + 1. */
+const upcasters: Partial<Record<EventType, Record<number, Upcaster>>> = {
+  SessionOpened: { 1: (d) => ({ ...d, language: null }) },
+};
+
+/** Brings data stored at an older schema version up to the current one, step by step. */
+export function upcast(type: EventType, storedVersion: number, data: Record<string, unknown>): Record<string, unknown> {
+  let version = storedVersion;
+  let out = data;
+  while (version < (schemaVersions[type] ?? version)) {
+    const step = upcasters[type]?.[version];
+    if (!step) throw new Error(`no upcaster for ${type} from schema v${version}`);
+    out = step(out);
+    version += 1;
+  }
+  return out;
+}
 
 export interface EventMetadata {
   readonly correlation_id?: string;

@@ -2,7 +2,8 @@ import { join } from 'node:path';
 import { cors } from '@elysiajs/cors';
 import { swagger } from '@elysiajs/swagger';
 import { Elysia } from 'elysia';
-import { historyProjection } from '../events/projections/history';
+import { projections } from '../events/projections';
+import { ensureProjections } from '../events/projections/runner';
 import { EventStore } from '../events/store';
 import type { Config } from './config';
 import { migrate, openDatabase } from './db';
@@ -13,8 +14,6 @@ import { historyRoutes } from './routes/history';
 import { modelRoutes } from './routes/models';
 import type { Session } from './server/session';
 import { transcribeRoutes } from './server/ws';
-
-export const projections = [historyProjection];
 
 /** How long shutdown waits for open sessions to flush their last segments. */
 const DRAIN_TIMEOUT_MS = 5_000;
@@ -31,6 +30,8 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const db = openDatabase(join(config.dataDir, 'voxlog.sqlite'), config.sqliteSynchronous);
   const applied = migrate(db);
   if (applied.length > 0) console.log(`applied migrations: ${applied.join(', ')}`);
+  const rebuilt = ensureProjections(db, projections);
+  if (rebuilt.length > 0) console.log(`built projections from the log: ${rebuilt.join(', ')}`);
   const store = new EventStore(db, projections);
   const registry = new EngineRegistry(config.modelDirs, {
     onStarted: (id, ms) => console.log(`engine ${id} loaded in ${ms} ms`),

@@ -3,6 +3,7 @@ import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Config } from './config';
 
+const SYNCHRONOUS_LEVEL: Record<Config['sqliteSynchronous'], number> = { OFF: 0, NORMAL: 1, FULL: 2, EXTRA: 3 };
 const MIGRATIONS_DIR = resolve(import.meta.dir, '../migrations');
 
 /** Opens (creating if needed) the SQLite file in WAL mode with the configured durability. */
@@ -15,6 +16,9 @@ export function openDatabase(path: string, synchronous: Config['sqliteSynchronou
   db.exec('PRAGMA foreign_keys = ON');
   const mode = db.query<{ journal_mode: string }, []>('PRAGMA journal_mode').get()?.journal_mode;
   if (path !== ':memory:' && mode !== 'wal') throw new Error(`SQLite refused WAL mode for ${path} (got ${mode})`);
+  // Durability is a promise to clients (a final is sent only once committed): check it took.
+  const sync = db.query<{ synchronous: number }, []>('PRAGMA synchronous').get()?.synchronous;
+  if (sync !== SYNCHRONOUS_LEVEL[synchronous]) throw new Error(`SQLite did not accept PRAGMA synchronous = ${synchronous} (reads back ${sync})`);
   return db;
 }
 

@@ -87,6 +87,7 @@ describe('restarting on the same data directory', () => {
       expect(body.items.map((r: any) => r.content)).toEqual([text]);
       const migrations = second.db().query('SELECT COUNT(*) AS n FROM schema_migrations').get() as { n: number };
       expect(migrations.n).toBe(2);
+      expect(second.db().query('SELECT COUNT(*) AS n FROM projection_versions').get()).toEqual({ n: 3 });
     } finally {
       await second.dispose();
     }

@@ -4,16 +4,18 @@ import { migrate } from '../src/db';
 import { ConcurrencyError, ProjectionError, ValidationError } from '../src/errors';
 import type { Projection } from '../events/projection';
 import { historyProjection } from '../events/projections/history';
+import { ensureProjections } from '../events/projections/runner';
 import { EventStore } from '../events/store';
 import { event, type VoxEvent } from '../events/types';
 
 const fresh = (projections: Projection[] = [historyProjection]) => {
   const db = new Database(':memory:', { strict: true });
   migrate(db);
+  ensureProjections(db, projections);
   return { db, store: new EventStore(db, projections, () => new Date('2026-11-21T10:00:00Z')) };
 };
 
-const opened = (id: string) => event('SessionOpened', { session_id: id, model_id: 'm', encoding: 'pcm16', sample_rate: 16000, user_id: null });
+const opened = (id: string) => event('SessionOpened', { session_id: id, model_id: 'm', encoding: 'pcm16', sample_rate: 16000, user_id: null, language: null });
 const finalized = (id: string, segment: number, text: string) =>
   event('SegmentFinalized', { session_id: id, segment, text, start_ms: 0, end_ms: 100, words: [], latency_ms: 5, model_id: 'm', reason: 'endpoint' });
 

@@ -27,6 +27,8 @@ export interface SessionOptions {
   readonly modelId: string;
   readonly encoding: Encoding;
   readonly sampleRate: number;
+  /** BCP 47 tag the client declared, if any (recorded; the test models are English-only). */
+  readonly language: string | null;
   readonly idleMs: number;
   readonly maxFrameBytes: number;
 }
@@ -202,7 +204,7 @@ export class Session {
       actions: {
         opened: () => {
           this.engine!.open(id, 0, (e) => this.onStreamEvent(e));
-          const opened = event('SessionOpened', { session_id: id, model_id: o.modelId, encoding: o.encoding, sample_rate: o.sampleRate, user_id: null });
+          const opened = event('SessionOpened', { session_id: id, model_id: o.modelId, encoding: o.encoding, sample_rate: o.sampleRate, user_id: null, language: o.language });
           void this.emit([opened], { type: 'ready', session_id: id, model_id: o.modelId, encoding: o.encoding, sample_rate: o.sampleRate, max_frame_bytes: o.maxFrameBytes }, 'no_stream');
           const held = this.held;
           this.held = [];

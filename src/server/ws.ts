@@ -24,8 +24,11 @@ export function sessionOptionsFrom(query: Query, deps: Pick<TranscribeDeps, 'def
   if (!ENCODINGS.includes(encoding)) return { error: `encoding ${JSON.stringify(query.encoding)} is not one of ${ENCODINGS.join(', ')}` };
   const sampleRate = Number(query.sample_rate ?? 16000);
   if (!(SAMPLE_RATES as readonly number[]).includes(sampleRate)) return { error: `sample_rate ${JSON.stringify(query.sample_rate)} is not one of ${SAMPLE_RATES.join(', ')}` };
+  const language = query.language || null;
+  if (language !== null && !/^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$/.test(language)) return { error: `language ${JSON.stringify(language)} is not a BCP 47 tag such as en or en-US` };
   return {
     sessionId: newSessionId(),
+    language,
     modelId: query.model || deps.defaultModel,
     encoding,
     sampleRate,
