@@ -1,5 +1,5 @@
 import type { Database } from 'bun:sqlite';
-import { upcast, type EventType, type RecordedEvent } from './types';
+import { schemaVersions, upcast, type EventType, type RecordedEvent } from './types';
 
 /** An `events` row as SQLite returns it. */
 export type Row = {
@@ -30,7 +30,8 @@ export function toRecorded(r: Row): RecordedEvent {
     streamId: r.stream_id,
     version: r.version,
     position: r.position,
-    schemaVersion: r.schema_version,
+    // Data is upcast on read, so it is always in the current schema's shape.
+    schemaVersion: schemaVersions[type] ?? r.schema_version,
     createdAt: r.created_at,
     type,
     data: upcast(type, r.schema_version, JSON.parse(r.data)),

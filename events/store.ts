@@ -71,8 +71,8 @@ export class EventStore {
   }
 
   /** Events of all streams after a global position, in commit order. */
-  readAll(after = 0, limit = 1000): RecordedEvent[] {
-    return readEvents(this.db, { after, limit });
+  readAll(after = 0, limit = 1000, types?: readonly string[]): RecordedEvent[] {
+    return readEvents(this.db, { after, limit, types });
   }
 
   /** Calls `listener` with every event committed from now on, in order; returns the unsubscribe. */

@@ -10,7 +10,10 @@ import { migrate, openDatabase } from './db';
 import { EngineRegistry } from './engine/registry';
 import { errorHandling } from './routes/errors';
 import { healthRoutes } from './routes/health';
+import { eventRoutes } from './routes/events';
 import { historyRoutes } from './routes/history';
+import { sessionRoutes } from './routes/sessions';
+import { statsRoutes } from './routes/stats';
 import { modelRoutes } from './routes/models';
 import type { Session } from './server/session';
 import { transcribeRoutes } from './server/ws';
@@ -54,6 +57,9 @@ export async function startServer(config: Config): Promise<RunningServer> {
     .use(healthRoutes(db, registry, config.dataDir, config.modelDirs, config.version))
     .use(modelRoutes(registry))
     .use(historyRoutes(db))
+    .use(sessionRoutes(db, store))
+    .use(eventRoutes(store))
+    .use(statsRoutes(db))
     .use(
       transcribeRoutes({
         registry,

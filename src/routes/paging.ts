@@ -1,0 +1,22 @@
+import { t } from 'elysia';
+
+/** `limit` / `offset` query fields shared by every list route. */
+export const pageQuery = {
+  limit: t.Integer({ minimum: 1, maximum: 500, default: 50, error: 'limit must be an integer from 1 to 500' }),
+  offset: t.Integer({ minimum: 0, default: 0, error: 'offset must be a non-negative integer' }),
+};
+
+/** An optional filter on an id-like column. */
+export const idFilter = (name: string, max = 200) => t.Optional(t.String({ minLength: 1, maxLength: max, error: `${name} must be 1 to ${max} characters` }));
+
+/** Builds `WHERE a = $a AND ...` from the filters that are set. */
+export function whereEquals(filters: Record<string, string | undefined>): { clause: string; params: Record<string, string> } {
+  const params: Record<string, string> = {};
+  const parts: string[] = [];
+  for (const [column, value] of Object.entries(filters)) {
+    if (value === undefined) continue;
+    parts.push(`${column} = $${column}`);
+    params[column] = value;
+  }
+  return { clause: parts.length > 0 ? `WHERE ${parts.join(' AND ')}` : '', params };
+}

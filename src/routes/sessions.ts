@@ -1,0 +1,118 @@
+import type { Database } from 'bun:sqlite';
+import { Elysia, t } from 'elysia';
+import { sessionStream } from '../../events/ids';
+import type { EventStore } from '../../events/store';
+import { NotFoundError } from '../errors';
+import { idFilter, pageQuery, whereEquals } from './paging';
+
+const Session = t.Object({
+  id: t.String(),
+  user_id: t.Union([t.String(), t.Null()]),
+  model_id: t.String(),
+  encoding: t.String(),
+  sample_rate: t.Integer(),
+  created_at: t.String({ format: 'date-time' }),
+  closed_at: t.Union([t.String({ format: 'date-time' }), t.Null()]),
+  close_reason: t.Union([t.String(), t.Null()]),
+  audio_ms: t.Integer(),
+  segments: t.Integer(),
+  duration_ms: t.Union([t.Integer(), t.Null()]),
+});
+const Word = t.Object({ word: t.String(), start_ms: t.Integer(), end_ms: t.Integer() });
+const Segment = t.Object({
+  id: t.String(),
+  segment_seq: t.Integer(),
+  content: t.String(),
+  start_ms: t.Integer(),
+  end_ms: t.Integer(),
+  model_id: t.String(),
+  latency_ms: t.Integer(),
+  words: t.Array(Word),
+  created_at: t.String({ format: 'date-time' }),
+});
+export const RecordedEventSchema = t.Object({
+  id: t.String(),
+  stream_id: t.String(),
+  version: t.Integer(),
+  position: t.Integer(),
+  type: t.String(),
+  schema_version: t.Integer(),
+  data: t.Record(t.String(), t.Unknown()),
+  metadata: t.Record(t.String(), t.Unknown()),
+  created_at: t.String({ format: 'date-time' }),
+});
+
+const SESSION_COLUMNS = 'id, user_id, model_id, encoding, sample_rate, created_at, closed_at, close_reason, audio_ms, segments, duration_ms';
+const SessionId = t.Object({ id: t.String({ minLength: 1, maxLength: 64, error: 'session id must be 1 to 64 characters' }) });
+
+/** Sessions and their segments (projections) and their raw events (the log). */
+export const sessionRoutes = (db: Database, store: EventStore) =>
+  new Elysia({ name: 'sessions', prefix: '/api/v1' })
+    .get(
+      '/sessions',
+      ({ query }) => {
+        const { clause, params } = whereEquals({ model_id: query.model_id, user_id: query.user_id });
+        const status = query.status === undefined ? '' : `${clause ? 'AND' : 'WHERE'} closed_at IS ${query.status === 'open' ? '' : 'NOT '}NULL`;
+        const items = db
+          .query(`SELECT ${SESSION_COLUMNS} FROM sessions ${clause} ${status} ORDER BY position DESC LIMIT $limit OFFSET $offset`)
+          .all({ ...params, limit: query.limit, offset: query.offset }) as (typeof Session.static)[];
+        const { total } = db.query(`SELECT COUNT(*) AS total FROM sessions ${clause} ${status}`).get(params) as { total: number };
+        return { items, total, limit: query.limit, offset: query.offset };
+      },
+      {
+        query: t.Object({
+          ...pageQuery,
+          model_id: idFilter('model_id'),
+          user_id: idFilter('user_id'),
+          status: t.Optional(t.Union([t.Literal('open'), t.Literal('closed')], { error: 'status must be open or closed' })),
+        }),
+        response: t.Object({ items: t.Array(Session), total: t.Integer(), limit: t.Integer(), offset: t.Integer() }),
+        detail: { summary: 'Sessions, newest first', tags: ['sessions'] },
+      },
+    )
+    .get(
+      '/sessions/:id',
+      ({ params }) => {
+        const session = db.query(`SELECT ${SESSION_COLUMNS} FROM sessions WHERE id = ?`).get(params.id) as typeof Session.static | null;
+        if (!session) throw new NotFoundError(`no session ${params.id}`);
+        const rows = db
+          .query('SELECT id, segment_seq, content, start_ms, end_ms, model_id, latency_ms, words, created_at FROM segments WHERE session_id = ? ORDER BY segment_seq')
+          .all(params.id) as (Omit<typeof Segment.static, 'words'> & { words: string })[];
+        return { ...session, transcript: rows.map((r) => r.content).join(' '), segments: rows.map((r) => ({ ...r, words: JSON.parse(r.words) })) };
+      },
+      {
+        params: SessionId,
+        response: t.Object({ ...Session.properties, transcript: t.String(), segments: t.Array(Segment) }),
+        detail: { summary: 'One session with its segments in order', tags: ['sessions'] },
+      },
+    )
+    .get(
+      '/sessions/:id/events',
+      ({ params, query }) => {
+        const events = store.readStream(sessionStream(params.id), { from: query.from_version, to: query.from_version + query.limit - 1 });
+        if (events.length === 0 && store.readStream(sessionStream(params.id), { to: 1 }).length === 0) throw new NotFoundError(`no session ${params.id}`);
+        return { events: events.map(toJson) };
+      },
+      {
+        params: SessionId,
+        query: t.Object({
+          from_version: t.Integer({ minimum: 1, default: 1, error: 'from_version must be a positive integer' }),
+          limit: t.Integer({ minimum: 1, maximum: 5000, default: 1000, error: 'limit must be an integer from 1 to 5000' }),
+        }),
+        response: t.Object({ events: t.Array(RecordedEventSchema) }),
+        detail: { summary: "A session's events from the log, in order", tags: ['sessions', 'events'] },
+      },
+    );
+
+/** The wire shape of a stored event. */
+export const toJson = (e: import('../../events/types').RecordedEvent) => ({
+  id: e.id,
+  stream_id: e.streamId,
+  version: e.version,
+  position: e.position,
+  type: e.type,
+  schema_version: e.schemaVersion,
+  data: e.data as Record<string, unknown>,
+  metadata: (e.metadata ?? {}) as Record<string, unknown>,
+  created_at: e.createdAt,
+});
