@@ -1,0 +1,126 @@
+// bun run replay [--db FILE] [--json]                        rebuild every projection and compare with the live tables
+// bun run replay --session ID [--from X] [--to Y] [--json]   print a session's timeline
+// bun run replay --timeline [--from X] [--to Y] [--json]     print the whole log's timeline
+// X, Y: a log position (digits) or a time (ISO 8601).
+import { Database } from 'bun:sqlite';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { sessionStream } from '../../events/ids';
+import { projections } from '../../events/projections';
+import { verifyProjections } from '../../events/projections/verify';
+import { readEvents } from '../../events/read';
+import type { RecordedEvent } from '../../events/types';
+import { loadConfig } from '../config';
+
+const { values } = parseArgs({
+  args: Bun.argv.slice(2),
+  options: {
+    db: { type: 'string' },
+    session: { type: 'string' },
+    timeline: { type: 'boolean', default: false },
+    from: { type: 'string' },
+    to: { type: 'string' },
+    json: { type: 'boolean', default: false },
+  },
+});
+
+const path = values.db ?? join(loadConfig().dataDir, 'voxlog.sqlite');
+if (!existsSync(path)) fail(`no database at ${path} (set VOXLOG_DATA_DIR or pass --db)`);
+
+if (values.session || values.timeline) timeline();
+else verify();
+
+function fail(message: string): never {
+  console.error(message);
+  process.exit(2);
+}
+
+/** A bound given as digits is a log position; anything else must parse as a time. */
+function bound(raw: string | undefined, name: string): { position?: number; time?: string } {
+  if (raw === undefined) return {};
+  if (/^\d+$/.test(raw)) return { position: Number(raw) };
+  const t = Date.parse(raw);
+  if (Number.isNaN(t)) fail(`--${name} ${JSON.stringify(raw)} is neither a log position nor a time`);
+  return { time: new Date(t).toISOString() };
+}
+
+function timeline(): void {
+  const db = new Database(path, { readonly: true });
+  const from = bound(values.from, 'from');
+  const to = bound(values.to, 'to');
+  const inRange = (e: RecordedEvent) =>
+    (from.position === undefined || e.position >= from.position) &&
+    (to.position === undefined || e.position <= to.position) &&
+    (from.time === undefined || e.createdAt >= from.time) &&
+    (to.time === undefined || e.createdAt <= to.time);
+  const pages = function* (): Generator<RecordedEvent[]> {
+    if (values.session) {
+      const rows = db.query<{ position: number }, [string]>('SELECT position FROM events WHERE stream_id = ? ORDER BY version').all(sessionStream(values.session));
+      if (rows.length === 0) fail(`no session ${values.session} in ${path}`);
+      for (let i = 0; i < rows.length; i += 1000) {
+        const wanted = new Set(rows.slice(i, i + 1000).map((r) => r.position));
+        const after = rows[i]!.position - 1;
+        yield readEvents(db, { after, to: rows[Math.min(rows.length, i + 1000) - 1]!.position, limit: 1e9 }).filter((e) => wanted.has(e.position));
+      }
+      return;
+    }
+    for (let after = (from.position ?? 1) - 1; ; ) {
+      const page = readEvents(db, { after, to: to.position, limit: 10_000 });
+      if (page.length === 0) return;
+      yield page;
+      after = page.at(-1)!.position;
+    }
+  };
+  for (const page of pages()) {
+    for (const e of page) {
+      if (!inRange(e)) continue;
+      if (values.json) console.log(JSON.stringify({ position: e.position, time: e.createdAt, stream: e.streamId, type: e.type, data: e.data }));
+      else console.log(`${e.createdAt}  #${String(e.position).padEnd(8)} ${e.type.padEnd(19)} ${describe(e)}`);
+    }
+  }
+}
+
+/** One line of human-readable detail per event type. */
+function describe(e: RecordedEvent): string {
+  switch (e.type) {
+    case 'SessionOpened':
+      return `session ${e.data.session_id} model ${e.data.model_id} ${e.data.encoding}@${e.data.sample_rate}`;
+    case 'PartialTranscribed':
+      return `#${e.data.segment} … ${e.data.text}`;
+    case 'SegmentFinalized':
+      return `#${e.data.segment} [${e.data.start_ms}-${e.data.end_ms} ms] ${e.data.text}`;
+    case 'SessionClosed':
+      return `${e.data.reason}: ${e.data.segments} segments, ${e.data.audio_ms} ms audio`;
+    default: {
+      const never: never = e;
+      return JSON.stringify((never as RecordedEvent).data);
+    }
+  }
+}
+
+function verify(): void {
+  let lastReport = 0;
+  const { ok, total, replayed, seconds, tables } = verifyProjections(path, projections, (done, logEvents) => {
+    const now = performance.now();
+    if (!values.json && now - lastReport > 500) {
+      lastReport = now;
+      process.stderr.write(`\rreplaying: ${done} relevant events of ${logEvents} in the log`);
+    }
+  });
+  if (values.json) {
+    console.log(JSON.stringify({ ok, log_events: total, replayed_events: replayed, seconds, events_per_second: Math.round(replayed / seconds), tables }));
+  } else {
+    if (lastReport > 0) process.stderr.write('\n');
+    console.log(`replayed ${replayed} events of ${total} in ${seconds.toFixed(2)} s (${Math.round(replayed / Math.max(seconds, 1e-9))} events/s)`);
+    for (const t of tables) {
+      const state = t.onlyInRebuild.length + t.onlyInLive.length === 0 ? 'same' : 'DIFFERENT';
+      console.log(`  ${t.table.padEnd(20)} ${String(t.rows).padStart(9)} rows  ${state}`);
+      for (const r of t.onlyInLive) console.log(`    only in live:    ${r}`);
+      for (const r of t.onlyInRebuild) console.log(`    only in rebuild: ${r}`);
+    }
+    console.log(ok ? 'projections match the log' : 'projections differ from the log');
+  }
+  process.exit(ok ? 0 : 1);
+}
+
