@@ -115,3 +115,17 @@ describe('the history projection', () => {
     expect(snapshot()).toEqual(before);
   });
 });
+
+describe('creating a stream concurrently', () => {
+  it('lets exactly one of 20 racing no_stream appends create it, and stream_exists appends only follow it', async () => {
+    const { store } = fresh();
+    const early = store.append('race', [finalized('race', 0, 'too early')], { expectedVersion: 'stream_exists' });
+    const creates = Array.from({ length: 20 }, (_, i) => store.append('race', [opened(`race-${i}`)], { expectedVersion: 'no_stream' }));
+    const late = store.append('race', [finalized('race', 0, 'after')], { expectedVersion: 'stream_exists' });
+    const results = await Promise.allSettled([early, ...creates, late]);
+    expect(results[0]!.status).toBe('rejected');
+    expect(results.slice(1, 21).filter((r) => r.status === 'fulfilled').length).toBe(1);
+    expect(results[21]!.status).toBe('fulfilled');
+    expect(store.readStream('race').map((e) => e.type)).toEqual(['SessionOpened', 'SegmentFinalized']);
+  });
+});
