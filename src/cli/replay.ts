@@ -10,6 +10,7 @@ import { sessionStream } from '../../events/ids';
 import { projections } from '../../events/projections';
 import { verifyProjections } from '../../events/projections/verify';
 import { readEvents } from '../../events/read';
+import { EventStore } from '../../events/store';
 import type { RecordedEvent } from '../../events/types';
 import { loadConfig } from '../config';
 
@@ -56,13 +57,9 @@ function timeline(): void {
     (to.time === undefined || e.createdAt <= to.time);
   const pages = function* (): Generator<RecordedEvent[]> {
     if (values.session) {
-      const rows = db.query<{ position: number }, [string]>('SELECT position FROM events WHERE stream_id = ? ORDER BY version').all(sessionStream(values.session));
-      if (rows.length === 0) fail(`no session ${values.session} in ${path}`);
-      for (let i = 0; i < rows.length; i += 1000) {
-        const wanted = new Set(rows.slice(i, i + 1000).map((r) => r.position));
-        const after = rows[i]!.position - 1;
-        yield readEvents(db, { after, to: rows[Math.min(rows.length, i + 1000) - 1]!.position, limit: 1e9 }).filter((e) => wanted.has(e.position));
-      }
+      const events = new EventStore(db, []).readStream(sessionStream(values.session));
+      if (events.length === 0) fail(`no session ${values.session} in ${path}`);
+      yield events;
       return;
     }
     for (let after = (from.position ?? 1) - 1; ; ) {

@@ -2,6 +2,7 @@ import type { Database } from 'bun:sqlite';
 import { Elysia, t } from 'elysia';
 import { sessionStream } from '../../events/ids';
 import type { EventStore } from '../../events/store';
+import type { RecordedEvent } from '../../events/types';
 import { NotFoundError } from '../errors';
 import { idFilter, pageQuery, whereEquals } from './paging';
 
@@ -105,7 +106,7 @@ export const sessionRoutes = (db: Database, store: EventStore) =>
     );
 
 /** The wire shape of a stored event. */
-export const toJson = (e: import('../../events/types').RecordedEvent) => ({
+export const toJson = (e: RecordedEvent) => ({
   id: e.id,
   stream_id: e.streamId,
   version: e.version,
