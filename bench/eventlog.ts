@@ -81,7 +81,7 @@ function generateLog(path: string, n: number): void {
         for (let p = 0; p < 5; p++) events.push(event('PartialTranscribed', { session_id: id, segment: seg, text: 'partial text', start_ms: seg * 3000, end_ms: seg * 3000 + p * 320, model_id: model }));
         events.push(event('SegmentFinalized', { session_id: id, segment: seg, text: 'final text of a segment', start_ms: seg * 3000, end_ms: seg * 3000 + 2900, words: [], latency_ms: 5 + (s % 50), model_id: model, reason: 'endpoint' }));
       }
-      events.push(event('SessionClosed', { session_id: id, reason: 'client_close', audio_ms: 12000, segments: 4, partials: 20, duration_ms: 12100 }));
+      events.push(event('SessionClosed', { session_id: id, reason: 'client_close', audio_ms: 12000, model_id: model, model_audio_ms: 12000, segments: 4, partials: 20, duration_ms: 12100 }));
       events.forEach((e, v) => insert.run(crypto.randomUUID(), `session-${id}`, v + 1, e.type, schemaVersions[e.type], JSON.stringify(e.data), at));
     }
   });

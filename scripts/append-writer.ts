@@ -34,7 +34,7 @@ async function writer(w: number): Promise<never> {
         event('SegmentFinalized', { session_id: id, segment: seg, text: `final ${seg}`, start_ms: seg * 1000, end_ms: seg * 1000 + 900, words: [], latency_ms: seg, model_id: `m${w % 3}`, reason: 'endpoint' }),
       ]);
     }
-    await send([event('SessionClosed', { session_id: id, reason: 'client_close', audio_ms: 4000, segments: 4, partials: 4, duration_ms: 4100 })]);
+    await send([event('SessionClosed', { session_id: id, reason: 'client_close', audio_ms: 4000, model_id: `m${w % 3}`, model_audio_ms: 4000, segments: 4, partials: 4, duration_ms: 4100 })]);
   }
 }
 

@@ -24,7 +24,7 @@ async function appendSessions(store: EventStore, n: number) {
         event('SegmentFinalized', { session_id: id, segment: seg, text: `t${i}.${seg}`, start_ms: seg * 1000, end_ms: seg * 1000 + 900, words: [], latency_ms: 10 * seg + i, model_id: model, reason: 'endpoint' }),
       ]);
     }
-    await store.append(`session-${id}`, [event('SessionClosed', { session_id: id, reason: 'client_close', audio_ms: 3000, segments: 3, partials: 0, duration_ms: 3100 })]);
+    await store.append(`session-${id}`, [event('SessionClosed', { session_id: id, reason: 'client_close', audio_ms: 3000, model_id: model, model_audio_ms: 3000, segments: 3, partials: 0, duration_ms: 3100 })]);
   }
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'bun:test';
-import { wordsFromTokens } from '../src/engine/streaming-decoder';
+import { wordsFromTokens } from '../src/engine/decoder';
 import { parseClientMessage } from '../src/server/protocol';
 import { charErrorRate, wordErrorRate } from '../src/scoring/wer';
 

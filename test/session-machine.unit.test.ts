@@ -19,7 +19,7 @@ function harness(acquire: () => Promise<void> = async () => {}) {
       finish: ({ context }) => log.push(`finish:${context.closeReason}:${context.closeCode}:${context.segment}`),
     },
   });
-  const actor = createActor(machine, { input: { sessionId: 's1', modelId: 'm', idleMs: 30_000 }, clock });
+  const actor = createActor(machine, { input: { sessionId: 's1', modelId: 'm', idleMs: 30_000, startSegment: 0, startMs: 0 }, clock });
   actor.start();
   return { actor, log, clock, settle: () => Bun.sleep(0) };
 }

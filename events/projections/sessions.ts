@@ -3,8 +3,8 @@ import { sql, type Projection } from '../projection';
 /** Sessions and their finalized segments in order: `GET /api/v1/sessions` and `/sessions/{id}`. */
 export const sessionsProjection: Projection = {
   name: 'sessions',
-  version: 1,
-  canHandle: ['SessionOpened', 'SegmentFinalized', 'SessionClosed'],
+  version: 2,
+  canHandle: ['SessionOpened', 'SessionResumed', 'SegmentFinalized', 'SessionClosed'],
   tables: ['segments', 'sessions'],
   init: `
     CREATE TABLE IF NOT EXISTS sessions (
@@ -39,6 +39,9 @@ export const sessionsProjection: Projection = {
             },
           ),
         ];
+      case 'SessionResumed':
+        // Absolute values only: the session is open again until its next SessionClosed.
+        return [sql(`UPDATE sessions SET closed_at = NULL, close_reason = NULL, duration_ms = NULL WHERE id = $id`, { id: event.data.session_id })];
       case 'SegmentFinalized':
         return [
           sql(

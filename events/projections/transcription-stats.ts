@@ -1,42 +1,39 @@
 import { sql, type Projection } from '../projection';
 
 /**
- * Per-model counters: sessions, finals, audio. Each row remembers the last log position it
- * absorbed, so an event delivered twice is not counted twice. Latency percentiles are read
- * from the segments projection.
+ * Per-model counters: sessions that used the model, finals, audio it processed. Each row remembers
+ * the last log position it absorbed, so an event delivered twice is not counted twice. Latency
+ * percentiles are read from the segments projection.
  */
 export const transcriptionStatsProjection: Projection = {
   name: 'transcription_stats',
-  version: 1,
-  canHandle: ['SessionOpened', 'SegmentFinalized', 'SessionClosed'],
+  version: 2,
+  canHandle: ['SessionOpened', 'SegmentFinalized', 'ModelSwitched', 'SessionClosed'],
   tables: ['transcription_stats'],
   init: `
     CREATE TABLE IF NOT EXISTS transcription_stats (
       model_id TEXT PRIMARY KEY, sessions INTEGER NOT NULL DEFAULT 0, finals INTEGER NOT NULL DEFAULT 0,
       audio_ms INTEGER NOT NULL DEFAULT 0, last_position INTEGER NOT NULL DEFAULT 0);`,
   evolve(event) {
-    const bump = (modelId: string, column: 'sessions' | 'finals' | 'audio_ms', by: number) => [
+    const add = (modelId: string, counts: { sessions?: number; finals?: number; audio_ms?: number }) => [
       sql(`INSERT INTO transcription_stats (model_id) VALUES ($model_id) ON CONFLICT (model_id) DO NOTHING`, { model_id: modelId }),
       sql(
-        `UPDATE transcription_stats SET ${column} = ${column} + $by, last_position = $position
+        `UPDATE transcription_stats SET sessions = sessions + $sessions, finals = finals + $finals, audio_ms = audio_ms + $audio_ms,
+           last_position = $position
          WHERE model_id = $model_id AND last_position < $position`,
-        { model_id: modelId, by, position: event.position },
+        { model_id: modelId, sessions: counts.sessions ?? 0, finals: counts.finals ?? 0, audio_ms: counts.audio_ms ?? 0, position: event.position },
       ),
     ];
     switch (event.type) {
       case 'SessionOpened':
-        return bump(event.data.model_id, 'sessions', 1);
+        return add(event.data.model_id, { sessions: 1 });
       case 'SegmentFinalized':
-        return bump(event.data.model_id, 'finals', 1);
+        return add(event.data.model_id, { finals: 1 });
+      case 'ModelSwitched':
+        // The old model is credited with the audio it processed; the new one gains a session.
+        return [...add(event.data.from_model_id, { audio_ms: event.data.from_audio_ms }), ...add(event.data.to_model_id, { sessions: 1 })];
       case 'SessionClosed':
-        // The session's model is in the sessions projection, which the store runs first.
-        return [
-          sql(
-            `UPDATE transcription_stats SET audio_ms = audio_ms + $by, last_position = $position
-             WHERE model_id = (SELECT model_id FROM sessions WHERE id = $session_id) AND last_position < $position`,
-            { session_id: event.data.session_id, by: event.data.audio_ms, position: event.position },
-          ),
-        ];
+        return add(event.data.model_id, { audio_ms: event.data.model_audio_ms });
       default:
         return [];
     }

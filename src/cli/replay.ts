@@ -87,8 +87,18 @@ function describe(e: RecordedEvent): string {
       return `#${e.data.segment} … ${e.data.text}`;
     case 'SegmentFinalized':
       return `#${e.data.segment} [${e.data.start_ms}-${e.data.end_ms} ms] ${e.data.text}`;
+    case 'ModelSwitched':
+      return `${e.data.from_model_id} → ${e.data.to_model_id} at ${e.data.at_ms} ms (held audio ${e.data.waited_ms} ms)`;
+    case 'SessionResumed':
+      return `session ${e.data.session_id} resumed at ${e.data.at_ms} ms, segment ${e.data.next_segment}`;
     case 'SessionClosed':
       return `${e.data.reason}: ${e.data.segments} segments, ${e.data.audio_ms} ms audio`;
+    case 'EngineStarted':
+      return `engine ${e.data.model_id} worker ${e.data.worker} loaded in ${e.data.load_ms} ms`;
+    case 'EngineCrashed':
+      return `engine ${e.data.model_id} worker ${e.data.worker} crashed (${e.data.streams} streams): ${e.data.message}`;
+    case 'EngineFailed':
+      return `engine ${e.data.model_id} failed: ${e.data.message}`;
     default: {
       const never: never = e;
       return JSON.stringify((never as RecordedEvent).data);

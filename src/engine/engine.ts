@@ -1,12 +1,13 @@
 import { createActor, waitFor, type Actor } from 'xstate';
 import { engineMachine } from '../../actors/engine.machine';
 import { UnavailableError } from '../errors';
-import type { FromWorker, StreamEvent, ToWorker } from './protocol';
+import type { FromWorker, LoadSpec, StreamEvent, StreamOptions, ToWorker } from './protocol';
 
 export type EngineStatus = 'loading' | 'ready' | 'crashed' | 'failed' | 'stopped';
 
 interface OpenStream {
   readonly listener: (e: StreamEvent) => void;
+  readonly options: StreamOptions;
   /** Session audio ms posted to the worker so far: where a restarted worker resumes the stream. */
   audioMs: number;
 }
@@ -32,7 +33,7 @@ export class Engine {
 
   constructor(
     readonly modelId: string,
-    private readonly sherpaConfig: unknown,
+    private readonly spec: LoadSpec,
     private readonly hooks: EngineHooks = {},
   ) {
     const machine = engineMachine.provide({
@@ -66,9 +67,9 @@ export class Engine {
     if (!snap.matches('ready')) throw new UnavailableError(`model ${this.modelId} failed to load: ${snap.context.lastError ?? snap.value}`, 'model_load_failed');
   }
 
-  open(streamId: string, originMs: number, listener: (e: StreamEvent) => void): void {
-    this.streams.set(streamId, { listener, audioMs: originMs });
-    this.post({ type: 'open', streamId, originMs });
+  open(streamId: string, originMs: number, options: StreamOptions, listener: (e: StreamEvent) => void): void {
+    this.streams.set(streamId, { listener, options, audioMs: originMs });
+    this.post({ type: 'open', streamId, originMs, options });
   }
 
   feed(streamId: string, seq: number, samples: Float32Array, sampleRate: number): void {
@@ -83,8 +84,8 @@ export class Engine {
   }
 
   /** Flushes the stream's last segment; its listener then hears `closed` and is dropped. */
-  close(streamId: string, seq: number): void {
-    this.post({ type: 'close', streamId, seq });
+  close(streamId: string, seq: number, reason: 'close' | 'switch' = 'close'): void {
+    this.post({ type: 'close', streamId, seq, reason });
   }
 
   stop(): void {
@@ -106,7 +107,7 @@ export class Engine {
     worker.addEventListener('close', () => {
       if (this.worker === worker) this.actor.send({ type: 'WORKER_EXITED', message: 'worker exited' });
     });
-    worker.postMessage({ type: 'load', config: this.sherpaConfig } satisfies ToWorker);
+    worker.postMessage({ type: 'load', spec: this.spec } satisfies ToWorker);
   }
 
   private kill(): void {
@@ -127,6 +128,7 @@ export class Engine {
         return;
       case 'partial':
       case 'final':
+      case 'speech_started':
       case 'stream_error':
         return this.streams.get(m.streamId)?.listener(m);
       default: {
@@ -145,7 +147,7 @@ export class Engine {
 
   private onCrash(message: string, restarts: number): void {
     // Reopen every stream on the next worker where its audio left off; queued messages wait for it.
-    this.backlog = [...this.streams].map(([streamId, s]) => ({ type: 'open', streamId, originMs: Math.round(s.audioMs) }) as const);
+    this.backlog = [...this.streams].map(([streamId, s]) => ({ type: 'open', streamId, originMs: Math.round(s.audioMs), options: s.options }) as const);
     for (const [streamId, s] of this.streams) s.listener({ type: 'engine_crashed', streamId, message });
     this.hooks.onCrashed?.(this.modelId, message, restarts);
   }

@@ -1,6 +1,7 @@
 import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { CatalogEntry } from '../../models/catalog';
+import type { LoadSpec } from './protocol';
 
 export type ModelLocation =
   | { readonly available: true; readonly dir: string; readonly sizeBytes: number }
@@ -9,8 +10,9 @@ export type ModelLocation =
 /** Finds the first directory that holds every file of the model, with a reason when none does. */
 export function locateModel(entry: CatalogEntry, modelDirs: readonly string[]): ModelLocation {
   const tried: string[] = [];
-  for (const base of modelDirs) {
-    const dir = join(base, entry.id);
+  const candidates = modelDirs.map((base) => join(base, entry.id));
+  if (entry.bundledIn) candidates.push(packageDir(entry.bundledIn));
+  for (const dir of candidates) {
     if (!existsSync(dir)) continue;
     const missing = Object.values(entry.files).filter((f) => !existsSync(join(dir, f)));
     if (missing.length > 0) {
@@ -42,20 +44,37 @@ function looksLikeOnnx(path: string): boolean {
   return head[0] === 0x08;
 }
 
+/** A folder inside an installed npm package, or '' when the package is absent. */
+function packageDir(spec: string): string {
+  const [scope, name, ...rest] = spec.split('/');
+  try {
+    return join(dirname(Bun.resolveSync(`${scope}/${name}/package.json`, import.meta.dir)), ...rest);
+  } catch {
+    return '';
+  }
+}
+
 /** The sherpa-onnx recognizer config for a model in `dir`, with the engine's endpoint rules. */
 export function sherpaConfig(entry: CatalogEntry, dir: string): unknown {
   const file = (role: string) => join(dir, entry.files[role]!);
+  if (!entry.sherpa) throw new Error(`${entry.id} is not a recognizer`);
   const model =
     entry.sherpa === 'transducer'
       ? { transducer: { encoder: file('encoder'), decoder: file('decoder'), joiner: file('joiner') } }
       : { [entry.sherpa]: { model: file('model') } };
-  return {
+  const base = {
     featConfig: { sampleRate: 16000, featureDim: 80 },
     modelConfig: { ...model, tokens: file('tokens'), numThreads: 1, provider: 'cpu', debug: 0 },
     decodingMethod: 'greedy_search',
-    enableEndpoint: 1,
-    rule1MinTrailingSilence: 2.4,
-    rule2MinTrailingSilence: 1.2,
-    rule3MinUtteranceLength: 20,
   };
+  if (entry.kind !== 'streaming') return base;
+  return { ...base, enableEndpoint: 1, rule1MinTrailingSilence: 2.4, rule2MinTrailingSilence: 1.2, rule3MinUtteranceLength: 20 };
+}
+
+/** What a worker loads for a recognizer in `dir`; offline models bring the VAD at `vadModel`. */
+export function loadSpec(entry: CatalogEntry, dir: string, vadModel: string | undefined): LoadSpec {
+  const recognizer = sherpaConfig(entry, dir);
+  if (entry.kind === 'streaming') return { kind: 'streaming', recognizer };
+  if (!vadModel) throw new Error(`offline model ${entry.id} needs the Silero VAD, which is not on disk`);
+  return { kind: 'offline', recognizer, vadModel };
 }

@@ -1,15 +1,30 @@
 import type { Word } from '../../events/types';
 
 /** Why a segment was finalized. */
-export type FinalReason = 'endpoint' | 'finalize' | 'close';
+export type FinalReason = 'endpoint' | 'finalize' | 'close' | 'switch' | 'max_length';
 
-/** Messages from the engine to its worker. Audio is 16-bit-free Float32 at `sampleRate`, transferred. */
+/** Per-stream segmentation settings (offline models; streaming models use endpoint rules). */
+export interface StreamOptions {
+  /** Silence that ends a segment. */
+  readonly minSilenceMs: number;
+  /** A segment longer than this is cut and decoded. */
+  readonly maxSegmentMs: number;
+  /** Re-decode the open segment this often for partials; 0 disables partials. */
+  readonly interimMs: number;
+}
+
+/** What the worker loads: one recognizer of a kind, plus the VAD for offline models. */
+export type LoadSpec =
+  | { readonly kind: 'streaming'; readonly recognizer: unknown }
+  | { readonly kind: 'offline'; readonly recognizer: unknown; readonly vadModel: string };
+
+/** Messages from the engine to its worker. Audio is Float32 at `sampleRate`, transferred. */
 export type ToWorker =
-  | { readonly type: 'load'; readonly config: unknown }
-  | { readonly type: 'open'; readonly streamId: string; readonly originMs: number }
+  | { readonly type: 'load'; readonly spec: LoadSpec }
+  | { readonly type: 'open'; readonly streamId: string; readonly originMs: number; readonly options: StreamOptions }
   | { readonly type: 'audio'; readonly streamId: string; readonly seq: number; readonly samples: Float32Array; readonly sampleRate: number }
   | { readonly type: 'finalize'; readonly streamId: string; readonly seq: number }
-  | { readonly type: 'close'; readonly streamId: string; readonly seq: number };
+  | { readonly type: 'close'; readonly streamId: string; readonly seq: number; readonly reason: 'close' | 'switch' };
 
 /** A recognition result for one stream; `seq` is the audio or control message that produced it. */
 export interface StreamResult {
@@ -25,10 +40,11 @@ export type FromWorker =
   | { readonly type: 'load_failed'; readonly message: string }
   | ({ readonly type: 'partial' } & StreamResult)
   | ({ readonly type: 'final'; readonly words: readonly Word[]; readonly reason: FinalReason } & StreamResult)
+  | { readonly type: 'speech_started'; readonly streamId: string; readonly seq: number; readonly atMs: number }
   | { readonly type: 'closed'; readonly streamId: string; readonly audioMs: number }
   | { readonly type: 'stream_error'; readonly streamId: string; readonly message: string };
 
 /** What a session hears about its stream. */
 export type StreamEvent =
-  | Extract<FromWorker, { type: 'partial' | 'final' | 'closed' | 'stream_error' }>
+  | Extract<FromWorker, { type: 'partial' | 'final' | 'speech_started' | 'closed' | 'stream_error' }>
   | { readonly type: 'engine_crashed'; readonly streamId: string; readonly message: string };

@@ -1,7 +1,7 @@
-import { catalog, findModel, type CatalogEntry } from '../../models/catalog';
+import { catalog, findModel, VAD_MODEL_ID, type CatalogEntry } from '../../models/catalog';
 import { NotFoundError, UnavailableError, ValidationError } from '../errors';
 import { Engine, type EngineHooks, type EngineStatus } from './engine';
-import { locateModel, sherpaConfig } from './model-files';
+import { loadSpec, locateModel } from './model-files';
 
 export interface ModelInfo {
   readonly id: string;
@@ -28,16 +28,25 @@ export class EngineRegistry {
   async acquire(modelId: string): Promise<Engine> {
     const entry = findModel(modelId);
     if (!entry) throw new NotFoundError(`unknown model ${JSON.stringify(modelId)}; GET /api/v1/models lists them`, 'unknown_model');
-    if (entry.kind !== 'streaming') throw new ValidationError(`model ${modelId} is ${entry.kind}; this server streams with streaming models only`, 'unsupported_model');
+    if (entry.kind === 'vad') throw new ValidationError(`${modelId} is a voice-activity detector, not a speech recognizer`, 'unsupported_model');
     let engine = this.engines.get(modelId);
     if (!engine || engine.status === 'failed' || engine.status === 'stopped') {
       const loc = locateModel(entry, this.modelDirs);
       if (!loc.available) throw new UnavailableError(loc.reason, 'model_unavailable');
-      engine = new Engine(modelId, sherpaConfig(entry, loc.dir), this.hooks);
+      engine = new Engine(modelId, loadSpec(entry, loc.dir, this.vadModel(entry)), this.hooks);
       this.engines.set(modelId, engine);
     }
     await engine.ready();
     return engine;
+  }
+
+  /** Path of the Silero VAD an offline model needs; undefined for streaming models. */
+  private vadModel(entry: CatalogEntry): string | undefined {
+    if (entry.kind !== 'offline') return undefined;
+    const vad = findModel(VAD_MODEL_ID)!;
+    const loc = locateModel(vad, this.modelDirs);
+    if (!loc.available) throw new UnavailableError(`offline model ${entry.id} needs the VAD: ${loc.reason}`, 'model_unavailable');
+    return `${loc.dir}/${vad.files.model}`;
   }
 
   /** The model a session gets when it names none: the configured one, else the first streaming model on disk. */

@@ -19,8 +19,30 @@ export interface SherpaOnlineRecognizer {
   reset(s: SherpaOnlineStream): void;
   getResult(s: SherpaOnlineStream): SherpaResult;
 }
+export interface SherpaOfflineStream {
+  acceptWaveform(wave: { samples: Float32Array; sampleRate: number }): void;
+}
+export interface SherpaOfflineRecognizer {
+  createStream(): SherpaOfflineStream;
+  decode(s: SherpaOfflineStream): void;
+  getResult(s: SherpaOfflineStream): Omit<SherpaResult, 'start_time'>;
+}
+export interface SherpaVad {
+  acceptWaveform(samples: Float32Array): void;
+  isEmpty(): boolean;
+  isDetected(): boolean;
+  front(enableExternalBuffer?: boolean): { start: number; samples: Float32Array };
+  pop(): void;
+  flush(): void;
+}
+export interface SherpaResampler {
+  resample(samples: Float32Array, flush: boolean): Float32Array;
+}
 export interface SherpaModule {
   OnlineRecognizer: new (config: unknown) => SherpaOnlineRecognizer;
+  OfflineRecognizer: new (config: unknown) => SherpaOfflineRecognizer;
+  Vad: new (config: unknown, bufferSeconds: number) => SherpaVad;
+  LinearResampler: new (from: number, to: number) => SherpaResampler;
   readWave(path: string): { samples: Float32Array; sampleRate: number };
   version: string;
 }

@@ -1,14 +1,12 @@
-import type { Word } from '../../events/types';
-import type { FinalReason, FromWorker } from './protocol';
+import { wordsFromTokens, type Post, type StreamDecoder } from './decoder';
+import type { FinalReason } from './protocol';
 import type { SherpaOnlineRecognizer, SherpaOnlineStream, SherpaResult } from './sherpa';
 
 /** Silence appended before `inputFinished` so sherpa decodes the last incomplete chunk. */
 const TAIL_PADDING_S = 0.5;
 
-type Post = (m: FromWorker) => void;
-
 /** One client stream on a streaming (OnlineRecognizer) model: partials every chunk, finals at endpoints. */
-export class StreamingDecoder {
+export class StreamingDecoder implements StreamDecoder {
   private stream: SherpaOnlineStream;
   /** Session audio time (ms) at which the current sherpa stream started. */
   private originMs: number;
@@ -44,6 +42,7 @@ export class StreamingDecoder {
       this.recognizer.reset(this.stream);
       this.lastText = '';
     } else if (text !== this.lastText) {
+      if (this.lastText === '') this.post({ type: 'speech_started', streamId: this.streamId, seq, atMs: this.segmentStartMs(result) });
       this.lastText = text;
       const startMs = this.segmentStartMs(result);
       this.post({ type: 'partial', streamId: this.streamId, seq, text, startMs, endMs: Math.max(startMs, Math.round(this.audioMs)) });
@@ -76,29 +75,3 @@ export class StreamingDecoder {
     this.post({ type: 'final', streamId: this.streamId, seq, text: result.text.trim(), startMs, endMs, words, reason });
   }
 }
-
-/** Groups character tokens into words; a word runs from its first token to the token after its last. */
-export function wordsFromTokens(result: Pick<SherpaResult, 'tokens' | 'timestamps'>, startMs: number, endMs: number): Word[] {
-  const words: Word[] = [];
-  let current: { word: string; start: number; last: number } | undefined;
-  const close = (endSec: number) => {
-    if (!current) return;
-    words.push({ word: current.word, start_ms: clampMs(startMs + current.start * 1000, endMs), end_ms: clampMs(startMs + endSec * 1000, endMs) });
-    current = undefined;
-  };
-  result.tokens.forEach((token, i) => {
-    const at = result.timestamps[i] ?? 0;
-    const boundary = token.startsWith(' ') || token.startsWith('▁');
-    const piece = token.replace(/^[ ▁]+/, '');
-    if (boundary) close(at);
-    if (piece === '') return;
-    if (current) current.word += piece;
-    else current = { word: piece, start: at, last: at };
-    current.last = at;
-  });
-  // The last word ends one model frame (40 ms) after its last token.
-  if (current) close((current as { last: number }).last + 0.04);
-  return words;
-}
-
-const clampMs = (ms: number, max: number): number => Math.min(Math.max(0, Math.round(ms)), max);

@@ -1,37 +1,59 @@
 // Bun Worker entry: owns one sherpa-onnx recognizer and multiplexes many client streams on it.
-import type { FromWorker, ToWorker } from './protocol';
-import { loadSherpa, type SherpaOnlineRecognizer } from './sherpa';
+import type { StreamDecoder } from './decoder';
+import { OfflineVadDecoder } from './offline-decoder';
+import type { FromWorker, LoadSpec, ToWorker } from './protocol';
+import { loadSherpa, type SherpaModule, type SherpaOfflineRecognizer, type SherpaOnlineRecognizer } from './sherpa';
 import { StreamingDecoder } from './streaming-decoder';
 
 declare const self: Worker;
 
-let recognizer: SherpaOnlineRecognizer | undefined;
-const decoders = new Map<string, StreamingDecoder>();
+type Loaded =
+  | { kind: 'streaming'; recognizer: SherpaOnlineRecognizer }
+  | { kind: 'offline'; recognizer: SherpaOfflineRecognizer; vadModel: string };
+
+let sherpa: SherpaModule | undefined;
+let loaded: Loaded | undefined;
+const decoders = new Map<string, StreamDecoder>();
 const post = (m: FromWorker): void => self.postMessage(m);
+
+function load(spec: LoadSpec): Loaded {
+  sherpa ??= loadSherpa();
+  if (spec.kind === 'streaming') return { kind: 'streaming', recognizer: new sherpa.OnlineRecognizer(spec.recognizer) };
+  return { kind: 'offline', recognizer: new sherpa.OfflineRecognizer(spec.recognizer), vadModel: spec.vadModel };
+}
 
 function handle(msg: ToWorker): void {
   switch (msg.type) {
     case 'load': {
       const t0 = performance.now();
       try {
-        recognizer = new (loadSherpa().OnlineRecognizer)(msg.config);
+        loaded = load(msg.spec);
         post({ type: 'ready', loadMs: Math.round(performance.now() - t0) });
       } catch (err) {
         post({ type: 'load_failed', message: String(err) });
       }
       return;
     }
-    case 'open':
-      if (!recognizer) return post({ type: 'stream_error', streamId: msg.streamId, message: 'model not loaded' });
-      decoders.set(msg.streamId, new StreamingDecoder(recognizer, msg.streamId, msg.originMs, post));
+    case 'open': {
+      if (!loaded || !sherpa) return post({ type: 'stream_error', streamId: msg.streamId, message: 'model not loaded' });
+      try {
+        const d =
+          loaded.kind === 'streaming'
+            ? new StreamingDecoder(loaded.recognizer, msg.streamId, msg.originMs, post)
+            : new OfflineVadDecoder(sherpa, loaded.recognizer, loaded.vadModel, msg.streamId, msg.originMs, msg.options, post);
+        decoders.set(msg.streamId, d);
+      } catch (err) {
+        post({ type: 'stream_error', streamId: msg.streamId, message: String(err) });
+      }
       return;
+    }
     case 'audio':
       return withDecoder(msg.streamId, (d) => d.accept(msg.seq, msg.samples, msg.sampleRate));
     case 'finalize':
       return withDecoder(msg.streamId, (d) => d.finalize(msg.seq, 'finalize'));
     case 'close':
       return withDecoder(msg.streamId, (d) => {
-        d.finalize(msg.seq, 'close');
+        d.finalize(msg.seq, msg.reason);
         decoders.delete(msg.streamId);
         post({ type: 'closed', streamId: msg.streamId, audioMs: Math.round(d.audioMs) });
       });
@@ -42,7 +64,7 @@ function handle(msg: ToWorker): void {
   }
 }
 
-function withDecoder(streamId: string, f: (d: StreamingDecoder) => void): void {
+function withDecoder(streamId: string, f: (d: StreamDecoder) => void): void {
   const d = decoders.get(streamId);
   if (!d) return post({ type: 'stream_error', streamId, message: `no open stream ${streamId}` });
   try {

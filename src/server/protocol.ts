@@ -34,7 +34,17 @@ interface ResultFields {
 
 /** Messages the server sends; every one is JSON with a `type`. */
 export type ServerMessage =
-  | { readonly type: 'ready'; readonly session_id: string; readonly model_id: string; readonly encoding: string; readonly sample_rate: number; readonly max_frame_bytes: number }
+  | {
+      readonly type: 'ready';
+      readonly session_id: string;
+      readonly model_id: string;
+      readonly encoding: string;
+      readonly sample_rate: number;
+      readonly max_frame_bytes: number;
+      readonly resumed: boolean;
+    }
+  | { readonly type: 'speech_started'; readonly at_ms: number; readonly segment: number }
+  | { readonly type: 'model_switched'; readonly from_model_id: string; readonly model_id: string; readonly at_ms: number; readonly waited_ms: number }
   | ({ readonly type: 'partial'; readonly is_final: false } & ResultFields)
   | ({ readonly type: 'final'; readonly is_final: true; readonly words: readonly Word[] } & ResultFields)
   | { readonly type: 'error'; readonly code: string; readonly message: string }

@@ -1,13 +1,14 @@
 import { createActor, fromPromise, type Actor } from 'xstate';
 import { sessionMachine } from '../../actors/session.machine';
 import { sessionStream } from '../../events/ids';
-import type { EventStore } from '../../events/store';
+import type { EventStore, ExpectedVersion } from '../../events/store';
 import { event, type VoxEvent } from '../../events/types';
-import { AudioDecoder, type Encoding } from '../audio/codecs';
+import { AudioDecoder } from '../audio/codecs';
 import type { Engine } from '../engine/engine';
 import type { StreamEvent } from '../engine/protocol';
 import { VoxError } from '../errors';
 import { CloseCode, parseClientMessage, type ServerMessage } from './protocol';
+import { needsNewStream, parseSettings, type AudioSettings } from './settings';
 
 /** The socket as a session sees it: it can send a message and close; nothing else. */
 export interface SessionSocket {
@@ -22,29 +23,43 @@ export interface SessionDeps {
   readonly now?: () => number;
 }
 
+/** Where a reconnecting client's session continues, read from its log. */
+export interface ResumePoint {
+  readonly nextSegment: number;
+  readonly atMs: number;
+  /** The stream version the resume must append at (guards against two resumes at once). */
+  readonly version: number;
+}
+
 export interface SessionOptions {
   readonly sessionId: string;
   readonly modelId: string;
-  readonly encoding: Encoding;
-  readonly sampleRate: number;
+  readonly settings: AudioSettings;
   /** BCP 47 tag the client declared, if any (recorded; the test models are English-only). */
   readonly language: string | null;
   readonly idleMs: number;
   readonly maxFrameBytes: number;
+  readonly resume?: ResumePoint;
 }
 
 /** Error codes that mean the client asked for something wrong, not that the server failed. */
 const CLIENT_FAULTS: Record<string, number> = { unknown_model: CloseCode.policyViolation, unsupported_model: CloseCode.policyViolation };
 /** Idle-timer resets are sent at most this often while audio flows (frames never enter the mailbox). */
 const ACTIVITY_EVERY_MS = 1000;
+/** States in which audio is held rather than fed: the engine stream is not open yet. */
+const HOLDING = new Set(['acquiring', 'switching']);
 
 /** Runs one WebSocket session: decodes audio on the hot path, drives the session actor, orders log-then-send. */
 export class Session {
   private readonly actor: Actor<typeof sessionMachine>;
-  private readonly decoder: AudioDecoder;
+  private decoder: AudioDecoder;
+  private settings: AudioSettings;
   private readonly now: () => number;
   private readonly openedAt: number;
   private engine: Engine | undefined;
+  /** The engine being switched to, until it takes over. */
+  private candidate: Engine | undefined;
+  private switchStartedAt = 0;
   private seq = 0;
   private readonly arrivals = new Map<number, number>();
   private held: Uint8Array[] = [];
@@ -60,8 +75,16 @@ export class Session {
   ) {
     this.now = deps.now ?? (() => performance.now());
     this.openedAt = this.now();
-    this.decoder = new AudioDecoder(options.encoding);
-    this.actor = createActor(this.machine(), { input: { sessionId: options.sessionId, modelId: options.modelId, idleMs: options.idleMs } });
+    this.settings = options.settings;
+    this.decoder = new AudioDecoder(options.settings.encoding);
+    const input = {
+      sessionId: options.sessionId,
+      modelId: options.modelId,
+      idleMs: options.idleMs,
+      startSegment: options.resume?.nextSegment ?? 0,
+      startMs: options.resume?.atMs ?? 0,
+    };
+    this.actor = createActor(this.machine(), { input });
     this.actor.subscribe({
       next: (s) => s.status === 'done' && this.outbox.then(this.resolveDone),
       error: (err) => {
@@ -93,7 +116,7 @@ export class Session {
       case 'close':
         return void this.actor.send({ type: 'CLOSE' });
       case 'config':
-        return this.sendError('unsupported_config', 'changing model or format mid-session is not supported yet; reconnect with the new query parameters');
+        return this.configure(parsed.message);
       default: {
         const never: never = parsed.message;
         return this.sendError('unknown_message_type', `unhandled ${JSON.stringify(never)}`);
@@ -112,7 +135,7 @@ export class Session {
       });
     }
     const state = this.state;
-    if (state === 'acquiring') return void this.held.push(frame.slice());
+    if (HOLDING.has(state)) return void this.held.push(frame.slice());
     if (state !== 'streaming') return this.sendError('session_closing', 'audio after close is ignored');
     this.feed(frame);
   }
@@ -127,16 +150,45 @@ export class Session {
     return this.done;
   }
 
+  /** A `config` message: new format applies to the frames after it; a new model or rate restarts the stream. */
+  private configure(message: Record<string, unknown>): void {
+    if (this.state !== 'streaming') return this.sendError('not_ready', `config is accepted while streaming, not while ${this.state}`);
+    const next = parseSettings(message, this.settings);
+    if ('error' in next) return this.sendError('invalid_config', next.error);
+    const model = message.model_id ?? message.model;
+    if (model !== undefined && (typeof model !== 'string' || model === '')) return this.sendError('invalid_config', 'model_id must be a non-empty string');
+    const current = this.actor.getSnapshot().context.modelId;
+    const targetModel = (model as string | undefined) ?? current;
+    const restart = targetModel !== current || needsNewStream(this.settings, next);
+    if (next.encoding !== this.settings.encoding) {
+      if (this.decoder.pendingBytes > 0) this.sendError('incomplete_sample', `${this.decoder.pendingBytes} byte(s) of an incomplete ${this.settings.encoding} sample were dropped at the encoding change`);
+      this.decoder = new AudioDecoder(next.encoding);
+    }
+    this.settings = next;
+    if (restart) this.actor.send({ type: 'SWITCH', modelId: targetModel });
+    else this.sendReady(current);
+  }
+
   private feed(frame: Uint8Array): void {
     const samples = this.decoder.decode(frame);
     if (samples.length === 0) return;
     const seq = this.nextSeq();
-    this.engine!.feed(this.id, seq, samples, this.options.sampleRate);
+    this.engine!.feed(this.id, seq, samples, this.settings.sampleRate);
     const t = this.now();
     if (t - this.lastActivity >= ACTIVITY_EVERY_MS) {
       this.lastActivity = t;
       this.actor.send({ type: 'ACTIVITY' });
     }
+  }
+
+  private feedHeld(): void {
+    const held = this.held;
+    this.held = [];
+    for (const frame of held) this.feed(frame);
+  }
+
+  private openStream(engine: Engine, originMs: number): void {
+    engine.open(this.id, originMs, this.settings, (e) => this.onStreamEvent(e));
   }
 
   private nextSeq(): number {
@@ -161,12 +213,14 @@ export class Session {
         return void this.actor.send({ type: 'PARTIAL', text: e.text, startMs: e.startMs, endMs: e.endMs, latencyMs: this.latencyOf(e.seq) });
       case 'final':
         return void this.actor.send({ type: 'FINAL', text: e.text, startMs: e.startMs, endMs: e.endMs, words: e.words, reason: e.reason, latencyMs: this.latencyOf(e.seq) });
+      case 'speech_started':
+        return void this.actor.send({ type: 'SPEECH_STARTED', atMs: e.atMs });
       case 'closed':
         return void this.actor.send({ type: 'STREAM_CLOSED', audioMs: e.audioMs });
       case 'stream_error':
         return void this.actor.send({ type: 'ENGINE_ERROR', code: 'stream_error', message: e.message });
       case 'engine_crashed':
-        return void this.actor.send({ type: 'ENGINE_ERROR', code: 'engine_crashed', message: `the model's worker crashed and is restarting; audio in flight may be lost (${e.message})` });
+        return void this.actor.send({ type: 'ENGINE_ERROR', code: 'engine_crashed', message: `the model's worker crashed and was restarted; audio in flight may be lost (${e.message})` });
       default: {
         const never: never = e;
         console.error('unknown stream event', never);
@@ -175,7 +229,7 @@ export class Session {
   }
 
   /** Appends `events` and, once they are committed, sends `message`: what a client sees, the log has. */
-  private emit(events: readonly VoxEvent[], message?: ServerMessage, expectedVersion?: 'no_stream'): Promise<void> {
+  private emit(events: readonly VoxEvent[], message?: ServerMessage, expectedVersion?: ExpectedVersion): Promise<void> {
     this.outbox = this.outbox
       .then(async () => {
         if (events.length > 0) await this.deps.store.append(sessionStream(this.id), events, { expectedVersion });
@@ -192,23 +246,32 @@ export class Session {
     void this.emit([], { type: 'error', code, message });
   }
 
+  private sendReady(modelId: string): void {
+    const s = this.settings;
+    void this.emit([], { type: 'ready', session_id: this.id, model_id: modelId, encoding: s.encoding, sample_rate: s.sampleRate, max_frame_bytes: this.options.maxFrameBytes, resumed: this.options.resume !== undefined });
+  }
+
   private machine() {
     const o = this.options;
     const id = o.sessionId;
     return sessionMachine.provide({
       actors: {
         acquireEngine: fromPromise(async ({ input }) => {
-          this.engine = await this.deps.acquire(input.modelId);
+          const engine = await this.deps.acquire(input.modelId);
+          if (this.engine) this.candidate = engine;
+          else this.engine = engine;
         }),
       },
       actions: {
-        opened: () => {
-          this.engine!.open(id, 0, (e) => this.onStreamEvent(e));
-          const opened = event('SessionOpened', { session_id: id, model_id: o.modelId, encoding: o.encoding, sample_rate: o.sampleRate, user_id: null, language: o.language });
-          void this.emit([opened], { type: 'ready', session_id: id, model_id: o.modelId, encoding: o.encoding, sample_rate: o.sampleRate, max_frame_bytes: o.maxFrameBytes }, 'no_stream');
-          const held = this.held;
-          this.held = [];
-          for (const frame of held) this.feed(frame);
+        opened: ({ context }) => {
+          this.openStream(this.engine!, context.audioMs);
+          const s = this.settings;
+          const format = { model_id: context.modelId, encoding: s.encoding, sample_rate: s.sampleRate };
+          const first = o.resume
+            ? event('SessionResumed', { session_id: id, ...format, at_ms: o.resume.atMs, next_segment: o.resume.nextSegment })
+            : event('SessionOpened', { session_id: id, ...format, user_id: null, language: o.language });
+          void this.emit([first], undefined, o.resume ? o.resume.version : 'no_stream').then(() => this.sendReady(context.modelId));
+          this.feedHeld();
         },
         rejected: (_, { error }) => {
           const code = error instanceof VoxError ? error.code : 'engine_unavailable';
@@ -217,26 +280,58 @@ export class Session {
           void this.outbox.then(() => this.deps.socket.close(CLIENT_FAULTS[code] ?? CloseCode.internalError, code));
         },
         emitPartial: (_, r) => {
-          const data = { session_id: id, segment: r.segment, text: r.text, start_ms: r.startMs, end_ms: r.endMs, model_id: o.modelId };
-          void this.emit([event('PartialTranscribed', data)], { type: 'partial', is_final: false, ...result(r, o.modelId) });
+          const data = { session_id: id, segment: r.segment, text: r.text, start_ms: r.startMs, end_ms: r.endMs, model_id: r.modelId };
+          void this.emit([event('PartialTranscribed', data)], { type: 'partial', is_final: false, ...result(r) });
         },
         emitFinal: (_, r) => {
-          const reason = r.reason as 'endpoint' | 'finalize' | 'close';
-          const data = { session_id: id, segment: r.segment, text: r.text, start_ms: r.startMs, end_ms: r.endMs, words: [...r.words], latency_ms: r.latencyMs, model_id: o.modelId, reason };
-          void this.emit([event('SegmentFinalized', data)], { type: 'final', is_final: true, ...result(r, o.modelId), words: r.words });
+          const data = { session_id: id, segment: r.segment, text: r.text, start_ms: r.startMs, end_ms: r.endMs, words: [...r.words], latency_ms: r.latencyMs, model_id: r.modelId, reason: r.reason };
+          void this.emit([event('SegmentFinalized', data)], { type: 'final', is_final: true, ...result(r), words: r.words });
         },
+        emitSpeechStarted: (_, { atMs, segment }) => void this.emit([], { type: 'speech_started', at_ms: atMs, segment }),
         sendError: (_, { code, message }) => this.sendError(code, message),
         finalizeStream: () => this.engine!.finalize(id, this.nextSeq()),
         closeStream: () => {
           if (this.decoder.pendingBytes > 0) {
-            this.sendError('incomplete_sample', `${this.decoder.pendingBytes} byte(s) of an incomplete ${o.encoding} sample were left at close and dropped`);
+            this.sendError('incomplete_sample', `${this.decoder.pendingBytes} byte(s) of an incomplete ${this.settings.encoding} sample were left at close and dropped`);
           }
           this.engine!.close(id, this.nextSeq());
+        },
+        closeForSwitch: () => {
+          this.switchStartedAt = this.now();
+          this.engine!.close(id, this.nextSeq(), 'switch');
+        },
+        switched: ({ context }) => {
+          const waited = Math.round(this.now() - this.switchStartedAt);
+          this.engine = this.candidate ?? this.engine;
+          this.candidate = undefined;
+          this.openStream(this.engine!, context.audioMs);
+          const to = context.nextModelId!;
+          if (to === context.modelId) this.sendReady(to);
+          else {
+            const data = { session_id: id, from_model_id: context.modelId, to_model_id: to, at_ms: context.audioMs, from_audio_ms: context.audioMs - context.modelStartMs, waited_ms: waited };
+            void this.emit([event('ModelSwitched', data)], { type: 'model_switched', from_model_id: context.modelId, model_id: to, at_ms: context.audioMs, waited_ms: waited });
+          }
+          this.feedHeld();
+        },
+        switchFailed: ({ context }) => {
+          this.candidate = undefined;
+          this.openStream(this.engine!, context.audioMs);
+          this.sendError('model_switch_failed', `staying on ${context.modelId}: ${context.switchError}`);
+          this.feedHeld();
         },
         finish: ({ context }) => {
           const reason = context.closeReason ?? 'client_close';
           const duration = Math.round(this.now() - this.openedAt);
-          const closed = event('SessionClosed', { session_id: id, reason, audio_ms: context.audioMs, segments: context.segment, partials: context.partials, duration_ms: duration });
+          const closed = event('SessionClosed', {
+            session_id: id,
+            reason,
+            audio_ms: context.audioMs,
+            model_id: context.modelId,
+            model_audio_ms: Math.max(0, context.audioMs - context.modelStartMs),
+            segments: context.segment,
+            partials: context.partials,
+            duration_ms: duration,
+          });
           void this.emit([closed], { type: 'closed', session_id: id, reason, audio_ms: context.audioMs, segments: context.segment, duration_ms: duration }).then(() =>
             this.deps.socket.close(context.closeCode, reason.slice(0, 120)),
           );
@@ -246,11 +341,12 @@ export class Session {
   }
 }
 
-const result = (r: { text: string; segment: number; startMs: number; endMs: number; latencyMs: number }, modelId: string) => ({
+const result = (r: { text: string; segment: number; startMs: number; endMs: number; latencyMs: number; modelId: string }) => ({
   text: r.text,
   segment: r.segment,
   start_ms: r.startMs,
   end_ms: r.endMs,
   latency_ms: r.latencyMs,
-  model_id: modelId,
+  model_id: r.modelId,
 });
+

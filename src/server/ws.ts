@@ -1,10 +1,10 @@
 import { Elysia } from 'elysia';
-import { newSessionId } from '../../events/ids';
+import { newSessionId, sessionStream } from '../../events/ids';
 import type { EventStore } from '../../events/store';
-import { ENCODINGS, SAMPLE_RATES, type Encoding } from '../audio/codecs';
 import type { EngineRegistry } from '../engine/registry';
 import { CloseCode, type ServerMessage } from './protocol';
-import { Session, type SessionOptions } from './session';
+import { Session, type ResumePoint, type SessionOptions } from './session';
+import { DEFAULT_SETTINGS, parseSettings } from './settings';
 
 export interface TranscribeDeps {
   readonly registry: EngineRegistry;
@@ -17,24 +17,43 @@ export interface TranscribeDeps {
 }
 
 type Query = Record<string, string | undefined>;
+type Refusal = { readonly code: string; readonly message: string; readonly closeCode: number };
 
-/** Validates the upgrade's query string into session options, or says what is wrong. */
-export function sessionOptionsFrom(query: Query, deps: Pick<TranscribeDeps, 'defaultModel' | 'idleMs' | 'maxFrameBytes'>): SessionOptions | { error: string } {
-  const encoding = (query.encoding ?? 'pcm16') as Encoding;
-  if (!ENCODINGS.includes(encoding)) return { error: `encoding ${JSON.stringify(query.encoding)} is not one of ${ENCODINGS.join(', ')}` };
-  const sampleRate = Number(query.sample_rate ?? 16000);
-  if (!(SAMPLE_RATES as readonly number[]).includes(sampleRate)) return { error: `sample_rate ${JSON.stringify(query.sample_rate)} is not one of ${SAMPLE_RATES.join(', ')}` };
+/** Validates the upgrade's query string into session options, or says what is wrong and how to close. */
+export function sessionOptionsFrom(query: Query, deps: TranscribeDeps): SessionOptions | Refusal {
+  const settings = parseSettings(query, DEFAULT_SETTINGS);
+  if ('error' in settings) return { code: 'invalid_audio_format', message: settings.error, closeCode: CloseCode.unsupportedData };
   const language = query.language || null;
-  if (language !== null && !/^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$/.test(language)) return { error: `language ${JSON.stringify(language)} is not a BCP 47 tag such as en or en-US` };
-  return {
-    sessionId: newSessionId(),
-    language,
-    modelId: query.model || deps.defaultModel,
-    encoding,
-    sampleRate,
-    idleMs: deps.idleMs,
-    maxFrameBytes: deps.maxFrameBytes,
-  };
+  if (language !== null && !/^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$/.test(language)) {
+    return { code: 'invalid_audio_format', message: `language ${JSON.stringify(language)} is not a BCP 47 tag such as en or en-US`, closeCode: CloseCode.unsupportedData };
+  }
+  const common = { settings, language, idleMs: deps.idleMs, maxFrameBytes: deps.maxFrameBytes };
+  if (!query.session_id) return { ...common, sessionId: newSessionId(), modelId: query.model || deps.defaultModel };
+  const resume = resumePoint(query.session_id, deps);
+  if ('code' in resume) return resume;
+  return { ...common, sessionId: query.session_id, modelId: query.model || resume.modelId, resume: resume.point };
+}
+
+/** Reads where an interrupted session left off; refuses unknown sessions and ones still connected. */
+function resumePoint(sessionId: string, deps: TranscribeDeps): { point: ResumePoint; modelId: string } | Refusal {
+  if ([...deps.sessions.values()].some((s) => s.id === sessionId)) {
+    return { code: 'session_active', message: `session ${sessionId} is still connected`, closeCode: CloseCode.policyViolation };
+  }
+  const events = deps.store.readStream(sessionStream(sessionId));
+  if (events.length === 0) return { code: 'unknown_session', message: `no session ${sessionId} to resume`, closeCode: CloseCode.policyViolation };
+  let nextSegment = 0;
+  let atMs = 0;
+  let modelId = '';
+  for (const e of events) {
+    if (e.type === 'SessionOpened' || e.type === 'SessionResumed') modelId = e.data.model_id;
+    if (e.type === 'ModelSwitched') modelId = e.data.to_model_id;
+    if (e.type === 'SegmentFinalized') nextSegment = Math.max(nextSegment, e.data.segment + 1);
+    if (e.type === 'SessionClosed') atMs = e.data.audio_ms;
+  }
+  if (events.at(-1)!.type !== 'SessionClosed') {
+    return { code: 'session_active', message: `session ${sessionId} has not ended; it cannot be resumed yet`, closeCode: CloseCode.tryAgainLater };
+  }
+  return { point: { nextSegment, atMs, version: events.at(-1)!.version }, modelId };
 }
 
 /** `GET /ws/transcribe`: live transcription sessions (DESIGN.md §4). */
@@ -50,9 +69,9 @@ export const transcribeRoutes = (deps: TranscribeDeps) =>
         },
       };
       const options = sessionOptionsFrom(ws.data.query as Query, deps);
-      if ('error' in options) {
-        socket.send({ type: 'error', code: 'invalid_audio_format', message: options.error });
-        return socket.close(CloseCode.unsupportedData, 'invalid_audio_format');
+      if ('code' in options) {
+        socket.send({ type: 'error', code: options.code, message: options.message });
+        return socket.close(options.closeCode, options.code);
       }
       const session = new Session({ acquire: (id) => deps.registry.acquire(id), store: deps.store, socket }, options);
       deps.sessions.set(ws.id, session);

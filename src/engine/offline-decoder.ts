@@ -1,0 +1,157 @@
+import { wordsFromTokens, type Post, type StreamDecoder } from './decoder';
+import type { FinalReason, StreamOptions } from './protocol';
+import type { SherpaModule, SherpaOfflineRecognizer, SherpaResampler, SherpaVad } from './sherpa';
+
+const RATE = 16000;
+/** Silero looks back about this far when it confirms speech; interim decodes start that early. */
+const ONSET_LOOKBACK_SAMPLES = Math.round(0.4 * RATE);
+
+/**
+ * One client stream on an offline model: Silero VAD cuts speech into segments, each decoded whole
+ * when silence reaches `minSilenceMs` or it grows to `maxSegmentMs`; interim re-decodes give partials.
+ */
+export class OfflineVadDecoder implements StreamDecoder {
+  private readonly vad: SherpaVad;
+  private resampler: SherpaResampler | undefined;
+  private inputRate = RATE;
+  /** 16 kHz samples fed to the VAD so far. */
+  private fed = 0;
+  /** Recent 16 kHz audio with the sample index it starts at, for interim decodes. */
+  private recent: { start: number; samples: Float32Array }[] = [];
+  private speechStart: number | undefined;
+  private lastInterimAt = 0;
+  private lastPartial = '';
+
+  constructor(
+    private readonly sherpa: SherpaModule,
+    private readonly recognizer: SherpaOfflineRecognizer,
+    vadModel: string,
+    readonly streamId: string,
+    private readonly originMs: number,
+    private readonly options: StreamOptions,
+    private readonly post: Post,
+  ) {
+    this.vad = new sherpa.Vad(
+      {
+        sileroVad: {
+          model: vadModel,
+          threshold: 0.5,
+          minSilenceDuration: options.minSilenceMs / 1000,
+          minSpeechDuration: 0.25,
+          windowSize: 512,
+          maxSpeechDuration: options.maxSegmentMs / 1000,
+        },
+        sampleRate: RATE,
+        numThreads: 1,
+        provider: 'cpu',
+        debug: 0,
+      },
+      Math.max(30, (options.maxSegmentMs / 1000) * 2),
+    );
+  }
+
+  get audioMs(): number {
+    return this.originMs + (this.fed * 1000) / RATE;
+  }
+
+  accept(seq: number, samples: Float32Array, sampleRate: number): void {
+    const pcm = this.to16k(samples, sampleRate, false);
+    this.push(pcm);
+    if (this.speechStart === undefined && this.vad.isDetected()) {
+      this.speechStart = Math.max(0, this.fed - ONSET_LOOKBACK_SAMPLES);
+      this.lastInterimAt = this.fed;
+      this.post({ type: 'speech_started', streamId: this.streamId, seq, atMs: this.ms(this.speechStart) });
+    }
+    // Silero's own max-duration split is soft; cut hard so no segment outgrows the limit by much.
+    if (this.speechStart !== undefined && this.fed - this.speechStart >= (this.options.maxSegmentMs * RATE) / 1000) {
+      this.vad.flush();
+      if (this.drain(seq, 'max_length')) return;
+    }
+    if (this.drain(seq, 'endpoint')) return;
+    if (this.speechStart !== undefined && this.options.interimMs > 0 && this.fed - this.lastInterimAt >= (this.options.interimMs * RATE) / 1000) {
+      this.lastInterimAt = this.fed;
+      this.interim(seq);
+    }
+  }
+
+  finalize(seq: number, reason: FinalReason): void {
+    if (this.resampler) this.push(this.to16k(new Float32Array(0), this.inputRate, true));
+    this.vad.flush();
+    this.drain(seq, reason);
+    this.speechStart = undefined;
+    this.lastPartial = '';
+  }
+
+  private push(pcm: Float32Array): void {
+    if (pcm.length === 0) return;
+    this.vad.acceptWaveform(pcm);
+    this.recent.push({ start: this.fed, samples: pcm });
+    this.fed += pcm.length;
+  }
+
+  /** Decodes every segment the VAD has closed; returns whether there was one. */
+  private drain(seq: number, reason: FinalReason): boolean {
+    let any = false;
+    while (!this.vad.isEmpty()) {
+      const segment = this.vad.front(false);
+      this.vad.pop();
+      any = true;
+      const result = this.decode(segment.samples);
+      const startMs = this.ms(segment.start);
+      const endMs = this.ms(segment.start + segment.samples.length);
+      const text = result.text.trim();
+      if (text !== '') this.post({ type: 'final', streamId: this.streamId, seq, text, startMs, endMs, words: wordsFromTokens(result, startMs, endMs), reason });
+      this.forgetBefore(segment.start + segment.samples.length);
+    }
+    if (any) {
+      this.speechStart = this.vad.isDetected() ? Math.max(0, this.fed - ONSET_LOOKBACK_SAMPLES) : undefined;
+      this.lastPartial = '';
+    }
+    return any;
+  }
+
+  private interim(seq: number): void {
+    const start = this.speechStart!;
+    const audio = this.since(start);
+    const text = this.decode(audio).text.trim();
+    if (text === '' || text === this.lastPartial) return;
+    this.lastPartial = text;
+    this.post({ type: 'partial', streamId: this.streamId, seq, text, startMs: this.ms(start), endMs: this.ms(this.fed) });
+  }
+
+  private decode(samples: Float32Array) {
+    const stream = this.recognizer.createStream();
+    stream.acceptWaveform({ samples, sampleRate: RATE });
+    this.recognizer.decode(stream);
+    return this.recognizer.getResult(stream);
+  }
+
+  /** Silero needs 16 kHz; other rates go through one resampler per stream (it keeps filter state). */
+  private to16k(samples: Float32Array, rate: number, flush: boolean): Float32Array {
+    if (rate === RATE && !this.resampler) return samples;
+    if (!this.resampler || rate !== this.inputRate) {
+      this.resampler = new this.sherpa.LinearResampler(rate, RATE);
+      this.inputRate = rate;
+    }
+    return this.resampler.resample(samples, flush);
+  }
+
+  private since(start: number): Float32Array {
+    const chunks = this.recent.filter((c) => c.start + c.samples.length > start);
+    const out = new Float32Array(this.fed - start);
+    for (const c of chunks) {
+      const from = Math.max(0, start - c.start);
+      out.set(c.samples.subarray(from), c.start + from - start);
+    }
+    return out;
+  }
+
+  private forgetBefore(sample: number): void {
+    const keepFrom = sample - ONSET_LOOKBACK_SAMPLES;
+    this.recent = this.recent.filter((c) => c.start + c.samples.length > keepFrom);
+  }
+
+  private ms(sample: number): number {
+    return Math.round(this.originMs + (sample * 1000) / RATE);
+  }
+}

@@ -1,0 +1,39 @@
+import { ENCODINGS, SAMPLE_RATES, type Encoding } from '../audio/codecs';
+import type { StreamOptions } from '../engine/protocol';
+
+/** How a session's audio arrives and is segmented; set by the query string, changed by `config`. */
+export interface AudioSettings extends StreamOptions {
+  readonly encoding: Encoding;
+  readonly sampleRate: number;
+}
+
+export const DEFAULT_SETTINGS: AudioSettings = { encoding: 'pcm16', sampleRate: 16000, minSilenceMs: 500, maxSegmentMs: 3000, interimMs: 1000 };
+
+const RANGES = {
+  min_silence_ms: [100, 5000],
+  max_segment_ms: [1000, 30000],
+  interim_ms: [0, 10000],
+} as const;
+
+/**
+ * Applies the audio fields present in `raw` (query strings or JSON values) on top of `base`.
+ * Unknown fields are left to the caller; a bad value is an error naming the field.
+ */
+export function parseSettings(raw: Record<string, unknown>, base: AudioSettings): AudioSettings | { error: string } {
+  const encoding = (raw.encoding ?? base.encoding) as Encoding;
+  if (!ENCODINGS.includes(encoding)) return { error: `encoding ${JSON.stringify(raw.encoding)} is not one of ${ENCODINGS.join(', ')}` };
+  const sampleRate = Number(raw.sample_rate ?? base.sampleRate);
+  if (!(SAMPLE_RATES as readonly number[]).includes(sampleRate)) return { error: `sample_rate ${JSON.stringify(raw.sample_rate)} is not one of ${SAMPLE_RATES.join(', ')}` };
+  const ms: Record<keyof typeof RANGES, number> = { min_silence_ms: base.minSilenceMs, max_segment_ms: base.maxSegmentMs, interim_ms: base.interimMs };
+  for (const [name, [min, max]] of Object.entries(RANGES) as [keyof typeof RANGES, readonly [number, number]][]) {
+    if (raw[name] === undefined) continue;
+    const n = Number(raw[name]);
+    if (!Number.isInteger(n) || n < min || n > max) return { error: `${name} ${JSON.stringify(raw[name])} must be an integer from ${min} to ${max}` };
+    ms[name] = n;
+  }
+  return { encoding, sampleRate, minSilenceMs: ms.min_silence_ms, maxSegmentMs: ms.max_segment_ms, interimMs: ms.interim_ms };
+}
+
+/** Whether moving from `a` to `b` needs a fresh engine stream (sherpa cannot change a stream's rate). */
+export const needsNewStream = (a: AudioSettings, b: AudioSettings): boolean =>
+  a.sampleRate !== b.sampleRate || a.minSilenceMs !== b.minSilenceMs || a.maxSegmentMs !== b.maxSegmentMs || a.interimMs !== b.interimMs;
