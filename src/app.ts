@@ -25,6 +25,8 @@ export interface RunningServer {
   readonly url: string;
   readonly port: number;
   readonly store: EventStore;
+  /** The engines, for operations and tests (e.g. to see or stop a worker). */
+  readonly registry: EngineRegistry;
   stop(): Promise<void>;
 }
 
@@ -78,6 +80,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     url,
     port: server.port!,
     store,
+    registry,
     async stop() {
       const drains = [...sessions.values()].map((s) => s.shutdown());
       await Promise.race([Promise.all(drains), Bun.sleep(DRAIN_TIMEOUT_MS)]);

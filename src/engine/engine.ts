@@ -122,10 +122,12 @@ export class Engine {
         return void this.actor.send({ type: 'WORKER_READY', loadMs: m.loadMs });
       case 'load_failed':
         return void this.actor.send({ type: 'WORKER_LOAD_FAILED', message: m.message });
-      case 'closed':
-        this.streams.get(m.streamId)?.listener(m);
+      case 'closed': {
+        // Forget the stream before telling its session: the session may reopen the same id at once.
+        const stream = this.streams.get(m.streamId);
         this.streams.delete(m.streamId);
-        return;
+        return stream?.listener(m);
+      }
       case 'partial':
       case 'final':
       case 'speech_started':

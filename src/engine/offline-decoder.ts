@@ -5,6 +5,11 @@ import type { SherpaModule, SherpaOfflineRecognizer, SherpaResampler, SherpaVad 
 const RATE = 16000;
 /** Silero looks back about this far when it confirms speech; interim decodes start that early. */
 const ONSET_LOOKBACK_SAMPLES = Math.round(0.4 * RATE);
+/**
+ * Shorter input makes onnxruntime throw inside sherpa's decode, which aborts the whole process
+ * (no JS catch sees it): short segments are zero-padded to this length first.
+ */
+const MIN_DECODE_SAMPLES = Math.round(0.5 * RATE);
 
 /**
  * One client stream on an offline model: Silero VAD cuts speech into segments, each decoded whole
@@ -62,10 +67,13 @@ export class OfflineVadDecoder implements StreamDecoder {
       this.lastInterimAt = this.fed;
       this.post({ type: 'speech_started', streamId: this.streamId, seq, atMs: this.ms(this.speechStart) });
     }
-    // Silero's own max-duration split is soft; cut hard so no segment outgrows the limit by much.
-    if (this.speechStart !== undefined && this.fed - this.speechStart >= (this.options.maxSegmentMs * RATE) / 1000) {
+    // Silero's own max-duration split does not hold (measured: 3.6 s segments at a 2 s limit), so
+    // cut by flushing. Only while it hears speech: a flush outside speech corrupts its buffer.
+    if (this.speechStart !== undefined && this.vad.isDetected() && this.fed - this.speechStart >= (this.options.maxSegmentMs * RATE) / 1000) {
       this.vad.flush();
-      if (this.drain(seq, 'max_length')) return;
+      this.drain(seq, 'max_length');
+      this.speechStart = this.fed;
+      return;
     }
     if (this.drain(seq, 'endpoint')) return;
     if (this.speechStart !== undefined && this.options.interimMs > 0 && this.fed - this.lastInterimAt >= (this.options.interimMs * RATE) / 1000) {
@@ -121,6 +129,11 @@ export class OfflineVadDecoder implements StreamDecoder {
 
   private decode(samples: Float32Array) {
     const stream = this.recognizer.createStream();
+    if (samples.length < MIN_DECODE_SAMPLES) {
+      const padded = new Float32Array(MIN_DECODE_SAMPLES);
+      padded.set(samples);
+      samples = padded;
+    }
     stream.acceptWaveform({ samples, sampleRate: RATE });
     this.recognizer.decode(stream);
     return this.recognizer.getResult(stream);

@@ -46,8 +46,14 @@ export interface SessionOptions {
 const CLIENT_FAULTS: Record<string, number> = { unknown_model: CloseCode.policyViolation, unsupported_model: CloseCode.policyViolation };
 /** Idle-timer resets are sent at most this often while audio flows (frames never enter the mailbox). */
 const ACTIVITY_EVERY_MS = 1000;
-/** States in which audio is held rather than fed: the engine stream is not open yet. */
+/** States in which audio (and config) is held rather than applied: the engine stream is not open yet. */
 const HOLDING = new Set(['acquiring', 'switching']);
+
+/**
+ * What arrived while the stream was not open, in arrival order: a config splits audio between
+ * models, and a close or finalize must not overtake the audio sent before it.
+ */
+type Held = { readonly frame: Uint8Array } | { readonly config: Record<string, unknown> } | { readonly control: 'FINALIZE' | 'CLOSE' | 'SOCKET_GONE' };
 
 /** Runs one WebSocket session: decodes audio on the hot path, drives the session actor, orders log-then-send. */
 export class Session {
@@ -57,12 +63,14 @@ export class Session {
   private readonly now: () => number;
   private readonly openedAt: number;
   private engine: Engine | undefined;
+  /** The model audio goes to now (the actor's snapshot lags behind inside its own actions). */
+  private modelId: string;
   /** The engine being switched to, until it takes over. */
   private candidate: Engine | undefined;
   private switchStartedAt = 0;
   private seq = 0;
   private readonly arrivals = new Map<number, number>();
-  private held: Uint8Array[] = [];
+  private held: Held[] = [];
   private outbox: Promise<void> = Promise.resolve();
   private lastActivity = 0;
   private resolveDone!: () => void;
@@ -76,6 +84,7 @@ export class Session {
     this.now = deps.now ?? (() => performance.now());
     this.openedAt = this.now();
     this.settings = options.settings;
+    this.modelId = options.modelId;
     this.decoder = new AudioDecoder(options.settings.encoding);
     const input = {
       sessionId: options.sessionId,
@@ -110,11 +119,11 @@ export class Session {
     if (!parsed.ok) return this.sendError(parsed.code, parsed.message);
     switch (parsed.message.type) {
       case 'finalize':
-        return void this.actor.send({ type: 'FINALIZE' });
+        return this.control('FINALIZE');
       case 'keepalive':
         return void this.actor.send({ type: 'KEEPALIVE' });
       case 'close':
-        return void this.actor.send({ type: 'CLOSE' });
+        return this.control('CLOSE');
       case 'config':
         return this.configure(parsed.message);
       default: {
@@ -135,13 +144,19 @@ export class Session {
       });
     }
     const state = this.state;
-    if (HOLDING.has(state)) return void this.held.push(frame.slice());
+    if (HOLDING.has(state)) return void this.held.push({ frame: frame.slice() });
     if (state !== 'streaming') return this.sendError('session_closing', 'audio after close is ignored');
     this.feed(frame);
   }
 
   socketGone(): void {
-    this.actor.send({ type: 'SOCKET_GONE' });
+    this.control('SOCKET_GONE');
+  }
+
+  /** Control that must keep its place behind audio: queued with held audio while the stream is not open. */
+  private control(type: 'FINALIZE' | 'CLOSE' | 'SOCKET_GONE'): void {
+    if (HOLDING.has(this.state) && this.held.length > 0) this.held.push({ control: type });
+    else this.actor.send({ type });
   }
 
   /** Ends the session from the server side (shutdown): flushes and logs like a client close. */
@@ -150,14 +165,24 @@ export class Session {
     return this.done;
   }
 
-  /** A `config` message: new format applies to the frames after it; a new model or rate restarts the stream. */
+  /** A `config` message: held in order during a switch, refused once the session is closing. */
   private configure(message: Record<string, unknown>): void {
-    if (this.state !== 'streaming') return this.sendError('not_ready', `config is accepted while streaming, not while ${this.state}`);
+    const state = this.state;
+    if (HOLDING.has(state)) return void this.held.push({ config: message });
+    if (state !== 'streaming') return this.sendError('session_closing', 'config after close is ignored');
+    this.applyConfig(message);
+  }
+
+  /**
+   * New format applies to the frames after the message; a new model, rate or segmentation restarts
+   * the engine stream. Returns whether it started a switch.
+   */
+  private applyConfig(message: Record<string, unknown>): boolean {
     const next = parseSettings(message, this.settings);
-    if ('error' in next) return this.sendError('invalid_config', next.error);
+    if ('error' in next) return (this.sendError('invalid_config', next.error), false);
     const model = message.model_id ?? message.model;
-    if (model !== undefined && (typeof model !== 'string' || model === '')) return this.sendError('invalid_config', 'model_id must be a non-empty string');
-    const current = this.actor.getSnapshot().context.modelId;
+    if (model !== undefined && (typeof model !== 'string' || model === '')) return (this.sendError('invalid_config', 'model_id must be a non-empty string'), false);
+    const current = this.modelId;
     const targetModel = (model as string | undefined) ?? current;
     const restart = targetModel !== current || needsNewStream(this.settings, next);
     if (next.encoding !== this.settings.encoding) {
@@ -167,6 +192,7 @@ export class Session {
     this.settings = next;
     if (restart) this.actor.send({ type: 'SWITCH', modelId: targetModel });
     else this.sendReady(current);
+    return restart;
   }
 
   private feed(frame: Uint8Array): void {
@@ -181,10 +207,14 @@ export class Session {
     }
   }
 
+  /** Feeds what was held, in order, up to a config that restarts the stream (the rest waits for it). */
   private feedHeld(): void {
-    const held = this.held;
-    this.held = [];
-    for (const frame of held) this.feed(frame);
+    while (this.held.length > 0) {
+      const item = this.held.shift()!;
+      if ('frame' in item) this.feed(item.frame);
+      else if ('control' in item) this.actor.send({ type: item.control });
+      else if (this.applyConfig(item.config)) return;
+    }
   }
 
   private openStream(engine: Engine, originMs: number): void {
@@ -304,6 +334,7 @@ export class Session {
           const waited = Math.round(this.now() - this.switchStartedAt);
           this.engine = this.candidate ?? this.engine;
           this.candidate = undefined;
+          this.modelId = context.nextModelId!;
           this.openStream(this.engine!, context.audioMs);
           const to = context.nextModelId!;
           if (to === context.modelId) this.sendReady(to);

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { findModel } from '../../models/catalog';
-import { AudioDecoder } from '../../src/audio/codecs';
+import { AudioDecoder, type Encoding } from '../../src/audio/codecs';
 import { sherpaConfig } from '../../src/engine/model-files';
 import { loadSherpa, type SherpaOnlineRecognizer } from '../../src/engine/sherpa';
 import { SHARED_DIR } from './audio';
@@ -11,7 +11,8 @@ const recognizers = new Map<string, SherpaOnlineRecognizer>();
  * The baseline: decodes audio straight through sherpa-onnx, with the server's model settings and
  * frame size, endpoint rules and tail padding, but none of voxlog's code path. Returns the finals.
  */
-export function directDecode(modelId: string, pcm16: Uint8Array, frameBytes: number): string[] {
+export function directDecode(modelId: string, audio: Uint8Array, frameBytes: number, format: { encoding?: Encoding; sampleRate?: number } = {}): string[] {
+  const sampleRate = format.sampleRate ?? 16000;
   let rec = recognizers.get(modelId);
   if (!rec) {
     const entry = findModel(modelId)!;
@@ -20,9 +21,9 @@ export function directDecode(modelId: string, pcm16: Uint8Array, frameBytes: num
   }
   const stream = rec.createStream();
   const finals: string[] = [];
-  const decoder = new AudioDecoder('pcm16');
-  for (let at = 0; at < pcm16.length; at += frameBytes) {
-    stream.acceptWaveform({ samples: decoder.decode(pcm16.subarray(at, at + frameBytes)), sampleRate: 16000 });
+  const decoder = new AudioDecoder(format.encoding ?? 'pcm16');
+  for (let at = 0; at < audio.length; at += frameBytes) {
+    stream.acceptWaveform({ samples: decoder.decode(audio.subarray(at, at + frameBytes)), sampleRate });
     while (rec.isReady(stream)) rec.decode(stream);
     if (rec.isEndpoint(stream)) {
       const text = rec.getResult(stream).text.trim();
@@ -30,10 +31,49 @@ export function directDecode(modelId: string, pcm16: Uint8Array, frameBytes: num
       rec.reset(stream);
     }
   }
-  stream.acceptWaveform({ samples: new Float32Array(8000), sampleRate: 16000 });
+  stream.acceptWaveform({ samples: new Float32Array(sampleRate / 2), sampleRate });
   stream.inputFinished();
   while (rec.isReady(stream)) rec.decode(stream);
   const tail = rec.getResult(stream).text.trim();
   if (tail) finals.push(tail);
+  return finals;
+}
+
+/**
+ * Offline baseline: sherpa's own Silero VAD and OfflineRecognizer, fed the same frames, each
+ * segment decoded whole; no voxlog code on the path. Returns the finals.
+ */
+export function directOfflineDecode(modelId: string, pcm16: Uint8Array, frameBytes: number, minSilenceMs: number, vadModel: string): string[] {
+  const sherpa = loadSherpa();
+  const entry = findModel(modelId)!;
+  const rec = new sherpa.OfflineRecognizer(sherpaConfig(entry, join(SHARED_DIR, 'models', modelId)));
+  const vad = new sherpa.Vad(
+    {
+      sileroVad: { model: vadModel, threshold: 0.5, minSilenceDuration: minSilenceMs / 1000, minSpeechDuration: 0.25, windowSize: 512, maxSpeechDuration: 30 },
+      sampleRate: 16000,
+      numThreads: 1,
+      provider: 'cpu',
+      debug: 0,
+    },
+    60,
+  );
+  const finals: string[] = [];
+  const drain = () => {
+    while (!vad.isEmpty()) {
+      const s = rec.createStream();
+      s.acceptWaveform({ samples: vad.front(false).samples, sampleRate: 16000 });
+      vad.pop();
+      rec.decode(s);
+      const text = rec.getResult(s).text.trim();
+      if (text) finals.push(text);
+    }
+  };
+  const decoder = new AudioDecoder('pcm16');
+  for (let at = 0; at < pcm16.length; at += frameBytes) {
+    vad.acceptWaveform(decoder.decode(pcm16.subarray(at, at + frameBytes)));
+    drain();
+  }
+  vad.flush();
+  drain();
   return finals;
 }
