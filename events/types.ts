@@ -65,7 +65,14 @@ export const eventSchemas = {
     partials: t.Integer({ minimum: 0 }),
     duration_ms: t.Integer({ minimum: 0 }),
   }),
-  EngineStarted: t.Object({ model_id: t.String(), load_ms: t.Integer({ minimum: 0 }), worker: t.Integer({ minimum: 0 }), restarts: t.Integer({ minimum: 0 }) }),
+  EngineStarted: t.Object({
+    model_id: t.String(),
+    load_ms: t.Integer({ minimum: 0 }),
+    worker: t.Integer({ minimum: 0 }),
+    restarts: t.Integer({ minimum: 0 }),
+    /** After a crash: time from the crash to this worker being ready again. */
+    down_ms: t.Integer({ minimum: 0 }),
+  }),
   EngineCrashed: t.Object({ model_id: t.String(), message: t.String(), worker: t.Integer({ minimum: 0 }), restarts: t.Integer({ minimum: 0 }), streams: t.Integer({ minimum: 0 }) }),
   EngineFailed: t.Object({ model_id: t.String(), message: t.String() }),
 } satisfies Record<string, TSchema>;

@@ -4,7 +4,9 @@ import { swagger } from '@elysiajs/swagger';
 import { Elysia } from 'elysia';
 import { projections } from '../events/projections';
 import { ensureProjections } from '../events/projections/runner';
+import { engineStream } from '../events/ids';
 import { EventStore } from '../events/store';
+import { event, type VoxEvent } from '../events/types';
 import type { Config } from './config';
 import { migrate, openDatabase } from './db';
 import { EngineRegistry } from './engine/registry';
@@ -38,9 +40,27 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const rebuilt = ensureProjections(db, projections);
   if (rebuilt.length > 0) console.log(`built projections from the log: ${rebuilt.join(', ')}`);
   const store = new EventStore(db, projections);
-  const registry = new EngineRegistry(config.modelDirs, {
-    onStarted: (id, ms) => console.log(`engine ${id} loaded in ${ms} ms`),
-    onCrashed: (id, message, restarts) => console.error(`engine ${id} crashed (restart ${restarts}): ${message}`),
+  const engineEvent = (modelId: string, e: VoxEvent) =>
+    store.append(engineStream(modelId), [e]).catch((err) => console.error(`could not log ${e.type} for ${modelId}:`, err));
+  const registry = new EngineRegistry({
+    modelDirs: config.modelDirs,
+    workersPerModel: config.workersPerModel,
+    idleMs: config.engineIdleMs,
+    maxLoaded: config.maxLoadedModels,
+    hooks: {
+      onStarted: (id, worker, loadMs, restarts, downMs) => {
+        console.log(`engine ${id} worker ${worker} loaded in ${loadMs} ms${restarts ? ` after restart ${restarts} (${downMs} ms down)` : ''}`);
+        void engineEvent(id, event('EngineStarted', { model_id: id, load_ms: loadMs, worker, restarts, down_ms: downMs }));
+      },
+      onCrashed: (id, worker, message, restarts, streams) => {
+        console.error(`engine ${id} worker ${worker} crashed (restart ${restarts}, ${streams} streams): ${message}`);
+        void engineEvent(id, event('EngineCrashed', { model_id: id, message, worker, restarts, streams }));
+      },
+      onFailed: (id, message) => {
+        console.error(`model ${id} failed: ${message}`);
+        void engineEvent(id, event('EngineFailed', { model_id: id, message }));
+      },
+    },
   });
   const sessions = new Map<string, Session>();
 

@@ -15,6 +15,9 @@ export interface Config {
   readonly maxFrameBytes: number;
   readonly sessionIdleMs: number;
   readonly sqliteSynchronous: 'OFF' | 'NORMAL' | 'FULL' | 'EXTRA';
+  readonly workersPerModel: number;
+  readonly engineIdleMs: number;
+  readonly maxLoadedModels: number;
   readonly version: string;
 }
 
@@ -81,6 +84,9 @@ export function loadConfig(env: Env = process.env): Config {
     maxFrameBytes: int('VOXLOG_MAX_FRAME_BYTES', 256 * 1024, 2, 8 * 1024 * 1024),
     sessionIdleMs: int('VOXLOG_SESSION_IDLE_MS', 60_000, 1_000, 24 * 3600_000),
     sqliteSynchronous: sync as Config['sqliteSynchronous'],
+    workersPerModel: int('VOXLOG_WORKERS_PER_MODEL', navigator.hardwareConcurrency || 1, 1, 64),
+    engineIdleMs: int('VOXLOG_ENGINE_IDLE_MS', 600_000, 1_000, 7 * 24 * 3600_000),
+    maxLoadedModels: int('VOXLOG_MAX_LOADED_MODELS', 4, 1, 64),
     version: pkg.version,
   };
   if (problems.length > 0) throw new ConfigError(problems);

@@ -1,7 +1,9 @@
+import { join } from 'node:path';
 import { catalog, findModel, VAD_MODEL_ID, type CatalogEntry } from '../../models/catalog';
 import { NotFoundError, UnavailableError, ValidationError } from '../errors';
 import { Engine, type EngineHooks, type EngineStatus } from './engine';
 import { loadSpec, locateModel } from './model-files';
+import { ModelProbe } from './model-probe';
 
 export interface ModelInfo {
   readonly id: string;
@@ -13,53 +15,81 @@ export interface ModelInfo {
   readonly status: EngineStatus | 'unloaded' | 'missing';
   readonly size_bytes: number | null;
   readonly error: string | null;
+  readonly workers: readonly { index: number; status: string; streams: number }[];
 }
 
-/** Engines by model id: loaded lazily on first use and shared by every session on that model. */
+export interface RegistryOptions {
+  readonly modelDirs: readonly string[];
+  readonly workersPerModel: number;
+  /** An engine with no stream for this long is unloaded. */
+  readonly idleMs: number;
+  /** Most engines loaded at once; loading another unloads the least recently used idle one. */
+  readonly maxLoaded: number;
+  readonly hooks?: EngineHooks;
+}
+
+/** Engines by model id: probed, loaded lazily, shared by every session on the model, unloaded when idle. */
 export class EngineRegistry {
   private readonly engines = new Map<string, Engine>();
+  /** Why a model could not be used, until its files change. */
+  private readonly failures = new Map<string, string>();
+  private readonly probe = new ModelProbe();
+  private readonly sweeper: Timer;
 
-  constructor(
-    private readonly modelDirs: readonly string[],
-    private readonly hooks: EngineHooks = {},
-  ) {}
+  constructor(private readonly options: RegistryOptions) {
+    this.sweeper = setInterval(() => this.unloadIdle(), Math.min(30_000, Math.max(1000, options.idleMs / 4)));
+    this.sweeper.unref();
+  }
 
-  /** The engine for a model, loading it if needed; throws a typed error for unknown or missing models. */
+  /** The engine for a model, loading it if needed; throws a typed error for unknown, missing or bad models. */
   async acquire(modelId: string): Promise<Engine> {
     const entry = findModel(modelId);
     if (!entry) throw new NotFoundError(`unknown model ${JSON.stringify(modelId)}; GET /api/v1/models lists them`, 'unknown_model');
     if (entry.kind === 'vad') throw new ValidationError(`${modelId} is a voice-activity detector, not a speech recognizer`, 'unsupported_model');
     let engine = this.engines.get(modelId);
     if (!engine || engine.status === 'failed' || engine.status === 'stopped') {
-      const loc = locateModel(entry, this.modelDirs);
+      const loc = locateModel(entry, this.options.modelDirs);
       if (!loc.available) throw new UnavailableError(loc.reason, 'model_unavailable');
-      engine = new Engine(modelId, loadSpec(entry, loc.dir, this.vadModel(entry)), this.hooks);
-      this.engines.set(modelId, engine);
+      const vad = this.vadModel(entry);
+      const spec = loadSpec(entry, loc.dir, vad);
+      const files = [...Object.values(entry.files).map((f) => join(loc.dir, f)), ...(vad ? [vad] : [])];
+      const probed = await this.probe.check(spec, files);
+      if (!probed.ok) {
+        this.failures.set(modelId, probed.reason);
+        this.options.hooks?.onFailed?.(modelId, probed.reason);
+        throw new UnavailableError(`model ${modelId} cannot be loaded: ${probed.reason}`, 'model_load_failed');
+      }
+      this.failures.delete(modelId);
+      engine = this.engines.get(modelId); // another session may have started it while this one probed
+      if (!engine || engine.status === 'failed' || engine.status === 'stopped') {
+        this.makeRoom();
+        engine = new Engine(modelId, spec, this.options.workersPerModel, this.options.hooks);
+        this.engines.set(modelId, engine);
+      }
     }
+    engine.lastUsed = Date.now();
     await engine.ready();
     return engine;
   }
 
-  /** Path of the Silero VAD an offline model needs; undefined for streaming models. */
-  private vadModel(entry: CatalogEntry): string | undefined {
-    if (entry.kind !== 'offline') return undefined;
-    const vad = findModel(VAD_MODEL_ID)!;
-    const loc = locateModel(vad, this.modelDirs);
-    if (!loc.available) throw new UnavailableError(`offline model ${entry.id} needs the VAD: ${loc.reason}`, 'model_unavailable');
-    return `${loc.dir}/${vad.files.model}`;
+  /** The loaded engine for a model, if any (operations and tests). */
+  engine(modelId: string): Engine | undefined {
+    return this.engines.get(modelId);
   }
 
   /** The model a session gets when it names none: the configured one, else the first streaming model on disk. */
   defaultModel(configured: string | undefined): string {
     if (configured) return configured;
-    const onDisk = catalog.find((m) => m.kind === 'streaming' && locateModel(m, this.modelDirs).available);
+    const onDisk = catalog.find((m) => m.kind === 'streaming' && locateModel(m, this.options.modelDirs).available);
     return (onDisk ?? catalog.find((m) => m.kind === 'streaming')!).id;
   }
 
   list(): ModelInfo[] {
     return catalog.map((m) => {
-      const loc = locateModel(m, this.modelDirs);
+      const loc = locateModel(m, this.options.modelDirs);
       const engine = this.engines.get(m.id);
+      const failure = this.failures.get(m.id);
+      const status = engine?.status ?? (failure ? 'failed' : loc.available ? 'unloaded' : 'missing');
       return {
         id: m.id,
         kind: m.kind,
@@ -67,9 +97,10 @@ export class EngineRegistry {
         description: m.description,
         available: loc.available,
         loaded: engine?.status === 'ready',
-        status: engine?.status ?? (loc.available ? 'unloaded' : 'missing'),
+        status,
         size_bytes: loc.available ? loc.sizeBytes : null,
-        error: engine?.lastError ?? (loc.available ? null : loc.reason),
+        error: failure ?? engine?.lastError ?? (loc.available ? null : loc.reason),
+        workers: engine?.workers ?? [],
       };
     });
   }
@@ -79,7 +110,41 @@ export class EngineRegistry {
   }
 
   stopAll(): void {
+    clearInterval(this.sweeper);
     for (const e of this.engines.values()) e.stop();
     this.engines.clear();
+  }
+
+  /** Unloads engines that have had no stream for the idle TTL. */
+  unloadIdle(now = Date.now()): string[] {
+    const unloaded: string[] = [];
+    for (const [id, e] of this.engines) {
+      if (e.streamCount === 0 && now - e.lastUsed >= this.options.idleMs) {
+        e.stop();
+        this.engines.delete(id);
+        unloaded.push(id);
+      }
+    }
+    return unloaded;
+  }
+
+  /** At the cap, unloads the least recently used idle engine; with none idle, refuses to load another. */
+  private makeRoom(): void {
+    const live = [...this.engines.entries()].filter(([, e]) => e.status !== 'failed' && e.status !== 'stopped');
+    if (live.length < this.options.maxLoaded) return;
+    const idle = live.filter(([, e]) => e.streamCount === 0).sort(([, a], [, b]) => a.lastUsed - b.lastUsed);
+    const victim = idle[0];
+    if (!victim) throw new UnavailableError(`${live.length} models are loaded and all are in use (VOXLOG_MAX_LOADED_MODELS=${this.options.maxLoaded}); try again later`, 'too_many_models');
+    victim[1].stop();
+    this.engines.delete(victim[0]);
+  }
+
+  /** Path of the Silero VAD an offline model needs; undefined for streaming models. */
+  private vadModel(entry: CatalogEntry): string | undefined {
+    if (entry.kind !== 'offline') return undefined;
+    const vad = findModel(VAD_MODEL_ID)!;
+    const loc = locateModel(vad, this.options.modelDirs);
+    if (!loc.available) throw new UnavailableError(`offline model ${entry.id} needs the VAD: ${loc.reason}`, 'model_unavailable');
+    return join(loc.dir, vad.files.model!);
   }
 }

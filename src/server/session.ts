@@ -42,8 +42,12 @@ export interface SessionOptions {
   readonly resume?: ResumePoint;
 }
 
-/** Error codes that mean the client asked for something wrong, not that the server failed. */
-const CLIENT_FAULTS: Record<string, number> = { unknown_model: CloseCode.policyViolation, unsupported_model: CloseCode.policyViolation };
+/** Close codes for refusals that are not server faults (those close 1011). */
+const CLOSE_CODES: Record<string, number> = {
+  unknown_model: CloseCode.policyViolation,
+  unsupported_model: CloseCode.policyViolation,
+  too_many_models: CloseCode.tryAgainLater,
+};
 /** Idle-timer resets are sent at most this often while audio flows (frames never enter the mailbox). */
 const ACTIVITY_EVERY_MS = 1000;
 /** States in which audio (and config) is held rather than applied: the engine stream is not open yet. */
@@ -307,7 +311,7 @@ export class Session {
           const code = error instanceof VoxError ? error.code : 'engine_unavailable';
           const message = error instanceof Error ? error.message : String(error);
           this.sendError(code, message);
-          void this.outbox.then(() => this.deps.socket.close(CLIENT_FAULTS[code] ?? CloseCode.internalError, code));
+          void this.outbox.then(() => this.deps.socket.close(CLOSE_CODES[code] ?? CloseCode.internalError, code));
         },
         emitPartial: (_, r) => {
           const data = { session_id: id, segment: r.segment, text: r.text, start_ms: r.startMs, end_ms: r.endMs, model_id: r.modelId };

@@ -1,0 +1,43 @@
+import { statSync } from 'node:fs';
+import type { LoadSpec } from './protocol';
+
+const PROBE = new URL('./probe.ts', import.meta.url).pathname;
+const PROBE_TIMEOUT_MS = 60_000;
+
+export type ProbeResult = { readonly ok: true; readonly ms: number } | { readonly ok: false; readonly reason: string };
+
+/**
+ * Loads the model in a child process first, so a file that makes native code abort fails there,
+ * not in the server. Results are remembered per file set (path, size, mtime).
+ */
+export class ModelProbe {
+  private readonly results = new Map<string, Promise<ProbeResult>>();
+
+  check(spec: LoadSpec, files: readonly string[]): Promise<ProbeResult> {
+    const key = files.map((f) => {
+      const st = statSync(f);
+      return `${f}:${st.size}:${st.mtimeMs}`;
+    }).join('|');
+    let result = this.results.get(key);
+    if (!result) {
+      result = run(spec);
+      this.results.set(key, result);
+    }
+    return result;
+  }
+}
+
+async function run(spec: LoadSpec): Promise<ProbeResult> {
+  const t0 = performance.now();
+  const child = Bun.spawn([process.execPath, PROBE, JSON.stringify(spec)], { stdout: 'pipe', stderr: 'pipe', timeout: PROBE_TIMEOUT_MS });
+  const [out, err, code] = await Promise.all([new Response(child.stdout).text(), new Response(child.stderr).text(), child.exited]);
+  if (code === 0 && out.trim().endsWith('ok')) return { ok: true, ms: Math.round(performance.now() - t0) };
+  const how = child.signalCode ? `killed by ${child.signalCode}` : `exit code ${code}`;
+  const detail = err
+    .split('\n')
+    .map((l) => l.replace(/\x1b\[[0-9;]*m/g, '').trim())
+    .filter((l) => l && !l.startsWith('at ') && !/^(=+|Bun v|Linux|CPU:|Args:|Features:|Builtins:|Elapsed:|RSS:|panic:|oh no|To send|please file|https:\/\/bun\.report)/.test(l))
+    .slice(-3)
+    .join(' | ');
+  return { ok: false, reason: `the model crashed or failed when loaded in a probe process (${how})${detail ? `: ${detail.slice(0, 400)}` : ''}` };
+}

@@ -1,0 +1,156 @@
+import { createActor, type Actor } from 'xstate';
+import { engineMachine } from '../../actors/engine.machine';
+import type { FromWorker, LoadSpec, StreamEvent, StreamOptions, ToWorker } from './protocol';
+
+export type SlotStatus = 'loading' | 'ready' | 'crashed' | 'failed' | 'stopped';
+
+interface OpenStream {
+  readonly listener: (e: StreamEvent) => void;
+  readonly options: StreamOptions;
+  /** Session audio ms posted to the worker so far: where a restarted worker resumes the stream. */
+  audioMs: number;
+}
+
+export interface SlotHooks {
+  readonly onReady?: (slot: WorkerSlot, loadMs: number, restarts: number, downMs: number) => void;
+  readonly onCrashed?: (slot: WorkerSlot, message: string, restarts: number, streams: number) => void;
+  readonly onFailed?: (slot: WorkerSlot, message: string) => void;
+  readonly onStatus?: () => void;
+}
+
+const WORKER_URL = new URL('./worker.ts', import.meta.url).href;
+
+/**
+ * One Bun Worker running a model, supervised by an engine actor: restarted with backoff after a
+ * crash, with its streams reopened where their audio left off. Audio is posted straight to the
+ * worker with transferred buffers, never through the actor's mailbox.
+ */
+export class WorkerSlot {
+  private worker: Worker | undefined;
+  private readonly streams = new Map<string, OpenStream>();
+  /** Messages posted while the worker is (re)loading; sent once it is ready. */
+  private backlog: ToWorker[] = [];
+  private readonly actor: Actor<typeof engineMachine>;
+  private crashedAt = 0;
+
+  constructor(
+    readonly modelId: string,
+    readonly index: number,
+    private readonly spec: LoadSpec,
+    private readonly hooks: SlotHooks,
+  ) {
+    const machine = engineMachine.provide({
+      actions: {
+        startWorker: () => this.spawn(),
+        stopWorker: () => this.kill(),
+        announceReady: ({ context }) => this.onReady(context.loadMs ?? 0, context.restarts),
+        announceCrash: ({ context }, { message }) => this.onCrash(message, context.restarts),
+      },
+    });
+    this.actor = createActor(machine, { input: { modelId } });
+    this.actor.subscribe({
+      next: (s) => {
+        if (s.matches('failed')) hooks.onFailed?.(this, s.context.lastError ?? 'failed');
+        hooks.onStatus?.();
+      },
+      error: (err) => console.error(`engine ${modelId} worker ${index} supervisor failed:`, err),
+    });
+    this.actor.start();
+  }
+
+  get status(): SlotStatus {
+    return this.actor.getSnapshot().value as SlotStatus;
+  }
+
+  get lastError(): string | null {
+    return this.actor.getSnapshot().context.lastError;
+  }
+
+  get load(): number {
+    return this.streams.size;
+  }
+
+  open(streamId: string, originMs: number, options: StreamOptions, listener: (e: StreamEvent) => void): void {
+    this.streams.set(streamId, { listener, options, audioMs: originMs });
+    this.post({ type: 'open', streamId, originMs, options });
+  }
+
+  feed(streamId: string, seq: number, samples: Float32Array, sampleRate: number): void {
+    const s = this.streams.get(streamId);
+    if (s) s.audioMs += (samples.length * 1000) / sampleRate;
+    this.post({ type: 'audio', streamId, seq, samples, sampleRate }, [samples.buffer as ArrayBuffer]);
+  }
+
+  post(msg: ToWorker, transfer: Transferable[] = []): void {
+    if (this.worker && this.status === 'ready') this.worker.postMessage(msg, transfer);
+    else this.backlog.push(msg);
+  }
+
+  /** Ends the worker as if it had died, so the supervisor restarts it (operations and tests). */
+  terminateWorker(): void {
+    this.worker?.terminate();
+  }
+
+  stop(): void {
+    this.actor.send({ type: 'STOP' });
+  }
+
+  private spawn(): void {
+    const worker = new Worker(WORKER_URL);
+    this.worker = worker;
+    worker.onmessage = (e: MessageEvent<FromWorker>) => this.onWorkerMessage(e.data);
+    worker.onerror = (e) => {
+      if (this.worker === worker) this.actor.send({ type: 'WORKER_EXITED', message: `worker error: ${e.message}` });
+    };
+    worker.addEventListener('close', () => {
+      if (this.worker === worker) this.actor.send({ type: 'WORKER_EXITED', message: 'worker exited' });
+    });
+    worker.postMessage({ type: 'load', spec: this.spec } satisfies ToWorker);
+  }
+
+  private kill(): void {
+    const w = this.worker;
+    this.worker = undefined;
+    w?.terminate();
+  }
+
+  private onWorkerMessage(m: FromWorker): void {
+    switch (m.type) {
+      case 'ready':
+        return void this.actor.send({ type: 'WORKER_READY', loadMs: m.loadMs });
+      case 'load_failed':
+        return void this.actor.send({ type: 'WORKER_LOAD_FAILED', message: m.message });
+      case 'closed': {
+        // Forget the stream before telling its session: the session may reopen the same id at once.
+        const stream = this.streams.get(m.streamId);
+        this.streams.delete(m.streamId);
+        return stream?.listener(m);
+      }
+      case 'partial':
+      case 'final':
+      case 'speech_started':
+      case 'stream_error':
+        return this.streams.get(m.streamId)?.listener(m);
+      default: {
+        const never: never = m;
+        console.error('unknown worker message', never);
+      }
+    }
+  }
+
+  private onReady(loadMs: number, restarts: number): void {
+    const pending = this.backlog;
+    this.backlog = [];
+    for (const msg of pending) this.worker!.postMessage(msg, msg.type === 'audio' ? [msg.samples.buffer as ArrayBuffer] : []);
+    this.hooks.onReady?.(this, loadMs, restarts, this.crashedAt ? Math.round(performance.now() - this.crashedAt) : 0);
+    this.crashedAt = 0;
+  }
+
+  private onCrash(message: string, restarts: number): void {
+    this.crashedAt ||= performance.now();
+    // Reopen every stream on the next worker where its audio left off; queued messages wait for it.
+    this.backlog = [...this.streams].map(([streamId, s]) => ({ type: 'open', streamId, originMs: Math.round(s.audioMs), options: s.options }) as const);
+    this.hooks.onCrashed?.(this, message, restarts, this.streams.size);
+    for (const [streamId, s] of this.streams) s.listener({ type: 'engine_crashed', streamId, message });
+  }
+}
