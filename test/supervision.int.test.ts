@@ -18,6 +18,8 @@ describe('a worker that dies mid-stream', () => {
     const audio = concat(clips.flatMap((c) => [c.pcm16, silence(2)]));
     const bystanderAudio = concat([clips[1]!.pcm16, silence(2), clips[2]!.pcm16]);
 
+    const engine = await server.registry.acquire(STREAMING_MODEL);
+    await eventually(() => engine.workers.every((w) => w.status === 'ready'));
     const victim = openSocket(server.wsUrl());
     const ready = await victim.next('ready');
     const bystander = openSocket(server.wsUrl());

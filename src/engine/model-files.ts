@@ -54,17 +54,13 @@ function packageDir(spec: string): string {
   }
 }
 
-/** The sherpa-onnx recognizer config for a model in `dir`, with the engine's endpoint rules. */
+/** The sherpa-onnx recognizer config for a model in `dir`: file roles are sherpa's own config keys. */
 export function sherpaConfig(entry: CatalogEntry, dir: string): unknown {
-  const file = (role: string) => join(dir, entry.files[role]!);
   if (!entry.sherpa) throw new Error(`${entry.id} is not a recognizer`);
-  const model =
-    entry.sherpa === 'transducer'
-      ? { transducer: { encoder: file('encoder'), decoder: file('decoder'), joiner: file('joiner') } }
-      : { [entry.sherpa]: { model: file('model') } };
+  const paths = Object.fromEntries(Object.entries(entry.files).filter(([role]) => role !== 'tokens').map(([role, f]) => [role, join(dir, f)]));
   const base = {
     featConfig: { sampleRate: 16000, featureDim: 80 },
-    modelConfig: { ...model, tokens: file('tokens'), numThreads: 1, provider: 'cpu', debug: 0 },
+    modelConfig: { [entry.sherpa]: { ...paths, ...entry.sherpaOptions }, tokens: join(dir, entry.files.tokens!), numThreads: 1, provider: 'cpu', debug: 0 },
     decodingMethod: 'greedy_search',
   };
   if (entry.kind !== 'streaming') return base;

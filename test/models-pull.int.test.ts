@@ -1,0 +1,130 @@
+import { afterAll, beforeAll, describe, expect, it } from 'bun:test';
+import { createHash } from 'node:crypto';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { streamAudio } from '../src/client/stream-client';
+import { FRAME_BYTES, loadClip, SHARED_DIR, STREAMING_MODEL } from './helpers/audio';
+import { directDecode } from './helpers/direct';
+import { finals } from './helpers/server';
+
+const root = mkdtempSync(join(tmpdir(), 'voxlog-pull-'));
+const modelsDir = join(root, 'models');
+const catalogFile = join(root, 'catalog.json');
+let archive: Uint8Array;
+let sha256: string;
+let cutFirstResponse = true;
+const ranges: (string | null)[] = [];
+let fixtureServer: ReturnType<typeof Bun.serve>;
+
+beforeAll(async () => {
+  // A real .tar.bz2 shaped like an upstream release: one folder holding the model files.
+  const folder = join(root, 'pack', 'fixture-streaming');
+  mkdirSync(folder, { recursive: true });
+  for (const f of ['model.onnx', 'tokens.txt']) copyFileSync(join(SHARED_DIR, 'models', STREAMING_MODEL, f), join(folder, f));
+  const tar = Bun.spawnSync(['tar', '-cjf', join(root, 'fixture.tar.bz2'), '-C', join(root, 'pack'), 'fixture-streaming']);
+  expect(tar.exitCode).toBe(0);
+  archive = new Uint8Array(readFileSync(join(root, 'fixture.tar.bz2')));
+  sha256 = createHash('sha256').update(archive).digest('hex');
+
+  fixtureServer = Bun.serve({
+    port: 0,
+    hostname: '127.0.0.1',
+    fetch(req) {
+      const range = req.headers.get('range');
+      ranges.push(range);
+      const from = range ? Number(/bytes=(\d+)-/.exec(range)![1]) : 0;
+      const body = archive.subarray(from);
+      const headers = { 'content-length': String(body.length), ...(range ? { 'content-range': `bytes ${from}-${archive.length - 1}/${archive.length}` } : {}) };
+      if (cutFirstResponse) {
+        cutFirstResponse = false;
+        // Send 40% of the file, then drop the connection, like a network failure.
+        const stream = new ReadableStream({
+          async pull(c) {
+            c.enqueue(body.subarray(0, Math.floor(body.length * 0.4)));
+            await Bun.sleep(50);
+            c.error(new Error('connection reset'));
+          },
+        });
+        return new Response(stream, { status: range ? 206 : 200, headers });
+      }
+      return new Response(body, { status: range ? 206 : 200, headers });
+    },
+  });
+  const entry = (id: string, checksum: string) => ({
+    id,
+    kind: 'streaming',
+    language: 'en',
+    description: 'fixture served from a local HTTP server',
+    licence: 'test',
+    sherpa: 'zipformer2Ctc',
+    files: { model: 'model.onnx', tokens: 'tokens.txt' },
+    url: `http://127.0.0.1:${fixtureServer.port}/fixture.tar.bz2`,
+    sha256: checksum,
+  });
+  writeFileSync(catalogFile, JSON.stringify([entry('fixture-streaming', sha256), entry('fixture-bad-checksum', '0'.repeat(64))]));
+});
+
+afterAll(() => {
+  fixtureServer.stop(true);
+  rmSync(root, { recursive: true, force: true });
+});
+
+const env = { ...process.env, VOXLOG_MODELS_DIR: modelsDir, VOXLOG_CATALOG_FILE: catalogFile };
+const models = async (...args: string[]) => {
+  const p = Bun.spawn(['bun', 'run', 'models', ...args], { cwd: join(import.meta.dir, '..'), env, stdout: 'pipe', stderr: 'pipe' });
+  const [out, err, code] = await Promise.all([new Response(p.stdout).text(), new Response(p.stderr).text(), p.exited]);
+  return { out, err, code };
+};
+
+describe('bun run models pull', () => {
+  it('keeps an interrupted download and resumes it with a range request, then verifies and unpacks', async () => {
+    const first = await models('pull', 'fixture-streaming');
+    expect(first.code).toBe(1);
+    expect(first.err).toContain('run the pull again to resume');
+    const part = join(modelsDir, '.downloads', 'fixture.tar.bz2.part');
+    const kept = statSync(part).size;
+    expect(kept).toBeGreaterThan(0);
+    expect(kept).toBeLessThan(archive.length);
+
+    const second = await models('pull', 'fixture-streaming');
+    expect(second.code).toBe(0);
+    expect(ranges.at(-1)).toBe(`bytes=${kept}-`);
+    expect(second.out).toContain(`sha256 ${sha256} (catalog)`);
+    expect(second.out).toContain('resumed from');
+    expect(second.err).toMatch(/100% /);
+    expect(readdirSync(join(modelsDir, 'fixture-streaming')).sort()).toEqual(['SOURCE.json', 'model.onnx', 'tokens.txt']);
+    expect(existsSync(part)).toBe(false);
+    expect((await models('list')).out).toMatch(/fixture-streaming\s+streaming\s+en\s+yes/);
+    expect((await models('pull', 'fixture-streaming')).err).toContain('already in');
+  });
+
+  it('deletes a download whose checksum does not match and installs nothing', async () => {
+    const r = await models('pull', 'fixture-bad-checksum');
+    expect(r.code).toBe(1);
+    expect(r.err).toContain('checksum mismatch');
+    expect(existsSync(join(modelsDir, 'fixture-bad-checksum'))).toBe(false);
+    expect(existsSync(join(modelsDir, '.downloads', 'fixture.tar.bz2.part'))).toBe(false);
+  });
+
+  it('names unknown models', async () => {
+    const r = await models('pull', 'nope');
+    expect(r.code).toBe(2);
+    expect(r.err).toContain('unknown model nope; see: bun run models list');
+  });
+
+  it('gives a server a pulled model it can stream with', async () => {
+    const port = 19000 + Math.floor(Math.random() * 1000);
+    const server = Bun.spawn(['bun', 'src/main.ts'], { cwd: join(import.meta.dir, '..'), env: { ...env, PORT: String(port), VOXLOG_DATA_DIR: join(root, 'data') }, stdout: 'ignore', stderr: 'ignore' });
+    try {
+      for (let i = 0; i < 100 && !(await fetch(`http://127.0.0.1:${port}/health`).then((r) => r.ok).catch(() => false)); i++) await Bun.sleep(100);
+      const clip = loadClip('synthetic-seen', 'seen_0020_awb.wav');
+      const out = await streamAudio({ url: `ws://127.0.0.1:${port}/ws/transcribe?model=fixture-streaming`, audio: clip.pcm16, frameBytes: FRAME_BYTES });
+      expect(out.closeCode).toBe(1000);
+      expect(finals(out.messages).map((f) => f.text)).toEqual(directDecode(STREAMING_MODEL, clip.pcm16, FRAME_BYTES));
+    } finally {
+      server.kill();
+      await server.exited;
+    }
+  });
+});
