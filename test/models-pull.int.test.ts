@@ -11,7 +11,7 @@ import { finals } from './helpers/server';
 const root = mkdtempSync(join(tmpdir(), 'voxlog-pull-'));
 const modelsDir = join(root, 'models');
 const catalogFile = join(root, 'catalog.json');
-let archive: Uint8Array;
+let archive: Uint8Array<ArrayBuffer>;
 let sha256: string;
 let cutFirstResponse = true;
 const ranges: (string | null)[] = [];
