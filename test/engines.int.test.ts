@@ -164,6 +164,12 @@ describe('telephony audio', () => {
         const got = finals(out.messages).map((f) => f.text);
         expect(got).toEqual(directDecode(STREAMING_MODEL, raw, 800, { encoding: enc, sampleRate: 8000 }));
         expect(ofType(out.messages, 'closed')[0]!.audio_ms).toBe(Math.round(raw.length / 8));
+        if (stem === stems[0]) {
+          // The offline model hears 8 kHz G.711 through the resampler in front of Silero.
+          const offline = await stream(server.wsUrl({ model: OFFLINE_MODEL, encoding: enc, sample_rate: '8000' }), raw, 800);
+          expect(finals(offline.messages).length).toBeGreaterThan(0);
+          expect(ofType(offline.messages, 'closed')[0]!.audio_ms).toBe(Math.round(raw.length / 8));
+        }
         agreement[enc]!.push(charErrorRate(ref.join(' '), got.join(' ')));
       }
     }

@@ -21,6 +21,8 @@ export class OfflineVadDecoder implements StreamDecoder {
   private inputRate = RATE;
   /** 16 kHz samples fed to the VAD so far. */
   private fed = 0;
+  /** Input audio received, in ms at its own rate (the resampler's output count lags by its filter). */
+  private inputMs = 0;
   /** Recent 16 kHz audio with the sample index it starts at, for interim decodes. */
   private recent: { start: number; samples: Float32Array }[] = [];
   private speechStart: number | undefined;
@@ -56,10 +58,11 @@ export class OfflineVadDecoder implements StreamDecoder {
   }
 
   get audioMs(): number {
-    return this.originMs + (this.fed * 1000) / RATE;
+    return this.originMs + this.inputMs;
   }
 
   accept(seq: number, samples: Float32Array, sampleRate: number): void {
+    this.inputMs += (samples.length * 1000) / sampleRate;
     const pcm = this.to16k(samples, sampleRate, false);
     this.push(pcm);
     if (this.speechStart === undefined && this.vad.isDetected()) {
