@@ -41,7 +41,7 @@ export class EventStore {
   ) {}
 
   /**
-   * Appends events to one stream. Appends made in the same tick share one transaction;
+   * Appends events to one stream. Appends made in the same event-loop turn share one transaction;
    * the promise settles only after that transaction has committed.
    */
   append(streamId: string, events: readonly VoxEvent[], options: { expectedVersion?: ExpectedVersion } = {}): Promise<AppendResult> {
@@ -57,7 +57,7 @@ export class EventStore {
       this.queue.push({ streamId, events, expected: options.expectedVersion ?? 'any', resolve, reject });
       if (!this.flushScheduled) {
         this.flushScheduled = true;
-        queueMicrotask(() => this.flush());
+        setImmediate(() => this.flush());
       }
     });
   }

@@ -20,6 +20,12 @@ import { modelRoutes } from './routes/models';
 import type { Session } from './server/session';
 import { transcribeRoutes } from './server/ws';
 
+/** What sessions write to when the event log is switched off for a benchmark baseline. */
+const discardingStore: Pick<EventStore, 'append' | 'readStream'> = {
+  append: async () => ({ nextVersion: 0, lastPosition: 0, events: [] }),
+  readStream: () => [],
+};
+
 /** How long shutdown waits for open sessions to flush their last segments. */
 const DRAIN_TIMEOUT_MS = 5_000;
 
@@ -63,6 +69,8 @@ export async function startServer(config: Config): Promise<RunningServer> {
     },
   });
   const sessions = new Map<string, Session>();
+  if (!config.eventLog) console.warn('VOXLOG_EVENT_LOG=off: sessions record nothing (for measuring the log\'s cost only)');
+  const sessionStore = config.eventLog ? store : discardingStore;
 
   const app = new Elysia({ websocket: { maxPayloadLength: config.maxFrameBytes * 4 } })
     .use(errorHandling)
@@ -85,7 +93,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     .use(
       transcribeRoutes({
         registry,
-        store,
+        store: sessionStore,
         sessions,
         defaultModel: registry.defaultModel(config.defaultModel),
         idleMs: config.sessionIdleMs,

@@ -18,6 +18,8 @@ export interface Config {
   readonly workersPerModel: number;
   readonly engineIdleMs: number;
   readonly maxLoadedModels: number;
+  /** `false` only for benchmarks measuring the log's cost: sessions then record nothing. */
+  readonly eventLog: boolean;
   readonly version: string;
 }
 
@@ -62,6 +64,15 @@ export function loadConfig(env: Env = process.env): Config {
     return values;
   };
 
+  const flag = (name: string, fallback: boolean): boolean => {
+    const raw = env[name]?.trim().toLowerCase();
+    if (raw === undefined || raw === '') return fallback;
+    if (['on', 'true', '1'].includes(raw)) return true;
+    if (['off', 'false', '0'].includes(raw)) return false;
+    problems.push(`${name}=${JSON.stringify(env[name])} must be on or off`);
+    return fallback;
+  };
+
   const host = env.HOST?.trim() || '127.0.0.1';
   const port = int('PORT', 8000, 0, 65535);
   const sync = (env.VOXLOG_SQLITE_SYNCHRONOUS ?? 'NORMAL').toUpperCase();
@@ -87,6 +98,7 @@ export function loadConfig(env: Env = process.env): Config {
     workersPerModel: int('VOXLOG_WORKERS_PER_MODEL', navigator.hardwareConcurrency || 1, 1, 64),
     engineIdleMs: int('VOXLOG_ENGINE_IDLE_MS', 600_000, 1_000, 7 * 24 * 3600_000),
     maxLoadedModels: int('VOXLOG_MAX_LOADED_MODELS', 4, 1, 64),
+    eventLog: flag('VOXLOG_EVENT_LOG', true),
     version: pkg.version,
   };
   if (problems.length > 0) throw new ConfigError(problems);

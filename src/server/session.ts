@@ -18,7 +18,7 @@ export interface SessionSocket {
 
 export interface SessionDeps {
   readonly acquire: (modelId: string) => Promise<Engine>;
-  readonly store: EventStore;
+  readonly store: Pick<EventStore, 'append'>;
   readonly socket: SessionSocket;
   readonly now?: () => number;
 }

@@ -8,7 +8,7 @@ import { DEFAULT_SETTINGS, parseSettings } from './settings';
 
 export interface TranscribeDeps {
   readonly registry: EngineRegistry;
-  readonly store: EventStore;
+  readonly store: Pick<EventStore, 'append' | 'readStream'>;
   readonly defaultModel: string;
   readonly idleMs: number;
   readonly maxFrameBytes: number;

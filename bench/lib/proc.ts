@@ -1,0 +1,55 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export interface ServerProcess {
+  readonly port: number;
+  readonly pid: number;
+  readonly wsUrl: (query?: Record<string, string>) => string;
+  stop(): Promise<void>;
+}
+
+/** Starts voxlog in its own process (the load generator must not share its event loop). */
+export async function startServerProcess(env: Record<string, string> = {}): Promise<ServerProcess> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'voxlog-bench-'));
+  const port = 21000 + Math.floor(Math.random() * 2000);
+  const proc = Bun.spawn(['bun', 'src/main.ts'], {
+    cwd: join(import.meta.dir, '../..'),
+    env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1', VOXLOG_DATA_DIR: dataDir },
+    stdout: 'ignore',
+    stderr: 'ignore',
+  });
+  for (let i = 0; i < 150; i++) {
+    if (await fetch(`http://127.0.0.1:${port}/health`).then((r) => r.ok).catch(() => false)) break;
+    if (i === 149) throw new Error('the server did not start');
+    await Bun.sleep(100);
+  }
+  return {
+    port,
+    pid: proc.pid,
+    wsUrl: (query = {}) => `ws://127.0.0.1:${port}/ws/transcribe?${new URLSearchParams(query)}`,
+    stop: async () => {
+      proc.kill();
+      await proc.exited;
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** CPU seconds a process has used (user + system). */
+export function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/** Resident memory of a process, MB. */
+export const rssMb = (pid: number): number => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024;
+
+/** The p-th percentile (0-100) of a sample, nearest rank; NaN when empty. */
+export function pct(xs: readonly number[], p: number): number {
+  if (xs.length === 0) return Number.NaN;
+  const sorted = [...xs].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
+}
+
+export const round = (x: number, digits = 0): number => Number(x.toFixed(digits));

@@ -1,0 +1,85 @@
+import { realtimeClient, type RealtimeResult } from '../lib/clients';
+import { cpuSeconds, pct, startServerProcess } from '../lib/proc';
+
+export interface LevelResult {
+  readonly clients: number;
+  readonly partial_lag_ms: { p50: number; p95: number; p99: number };
+  /** Median lag in the second half of the stream minus the first half: a growing backlog shows here. */
+  readonly backlog_growth_ms: number;
+  readonly endpoint_to_final_ms: { p50: number; p95: number };
+  readonly server_cpu_pct: number;
+  readonly loadgen_cpu_pct: number;
+  readonly holds: boolean;
+}
+
+export interface LatencyDistribution {
+  readonly clients: number;
+  readonly first_partial_ms: { p50: number; p90: number; p99: number; n: number };
+  readonly endpoint_to_final_ms: { p50: number; p90: number; p99: number; n: number };
+  readonly server_final_latency_ms: { p50: number; p90: number; p99: number; n: number };
+}
+
+export interface ConcurrencyResult {
+  readonly seconds_per_client: number;
+  readonly levels: LevelResult[];
+  readonly largest_holding: number;
+  readonly latency: LatencyDistribution[];
+}
+
+/** Holding means p95 partial lag under this, without a growing backlog. */
+export const LAG_LIMIT_MS = 500;
+const GROWTH_LIMIT_MS = 150;
+
+/** Speech, 1.5 s silence, speech, ... cut to `seconds`; each client starts at a different clip. */
+export function programme(clips: Uint8Array[], offset: number, seconds: number): Uint8Array<ArrayBuffer> {
+  const out = new Uint8Array(seconds * 32000);
+  const gap = 1.5 * 32000;
+  for (let at = 0, i = offset; at < out.length; i++) {
+    const c = clips[i % clips.length]!;
+    out.set(c.subarray(0, Math.min(c.length, out.length - at)), at);
+    at += c.length + gap;
+  }
+  return out;
+}
+
+/** N clients at 1x real time, N rising until p95 lag or backlog breaks (or the levels run out). */
+export async function concurrency(clips: Uint8Array[], levels: number[], seconds: number, env: Record<string, string> = {}): Promise<ConcurrencyResult & { raw: Map<number, RealtimeResult[]> }> {
+  const server = await startServerProcess(env);
+  const results: LevelResult[] = [];
+  const raw = new Map<number, RealtimeResult[]>();
+  try {
+    await realtimeClient(server.wsUrl(), programme(clips, 0, 1)); // load the model
+    for (const n of levels) {
+      const s0 = cpuSeconds(server.pid);
+      const l0 = cpuSeconds(process.pid);
+      const t0 = performance.now();
+      const runs = await Promise.all(Array.from({ length: n }, (_, i) => realtimeClient(server.wsUrl(), programme(clips, i, seconds))));
+      const wall = (performance.now() - t0) / 1000;
+      raw.set(n, runs);
+      const lags = runs.flatMap((r) => r.partialLag);
+      const growth = pct(runs.flatMap((r) => r.lagSecondHalf), 50) - pct(runs.flatMap((r) => r.lagFirstHalf), 50);
+      const level: LevelResult = {
+        clients: n,
+        partial_lag_ms: { p50: pct(lags, 50), p95: pct(lags, 95), p99: pct(lags, 99) },
+        backlog_growth_ms: growth,
+        endpoint_to_final_ms: { p50: pct(runs.flatMap((r) => r.endpointToFinal), 50), p95: pct(runs.flatMap((r) => r.endpointToFinal), 95) },
+        server_cpu_pct: ((cpuSeconds(server.pid) - s0) / wall) * 100,
+        loadgen_cpu_pct: ((cpuSeconds(process.pid) - l0) / wall) * 100,
+        holds: pct(lags, 95) < LAG_LIMIT_MS && growth < GROWTH_LIMIT_MS,
+      };
+      results.push(level);
+      if (!level.holds) break;
+    }
+  } finally {
+    await server.stop();
+  }
+  const holding = results.filter((l) => l.holds).map((l) => l.clients);
+  const largest = holding.length > 0 ? Math.max(...holding) : 0;
+  const dist = (n: number): LatencyDistribution => {
+    const runs = raw.get(n) ?? [];
+    const d = (xs: number[]) => ({ p50: pct(xs, 50), p90: pct(xs, 90), p99: pct(xs, 99), n: xs.length });
+    return { clients: n, first_partial_ms: d(runs.flatMap((r) => r.firstPartial)), endpoint_to_final_ms: d(runs.flatMap((r) => r.endpointToFinal)), server_final_latency_ms: d(runs.flatMap((r) => r.finalLatency)) };
+  };
+  const latency = [...new Set([results[0]?.clients ?? 1, largest || (results[0]?.clients ?? 1)])].map(dist);
+  return { seconds_per_client: seconds, levels: results, largest_holding: largest, latency, raw };
+}
