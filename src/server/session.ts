@@ -7,6 +7,9 @@ import { AudioDecoder } from '../audio/codecs';
 import type { Engine } from '../engine/engine';
 import type { StreamEvent } from '../engine/protocol';
 import { VoxError } from '../errors';
+import { Arrivals } from './arrivals';
+import { Outbox } from './outbox';
+import { closedOut, finalOut, partialOut, switchedOut, type Outgoing } from './session-messages';
 import { CloseCode, parseClientMessage, type ServerMessage } from './protocol';
 import { needsNewStream, parseSettings, type AudioSettings } from './settings';
 
@@ -72,10 +75,9 @@ export class Session {
   /** The engine being switched to, until it takes over. */
   private candidate: Engine | undefined;
   private switchStartedAt = 0;
-  private seq = 0;
-  private readonly arrivals = new Map<number, number>();
+  private readonly arrivals: Arrivals;
+  private readonly outbox: Outbox;
   private held: Held[] = [];
-  private outbox: Promise<void> = Promise.resolve();
   private lastActivity = 0;
   private resolveDone!: () => void;
   /** Settles when the session has ended and everything it logged and sent is out. */
@@ -87,6 +89,8 @@ export class Session {
   ) {
     this.now = deps.now ?? (() => performance.now());
     this.openedAt = this.now();
+    this.arrivals = new Arrivals(this.now);
+    this.outbox = new Outbox(deps.store, sessionStream(options.sessionId), (m) => deps.socket.send(m));
     this.settings = options.settings;
     this.modelId = options.modelId;
     this.decoder = new AudioDecoder(options.settings.encoding);
@@ -99,7 +103,7 @@ export class Session {
     };
     this.actor = createActor(this.machine(), { input });
     this.actor.subscribe({
-      next: (s) => s.status === 'done' && this.outbox.then(this.resolveDone),
+      next: (s) => s.status === 'done' && this.outbox.drained().then(this.resolveDone),
       error: (err) => {
         console.error(`session ${options.sessionId} failed:`, err);
         this.deps.socket.close(CloseCode.internalError, 'internal error');
@@ -202,7 +206,7 @@ export class Session {
   private feed(frame: Uint8Array): void {
     const samples = this.decoder.decode(frame);
     if (samples.length === 0) return;
-    const seq = this.nextSeq();
+    const seq = this.arrivals.next();
     this.engine!.feed(this.id, seq, samples, this.settings.sampleRate);
     const t = this.now();
     if (t - this.lastActivity >= ACTIVITY_EVERY_MS) {
@@ -225,28 +229,12 @@ export class Session {
     engine.open(this.id, originMs, this.settings, (e) => this.onStreamEvent(e));
   }
 
-  private nextSeq(): number {
-    this.seq += 1;
-    this.arrivals.set(this.seq, this.now());
-    return this.seq;
-  }
-
-  /** Time since the frame (or control message) `seq` arrived; forgets older arrivals. */
-  private latencyOf(seq: number): number {
-    const at = this.arrivals.get(seq);
-    for (const k of this.arrivals.keys()) {
-      if (k >= seq) break;
-      this.arrivals.delete(k);
-    }
-    return at === undefined ? 0 : Math.max(0, Math.round(this.now() - at));
-  }
-
   private onStreamEvent(e: StreamEvent): void {
     switch (e.type) {
       case 'partial':
-        return void this.actor.send({ type: 'PARTIAL', text: e.text, startMs: e.startMs, endMs: e.endMs, latencyMs: this.latencyOf(e.seq) });
+        return void this.actor.send({ type: 'PARTIAL', text: e.text, startMs: e.startMs, endMs: e.endMs, latencyMs: this.arrivals.latencyOf(e.seq) });
       case 'final':
-        return void this.actor.send({ type: 'FINAL', text: e.text, startMs: e.startMs, endMs: e.endMs, words: e.words, reason: e.reason, latencyMs: this.latencyOf(e.seq) });
+        return void this.actor.send({ type: 'FINAL', text: e.text, startMs: e.startMs, endMs: e.endMs, words: e.words, reason: e.reason, latencyMs: this.arrivals.latencyOf(e.seq) });
       case 'speech_started':
         return void this.actor.send({ type: 'SPEECH_STARTED', atMs: e.atMs });
       case 'closed':
@@ -262,22 +250,16 @@ export class Session {
     }
   }
 
-  /** Appends `events` and, once they are committed, sends `message`: what a client sees, the log has. */
   private emit(events: readonly VoxEvent[], message?: ServerMessage, expectedVersion?: ExpectedVersion): Promise<void> {
-    this.outbox = this.outbox
-      .then(async () => {
-        if (events.length > 0) await this.deps.store.append(sessionStream(this.id), events, { expectedVersion });
-        if (message) this.deps.socket.send(message);
-      })
-      .catch((err) => {
-        console.error(`session ${this.id}: could not log ${events.map((e) => e.type).join(', ')}:`, err);
-        this.deps.socket.send({ type: 'error', code: 'log_write_failed', message: 'a result could not be recorded and was not delivered' });
-      });
-    return this.outbox;
+    return this.outbox.emit(events, message, expectedVersion);
+  }
+
+  private emitOut([e, message]: Outgoing): void {
+    void this.emit([e], message);
   }
 
   private sendError(code: string, message: string): void {
-    void this.emit([], { type: 'error', code, message });
+    this.outbox.error(code, message);
   }
 
   private sendReady(modelId: string): void {
@@ -311,28 +293,22 @@ export class Session {
           const code = error instanceof VoxError ? error.code : 'engine_unavailable';
           const message = error instanceof Error ? error.message : String(error);
           this.sendError(code, message);
-          void this.outbox.then(() => this.deps.socket.close(CLOSE_CODES[code] ?? CloseCode.internalError, code));
+          void this.outbox.drained().then(() => this.deps.socket.close(CLOSE_CODES[code] ?? CloseCode.internalError, code));
         },
-        emitPartial: (_, r) => {
-          const data = { session_id: id, segment: r.segment, text: r.text, start_ms: r.startMs, end_ms: r.endMs, model_id: r.modelId };
-          void this.emit([event('PartialTranscribed', data)], { type: 'partial', is_final: false, ...result(r) });
-        },
-        emitFinal: (_, r) => {
-          const data = { session_id: id, segment: r.segment, text: r.text, start_ms: r.startMs, end_ms: r.endMs, words: [...r.words], latency_ms: r.latencyMs, model_id: r.modelId, reason: r.reason };
-          void this.emit([event('SegmentFinalized', data)], { type: 'final', is_final: true, ...result(r), words: r.words });
-        },
+        emitPartial: (_, r) => this.emitOut(partialOut(id, r)),
+        emitFinal: (_, r) => this.emitOut(finalOut(id, r)),
         emitSpeechStarted: (_, { atMs, segment }) => void this.emit([], { type: 'speech_started', at_ms: atMs, segment }),
         sendError: (_, { code, message }) => this.sendError(code, message),
-        finalizeStream: () => this.engine!.finalize(id, this.nextSeq()),
+        finalizeStream: () => this.engine!.finalize(id, this.arrivals.next()),
         closeStream: () => {
           if (this.decoder.pendingBytes > 0) {
             this.sendError('incomplete_sample', `${this.decoder.pendingBytes} byte(s) of an incomplete ${this.settings.encoding} sample were left at close and dropped`);
           }
-          this.engine!.close(id, this.nextSeq());
+          this.engine!.close(id, this.arrivals.next());
         },
         closeForSwitch: () => {
           this.switchStartedAt = this.now();
-          this.engine!.close(id, this.nextSeq(), 'switch');
+          this.engine!.close(id, this.arrivals.next(), 'switch');
         },
         switched: ({ context }) => {
           const waited = Math.round(this.now() - this.switchStartedAt);
@@ -340,12 +316,8 @@ export class Session {
           this.candidate = undefined;
           this.modelId = context.nextModelId!;
           this.openStream(this.engine!, context.audioMs);
-          const to = context.nextModelId!;
-          if (to === context.modelId) this.sendReady(to);
-          else {
-            const data = { session_id: id, from_model_id: context.modelId, to_model_id: to, at_ms: context.audioMs, from_audio_ms: context.audioMs - context.modelStartMs, waited_ms: waited };
-            void this.emit([event('ModelSwitched', data)], { type: 'model_switched', from_model_id: context.modelId, model_id: to, at_ms: context.audioMs, waited_ms: waited });
-          }
+          if (context.nextModelId === context.modelId) this.sendReady(context.modelId);
+          else this.emitOut(switchedOut(id, context, waited));
           this.feedHeld();
         },
         switchFailed: ({ context }) => {
@@ -355,33 +327,10 @@ export class Session {
           this.feedHeld();
         },
         finish: ({ context }) => {
-          const reason = context.closeReason ?? 'client_close';
-          const duration = Math.round(this.now() - this.openedAt);
-          const closed = event('SessionClosed', {
-            session_id: id,
-            reason,
-            audio_ms: context.audioMs,
-            model_id: context.modelId,
-            model_audio_ms: Math.max(0, context.audioMs - context.modelStartMs),
-            segments: context.segment,
-            partials: context.partials,
-            duration_ms: duration,
-          });
-          void this.emit([closed], { type: 'closed', session_id: id, reason, audio_ms: context.audioMs, segments: context.segment, duration_ms: duration }).then(() =>
-            this.deps.socket.close(context.closeCode, reason.slice(0, 120)),
-          );
+          const [closed, message] = closedOut(id, context, Math.round(this.now() - this.openedAt));
+          void this.emit([closed], message).then(() => this.deps.socket.close(context.closeCode, (context.closeReason ?? 'client_close').slice(0, 120)));
         },
       },
     });
   }
 }
-
-const result = (r: { text: string; segment: number; startMs: number; endMs: number; latencyMs: number; modelId: string }) => ({
-  text: r.text,
-  segment: r.segment,
-  start_ms: r.startMs,
-  end_ms: r.endMs,
-  latency_ms: r.latencyMs,
-  model_id: r.modelId,
-});
-
