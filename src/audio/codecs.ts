@@ -25,8 +25,10 @@ const ALAW = Float32Array.from({ length: 256 }, (_, i) => {
  * Turns a client's binary frames into Float32 samples. A frame that ends mid-sample is not an
  * error on the wire (bridges split where they like): the partial bytes are carried to the next frame.
  */
+const NO_BYTES = new Uint8Array(0);
+
 export class AudioDecoder {
-  private carry = new Uint8Array(0);
+  private carry = NO_BYTES;
 
   constructor(readonly encoding: Encoding) {}
 
@@ -44,7 +46,8 @@ export class AudioDecoder {
       bytes.set(frame, this.carry.length);
     }
     const whole = bytes.length - (bytes.length % width);
-    this.carry = bytes.slice(whole);
+    // The hot path: most frames hold whole samples, so nothing is carried or allocated.
+    this.carry = whole === bytes.length ? NO_BYTES : bytes.slice(whole);
     return decodeSamples(this.encoding, bytes.subarray(0, whole));
   }
 }

@@ -24,7 +24,7 @@ export class Engine {
     readonly modelId: string,
     spec: LoadSpec,
     workers: number,
-    private readonly hooks: EngineHooks = {},
+    hooks: EngineHooks = {},
   ) {
     let failedReported = false;
     this.slots = Array.from(
