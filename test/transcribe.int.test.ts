@@ -91,6 +91,18 @@ describe('streaming a clip over /ws/transcribe', () => {
   });
 });
 
+describe('audio sent before ready', () => {
+  it('is held, transcribed, and never lets a message overtake ready', async () => {
+    const clip = loadClip('synthetic-seen', seen[19]!);
+    // streamAudio sends everything the moment the socket opens, long before `ready` can arrive.
+    const outs = await Promise.all(Array.from({ length: 10 }, () => stream(server.wsUrl(), clip.pcm16)));
+    for (const out of outs) {
+      expect(out.messages[0]!.type).toBe('ready');
+      expect(finals(out.messages).map((f) => f.text)).toEqual(directDecode(STREAMING_MODEL, clip.pcm16, FRAME_BYTES));
+    }
+  });
+});
+
 describe('the event log behind a session', () => {
   it('records opened, changed partials, finals and closed, and serves every final as history', async () => {
     const clip = loadClip('synthetic-seen', seen[4]!);

@@ -262,10 +262,15 @@ export class Session {
     this.outbox.error(code, message);
   }
 
-  private sendReady(modelId: string): void {
+  private readyMessage(modelId: string): ServerMessage {
     const s = this.settings;
-    void this.emit([], { type: 'ready', session_id: this.id, model_id: modelId, encoding: s.encoding, sample_rate: s.sampleRate, max_frame_bytes: this.options.maxFrameBytes, resumed: this.options.resume !== undefined });
+    return { type: 'ready', session_id: this.id, model_id: modelId, encoding: s.encoding, sample_rate: s.sampleRate, max_frame_bytes: this.options.maxFrameBytes, resumed: this.options.resume !== undefined };
   }
+
+  private sendReady(modelId: string): void {
+    void this.emit([], this.readyMessage(modelId));
+  }
+
 
   private machine() {
     const o = this.options;
@@ -286,7 +291,8 @@ export class Session {
           const first = o.resume
             ? event('SessionResumed', { session_id: id, ...format, at_ms: o.resume.atMs, next_segment: o.resume.nextSegment })
             : event('SessionOpened', { session_id: id, ...format, user_id: null, language: o.language });
-          void this.emit([first], undefined, o.resume ? o.resume.version : 'no_stream').then(() => this.sendReady(context.modelId));
+          // `ready` rides with the opening event so nothing the held audio produces can overtake it.
+          void this.emit([first], this.readyMessage(context.modelId), o.resume ? o.resume.version : 'no_stream');
           this.feedHeld();
         },
         rejected: (_, { error }) => {
