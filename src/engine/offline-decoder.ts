@@ -61,6 +61,11 @@ export class OfflineVadDecoder implements StreamDecoder {
     return this.originMs + this.inputMs;
   }
 
+  /** 16 kHz samples kept for interim decodes (bounded by the open segment plus the onset lookback). */
+  get bufferedSamples(): number {
+    return this.recent.reduce((n, c) => n + c.samples.length, 0);
+  }
+
   accept(seq: number, samples: Float32Array, sampleRate: number): void {
     this.inputMs += (samples.length * 1000) / sampleRate;
     const pcm = this.to16k(samples, sampleRate, false);
@@ -98,6 +103,8 @@ export class OfflineVadDecoder implements StreamDecoder {
     this.vad.acceptWaveform(pcm);
     this.recent.push({ start: this.fed, samples: pcm });
     this.fed += pcm.length;
+    // Outside speech only the onset lookback can be needed; without this, silence piles up.
+    if (this.speechStart === undefined) this.forgetBefore(this.fed);
   }
 
   /** Decodes every segment the VAD has closed; returns whether there was one. */
@@ -162,10 +169,14 @@ export class OfflineVadDecoder implements StreamDecoder {
     return out;
   }
 
+  /** Drops audio that ends before the onset lookback of `sample` (chunks are in time order). */
   private forgetBefore(sample: number): void {
     const keepFrom = sample - ONSET_LOOKBACK_SAMPLES;
-    this.recent = this.recent.filter((c) => c.start + c.samples.length > keepFrom);
+    let drop = 0;
+    while (drop < this.recent.length && this.recent[drop]!.start + this.recent[drop]!.samples.length <= keepFrom) drop++;
+    if (drop > 0) this.recent.splice(0, drop);
   }
+
 
   private ms(sample: number): number {
     return Math.round(this.originMs + (sample * 1000) / RATE);
