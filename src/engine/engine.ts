@@ -18,6 +18,7 @@ export class Engine {
   private readonly slots: WorkerSlot[];
   private readonly placement = new Map<string, WorkerSlot>();
   private readonly waiters = new Set<() => void>();
+  /** When a stream last opened or closed: idle unloading only looks at engines with no stream. */
   lastUsed = Date.now();
 
   constructor(
@@ -79,13 +80,15 @@ export class Engine {
     this.placement.set(streamId, slot);
     this.lastUsed = Date.now();
     slot.open(streamId, originMs, options, (e) => {
-      if (e.type === 'closed') this.placement.delete(streamId);
+      if (e.type === 'closed') {
+        this.placement.delete(streamId);
+        this.lastUsed = Date.now();
+      }
       listener(e);
     });
   }
 
   feed(streamId: string, seq: number, samples: Float32Array, sampleRate: number): void {
-    this.lastUsed = Date.now();
     this.placement.get(streamId)?.feed(streamId, seq, samples, sampleRate);
   }
 
