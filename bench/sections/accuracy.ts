@@ -1,9 +1,9 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseWav } from '../../src/audio/wav';
-import { streamAudio } from '../../src/client/stream-client';
+import { finals, streamAudio } from '../../src/client/stream-client';
 import { charErrorRate, pooled, wordErrorRate, type ErrorRate } from '../../src/scoring/wer';
-import type { ServerMessage } from '../../src/server/protocol';
+import { references } from '../../test/helpers/audio';
 import { startServerProcess } from '../lib/proc';
 
 export interface AccuracyRow {
@@ -24,16 +24,12 @@ interface Item {
   readonly sampleRate: number;
 }
 
-function references(dir: string): Map<string, string> {
-  const rows = readFileSync(join(dir, 'trans.tsv'), 'utf8').split('\n').filter((l) => l.trim());
-  return new Map(rows.map((l) => l.split('\t') as [string, string]).map(([n, t]) => [n.replace(/\.wav$/, ''), t]));
-}
 
 /** Every set in ../shared/audio as streamable items; telephony also as its G.711 bytes. */
 export function audioSets(audioDir: string, perSet: number): Map<string, Item[]> {
   const sets = new Map<string, Item[]>();
   for (const set of ['synthetic-seen', 'synthetic', 'librispeech', 'jfk']) {
-    const refs = references(join(audioDir, set));
+    const refs = references(set);
     const files = readdirSync(join(audioDir, set)).filter((f) => f.endsWith('.wav')).sort().slice(0, perSet);
     sets.set(
       `${set}/pcm16`,
@@ -44,7 +40,7 @@ export function audioSets(audioDir: string, perSet: number): Map<string, Item[]>
     );
   }
   const tel = join(audioDir, 'telephony');
-  const refs = references(tel);
+  const refs = references('telephony');
   const stems = readdirSync(join(tel, 'pcm16')).filter((f) => f.endsWith('.wav')).sort().slice(0, perSet).map((f) => f.replace(/\.wav$/, ''));
   sets.set('telephony/pcm16', stems.map((s) => ({ name: s, reference: refs.get(s)!, audio: parseWav(new Uint8Array(readFileSync(join(tel, 'pcm16', `${s}.wav`)))).data, encoding: 'pcm16' as const, sampleRate: 8000 })));
   for (const [enc, ext] of [['mulaw', 'ulaw'], ['alaw', 'alaw']] as const) {
@@ -75,7 +71,7 @@ export async function accuracy(models: string[], sets: Map<string, Item[]>): Pro
             ),
           );
           outs.forEach((o, j) => {
-            const text = o.messages.filter((m): m is Extract<ServerMessage, { type: 'final' }> => m.type === 'final').map((f) => f.text).join(' ');
+            const text = finals(o.messages).map((f) => f.text).join(' ');
             wers.push(wordErrorRate(batch[j]!.reference, text));
             cers.push(charErrorRate(batch[j]!.reference, text));
           });

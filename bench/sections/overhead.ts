@@ -1,5 +1,4 @@
-import { streamAudio } from '../../src/client/stream-client';
-import type { ServerMessage } from '../../src/server/protocol';
+import { finals, streamAudio } from '../../src/client/stream-client';
 import { startServerProcess } from '../lib/proc';
 
 export interface OverheadResult {
@@ -31,7 +30,7 @@ export async function overhead(modelId: string, clips: Uint8Array<ArrayBuffer>[]
     const texts: string[][] = [];
     for (const clip of clips) {
       const out = await streamAudio({ url: server.wsUrl({ model: modelId }), audio: clip, frameBytes: FRAME_BYTES });
-      texts.push(out.messages.filter((m): m is Extract<ServerMessage, { type: 'final' }> => m.type === 'final').map((f) => f.text));
+      texts.push(finals(out.messages).map((f) => f.text));
     }
     const serverMs = performance.now() - t0;
     const differences = texts.flatMap((t, i) => (t.join(' ') === direct.texts[i]!.join(' ') ? [] : [{ clip: i, direct: direct.texts[i]!.join(' '), server: t.join(' ') }]));

@@ -45,3 +45,10 @@ export function streamAudio(o: StreamOptions): Promise<StreamOutcome> {
     };
   });
 }
+
+/** The messages of one type among those received, typed. */
+export const ofType = <T extends ServerMessage['type']>(messages: readonly ServerMessage[], type: T) =>
+  messages.filter((m): m is Extract<ServerMessage, { type: T }> => m.type === type);
+
+/** The finals among the messages received. */
+export const finals = (messages: readonly ServerMessage[]) => ofType(messages, 'final');

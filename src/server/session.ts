@@ -1,8 +1,8 @@
 import { createActor, fromPromise, type Actor } from 'xstate';
 import { sessionMachine } from '../../actors/session.machine';
 import { sessionStream } from '../../events/ids';
-import type { EventStore, ExpectedVersion } from '../../events/store';
-import { event, type VoxEvent } from '../../events/types';
+import type { EventStore } from '../../events/store';
+import { event } from '../../events/types';
 import { AudioDecoder } from '../audio/codecs';
 import type { Engine } from '../engine/engine';
 import type { StreamEvent } from '../engine/protocol';
@@ -194,7 +194,7 @@ export class Session {
     const targetModel = (model as string | undefined) ?? current;
     const restart = targetModel !== current || needsNewStream(this.settings, next);
     if (next.encoding !== this.settings.encoding) {
-      if (this.decoder.pendingBytes > 0) this.sendError('incomplete_sample', `${this.decoder.pendingBytes} byte(s) of an incomplete ${this.settings.encoding} sample were dropped at the encoding change`);
+      this.dropIncompleteSample('at the encoding change');
       this.decoder = new AudioDecoder(next.encoding);
     }
     this.settings = next;
@@ -250,12 +250,14 @@ export class Session {
     }
   }
 
-  private emit(events: readonly VoxEvent[], message?: ServerMessage, expectedVersion?: ExpectedVersion): Promise<void> {
-    return this.outbox.emit(events, message, expectedVersion);
+  private emitOut([e, message]: Outgoing): void {
+    void this.outbox.emit([e], message);
   }
 
-  private emitOut([e, message]: Outgoing): void {
-    void this.emit([e], message);
+  /** Reports (and forgets) half a sample left in the decoder when its stream or encoding ends. */
+  private dropIncompleteSample(when: string): void {
+    const bytes = this.decoder.pendingBytes;
+    if (bytes > 0) this.sendError('incomplete_sample', `${bytes} byte(s) of an incomplete ${this.settings.encoding} sample were dropped ${when}`);
   }
 
   private sendError(code: string, message: string): void {
@@ -268,9 +270,8 @@ export class Session {
   }
 
   private sendReady(modelId: string): void {
-    void this.emit([], this.readyMessage(modelId));
+    void this.outbox.emit([], this.readyMessage(modelId));
   }
-
 
   private machine() {
     const o = this.options;
@@ -292,7 +293,7 @@ export class Session {
             ? event('SessionResumed', { session_id: id, ...format, at_ms: o.resume.atMs, next_segment: o.resume.nextSegment })
             : event('SessionOpened', { session_id: id, ...format, user_id: null, language: o.language });
           // `ready` rides with the opening event so nothing the held audio produces can overtake it.
-          void this.emit([first], this.readyMessage(context.modelId), o.resume ? o.resume.version : 'no_stream');
+          void this.outbox.emit([first], this.readyMessage(context.modelId), o.resume ? o.resume.version : 'no_stream');
           this.feedHeld();
         },
         rejected: (_, { error }) => {
@@ -303,13 +304,11 @@ export class Session {
         },
         emitPartial: (_, r) => this.emitOut(partialOut(id, r)),
         emitFinal: (_, r) => this.emitOut(finalOut(id, r)),
-        emitSpeechStarted: (_, { atMs, segment }) => void this.emit([], { type: 'speech_started', at_ms: atMs, segment }),
+        emitSpeechStarted: (_, { atMs, segment }) => void this.outbox.emit([], { type: 'speech_started', at_ms: atMs, segment }),
         sendError: (_, { code, message }) => this.sendError(code, message),
         finalizeStream: () => this.engine!.finalize(id, this.arrivals.next()),
         closeStream: () => {
-          if (this.decoder.pendingBytes > 0) {
-            this.sendError('incomplete_sample', `${this.decoder.pendingBytes} byte(s) of an incomplete ${this.settings.encoding} sample were left at close and dropped`);
-          }
+          this.dropIncompleteSample('at close');
           this.engine!.close(id, this.arrivals.next());
         },
         closeForSwitch: () => {
@@ -334,7 +333,7 @@ export class Session {
         },
         finish: ({ context }) => {
           const [closed, message] = closedOut(id, context, Math.round(this.now() - this.openedAt));
-          void this.emit([closed], message).then(() => this.deps.socket.close(context.closeCode, (context.closeReason ?? 'client_close').slice(0, 120)));
+          void this.outbox.emit([closed], message).then(() => this.deps.socket.close(context.closeCode, (context.closeReason ?? 'client_close').slice(0, 120)));
         },
       },
     });

@@ -37,9 +37,7 @@ export async function startTestServer(env: Record<string, string> = {}, dataDir 
 /** Streams PCM16 as fast as the socket accepts it and waits for the session to close. */
 export const stream = (url: string, audio: Uint8Array<ArrayBuffer>, frameBytes = FRAME_BYTES): Promise<StreamOutcome> => streamAudio({ url, audio, frameBytes });
 
-export const finals = (messages: readonly ServerMessage[]) => messages.filter((m): m is Extract<ServerMessage, { type: 'final' }> => m.type === 'final');
-export const ofType = <T extends ServerMessage['type']>(messages: readonly ServerMessage[], type: T) =>
-  messages.filter((m): m is Extract<ServerMessage, { type: T }> => m.type === type);
+export { finals, ofType } from '../../src/client/stream-client';
 
 export interface OpenSocket {
   readonly ws: WebSocket;
