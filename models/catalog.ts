@@ -28,6 +28,19 @@ export interface CatalogEntry {
 
 const RELEASES = 'https://github.com/k2-fsa/sherpa-onnx/releases/download/asr-models';
 
+/** An English Whisper export from sherpa-onnx's releases; they differ only in size. */
+const whisper = (size: 'tiny.en' | 'base.en'): CatalogEntry => ({
+  id: `sherpa-onnx-whisper-${size}`,
+  kind: 'offline',
+  language: 'en',
+  description: `OpenAI Whisper ${size} (int8), decoded per VAD segment`,
+  licence: 'MIT',
+  sherpa: 'whisper',
+  files: { encoder: `${size}-encoder.int8.onnx`, decoder: `${size}-decoder.int8.onnx`, tokens: `${size}-tokens.txt` },
+  sherpaOptions: { language: 'en', task: 'transcribe' },
+  url: `${RELEASES}/sherpa-onnx-whisper-${size}.tar.bz2`,
+});
+
 /** The models voxlog knows. Test fixtures come from `../shared/models`; upstream models from `bun run models pull`. */
 const builtIn: readonly CatalogEntry[] = [
   {
@@ -83,28 +96,8 @@ const builtIn: readonly CatalogEntry[] = [
     files: { encoder: 'encoder.int8.onnx', decoder: 'decoder.int8.onnx', tokens: 'tokens.txt' },
     url: `${RELEASES}/sherpa-onnx-streaming-paraformer-bilingual-zh-en.tar.bz2`,
   },
-  {
-    id: 'sherpa-onnx-whisper-tiny.en',
-    kind: 'offline',
-    language: 'en',
-    description: 'OpenAI Whisper tiny.en (int8), decoded per VAD segment',
-    licence: 'MIT',
-    sherpa: 'whisper',
-    files: { encoder: 'tiny.en-encoder.int8.onnx', decoder: 'tiny.en-decoder.int8.onnx', tokens: 'tiny.en-tokens.txt' },
-    sherpaOptions: { language: 'en', task: 'transcribe' },
-    url: `${RELEASES}/sherpa-onnx-whisper-tiny.en.tar.bz2`,
-  },
-  {
-    id: 'sherpa-onnx-whisper-base.en',
-    kind: 'offline',
-    language: 'en',
-    description: 'OpenAI Whisper base.en (int8), decoded per VAD segment',
-    licence: 'MIT',
-    sherpa: 'whisper',
-    files: { encoder: 'base.en-encoder.int8.onnx', decoder: 'base.en-decoder.int8.onnx', tokens: 'base.en-tokens.txt' },
-    sherpaOptions: { language: 'en', task: 'transcribe' },
-    url: `${RELEASES}/sherpa-onnx-whisper-base.en.tar.bz2`,
-  },
+  whisper('tiny.en'),
+  whisper('base.en'),
   {
     id: 'sherpa-onnx-moonshine-tiny-en-int8',
     kind: 'offline',
