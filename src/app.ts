@@ -1,6 +1,5 @@
 import { join } from 'node:path';
 import { cors } from '@elysiajs/cors';
-import { swagger } from '@elysiajs/swagger';
 import { Elysia } from 'elysia';
 import { projections } from '../events/projections';
 import { ensureProjections } from '../events/projections/runner';
@@ -8,8 +7,10 @@ import { engineStream } from '../events/ids';
 import { EventStore } from '../events/store';
 import { event, type VoxEvent } from '../events/types';
 import type { Config } from './config';
+import { lockDataDir, StartupError } from './data-lock';
 import { migrate, openDatabase } from './db';
 import { EngineRegistry } from './engine/registry';
+import { apiDocs } from './routes/api-docs';
 import { errorHandling } from './routes/errors';
 import { healthRoutes } from './routes/health';
 import { eventRoutes } from './routes/events';
@@ -40,6 +41,16 @@ export interface RunningServer {
 
 /** Composes the whole server from configuration and starts listening. */
 export async function startServer(config: Config): Promise<RunningServer> {
+  const lock = lockDataDir(config.dataDir);
+  try {
+    return await compose(config, lock);
+  } catch (err) {
+    lock.release();
+    throw err;
+  }
+}
+
+async function compose(config: Config, lock: { release(): void }): Promise<RunningServer> {
   const db = openDatabase(join(config.dataDir, 'voxlog.sqlite'), config.sqliteSynchronous);
   const applied = migrate(db);
   if (applied.length > 0) console.log(`applied migrations: ${applied.join(', ')}`);
@@ -49,6 +60,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const engineEvent = (modelId: string, e: VoxEvent) =>
     store.append(engineStream(modelId), [e]).catch((err) => console.error(`could not log ${e.type} for ${modelId}:`, err));
   const registry = new EngineRegistry({
+    catalog: config.catalog,
     modelDirs: config.modelDirs,
     workersPerModel: config.workersPerModel,
     idleMs: config.engineIdleMs,
@@ -72,18 +84,12 @@ export async function startServer(config: Config): Promise<RunningServer> {
   if (!config.eventLog) console.warn('VOXLOG_EVENT_LOG=off: sessions record nothing (for measuring the log\'s cost only)');
   const sessionStore = config.eventLog ? store : discardingStore;
 
+  // Filled in once the port is bound: with PORT=0 only then is it known.
+  const servers: { url: string }[] = [];
   const app = new Elysia({ websocket: { maxPayloadLength: config.maxFrameBytes * 4 } })
     .use(errorHandling)
     .use(cors({ origin: [...config.corsOrigins] }))
-    .use(
-      swagger({
-        path: '/swagger',
-        documentation: {
-          info: { title: 'voxlog', version: config.version, description: 'Self-hosted real-time speech-to-text. Live audio streams over WebSocket at /ws/transcribe.' },
-          servers: config.openapiServers.map((url) => ({ url })),
-        },
-      }),
-    )
+    .use(apiDocs({ title: 'voxlog', version: config.version, description: 'Self-hosted real-time speech-to-text. Live audio streams over WebSocket at /ws/transcribe.', servers }))
     .use(healthRoutes(db, registry, config.dataDir, config.modelDirs, config.version))
     .use(modelRoutes(registry))
     .use(historyRoutes(db))
@@ -99,11 +105,22 @@ export async function startServer(config: Config): Promise<RunningServer> {
         idleMs: config.sessionIdleMs,
         maxFrameBytes: config.maxFrameBytes,
       }),
-    )
-    .listen({ hostname: config.host, port: config.port });
+    );
+  try {
+    // reusePort off: with it on (Elysia's default) a second server on a taken port starts anyway and
+    // the kernel splits requests between two servers with two databases.
+    app.listen({ hostname: config.host, port: config.port, reusePort: false });
+  } catch (err) {
+    registry.stopAll();
+    db.close();
+    const code = (err as { code?: string }).code;
+    if (code === 'EADDRINUSE') throw new StartupError(`port ${config.port} on ${config.host} is already in use; stop what is listening there or set PORT to another port (PORT=0 picks a free one)`);
+    throw new StartupError(`cannot listen on ${config.host}:${config.port}: ${(err as Error).message}`);
+  }
 
   const server = app.server!;
-  const url = `http://${server.hostname}:${server.port}`;
+  const url = server.url.href.replace(/\/$/, '');
+  servers.push(...(config.openapiServers ?? [url]).map((u) => ({ url: u })));
   return {
     url,
     port: server.port!,
@@ -115,6 +132,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
       await app.stop();
       registry.stopAll();
       db.close();
+      lock.release();
     },
   };
 }

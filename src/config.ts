@@ -1,6 +1,8 @@
 import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 
+import { mergeCatalog, type CatalogEntry } from '../models/catalog';
+import { readCatalogFile } from '../models/catalog-file';
 import pkg from '../package.json';
 /** Validated runtime configuration; every field comes from the environment (and `.env`, which Bun loads). */
 export interface Config {
@@ -10,8 +12,11 @@ export interface Config {
   /** Directories searched for model folders, in order: VOXLOG_MODELS_DIR, then the shared test models. */
   readonly modelDirs: readonly string[];
   readonly defaultModel: string | undefined;
+  /** Built-in models plus those of `VOXLOG_CATALOG_FILE`. */
+  readonly catalog: readonly CatalogEntry[];
   readonly corsOrigins: readonly string[];
-  readonly openapiServers: readonly string[];
+  /** OpenAPI `servers`; undefined means the address actually bound (which PORT=0 only knows after binding). */
+  readonly openapiServers: readonly string[] | undefined;
   readonly maxFrameBytes: number;
   readonly sessionIdleMs: number;
   readonly sqliteSynchronous: 'OFF' | 'NORMAL' | 'FULL' | 'EXTRA';
@@ -39,6 +44,9 @@ export function sharedDir(env: Env = process.env): string | undefined {
   const sibling = resolve(import.meta.dir, '../../shared');
   return existsSync(sibling) ? sibling : undefined;
 }
+
+/** A compiled binary also finds models in `models/` beside itself (what `bun run build` puts in dist/). */
+const besideBinary = (): string[] => (Bun.isStandaloneExecutable ? [resolve(dirname(process.execPath), 'models')] : []);
 
 /** Reads and validates configuration, collecting every problem before failing. */
 export function loadConfig(env: Env = process.env): Config {
@@ -82,16 +90,26 @@ export function loadConfig(env: Env = process.env): Config {
   const modelsDir = resolve(env.VOXLOG_MODELS_DIR || 'models');
   const shared = sharedDir(env);
   if (env.VOXLOG_SHARED_DIR && !existsSync(shared!)) problems.push(`VOXLOG_SHARED_DIR=${env.VOXLOG_SHARED_DIR} does not exist`);
-  const modelDirs = [modelsDir, ...(shared ? [resolve(shared, 'models')] : [])];
+  const modelDirs = [modelsDir, ...(shared ? [resolve(shared, 'models')] : []), ...besideBinary()];
+  let extra: readonly CatalogEntry[] = [];
+  if (env.VOXLOG_CATALOG_FILE) {
+    const read = readCatalogFile(resolve(env.VOXLOG_CATALOG_FILE));
+    if ('problem' in read) problems.push(read.problem);
+    else extra = read.entries;
+  }
+  const catalog = mergeCatalog(extra);
+  const defaultModel = env.VOXLOG_DEFAULT_MODEL?.trim() || undefined;
+  if (defaultModel && !catalog.some((m) => m.id === defaultModel && m.kind !== 'vad')) problems.push(`VOXLOG_DEFAULT_MODEL=${defaultModel} is not a recognizer in the catalog (bun run models list)`);
 
   const config: Config = {
     host,
     port,
     dataDir: resolve(env.VOXLOG_DATA_DIR || 'data'),
     modelDirs,
-    defaultModel: env.VOXLOG_DEFAULT_MODEL?.trim() || undefined,
+    defaultModel,
+    catalog,
     corsOrigins: urls('VOXLOG_CORS_ORIGINS', ['http://localhost:5173']),
-    openapiServers: urls('VOXLOG_OPENAPI_SERVERS', [`http://${host.includes(':') ? `[${host}]` : host}:${port}`]),
+    openapiServers: env.VOXLOG_OPENAPI_SERVERS?.trim() ? urls('VOXLOG_OPENAPI_SERVERS', []) : undefined,
     maxFrameBytes: int('VOXLOG_MAX_FRAME_BYTES', 256 * 1024, 2, 8 * 1024 * 1024),
     sessionIdleMs: int('VOXLOG_SESSION_IDLE_MS', 60_000, 1_000, 24 * 3600_000),
     sqliteSynchronous: sync as Config['sqliteSynchronous'],

@@ -1,10 +1,10 @@
 import { Database } from 'bun:sqlite';
-import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { MIGRATIONS, type Migration } from '../migrations';
 import type { Config } from './config';
 
 const SYNCHRONOUS_LEVEL: Record<Config['sqliteSynchronous'], number> = { OFF: 0, NORMAL: 1, FULL: 2, EXTRA: 3 };
-const MIGRATIONS_DIR = resolve(import.meta.dir, '../migrations');
 
 /** Opens (creating if needed) the SQLite file in WAL mode with the configured durability. */
 export function openDatabase(path: string, synchronous: Config['sqliteSynchronous']): Database {
@@ -23,20 +23,18 @@ export function openDatabase(path: string, synchronous: Config['sqliteSynchronou
 }
 
 /** Applies every numbered migration not yet recorded in `schema_migrations`; returns the names applied. */
-export function migrate(db: Database, dir: string = MIGRATIONS_DIR): string[] {
+export function migrate(db: Database, migrations: readonly Migration[] = MIGRATIONS): string[] {
   db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
     name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)`);
   const done = new Set(db.query<{ name: string }, []>('SELECT name FROM schema_migrations').all().map((r) => r.name));
-  const files = readdirSync(dir).filter((f) => /^\d+_.+\.sql$/.test(f)).sort();
   const applied: string[] = [];
-  for (const file of files) {
-    if (done.has(file)) continue;
-    const sql = readFileSync(join(dir, file), 'utf8');
+  for (const { name, sql } of migrations) {
+    if (done.has(name)) continue;
     db.transaction(() => {
       db.exec(sql);
-      db.query('INSERT INTO schema_migrations (name, applied_at) VALUES (?, ?)').run(file, new Date().toISOString());
+      db.query('INSERT INTO schema_migrations (name, applied_at) VALUES (?, ?)').run(name, new Date().toISOString());
     })();
-    applied.push(file);
+    applied.push(name);
   }
   return applied;
 }

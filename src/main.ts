@@ -1,5 +1,16 @@
-import { ConfigError, loadConfig } from './config';
-import { startServer } from './app';
+// The server's entry point, and the binary's. `__probe` runs a throwaway model probe instead (see
+// engine/model-probe.ts): imported lazily so a probe does not load the whole server.
+import { PROBE_COMMAND } from './engine/probe-command';
+
+if (Bun.argv[2] === PROBE_COMMAND) {
+  const { runProbe } = await import('./engine/probe');
+  runProbe(Bun.argv[3] ?? 'null');
+  process.exit(0);
+}
+
+const { ConfigError, loadConfig } = await import('./config');
+const { startServer } = await import('./app');
+const { StartupError } = await import('./data-lock');
 
 try {
   const config = loadConfig();
@@ -19,6 +30,10 @@ try {
   if (err instanceof ConfigError) {
     console.error(err.message);
     process.exit(2);
+  }
+  if (err instanceof StartupError) {
+    console.error(`voxlog cannot start: ${err.message}`);
+    process.exit(1);
   }
   throw err;
 }

@@ -28,8 +28,9 @@ describe('malformed control messages', () => {
     sendFrames(s.ws, c.pcm16);
     s.ws.send(JSON.stringify({ type: 'close' }));
     expect((await s.closed).code).toBe(1000);
-    expect(ofType(s.messages, 'error').map((e) => e.code)).toEqual(['invalid_json', 'invalid_message', 'unknown_message_type', 'unknown_message_type']);
+    expect(ofType(s.messages, 'error').map((e) => e.code)).toEqual(['invalid_json', 'invalid_message', 'unknown_message_type', 'invalid_message']);
     expect(ofType(s.messages, 'error')[2]!.message).toContain('"dance"');
+    expect(ofType(s.messages, 'error')[3]!.message).toStartWith('message has no type');
     expect(finals(s.messages).map((f) => f.text)).toEqual(directDecode(STREAMING_MODEL, c.pcm16, FRAME_BYTES));
   });
 });
@@ -100,7 +101,7 @@ describe('asking for a model or format the server cannot serve', () => {
   });
 
   it('rejects an unknown encoding or sample rate with close 1003', async () => {
-    for (const query of [{ encoding: 'mp3' }, { sample_rate: '12345' }] as Record<string, string>[]) {
+    for (const query of [{ encoding: 'mp3' }, { sample_rate: '7999' }, { sample_rate: '96001' }, { sample_rate: '16000.5' }] as Record<string, string>[]) {
       const s = openSocket(server.wsUrl(query));
       expect((await s.next('error')).code).toBe('invalid_audio_format');
       expect((await s.closed).code).toBe(1003);

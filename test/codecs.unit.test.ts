@@ -55,7 +55,9 @@ describe('parsing WAV files', () => {
 
   it('says why it refuses a file', () => {
     expect(() => parseWav(new Uint8Array(10))).toThrow('not a RIFF/WAVE file');
-    expect(() => parseWav(wav(1, 24, []))).toThrow('unsupported WAV encoding');
+    expect(() => parseWav(wav(2, 4, []))).toThrow('unsupported WAV encoding (format code 2)');
+    expect(() => parseWav(wav(1, 12, []))).toThrow('unsupported WAV sample size: 12-bit pcm');
     expect(() => parseWav(wav(1, 16, []).subarray(0, 36))).toThrow('no data chunk');
+    expect(() => parseWav(wav(1, 16, [1, 2, 3, 4]).subarray(0, 46))).toThrow('truncated WAV file: its header promises 4 bytes of audio, the file holds 2');
   });
 });

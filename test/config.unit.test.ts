@@ -6,7 +6,8 @@ describe('configuration', () => {
     const c = loadConfig({});
     expect([c.host, c.port, c.corsOrigins, c.sqliteSynchronous]).toEqual(['127.0.0.1', 8000, ['http://localhost:5173'], 'NORMAL']);
     expect(c.dataDir.endsWith('/data')).toBe(true);
-    expect(c.openapiServers).toEqual(['http://127.0.0.1:8000']);
+    // Unset: the OpenAPI document names the address actually bound (PORT=0 is only known then).
+    expect(c.openapiServers).toBeUndefined();
   });
 
   it('reports every bad value at once, each with its variable name', () => {

@@ -121,7 +121,7 @@ describe('switching model mid-session', () => {
     const clip = loadClip('synthetic-seen', seen[7]!);
     const s = openSocket(server.wsUrl());
     await s.next('ready');
-    s.ws.send(JSON.stringify({ type: 'config', sample_rate: 12345 }));
+    s.ws.send(JSON.stringify({ type: 'config', sample_rate: 100000 }));
     s.ws.send(JSON.stringify({ type: 'config', model_id: 'no-such-model' }));
     await s.next('error', (e) => e.code === 'model_switch_failed');
     for (let at = 0; at < clip.pcm16.length; at += FRAME_BYTES) s.ws.send(clip.pcm16.subarray(at, at + FRAME_BYTES));

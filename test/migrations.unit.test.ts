@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'bun:test';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { MIGRATIONS } from '../migrations';
 import { migrate, openDatabase } from '../src/db';
 
 describe('migrations', () => {
@@ -20,5 +21,11 @@ describe('migrations', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it('embeds every .sql file in migrations/, in name order (the binary has no migrations folder)', () => {
+    const files = readdirSync(join(import.meta.dir, '../migrations')).filter((f) => f.endsWith('.sql')).sort();
+    expect(MIGRATIONS.map((m) => m.name)).toEqual(files);
+    expect(MIGRATIONS.every((m) => m.sql.includes('CREATE'))).toBe(true);
   });
 });

@@ -13,6 +13,7 @@ describe('client control messages', () => {
     expect(parseClientMessage('hello')).toMatchObject({ ok: false, code: 'invalid_json' });
     expect(parseClientMessage(42)).toMatchObject({ ok: false, code: 'invalid_message' });
     expect(parseClientMessage({ type: 'jump' })).toMatchObject({ ok: false, code: 'unknown_message_type' });
+    expect(parseClientMessage({ kind: 'finalize' })).toMatchObject({ ok: false, code: 'invalid_message', message: expect.stringMatching(/^message has no type/) });
   });
 });
 

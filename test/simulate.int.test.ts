@@ -36,7 +36,7 @@ describe('bun run simulate', () => {
   it('fails clearly on a file that is not a WAV and on an unknown model', async () => {
     const notWav = await simulate(join(AUDIO_DIR, 'README.md'), '--url', `ws://127.0.0.1:${server.port}`);
     expect(notWav.code).toBe(2);
-    expect(notWav.err).toContain('not a RIFF/WAVE file');
+    expect(notWav.err).toContain('not an audio file voxlog can read');
     const badModel = await simulate(join(AUDIO_DIR, 'synthetic-seen', 'seen_0001_rms.wav'), '--model', 'nope', '--url', `ws://127.0.0.1:${server.port}`);
     expect(badModel.code).toBe(1);
     expect(badModel.out).toContain('error unknown_model');

@@ -1,19 +1,20 @@
 /** Audio encodings a client may declare for its binary frames. */
 export const ENCODINGS = ['pcm16', 'mulaw', 'alaw', 'float32'] as const;
 export type Encoding = (typeof ENCODINGS)[number];
-export const SAMPLE_RATES = [8000, 16000, 22050, 44100, 48000] as const;
+/** Sample rates a client may declare: any whole number of Hz in this range (sherpa resamples). */
+export const SAMPLE_RATE_RANGE = { min: 8000, max: 96000 } as const;
 
 const BYTES_PER_SAMPLE: Record<Encoding, number> = { pcm16: 2, mulaw: 1, alaw: 1, float32: 4 };
 
 /** G.711 μ-law byte → linear sample in [-1, 1] (ITU-T G.711). */
-const MULAW = Float32Array.from({ length: 256 }, (_, i) => {
+export const MULAW = Float32Array.from({ length: 256 }, (_, i) => {
   const u = ~i & 0xff;
   const magnitude = (((u & 0x0f) << 3) + 0x84) << ((u & 0x70) >> 4);
   return ((u & 0x80 ? 0x84 - magnitude : magnitude - 0x84) / 32768);
 });
 
 /** G.711 A-law byte → linear sample in [-1, 1] (ITU-T G.711). */
-const ALAW = Float32Array.from({ length: 256 }, (_, i) => {
+export const ALAW = Float32Array.from({ length: 256 }, (_, i) => {
   const a = i ^ 0x55;
   const exponent = (a & 0x70) >> 4;
   let magnitude = ((a & 0x0f) << 4) + 8;

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { open } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import type { CatalogEntry } from '../../models/catalog';
 import { locateModel } from '../engine/model-files';
 
@@ -20,7 +20,18 @@ export interface PullResult {
   readonly resumedFrom: number;
 }
 
-export class PullError extends Error {}
+export class PullError extends Error {
+  /** A transfer cut short: its partial download is kept so the next pull continues it. */
+  constructor(
+    message: string,
+    readonly resumable = false,
+  ) {
+    super(message);
+  }
+}
+
+/** A model that is on disk already and was not downloaded again. */
+export class AlreadyPulled extends Error {}
 
 /**
  * Downloads a catalog model into `modelsDir/<id>`: resumes a partial download, verifies the
@@ -28,41 +39,57 @@ export class PullError extends Error {}
  * every file the model needs is there. A download whose checksum is wrong is deleted.
  */
 export async function pullModel(entry: CatalogEntry, modelsDir: string, options: { force?: boolean; onProgress?: (p: PullProgress) => void } = {}): Promise<PullResult> {
-  if (!entry.url) throw new PullError(`${entry.id} has no download URL (it is a local fixture)`);
+  if (!entry.url) throw new PullError(`${entry.id} has no download: it ${entry.source ?? 'comes from a local folder, not an upstream release'}`);
   const target = join(modelsDir, entry.id);
-  if (existsSync(target) && !options.force && locateModel(entry, [modelsDir]).available) throw new PullError(`${entry.id} is already in ${target} (use --force to download again)`);
+  if (!options.force && locateModel(entry, [modelsDir]).available) throw new AlreadyPulled(`${entry.id} is already in ${target}; nothing downloaded (--force downloads it again)`);
   const downloads = join(modelsDir, '.downloads');
-  mkdirSync(downloads, { recursive: true });
   const file = basename(new URL(entry.url).pathname);
   const part = join(downloads, `${file}.part`);
-
-  const expected = entry.sha256 ? { sha256: entry.sha256.toLowerCase(), by: 'catalog' as const } : await releaseDigest(entry.url);
-  const { bytes, resumedFrom } = await download(entry.url, part, options.onProgress);
-  const sha256 = await hashFile(part);
-  if (expected && expected.sha256 !== sha256) {
-    rmSync(part, { force: true });
-    throw new PullError(`checksum mismatch for ${file}: expected ${expected.sha256}, got ${sha256}; the download was deleted, run the pull again`);
-  }
-
   const staging = join(downloads, `${entry.id}.unpack`);
+  const createdModelsDir = !existsSync(modelsDir);
+  try {
+    mkdirSync(downloads, { recursive: true });
+    return await fetchAndInstall(entry, entry.url, part, staging, target, options.onProgress);
+  } catch (err) {
+    // Leave nothing behind but a partial download the next pull can continue.
+    rmSync(staging, { recursive: true, force: true });
+    if (!(err instanceof PullError && err.resumable)) rmSync(part, { force: true });
+    removeIfEmpty(downloads);
+    if (createdModelsDir) removeIfEmpty(modelsDir);
+    throw err;
+  }
+}
+
+async function fetchAndInstall(entry: CatalogEntry, url: string, part: string, staging: string, target: string, onProgress?: (p: PullProgress) => void): Promise<PullResult> {
+  const file = basename(new URL(url).pathname);
+  const expected = entry.sha256 ? { sha256: entry.sha256.toLowerCase(), by: 'catalog' as const } : await releaseDigest(url);
+  const { bytes, resumedFrom } = await download(url, part, onProgress);
+  const sha256 = await hashFile(part);
+  if (expected && expected.sha256 !== sha256) throw new PullError(`checksum mismatch for ${file}: expected ${expected.sha256}, got ${sha256}; the download was deleted, run the pull again`);
+
   rmSync(staging, { recursive: true, force: true });
   mkdirSync(staging, { recursive: true });
   if (file.endsWith('.tar.bz2')) await untar(part, staging);
   else renameSync(part, join(staging, file));
   const unpacked = folderHolding(staging, Object.values(entry.files));
-  if (!unpacked) {
-    rmSync(staging, { recursive: true, force: true });
-    throw new PullError(`${file} does not contain ${Object.values(entry.files).join(', ')}`);
-  }
+  if (!unpacked) throw new PullError(`${file} does not contain ${Object.values(entry.files).join(', ')}`);
   rmSync(target, { recursive: true, force: true });
   renameSync(unpacked, target);
   rmSync(staging, { recursive: true, force: true });
   rmSync(part, { force: true });
+  removeIfEmpty(dirname(part));
   const verifiedBy = expected?.by ?? 'none published (recorded)';
-  writeFileSync(join(target, 'SOURCE.json'), `${JSON.stringify({ url: entry.url, sha256, verified_by: verifiedBy, pulled_at: new Date().toISOString() }, null, 2)}\n`);
-  const check = locateModel(entry, [modelsDir]);
-  if (!check.available) throw new PullError(check.reason);
+  writeFileSync(join(target, 'SOURCE.json'), `${JSON.stringify({ url, sha256, verified_by: verifiedBy, pulled_at: new Date().toISOString() }, null, 2)}\n`);
+  const check = locateModel(entry, [dirname(target)]);
+  if (!check.available) {
+    rmSync(target, { recursive: true, force: true });
+    throw new PullError(check.reason);
+  }
   return { dir: target, sha256, verifiedBy, bytes, resumedFrom };
+}
+
+function removeIfEmpty(dir: string): void {
+  if (existsSync(dir) && readdirSync(dir).length === 0) rmSync(dir, { recursive: true, force: true });
 }
 
 /** Downloads `url` into `part`, continuing from what is already there when the server allows it. */
@@ -94,11 +121,11 @@ async function download(url: string, part: string, onProgress?: (p: PullProgress
       onProgress?.({ received, total, resumedFrom });
     }
   } catch (err) {
-    throw new PullError(`download of ${url} was interrupted at ${received} bytes (${(err as Error).message}); run the pull again to resume`);
+    throw new PullError(`download of ${url} was interrupted at ${received} bytes (${(err as Error).message}); run the pull again to resume`, received > 0);
   } finally {
     await out.close();
   }
-  if (total !== undefined && received !== total) throw new PullError(`download of ${url} ended at ${received} of ${total} bytes; run the pull again to resume`);
+  if (total !== undefined && received !== total) throw new PullError(`download of ${url} ended at ${received} of ${total} bytes; run the pull again to resume`, true);
   return { bytes: received, resumedFrom };
 }
 

@@ -1,55 +1,71 @@
 // bun run models list            the catalog: what is on disk, sizes, licences
 // bun run models pull <id>       download an upstream model into VOXLOG_MODELS_DIR (resumable, checksum-verified)
-import { catalog, findModel } from '../../models/catalog';
-import { PullError, pullModel, type PullProgress } from '../catalog/pull';
+import { findModel } from '../../models/catalog';
+import { AlreadyPulled, PullError, pullModel, type PullProgress } from '../catalog/pull';
 import { ConfigError, loadConfig } from '../config';
 import { locateModel } from '../engine/model-files';
+import { fail, parseCli } from './args';
 
-const [command, id, ...rest] = Bun.argv.slice(2);
+const USAGE = `usage: bun run models list
+       bun run models pull <id> [--force]
+
+  list          every model voxlog knows, whether it is on disk, its licence
+  pull <id>     download an upstream model into VOXLOG_MODELS_DIR (default models/): progress shown,
+                an interrupted download resumes, the checksum is verified; a model already on disk
+                is skipped unless --force
+
+Exit codes: 0 done (or already on disk), 1 the download failed, 2 bad arguments or configuration.`;
+
+const { values, positionals } = parseCli(USAGE, { force: { type: 'boolean', default: false } });
+const [command, id, ...extra] = positionals;
 let config;
 try {
   config = loadConfig();
 } catch (err) {
-  console.error(err instanceof ConfigError ? err.message : String(err));
-  process.exit(2);
+  fail(err instanceof ConfigError ? err.message : String(err));
 }
 const modelsDir = config.modelDirs[0]!;
 const mb = (n: number) => `${(n / 1e6).toFixed(1)} MB`;
 
 switch (command) {
   case 'list': {
-    const rows = catalog.map((m) => {
+    if (id) fail(`list takes no model id\n${USAGE}`);
+    const rows = config.catalog.map((m) => {
       const loc = locateModel(m, config.modelDirs);
-      return [m.id, m.kind, m.language, loc.available ? `yes (${mb(loc.sizeBytes)})` : m.url ? 'no: bun run models pull' : 'no', m.licence, m.description];
+      const onDisk = loc.available ? `yes (${mb(loc.sizeBytes)})` : m.url ? 'no: bun run models pull' : 'no: see below';
+      return [m.id, m.kind, m.language, onDisk, m.licence, m.description];
     });
     const head = ['id', 'kind', 'language', 'on disk', 'licence', 'description'];
     const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
     for (const r of [head, ...rows]) console.log(r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  '));
     console.log(`\nmodels directory: ${modelsDir}`);
+    for (const m of config.catalog) if (!m.url && !locateModel(m, config.modelDirs).available) console.log(`${m.id}: not on disk; it ${m.source ?? 'has no download'}`);
     break;
   }
   case 'pull': {
-    const entry = id ? findModel(id) : undefined;
-    if (!entry) {
-      console.error(id ? `unknown model ${id}; see: bun run models list` : 'usage: bun run models pull <id> [--force]');
-      process.exit(2);
+    if (!id) fail(`pull needs a model id\n${USAGE}`);
+    if (extra.length > 0) fail(`pull takes one model id; got ${[id, ...extra].join(' ')}`);
+    const entry = findModel(id, config.catalog);
+    if (!entry) fail(`unknown model ${id}; see: bun run models list`);
+    if (!entry.url) {
+      const loc = locateModel(entry, config.modelDirs);
+      fail(`${entry.id} has no download: it ${entry.source ?? 'comes from a local folder'}${loc.available ? `; it is on disk in ${loc.dir}` : ''}`, loc.available ? 0 : 1);
     }
-    console.error(`pulling ${entry.id} from ${entry.url ?? '(no URL)'} into ${modelsDir}`);
+    console.error(`pulling ${entry.id} from ${entry.url} into ${modelsDir}`);
     const progress = progressPrinter();
     try {
-      const r = await pullModel(entry, modelsDir, { force: rest.includes('--force'), onProgress: progress });
+      const r = await pullModel(entry, modelsDir, { force: values.force, onProgress: progress });
       progress.done();
       console.log(`${entry.id}: ${mb(r.bytes)}${r.resumedFrom ? ` (resumed from ${mb(r.resumedFrom)})` : ''}, sha256 ${r.sha256} (${r.verifiedBy}), in ${r.dir}`);
     } catch (err) {
       progress.done();
-      console.error(err instanceof PullError ? err.message : String(err));
-      process.exit(1);
+      if (err instanceof AlreadyPulled) fail(err.message, 0);
+      fail(err instanceof PullError ? err.message : String(err), 1);
     }
     break;
   }
   default:
-    console.error('usage: bun run models list | bun run models pull <id> [--force]');
-    process.exit(2);
+    fail(command ? `unknown command ${command}\n${USAGE}` : USAGE);
 }
 
 /** A progress bar on a terminal; a line every 10% otherwise (logs, CI). */

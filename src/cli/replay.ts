@@ -5,7 +5,6 @@
 import { Database } from 'bun:sqlite';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { sessionStream } from '../../events/ids';
 import { projections } from '../../events/projections';
 import { verifyProjections } from '../../events/projections/verify';
@@ -13,29 +12,33 @@ import { readEvents } from '../../events/read';
 import { EventStore } from '../../events/store';
 import type { RecordedEvent } from '../../events/types';
 import { loadConfig } from '../config';
+import { fail, parseCli } from './args';
 
-const { values } = parseArgs({
-  args: Bun.argv.slice(2),
-  options: {
-    db: { type: 'string' },
-    session: { type: 'string' },
-    timeline: { type: 'boolean', default: false },
-    from: { type: 'string' },
-    to: { type: 'string' },
-    json: { type: 'boolean', default: false },
-  },
+const USAGE = `usage: bun run replay [--db FILE] [--json]                        rebuild every projection from the log and compare with the live tables
+       bun run replay --session ID [--from X] [--to Y] [--json]   a session's timeline
+       bun run replay --timeline [--from X] [--to Y] [--json]     the whole log's timeline
+
+  --db FILE     the SQLite file (default: $VOXLOG_DATA_DIR/voxlog.sqlite)
+  --from, --to  a log position (digits) or a time (ISO 8601)
+  --json        JSON lines (timelines) or a JSON report (verify)
+
+Exit codes: 0 the rebuild equals the live tables, 1 it differs, 2 bad arguments or no database.`;
+
+const { values, positionals } = parseCli(USAGE, {
+  db: { type: 'string' },
+  session: { type: 'string' },
+  timeline: { type: 'boolean', default: false },
+  from: { type: 'string' },
+  to: { type: 'string' },
+  json: { type: 'boolean', default: false },
 });
+if (positionals.length > 0) fail(`unexpected argument ${positionals[0]}\n${USAGE}`);
 
 const path = values.db ?? join(loadConfig().dataDir, 'voxlog.sqlite');
 if (!existsSync(path)) fail(`no database at ${path} (set VOXLOG_DATA_DIR or pass --db)`);
 
 if (values.session || values.timeline) timeline();
 else verify();
-
-function fail(message: string): never {
-  console.error(message);
-  process.exit(2);
-}
 
 /** A bound given as digits is a log position; anything else must parse as a time. */
 function bound(raw: string | undefined, name: string): { position?: number; time?: string } {

@@ -1,55 +1,58 @@
-// bun run simulate <file.wav> [--model ID] [--realtime] [--url ws://host:port] [--frame-ms 100]
-import { parseArgs } from 'node:util';
-import { readFileSync } from 'node:fs';
-import { parseWav } from '../audio/wav';
+// bun run simulate <audio file> [--model ID] [--realtime] [--url ws://host:port] [--frame-ms 100]
+import { AudioInputError, openAudio, type AudioInput } from '../audio/input';
 import { streamAudio } from '../client/stream-client';
+import { fail, numberFlag, parseCli } from './args';
 
-const BYTES: Record<string, number> = { pcm16: 2, float32: 4, mulaw: 1, alaw: 1 };
+const USAGE = `usage: bun run simulate <audio file> [--model ID] [--realtime] [--url ws://127.0.0.1:8000] [--frame-ms 100]
 
-const { values, positionals } = parseArgs({
-  args: Bun.argv.slice(2),
-  allowPositionals: true,
-  options: {
-    model: { type: 'string' },
-    realtime: { type: 'boolean', default: false },
-    url: { type: 'string', default: `ws://127.0.0.1:${process.env.PORT || 8000}` },
-    'frame-ms': { type: 'string', default: '100' },
-    help: { type: 'boolean', short: 'h' },
-  },
+Streams an audio file to a voxlog server like a live client and prints partials, finals and the summary.
+Any WAV (PCM 8/16/24/32-bit or float, any channels, any rate) is read directly; mp3, flac, ogg/opus,
+m4a/aac, webm and the rest go through ffmpeg (Debian package ffmpeg). Multi-channel audio is down-mixed.
+
+  --model ID      catalog model (default: the server's default model)
+  --realtime      send audio at the pace it would be spoken
+  --url URL       the server (default ws://127.0.0.1:$PORT, PORT defaulting to 8000)
+  --frame-ms N    audio per WebSocket frame in ms, 10 to 1000 (default 100)
+
+Exit codes: 0 done, 1 the server or connection failed, 2 bad arguments or a file that is not audio.`;
+
+const { values, positionals } = parseCli(USAGE, {
+  model: { type: 'string' },
+  realtime: { type: 'boolean', default: false },
+  url: { type: 'string', default: `ws://127.0.0.1:${process.env.PORT || 8000}` },
+  'frame-ms': { type: 'string' },
 });
-
 const file = positionals[0];
-if (!file || values.help) {
-  console.error('usage: bun run simulate <file.wav> [--model ID] [--realtime] [--url ws://127.0.0.1:8000] [--frame-ms 100]');
-  process.exit(file ? 0 : 2);
-}
+if (!file) fail(USAGE);
+if (positionals.length > 1) fail(`one file at a time; got ${positionals.length}\n${USAGE}`);
+const frameMs = numberFlag('frame-ms', values['frame-ms'], 100, 10, 1000);
+if (!/^(ws|wss|http|https):\/\//.test(values.url!)) fail(`--url ${JSON.stringify(values.url)} must be a ws:// or http:// URL`);
 
-let wav;
+let input: AudioInput;
 try {
-  wav = parseWav(new Uint8Array(readFileSync(file)));
+  input = await openAudio(file);
 } catch (err) {
-  console.error(`${file}: ${(err as Error).message}`);
-  process.exit(2);
-}
-if (wav.channels !== 1) {
-  console.error(`${file}: ${wav.channels} channels; voxlog streams mono audio`);
-  process.exit(2);
+  fail(err instanceof AudioInputError ? err.message : `${file}: ${String(err)}`);
 }
 
-const frameMs = Number(values['frame-ms']);
-const frameBytes = Math.max(1, Math.round((wav.sampleRate * frameMs) / 1000)) * BYTES[wav.format]!;
-const base = values.url!.replace(/\/+$/, '');
-const query = new URLSearchParams({ encoding: wav.format, sample_rate: String(wav.sampleRate), ...(values.model ? { model: values.model } : {}) });
+// A mono WAV in a wire encoding goes out byte for byte, as a browser or telephony bridge would send
+// it; anything else is sent as PCM16 at the rate the audio input module delivers.
+const encoding = input.wire?.encoding ?? 'pcm16';
+const bytesPerSample = { pcm16: 2, float32: 4, mulaw: 1, alaw: 1 }[encoding];
+const audio = input.wire ? input.wire.bytes() : toPcm16(input.chunks());
+const frameBytes = Math.max(1, Math.round((input.sampleRate * frameMs) / 1000)) * bytesPerSample;
+const base = values.url!.replace(/^http/, 'ws').replace(/\/+$/, '');
+const query = new URLSearchParams({ encoding, sample_rate: String(input.sampleRate), ...(values.model ? { model: values.model } : {}) });
 const url = `${base.endsWith('/ws/transcribe') ? base : `${base}/ws/transcribe`}?${query}`;
-const seconds = wav.data.length / BYTES[wav.format]! / wav.sampleRate;
-console.error(`streaming ${file} (${seconds.toFixed(1)} s, ${wav.format} ${wav.sampleRate} Hz) to ${url}${values.realtime ? ' in real time' : ''}`);
+const length = input.durationS === undefined ? '' : `${input.durationS.toFixed(1)} s, `;
+console.error(`streaming ${file} (${length}${input.description}) as ${encoding} ${input.sampleRate} Hz to ${url}${values.realtime ? ' in real time' : ''}`);
 
 const tty = process.stdout.isTTY;
 const stamp = (ms: number) => `[${(ms / 1000).toFixed(2)}s]`;
 try {
   const outcome = await streamAudio({
     url,
-    audio: wav.data,
+    audio,
     frameBytes,
     intervalMs: values.realtime ? frameMs : 0,
     onMessage: (m, at) => {
@@ -67,11 +70,16 @@ try {
       }
     },
   });
-  if (outcome.closeCode !== 1000) {
-    console.error(`socket closed with ${outcome.closeCode} ${outcome.closeReason}`);
-    process.exit(1);
-  }
+  if (outcome.closeCode !== 1000) fail(`socket closed with ${outcome.closeCode} ${outcome.closeReason}`, 1);
 } catch (err) {
-  console.error((err as Error).message);
-  process.exit(1);
+  fail((err as Error).message, err instanceof AudioInputError ? 2 : 1);
+}
+
+/** Float32 samples to little-endian PCM16, clipped. */
+async function* toPcm16(chunks: AsyncIterable<Float32Array>): AsyncGenerator<Uint8Array> {
+  for await (const c of chunks) {
+    const out = new Int16Array(c.length);
+    for (let i = 0; i < c.length; i++) out[i] = Math.max(-32768, Math.min(32767, Math.round(c[i]! * 32768)));
+    yield new Uint8Array(out.buffer);
+  }
 }

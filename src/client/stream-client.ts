@@ -3,8 +3,8 @@ import type { ServerMessage } from '../server/protocol';
 export interface StreamOptions {
   /** ws:// URL of /ws/transcribe including its query string. */
   readonly url: string;
-  /** Audio bytes in the encoding the URL declares. */
-  readonly audio: Uint8Array<ArrayBuffer>;
+  /** Audio bytes in the encoding the URL declares: all at once, or as they are read. */
+  readonly audio: Uint8Array | AsyncIterable<Uint8Array>;
   /** Bytes per frame. */
   readonly frameBytes: number;
   /** Milliseconds to wait between frames (0: as fast as the socket takes them). */
@@ -28,22 +28,67 @@ export function streamAudio(o: StreamOptions): Promise<StreamOutcome> {
     const ws = new WebSocket(o.url);
     ws.binaryType = 'arraybuffer';
     const t0 = performance.now();
+    let opened = false;
     ws.onmessage = (e) => {
       const m = JSON.parse(String(e.data)) as ServerMessage;
       messages.push(m);
       o.onMessage?.(m, performance.now() - t0);
     };
-    ws.onerror = () => reject(new Error(`WebSocket error talking to ${o.url}`));
+    ws.onerror = () => void (opened ? reject(new Error(`WebSocket error talking to ${o.url}`)) : whyNoConnection(o.url).then((why) => reject(new Error(why))));
     ws.onclose = (e) => resolve({ messages, closeCode: e.code, closeReason: e.reason });
     ws.onopen = async () => {
-      for (let at = 0; at < o.audio.length; at += o.frameBytes) {
-        if (ws.readyState !== WebSocket.OPEN) return;
-        ws.send(o.audio.subarray(at, at + o.frameBytes));
-        if (o.intervalMs) await Bun.sleep(o.intervalMs);
+      opened = true;
+      try {
+        for await (const frame of frames(o.audio, o.frameBytes)) {
+          if (ws.readyState !== WebSocket.OPEN) return;
+          ws.send(frame as Uint8Array<ArrayBuffer>);
+          if (o.intervalMs) await Bun.sleep(o.intervalMs);
+        }
+      } catch (err) {
+        ws.close(1000, 'client could not read its audio');
+        return reject(err);
       }
       if (o.closeAtEnd !== false && ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify({ type: 'close' }));
     };
   });
+}
+
+/** Cuts audio, whole or arriving in pieces, into frames of `size` bytes (the last may be shorter). */
+async function* frames(audio: Uint8Array | AsyncIterable<Uint8Array>, size: number): AsyncGenerator<Uint8Array> {
+  if (audio instanceof Uint8Array) {
+    for (let at = 0; at < audio.length; at += size) yield audio.subarray(at, at + size);
+    return;
+  }
+  let pending = new Uint8Array(0);
+  for await (const piece of audio) {
+    const bytes = pending.length === 0 ? piece : concatBytes(pending, piece);
+    let at = 0;
+    for (; at + size <= bytes.length; at += size) yield bytes.subarray(at, at + size);
+    pending = bytes.slice(at);
+  }
+  if (pending.length > 0) yield pending;
+}
+
+const concatBytes = (a: Uint8Array, b: Uint8Array): Uint8Array => {
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
+  return out;
+};
+
+/** Says why a socket would not open: nothing listening (connection refused) or a refused upgrade. */
+async function whyNoConnection(url: string): Promise<string> {
+  const u = new URL(url);
+  const port = Number(u.port || (u.protocol === 'wss:' ? 443 : 80));
+  try {
+    const socket = await Bun.connect({ hostname: u.hostname, port, socket: { data() {} } });
+    socket.end();
+    return `the server at ${u.host} refused the WebSocket upgrade for ${u.pathname} (is it a voxlog server?)`;
+  } catch (err) {
+    const code = (err as { code?: string }).code;
+    if (code === 'ECONNREFUSED') return `connection refused: no server is listening at ${u.host} (start one with: bun run start)`;
+    return `cannot connect to ${u.host}: ${(err as Error).message}`;
+  }
 }
 
 /** The messages of one type among those received, typed. */

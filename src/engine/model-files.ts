@@ -1,6 +1,6 @@
 import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type { CatalogEntry } from '../../models/catalog';
+import { decodingOf, modelFolder, type CatalogEntry } from '../../models/catalog';
 import type { LoadSpec } from './protocol';
 
 export type ModelLocation =
@@ -10,7 +10,7 @@ export type ModelLocation =
 /** Finds the first directory that holds every file of the model, with a reason when none does. */
 export function locateModel(entry: CatalogEntry, modelDirs: readonly string[]): ModelLocation {
   const tried: string[] = [];
-  const candidates = modelDirs.map((base) => join(base, entry.id));
+  const candidates = modelDirs.map((base) => join(base, modelFolder(entry)));
   if (entry.bundledIn) candidates.push(packageDir(entry.bundledIn));
   for (const dir of candidates) {
     if (!existsSync(dir)) continue;
@@ -28,7 +28,7 @@ export function locateModel(entry: CatalogEntry, modelDirs: readonly string[]): 
     return { available: true, dir, sizeBytes };
   }
   const where = tried.length > 0 ? tried.join('; ') : `not found in ${modelDirs.join(', ')}`;
-  return { available: false, reason: `model ${entry.id} is not on disk: ${where}${entry.url ? ` (run: bun run models pull ${entry.id})` : ''}` };
+  return { available: false, reason: `model ${entry.id} is not on disk: ${where}${entry.url ? ` (run: bun run models pull ${entry.id})` : entry.source ? ` (it ${entry.source})` : ''}` };
 }
 
 /** A cheap first check before native code sees the file: an ONNX protobuf starts with ir_version (field 1, varint). */
@@ -58,13 +58,16 @@ function packageDir(spec: string): string {
 export function sherpaConfig(entry: CatalogEntry, dir: string): unknown {
   if (!entry.sherpa) throw new Error(`${entry.id} is not a recognizer`);
   const paths = Object.fromEntries(Object.entries(entry.files).filter(([role]) => role !== 'tokens').map(([role, f]) => [role, join(dir, f)]));
+  const d = decodingOf(entry);
   const base = {
     featConfig: { sampleRate: 16000, featureDim: 80 },
     modelConfig: { [entry.sherpa]: { ...paths, ...entry.sherpaOptions }, tokens: join(dir, entry.files.tokens!), numThreads: 1, provider: 'cpu', debug: 0 },
-    decodingMethod: 'greedy_search',
+    decodingMethod: d.method,
+    maxActivePaths: d.maxActivePaths,
   };
   if (entry.kind !== 'streaming') return base;
-  return { ...base, enableEndpoint: 1, rule1MinTrailingSilence: 2.4, rule2MinTrailingSilence: 1.2, rule3MinUtteranceLength: 20 };
+  const { rule1MinTrailingSilence, rule2MinTrailingSilence, rule3MinUtteranceLength } = d;
+  return { ...base, enableEndpoint: 1, rule1MinTrailingSilence, rule2MinTrailingSilence, rule3MinUtteranceLength };
 }
 
 /** What a worker loads for a recognizer in `dir`; offline models bring the VAD at `vadModel`. */

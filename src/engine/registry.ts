@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { catalog, findModel, VAD_MODEL_ID, type CatalogEntry } from '../../models/catalog';
+import { findModel, PREFERRED_DEFAULT_MODEL, VAD_MODEL_ID, type CatalogEntry } from '../../models/catalog';
 import { NotFoundError, UnavailableError, ValidationError } from '../errors';
 import { Engine, type EngineHooks, type EngineStatus } from './engine';
 import { loadSpec, locateModel } from './model-files';
@@ -19,6 +19,7 @@ export interface ModelInfo {
 }
 
 export interface RegistryOptions {
+  readonly catalog: readonly CatalogEntry[];
   readonly modelDirs: readonly string[];
   readonly workersPerModel: number;
   /** An engine with no stream for this long is unloaded. */
@@ -43,7 +44,7 @@ export class EngineRegistry {
 
   /** The engine for a model, loading it if needed; throws a typed error for unknown, missing or bad models. */
   async acquire(modelId: string): Promise<Engine> {
-    const entry = findModel(modelId);
+    const entry = findModel(modelId, this.options.catalog);
     if (!entry) throw new NotFoundError(`unknown model ${JSON.stringify(modelId)}; GET /api/v1/models lists them`, 'unknown_model');
     if (entry.kind === 'vad') throw new ValidationError(`${modelId} is a voice-activity detector, not a speech recognizer`, 'unsupported_model');
     let engine = this.engines.get(modelId);
@@ -77,15 +78,19 @@ export class EngineRegistry {
     return this.engines.get(modelId);
   }
 
-  /** The model a session gets when it names none: the configured one, else the first streaming model on disk. */
+  /**
+   * The model a session gets when it names none: the configured one, else the real English model
+   * when it is on disk, else the first streaming model on disk.
+   */
   defaultModel(configured: string | undefined): string {
     if (configured) return configured;
-    const onDisk = catalog.find((m) => m.kind === 'streaming' && locateModel(m, this.options.modelDirs).available);
-    return (onDisk ?? catalog.find((m) => m.kind === 'streaming')!).id;
+    const streaming = this.options.catalog.filter((m) => m.kind === 'streaming');
+    const onDisk = [...streaming.filter((m) => m.id === PREFERRED_DEFAULT_MODEL), ...streaming].find((m) => locateModel(m, this.options.modelDirs).available);
+    return (onDisk ?? streaming[0]!).id;
   }
 
   list(): ModelInfo[] {
-    return catalog.map((m) => {
+    return this.options.catalog.map((m) => {
       const loc = locateModel(m, this.options.modelDirs);
       const engine = this.engines.get(m.id);
       const failure = this.failures.get(m.id);
@@ -142,7 +147,7 @@ export class EngineRegistry {
   /** Path of the Silero VAD an offline model needs; undefined for streaming models. */
   private vadModel(entry: CatalogEntry): string | undefined {
     if (entry.kind !== 'offline') return undefined;
-    const vad = findModel(VAD_MODEL_ID)!;
+    const vad = findModel(VAD_MODEL_ID, this.options.catalog)!;
     const loc = locateModel(vad, this.options.modelDirs);
     if (!loc.available) throw new UnavailableError(`offline model ${entry.id} needs the VAD: ${loc.reason}`, 'model_unavailable');
     return join(loc.dir, vad.files.model!);

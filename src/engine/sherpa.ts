@@ -1,5 +1,6 @@
 // sherpa-onnx-node ships no TypeScript types; these cover the part voxlog uses.
 import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 
 export interface SherpaResult {
   readonly text: string;
@@ -47,5 +48,14 @@ export interface SherpaModule {
   version: string;
 }
 
-/** Loads the native addon; only Workers (and tools that decode directly) call this. */
-export const loadSherpa = (): SherpaModule => createRequire(import.meta.url)('sherpa-onnx-node') as SherpaModule;
+/**
+ * Loads the native addon; only Workers, the probe and tools that decode directly call this. The
+ * single binary cannot embed it (its .node file needs the shared libraries beside it), so
+ * `bun run build` ships the package in `node_modules/` next to the binary and it is loaded from there.
+ */
+export function loadSherpa(): SherpaModule {
+  const require = createRequire(import.meta.url);
+  if (!Bun.isStandaloneExecutable) return require('sherpa-onnx-node') as SherpaModule;
+  // The binary's resolver does not search folders on disk: name the package's main file.
+  return require(join(dirname(process.execPath), 'node_modules', 'sherpa-onnx-node', 'sherpa-onnx.js')) as SherpaModule;
+}

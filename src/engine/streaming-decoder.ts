@@ -38,8 +38,11 @@ export class StreamingDecoder implements StreamDecoder {
     const result = this.recognizer.getResult(this.stream);
     const text = result.text.trim();
     if (this.recognizer.isEndpoint(this.stream)) {
-      if (text !== '') this.postFinal(seq, result, 'endpoint');
       this.recognizer.reset(this.stream);
+      // The segment ends where decoding stopped, which is where the next one starts; audio fed past
+      // it (less than a chunk) belongs to the next segment, so adjacent segments never overlap.
+      const decodedMs = this.segmentStartMs(this.recognizer.getResult(this.stream));
+      if (text !== '') this.postFinal(seq, result, 'endpoint', decodedMs);
       this.lastText = '';
     } else if (text !== this.lastText) {
       if (this.lastText === '') this.post({ type: 'speech_started', streamId: this.streamId, seq, atMs: this.segmentStartMs(result) });
@@ -68,9 +71,9 @@ export class StreamingDecoder implements StreamDecoder {
     return Math.round(this.originMs + result.start_time * 1000);
   }
 
-  private postFinal(seq: number, result: SherpaResult, reason: FinalReason): void {
+  private postFinal(seq: number, result: SherpaResult, reason: FinalReason, endAtMs = this.audioMs): void {
     const startMs = this.segmentStartMs(result);
-    const endMs = Math.max(startMs, Math.round(this.audioMs));
+    const endMs = Math.max(startMs, Math.round(endAtMs));
     const words = wordsFromTokens(result, startMs, endMs);
     this.post({ type: 'final', streamId: this.streamId, seq, text: result.text.trim(), startMs, endMs, words, reason });
   }

@@ -1,3 +1,4 @@
+import { pathToFileURL } from 'node:url';
 import { createActor, type Actor } from 'xstate';
 import { engineMachine } from '../../actors/engine.machine';
 import type { FromWorker, LoadSpec, StreamEvent, StreamOptions, ToWorker } from './protocol';
@@ -18,7 +19,11 @@ export interface SlotHooks {
   readonly onStatus?: () => void;
 }
 
-const WORKER_URL = new URL('./worker.ts', import.meta.url).href;
+/**
+ * The worker's entry point. In the binary, `bun run build` bundles it beside the main program (the
+ * build's entry points are src/main.ts and src/engine/worker.ts), and `import.meta.url` is the bundle's.
+ */
+const WORKER_URL = Bun.isStandaloneExecutable ? new URL('engine/worker.js', pathToFileURL(Bun.main)).href : new URL('./worker.ts', import.meta.url).href;
 
 /**
  * One Bun Worker running a model, supervised by an engine actor: restarted with backoff after a

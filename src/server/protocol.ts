@@ -17,6 +17,7 @@ export function parseClientMessage(raw: unknown): ParseOutcome {
   }
   const obj = raw as Record<string, unknown>;
   if (obj.type === undefined && 'model_id' in obj) return { ok: true, message: { ...obj, type: 'config' } };
+  if (obj.type === undefined) return { ok: false, code: 'invalid_message', message: `message has no type; expected one of ${CLIENT_MESSAGE_TYPES.join(', ')}` };
   if (typeof obj.type !== 'string' || !(CLIENT_MESSAGE_TYPES as readonly string[]).includes(obj.type)) {
     return { ok: false, code: 'unknown_message_type', message: `unknown message type ${JSON.stringify(obj.type)}; expected one of ${CLIENT_MESSAGE_TYPES.join(', ')}` };
   }

@@ -158,7 +158,8 @@ export class Session {
   }
 
   socketGone(): void {
-    this.control('SOCKET_GONE');
+    // A session that already ended (refused, or closed by the server) has nothing left to flush.
+    if (this.actor.getSnapshot().status === 'active') this.control('SOCKET_GONE');
   }
 
   /** Control that must keep its place behind audio: queued with held audio while the stream is not open. */

@@ -1,4 +1,4 @@
-import { ENCODINGS, SAMPLE_RATES, type Encoding } from '../audio/codecs';
+import { ENCODINGS, SAMPLE_RATE_RANGE, type Encoding } from '../audio/codecs';
 import type { StreamOptions } from '../engine/protocol';
 
 /** How a session's audio arrives and is segmented; set by the query string, changed by `config`. */
@@ -22,8 +22,9 @@ const RANGES = {
 export function parseSettings(raw: Record<string, unknown>, base: AudioSettings): AudioSettings | { error: string } {
   const encoding = (raw.encoding ?? base.encoding) as Encoding;
   if (!ENCODINGS.includes(encoding)) return { error: `encoding ${JSON.stringify(raw.encoding)} is not one of ${ENCODINGS.join(', ')}` };
-  const sampleRate = Number(raw.sample_rate ?? base.sampleRate);
-  if (!(SAMPLE_RATES as readonly number[]).includes(sampleRate)) return { error: `sample_rate ${JSON.stringify(raw.sample_rate)} is not one of ${SAMPLE_RATES.join(', ')}` };
+  const sampleRate = raw.sample_rate === undefined || raw.sample_rate === '' ? base.sampleRate : Number(raw.sample_rate);
+  const { min, max } = SAMPLE_RATE_RANGE;
+  if (!Number.isInteger(sampleRate) || sampleRate < min || sampleRate > max) return { error: `sample_rate ${JSON.stringify(raw.sample_rate)} must be a whole number of Hz from ${min} to ${max}` };
   const ms: Record<keyof typeof RANGES, number> = { min_silence_ms: base.minSilenceMs, max_segment_ms: base.maxSegmentMs, interim_ms: base.interimMs };
   for (const [name, [min, max]] of Object.entries(RANGES) as [keyof typeof RANGES, readonly [number, number]][]) {
     if (raw[name] === undefined) continue;

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { findModel } from '../../models/catalog';
+import { findModel, modelFolder } from '../../models/catalog';
 import { AudioDecoder, type Encoding } from '../../src/audio/codecs';
 import { sherpaConfig } from '../../src/engine/model-files';
 import { loadSherpa, type SherpaOnlineRecognizer } from '../../src/engine/sherpa';
@@ -16,7 +16,7 @@ export function directDecode(modelId: string, audio: Uint8Array, frameBytes: num
   let rec = recognizers.get(modelId);
   if (!rec) {
     const entry = findModel(modelId)!;
-    rec = new (loadSherpa().OnlineRecognizer)(sherpaConfig(entry, join(SHARED_DIR, 'models', modelId)));
+    rec = new (loadSherpa().OnlineRecognizer)(sherpaConfig(entry, join(SHARED_DIR, 'models', modelFolder(entry))));
     recognizers.set(modelId, rec);
   }
   const stream = rec.createStream();
@@ -46,7 +46,7 @@ export function directDecode(modelId: string, audio: Uint8Array, frameBytes: num
 export function directOfflineDecode(modelId: string, pcm16: Uint8Array, frameBytes: number, minSilenceMs: number, vadModel: string): string[] {
   const sherpa = loadSherpa();
   const entry = findModel(modelId)!;
-  const rec = new sherpa.OfflineRecognizer(sherpaConfig(entry, join(SHARED_DIR, 'models', modelId)));
+  const rec = new sherpa.OfflineRecognizer(sherpaConfig(entry, join(SHARED_DIR, 'models', modelFolder(entry))));
   const vad = new sherpa.Vad(
     {
       sileroVad: { model: vadModel, threshold: 0.5, minSilenceDuration: minSilenceMs / 1000, minSpeechDuration: 0.25, windowSize: 512, maxSpeechDuration: 30 },

@@ -6,7 +6,7 @@ import { startServer, type RunningServer } from '../../src/app';
 import { loadConfig } from '../../src/config';
 import { streamAudio, type StreamOutcome } from '../../src/client/stream-client';
 import type { ServerMessage } from '../../src/server/protocol';
-import { FRAME_BYTES } from './audio';
+import { FRAME_BYTES, STREAMING_MODEL } from './audio';
 
 export interface TestServer extends RunningServer {
   readonly dataDir: string;
@@ -16,9 +16,13 @@ export interface TestServer extends RunningServer {
   readonly dispose: () => Promise<void>;
 }
 
-/** Starts the real server on port 0 with a fresh data directory and the shared test models. */
+/**
+ * Starts the real server on port 0 with a fresh data directory and the shared models. Sessions that
+ * name no model get the tiny streaming fixture (fast, deterministic) unless `env` says otherwise;
+ * the tests of the real default model set VOXLOG_DEFAULT_MODEL to ''.
+ */
 export async function startTestServer(env: Record<string, string> = {}, dataDir = mkdtempSync(join(tmpdir(), 'voxlog-test-'))): Promise<TestServer> {
-  const config = loadConfig({ ...process.env, PORT: '0', HOST: '127.0.0.1', VOXLOG_DATA_DIR: dataDir, VOXLOG_MODELS_DIR: join(dataDir, 'models'), ...env });
+  const config = loadConfig({ ...process.env, PORT: '0', HOST: '127.0.0.1', VOXLOG_DATA_DIR: dataDir, VOXLOG_MODELS_DIR: join(dataDir, 'models'), VOXLOG_DEFAULT_MODEL: STREAMING_MODEL, ...env });
   const server = await startServer(config);
   let ro: Database | undefined;
   return {

@@ -1,0 +1,35 @@
+import { Database } from 'bun:sqlite';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+
+/** Startup refused for a reason the operator can fix; main prints the message and exits 1. */
+export class StartupError extends Error {}
+
+/**
+ * Holds an exclusive lock on `<dataDir>/voxlog.lock` for the life of the server, so a second server
+ * on the same data directory is refused instead of writing to the same log. It is an SQLite write
+ * lock (an OS file lock underneath): the kernel drops it when the process dies, so a crash leaves no
+ * stale lock to clean up.
+ */
+export function lockDataDir(dataDir: string): { release(): void } {
+  mkdirSync(dataDir, { recursive: true });
+  const path = join(dataDir, 'voxlog.lock');
+  const db = new Database(path, { create: true });
+  try {
+    db.exec('PRAGMA busy_timeout = 0');
+    db.exec('PRAGMA locking_mode = EXCLUSIVE');
+    db.exec('BEGIN EXCLUSIVE');
+  } catch (err) {
+    db.close();
+    if (/locked|busy/i.test(String(err))) {
+      throw new StartupError(`another voxlog server is already running on the data directory ${dataDir} (it holds ${path}); stop it, or set VOXLOG_DATA_DIR to another directory`);
+    }
+    throw new StartupError(`cannot lock the data directory ${dataDir}: ${String(err)}`);
+  }
+  return {
+    release: () => {
+      db.exec('ROLLBACK');
+      db.close();
+    },
+  };
+}
