@@ -62,7 +62,10 @@ beforeAll(async () => {
     url: `http://127.0.0.1:${fixtureServer.port}/fixture.tar.bz2`,
     sha256: checksum,
   });
-  writeFileSync(catalogFile, JSON.stringify([entry('fixture-streaming', sha256), entry('fixture-bad-checksum', '0'.repeat(64))]));
+  const closed = Bun.serve({ port: 0, fetch: () => new Response('') });
+  const unreachable = { ...entry('fixture-unreachable', sha256), url: `http://127.0.0.1:${closed.port}/gone.tar.bz2` };
+  closed.stop(true);
+  writeFileSync(catalogFile, JSON.stringify([entry('fixture-streaming', sha256), entry('fixture-bad-checksum', '0'.repeat(64)), unreachable]));
 });
 
 afterAll(() => {
@@ -106,6 +109,23 @@ describe('bun run models pull', () => {
     expect(r.err).toContain('checksum mismatch');
     expect(existsSync(join(modelsDir, 'fixture-bad-checksum'))).toBe(false);
     expect(existsSync(join(modelsDir, '.downloads', 'fixture.tar.bz2.part'))).toBe(false);
+  });
+
+  it('leaves nothing behind when the server cannot be reached', async () => {
+    const fresh = join(root, 'fresh-models');
+    const p = Bun.spawn(['bun', 'run', 'models', 'pull', 'fixture-unreachable'], { cwd: join(import.meta.dir, '..'), env: { ...env, VOXLOG_MODELS_DIR: fresh }, stdout: 'pipe', stderr: 'pipe' });
+    const [err, code] = await Promise.all([new Response(p.stderr).text(), p.exited]);
+    expect(code).toBe(1);
+    expect(err).toContain('cannot reach');
+    expect(existsSync(fresh)).toBe(false);
+  });
+
+  it('downloads a model on disk again with --force', async () => {
+    const before = ranges.length;
+    const r = await models('pull', 'fixture-streaming', '--force');
+    expect(r.code).toBe(0);
+    expect(ranges.length).toBe(before + 1);
+    expect(readdirSync(join(modelsDir, 'fixture-streaming')).sort()).toEqual(['SOURCE.json', 'model.onnx', 'tokens.txt']);
   });
 
   it('names unknown models', async () => {

@@ -34,6 +34,7 @@ const { values, positionals } = parseCli(USAGE, {
 });
 if (positionals.length > 0) fail(`unexpected argument ${positionals[0]}\n${USAGE}`);
 
+for (const name of ['from', 'to'] as const) bound(values[name], name); // bad bounds are usage errors, before any file is opened
 const path = values.db ?? join(loadConfig().dataDir, 'voxlog.sqlite');
 if (!existsSync(path)) fail(`no database at ${path} (set VOXLOG_DATA_DIR or pass --db)`);
 

@@ -34,8 +34,10 @@ export function streamAudio(o: StreamOptions): Promise<StreamOutcome> {
       messages.push(m);
       o.onMessage?.(m, performance.now() - t0);
     };
-    ws.onerror = () => void (opened ? reject(new Error(`WebSocket error talking to ${o.url}`)) : whyNoConnection(o.url).then((why) => reject(new Error(why))));
-    ws.onclose = (e) => resolve({ messages, closeCode: e.code, closeReason: e.reason });
+    // A socket that never opened fails with an error event, a close event or both: say why once.
+    const neverOpened = () => void whyNoConnection(o.url).then((why) => reject(new Error(why)));
+    ws.onerror = () => (opened ? reject(new Error(`WebSocket error talking to ${o.url}`)) : neverOpened());
+    ws.onclose = (e) => (opened ? resolve({ messages, closeCode: e.code, closeReason: e.reason }) : neverOpened());
     ws.onopen = async () => {
       opened = true;
       try {
