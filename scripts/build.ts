@@ -1,13 +1,15 @@
-// bun run build: the single executable dist/voxlog, plus what must sit beside it.
+// bun run build [--out DIR]: the single executable dist/voxlog, plus what must sit beside it.
 //   dist/voxlog                      the server: Bun runtime, all code, migrations, Swagger UI assets
 //   dist/node_modules/sherpa-onnx-*  the sherpa-onnx addon and its shared libraries (native code cannot run from inside the binary)
 //   dist/models/silero-vad/          the Silero VAD weights offline models need
 import { cpSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { arch, platform } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
 
 const root = join(import.meta.dir, '..');
-const dist = join(root, 'dist');
+const { values } = parseArgs({ args: Bun.argv.slice(2), options: { out: { type: 'string' } } });
+const dist = resolve(values.out ?? join(root, 'dist'));
 const t0 = performance.now();
 rmSync(dist, { recursive: true, force: true });
 

@@ -1,17 +1,108 @@
-import { describe, expect, it } from 'bun:test';
+import { afterAll, describe, expect, it } from 'bun:test';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+
+const root = join(import.meta.dir, '..');
+const scratch = mkdtempSync(join(tmpdir(), 'voxlog-start-'));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+/** `bun run start` as a user runs it, in its own process. */
+function start(env: Record<string, string>) {
+  return Bun.spawn(['bun', 'src/main.ts'], { cwd: root, env: { ...process.env, VOXLOG_DEFAULT_MODEL: 'tiny-streaming-lstm-ctc-en', ...env }, stdout: 'pipe', stderr: 'pipe' });
+}
+
+/** Runs a server to completion (one that refuses to start) and returns what it said. */
+async function refused(env: Record<string, string>) {
+  const p = start(env);
+  const [out, err, code] = await Promise.all([new Response(p.stdout).text(), new Response(p.stderr).text(), p.exited]);
+  return { out, err, code };
+}
+
+/** Starts a server and resolves with its URL once it says it is listening (PORT=0 included). */
+async function listening(env: Record<string, string>): Promise<{ url: string; stop: () => Promise<void> }> {
+  const p = start(env);
+  const reader = p.stdout.getReader();
+  let seen = '';
+  while (!/listening on (\S+)/.test(seen)) {
+    const { value, done } = await reader.read();
+    if (done) throw new Error(`server exited before listening: ${seen}${await new Response(p.stderr).text()}`);
+    seen += new TextDecoder().decode(value);
+  }
+  reader.releaseLock();
+  return { url: /listening on (\S+)/.exec(seen)![1]!, stop: async () => void (p.kill(), await p.exited) };
+}
 
 describe('bun run start with bad configuration', () => {
   it('exits 2 and names every bad variable, starting nothing', async () => {
-    const p = Bun.spawn(['bun', 'src/main.ts'], {
-      cwd: join(import.meta.dir, '..'),
-      env: { ...process.env, PORT: 'eighty', VOXLOG_SQLITE_SYNCHRONOUS: 'sometimes', VOXLOG_EVENT_LOG: 'maybe' },
-      stdout: 'pipe',
-      stderr: 'pipe',
-    });
-    const [out, err, code] = await Promise.all([new Response(p.stdout).text(), new Response(p.stderr).text(), p.exited]);
-    expect(code).toBe(2);
-    for (const name of ['PORT', 'VOXLOG_SQLITE_SYNCHRONOUS', 'VOXLOG_EVENT_LOG']) expect(err).toContain(name);
-    expect(out).not.toContain('listening');
+    const r = await refused({ PORT: 'eighty', VOXLOG_SQLITE_SYNCHRONOUS: 'sometimes', VOXLOG_EVENT_LOG: 'maybe' });
+    expect(r.code).toBe(2);
+    for (const name of ['PORT', 'VOXLOG_SQLITE_SYNCHRONOUS', 'VOXLOG_EVENT_LOG']) expect(r.err).toContain(name);
+    expect(r.out).not.toContain('listening');
+  });
+
+  it('exits 2 naming the problem in a catalog file that is not an array of valid entries', async () => {
+    const cases: [string, string, string][] = [
+      ['not-json.json', '{ models: [', 'is not valid JSON'],
+      ['object.json', '{"id": "x"}', 'must hold a JSON array of catalog entries, not object'],
+      ['bad-kind.json', JSON.stringify([{ id: 'mine', kind: 'magic', language: 'en', description: 'd', licence: 'l', files: { tokens: 't.txt' } }]), 'entry 0 (mine): /kind'],
+      ['no-tokens.json', JSON.stringify([{ id: 'mine', kind: 'streaming', sherpa: 'transducer', language: 'en', description: 'd', licence: 'l', files: { encoder: 'e.onnx' } }]), 'files needs "tokens"'],
+    ];
+    for (const [name, content, message] of cases) {
+      writeFileSync(join(scratch, name), content);
+      const r = await refused({ PORT: '0', VOXLOG_DATA_DIR: join(scratch, 'data-catalog'), VOXLOG_CATALOG_FILE: join(scratch, name) });
+      expect([name, r.code]).toEqual([name, 2]);
+      expect(r.err).toContain('VOXLOG_CATALOG_FILE=');
+      expect(r.err).toContain(message);
+      expect(r.err).not.toContain('    at ');
+    }
+  });
+});
+
+describe('one server per port and per data directory', () => {
+  it('refuses to start on a port that is in use', async () => {
+    const first = await listening({ PORT: '0', VOXLOG_DATA_DIR: join(scratch, 'a') });
+    try {
+      const r = await refused({ PORT: new URL(first.url).port, VOXLOG_DATA_DIR: join(scratch, 'b') });
+      expect(r.code).toBe(1);
+      expect(r.err).toContain(`port ${new URL(first.url).port} on 127.0.0.1 is already in use`);
+      expect(r.out).not.toContain('listening');
+    } finally {
+      await first.stop();
+    }
+  });
+
+  it('refuses a second server on the same data directory while the first runs, and allows one after it stops', async () => {
+    const dataDir = join(scratch, 'shared-data');
+    const first = await listening({ PORT: '0', VOXLOG_DATA_DIR: dataDir });
+    const r = await refused({ PORT: '0', VOXLOG_DATA_DIR: dataDir });
+    expect(r.code).toBe(1);
+    expect(r.err).toContain(`another voxlog server is already running on the data directory ${dataDir}`);
+    await first.stop();
+    const again = await listening({ PORT: '0', VOXLOG_DATA_DIR: dataDir });
+    await again.stop();
+  });
+});
+
+describe('the API reference', () => {
+  it('names the port actually bound when PORT=0, and renders from this server alone', async () => {
+    const server = await listening({ PORT: '0', VOXLOG_DATA_DIR: join(scratch, 'docs') });
+    try {
+      const spec = (await (await fetch(`${server.url}/swagger/json`)).json()) as { servers: { url: string }[] };
+      expect(spec.servers).toEqual([{ url: server.url }]);
+      const page = await (await fetch(`${server.url}/swagger`)).text();
+      const refs = [...page.matchAll(/(?:src|href)="([^"]+)"/g)].map((m) => m[1]!);
+      expect(refs.length).toBeGreaterThanOrEqual(2);
+      // Every script, style and icon comes from this server: nothing external to load.
+      expect(page).not.toMatch(/https?:\/\//);
+      for (const ref of refs) {
+        expect(ref.startsWith('/swagger/assets/')).toBe(true);
+        const res = await fetch(`${server.url}${ref}`);
+        expect([ref, res.status]).toEqual([ref, 200]);
+        expect((await res.arrayBuffer()).byteLength).toBeGreaterThan(500);
+      }
+    } finally {
+      await server.stop();
+    }
   });
 });

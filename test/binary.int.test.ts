@@ -1,0 +1,75 @@
+import { afterAll, beforeAll, describe, expect, it } from 'bun:test';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PREFERRED_DEFAULT_MODEL } from '../models/catalog';
+import { streamAudio } from '../src/client/stream-client';
+import { wordErrorRate } from '../src/scoring/wer';
+import { loadClip, SHARED_DIR } from './helpers/audio';
+import { finals, ofType } from './helpers/server';
+
+const scratch = mkdtempSync(join(tmpdir(), 'voxlog-bin-'));
+const dist = join(scratch, 'dist');
+let server: ReturnType<typeof Bun.spawn<'ignore', 'pipe', 'pipe'>>;
+let url = '';
+
+beforeAll(async () => {
+  const build = Bun.spawnSync(['bun', 'run', 'build', '--out', dist], { cwd: join(import.meta.dir, '..') });
+  if (build.exitCode !== 0) throw new Error(`bun run build failed: ${build.stderr.toString()}`);
+  // Started from another directory, with nothing but the shared models: the binary needs no source tree.
+  const t0 = performance.now();
+  server = Bun.spawn([join(dist, 'voxlog')], {
+    cwd: scratch,
+    env: { PATH: process.env.PATH ?? '', HOME: scratch, PORT: '0', VOXLOG_DATA_DIR: join(scratch, 'data'), VOXLOG_SHARED_DIR: SHARED_DIR },
+    stdin: 'ignore',
+    stdout: 'pipe',
+    stderr: 'pipe',
+  });
+  const reader = server.stdout.getReader();
+  let seen = '';
+  while (!/listening on (\S+)/.test(seen)) {
+    const { value, done } = await reader.read();
+    if (done) throw new Error(`the binary exited before listening: ${seen}${await new Response(server.stderr).text()}`);
+    seen += new TextDecoder().decode(value);
+  }
+  reader.releaseLock();
+  url = /listening on (\S+)/.exec(seen)![1]!;
+  console.log(`binary: ${(statSync(join(dist, 'voxlog')).size / 1e6).toFixed(1)} MB, listening ${Math.round(performance.now() - t0)} ms after exec; ${seen.trim().split('\n').join(' | ')}`);
+});
+
+afterAll(async () => {
+  server?.kill();
+  await server?.exited;
+  rmSync(scratch, { recursive: true, force: true });
+});
+
+describe('the single binary from bun run build', () => {
+  it('applies its embedded migrations, loads the real model in its workers, and transcribes a clip', async () => {
+    const clip = loadClip('jfk', 'jfk.wav');
+    const out = await streamAudio({ url: `${url.replace('http', 'ws')}/ws/transcribe`, audio: clip.pcm16, frameBytes: 3200 });
+    expect(out.closeCode).toBe(1000);
+    expect(ofType(out.messages, 'ready')[0]!.model_id).toBe(PREFERRED_DEFAULT_MODEL);
+    const text = finals(out.messages).map((f) => f.text).join(' ');
+    expect(wordErrorRate(clip.reference, text).rate).toBeLessThan(0.14);
+    const history = (await (await fetch(`${url}/api/v1/history`)).json()) as { total: number };
+    expect(history.total).toBe(finals(out.messages).length);
+  });
+
+  it('serves what the source tree serves: health, the OpenAPI document and Swagger UI with its assets', async () => {
+    expect((await fetch(`${url}/health`)).status).toBe(200);
+    const spec = (await (await fetch(`${url}/swagger/json`)).json()) as { servers: { url: string }[]; paths: Record<string, unknown> };
+    expect(spec.servers).toEqual([{ url }]);
+    expect(Object.keys(spec.paths)).toContain('/api/v1/sessions');
+    expect(await (await fetch(`${url}/swagger`)).text()).toContain('/swagger/assets/swagger-ui-bundle.js');
+    const bundle = await fetch(`${url}/swagger/assets/swagger-ui-bundle.js`);
+    expect(bundle.status).toBe(200);
+    expect((await bundle.arrayBuffer()).byteLength).toBeGreaterThan(1_000_000);
+  });
+
+  it('runs an offline model behind the Silero VAD shipped beside it', async () => {
+    const clip = loadClip('jfk', 'jfk.wav');
+    const out = await streamAudio({ url: `${url.replace('http', 'ws')}/ws/transcribe?model=tiny-offline-bigru-ctc-en`, audio: clip.pcm16, frameBytes: 3200 });
+    expect(out.closeCode).toBe(1000);
+    expect(finals(out.messages).length).toBeGreaterThan(0);
+  });
+});
