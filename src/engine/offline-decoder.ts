@@ -10,6 +10,12 @@ const ONSET_LOOKBACK_SAMPLES = Math.round(0.4 * RATE);
  * (no JS catch sees it): short segments are zero-padded to this length first.
  */
 const MIN_DECODE_SAMPLES = Math.round(0.5 * RATE);
+/**
+ * Silence a new VAD is primed with. Fresh, Silero is slow to trust speech that starts at once (the
+ * first words of a clip, or speech already under way at a model switch): unprimed, it dropped the
+ * first 60-160 ms of such speech; primed with a second of silence it drops none.
+ */
+export const VAD_PRIMING_SAMPLES = RATE;
 
 /**
  * One client stream on an offline model: Silero VAD cuts speech into segments, each decoded whole
@@ -55,6 +61,7 @@ export class OfflineVadDecoder implements StreamDecoder {
       },
       Math.max(30, (options.maxSegmentMs / 1000) * 2),
     );
+    this.vad.acceptWaveform(new Float32Array(VAD_PRIMING_SAMPLES));
   }
 
   get audioMs(): number {
@@ -114,12 +121,15 @@ export class OfflineVadDecoder implements StreamDecoder {
       const segment = this.vad.front(false);
       this.vad.pop();
       any = true;
-      const result = this.decode(segment.samples);
-      const startMs = this.ms(segment.start);
-      const endMs = this.ms(segment.start + segment.samples.length);
+      // VAD positions count the priming silence; a segment that reaches back into it starts at 0.
+      const start = Math.max(0, segment.start - VAD_PRIMING_SAMPLES);
+      const samples = segment.samples.subarray(start - (segment.start - VAD_PRIMING_SAMPLES));
+      const result = this.decode(samples);
+      const startMs = this.ms(start);
+      const endMs = this.ms(start + samples.length);
       const text = result.text.trim();
       if (text !== '') this.post({ type: 'final', streamId: this.streamId, seq, text, startMs, endMs, words: wordsFromTokens(result, startMs, endMs), reason });
-      this.forgetBefore(segment.start + segment.samples.length);
+      this.forgetBefore(start + samples.length);
     }
     if (any) {
       this.speechStart = this.vad.isDetected() ? Math.max(0, this.fed - ONSET_LOOKBACK_SAMPLES) : undefined;

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { findModel, modelFolder } from '../../models/catalog';
 import { AudioDecoder, type Encoding } from '../../src/audio/codecs';
+import { VAD_PRIMING_SAMPLES } from '../../src/engine/offline-decoder';
 import { sherpaConfig } from '../../src/engine/model-files';
 import { loadSherpa, type SherpaOnlineRecognizer } from '../../src/engine/sherpa';
 import { SHARED_DIR } from './audio';
@@ -40,8 +41,9 @@ export function directDecode(modelId: string, audio: Uint8Array, frameBytes: num
 }
 
 /**
- * Offline baseline: sherpa's own Silero VAD and OfflineRecognizer, fed the same frames, each
- * segment decoded whole; no voxlog code on the path. Returns the finals.
+ * Offline baseline: sherpa's own Silero VAD (primed with the same second of silence as voxlog's)
+ * and OfflineRecognizer, fed the same frames, each segment decoded whole; none of voxlog's
+ * segmentation, resampling or timeline code on the path. Returns the finals.
  */
 export function directOfflineDecode(modelId: string, pcm16: Uint8Array, frameBytes: number, minSilenceMs: number, vadModel: string): string[] {
   const sherpa = loadSherpa();
@@ -57,11 +59,13 @@ export function directOfflineDecode(modelId: string, pcm16: Uint8Array, frameByt
     },
     60,
   );
+  vad.acceptWaveform(new Float32Array(VAD_PRIMING_SAMPLES));
   const finals: string[] = [];
   const drain = () => {
     while (!vad.isEmpty()) {
       const s = rec.createStream();
-      s.acceptWaveform({ samples: vad.front(false).samples, sampleRate: 16000 });
+      const segment = vad.front(false);
+      s.acceptWaveform({ samples: segment.samples.subarray(Math.max(0, VAD_PRIMING_SAMPLES - segment.start)), sampleRate: 16000 });
       vad.pop();
       rec.decode(s);
       const text = rec.getResult(s).text.trim();
