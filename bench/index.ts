@@ -12,15 +12,34 @@ import { accuracy, audioSets } from './sections/accuracy';
 import { concurrency, LAG_LIMIT_MS } from './sections/concurrency';
 import { eventLog } from './sections/eventlog';
 import { memory } from './sections/memory';
-import { overhead } from './sections/overhead';
+import { overhead, type OverheadResult } from './sections/overhead';
+import { PREFERRED_DEFAULT_MODEL } from '../models/catalog';
 
 const { values } = parseArgs({ args: Bun.argv.slice(2), options: { quick: { type: 'boolean', default: false }, soak: { type: 'string' }, out: { type: 'string' } } });
 const quick = values.quick!;
+/** The headline model (the default), the same model with greedy search, and the two test fixtures as extra rows. */
+const REAL = PREFERRED_DEFAULT_MODEL;
+const GREEDY = `${REAL}-greedy`;
 const STREAMING = 'tiny-streaming-lstm-ctc-en';
 const OFFLINE = 'tiny-offline-bigru-ctc-en';
 const plan = quick
-  ? { overheadClips: 6, levels: [1, 4], seconds: 7, appends: 2000, logEvents: 20_000, lagClients: 2, lagSeconds: 2, sessions: 5, soak: 0.1, soakClients: 2, perSet: 2 }
-  : { overheadClips: 40, levels: [1, 2, 4, 8, 16, 32, 64, 128, 256, 384, 512, 768], seconds: 12, appends: 20_000, logEvents: 1_000_000, lagClients: 64, lagSeconds: 10, sessions: 50, soak: 2, soakClients: 32, perSet: 1000 };
+  ? { overheadModels: [REAL, STREAMING], overheadClips: 6, concurrencyModels: [REAL], levels: [1, 4], seconds: 7, appends: 2000, logEvents: 20_000, lagClients: 2, lagSeconds: 2, sessions: 5, soak: 0.1, soakClients: 2, accuracyModels: [REAL, STREAMING], perSet: 2 }
+  : {
+      overheadModels: [REAL, GREEDY, STREAMING],
+      overheadClips: 40,
+      concurrencyModels: [REAL, GREEDY],
+      levels: [1, 2, 4, 8, 16, 32, 48, 64, 96, 128, 160, 192, 256, 384],
+      seconds: 12,
+      appends: 20_000,
+      logEvents: 1_000_000,
+      lagClients: 32,
+      lagSeconds: 10,
+      sessions: 50,
+      soak: 2,
+      soakClients: 32,
+      accuracyModels: [REAL, GREEDY, STREAMING, OFFLINE],
+      perSet: 1000,
+    };
 const soakMinutes = values.soak ? Number(values.soak) : plan.soak;
 
 const shared = sharedDir();
@@ -41,54 +60,65 @@ const machine = {
 const say = (s = '') => console.log(s);
 const f = (x: number, d = 0) => (Number.isFinite(x) ? x.toFixed(d) : 'n/a');
 say(`voxlog benchmark (${machine.mode}) on ${machine.cpu}, ${machine.cores} cores, Bun ${machine.bun}, sherpa-onnx-node ${machine.sherpa_onnx_node}, ${machine.date}`);
+say(`Headline model: ${REAL} (beam search, 4 paths; the default). ${GREEDY} is the same model with greedy search.`);
 say('The load generator is this process; the server runs in its own. Both share the machine\'s cores, so CPU is reported for each.');
 
 say('\n1. Engine overhead: the same clips decoded directly with sherpa-onnx in a Worker vs through the server over WebSocket (as fast as accepted)');
-const ov = await overhead(STREAMING, seen.slice(0, plan.overheadClips));
-say(`   ${ov.clips} clips, ${f(ov.audio_s, 1)} s of audio: direct RTF ${f(ov.direct_rtf, 4)} | server RTF ${f(ov.server_rtf, 4)} | server/direct ${f(ov.ratio, 1)}x`);
-say(`   transcripts ${ov.transcripts_identical ? 'identical' : `DIFFER on ${ov.differences.length} clips: ${JSON.stringify(ov.differences.slice(0, 3))}`}`);
+const overheads: (OverheadResult & { model: string })[] = [];
+for (const model of plan.overheadModels) {
+  const ov = { model, ...(await overhead(model, seen.slice(0, plan.overheadClips))) };
+  overheads.push(ov);
+  say(`   ${model}: ${ov.clips} clips, ${f(ov.audio_s, 1)} s of audio: direct RTF ${f(ov.direct_rtf, 4)} | server RTF ${f(ov.server_rtf, 4)} | server/direct ${f(ov.ratio, 2)}x | transcripts ${ov.transcripts_identical ? 'identical' : `DIFFER on ${ov.differences.length} clips: ${JSON.stringify(ov.differences.slice(0, 3))}`}`);
+}
+const directRtf = (model: string) => overheads.find((o) => o.model === model)?.direct_rtf ?? NaN;
 
 say(`\n2. Concurrency: N clients streaming speech at 1x in 100 ms frames (${plan.seconds} s each); holds = p95 partial lag < ${LAG_LIMIT_MS} ms without a growing backlog`);
-const conc = await concurrency(seen, plan.levels, plan.seconds);
-say('   clients | partial lag p50/p95/p99 ms | backlog growth ms | endpoint→final p50/p95 ms | server CPU % | loadgen CPU % | holds');
-for (const l of conc.levels) {
-  say(
-    `   ${String(l.clients).padStart(7)} | ${`${f(l.partial_lag_ms.p50)} / ${f(l.partial_lag_ms.p95)} / ${f(l.partial_lag_ms.p99)}`.padStart(26)} | ${f(l.backlog_growth_ms).padStart(17)} | ${`${f(l.endpoint_to_final_ms.p50)} / ${f(l.endpoint_to_final_ms.p95)}`.padStart(25)} | ${f(l.server_cpu_pct).padStart(12)} | ${f(l.loadgen_cpu_pct).padStart(13)} | ${l.holds ? 'yes' : 'NO'}`,
-  );
+const concs: (Omit<Awaited<ReturnType<typeof concurrency>>, 'raw'> & { model: string; ceiling_streams: number })[] = [];
+for (const model of plan.concurrencyModels) {
+  const { raw: _raw, ...conc } = await concurrency(seen, plan.levels, plan.seconds, { VOXLOG_DEFAULT_MODEL: model });
+  const ceiling = machine.cores / directRtf(model);
+  concs.push({ model, ...conc, ceiling_streams: ceiling });
+  say(`   ${model}`);
+  say('   clients | partial lag p50/p95/p99 ms | backlog growth ms | endpoint→final p50/p95 ms | server CPU % | loadgen CPU % | holds');
+  for (const l of conc.levels) {
+    say(
+      `   ${String(l.clients).padStart(7)} | ${`${f(l.partial_lag_ms.p50)} / ${f(l.partial_lag_ms.p95)} / ${f(l.partial_lag_ms.p99)}`.padStart(26)} | ${f(l.backlog_growth_ms).padStart(17)} | ${`${f(l.endpoint_to_final_ms.p50)} / ${f(l.endpoint_to_final_ms.p95)}`.padStart(25)} | ${f(l.server_cpu_pct).padStart(12)} | ${f(l.loadgen_cpu_pct).padStart(13)} | ${l.holds ? 'yes' : 'NO'}`,
+    );
+  }
+  say(`   largest N that holds: ${conc.largest_holding}${conc.levels.every((l) => l.holds) ? ' (every level tried held)' : ''} | ceiling implied by the direct RTF on ${machine.cores} cores: ${f(ceiling)} streams (${f((conc.largest_holding / ceiling) * 100)} % reached)`);
 }
-const ceiling = machine.cores / ov.direct_rtf;
-say(`   largest N that holds: ${conc.largest_holding}${conc.levels.every((l) => l.holds) ? ' (every level tried held)' : ''} | ceiling implied by direct RTF on ${machine.cores} cores: ${f(ceiling)} streams`);
 
 say('\n3. Latency distributions (first partial: from the first word\'s start; endpoint→final: from the last word\'s end, including the 1.2 s endpoint rule)');
-for (const d of conc.latency) {
-  say(
-    `   N=${d.clients}: first partial p50/p90/p99 ${f(d.first_partial_ms.p50)}/${f(d.first_partial_ms.p90)}/${f(d.first_partial_ms.p99)} ms (n=${d.first_partial_ms.n}) | endpoint→final ${f(d.endpoint_to_final_ms.p50)}/${f(d.endpoint_to_final_ms.p90)}/${f(d.endpoint_to_final_ms.p99)} ms (n=${d.endpoint_to_final_ms.n}) | server latency_ms ${f(d.server_final_latency_ms.p50)}/${f(d.server_final_latency_ms.p90)}/${f(d.server_final_latency_ms.p99)}`,
-  );
+for (const c of concs) {
+  for (const d of c.latency) {
+    say(
+      `   ${c.model} N=${d.clients}: first partial p50/p90/p99 ${f(d.first_partial_ms.p50)}/${f(d.first_partial_ms.p90)}/${f(d.first_partial_ms.p99)} ms (n=${d.first_partial_ms.n}) | endpoint→final ${f(d.endpoint_to_final_ms.p50)}/${f(d.endpoint_to_final_ms.p90)}/${f(d.endpoint_to_final_ms.p99)} ms (n=${d.endpoint_to_final_ms.n}) | server latency_ms ${f(d.server_final_latency_ms.p50)}/${f(d.server_final_latency_ms.p90)}/${f(d.server_final_latency_ms.p99)}`,
+    );
+  }
 }
 
 say(`\n4. Event log (${plan.appends} appends per figure, WAL, synchronous=NORMAL)`);
-// The log's cost shows under load: compare at the largest N that held (quick mode: a small N).
-const lagClients = quick ? plan.lagClients : Math.max(plan.lagClients, conc.largest_holding);
+// The log's cost shows under load: compare at the largest N that held on the default model (quick mode: a small N).
+const lagClients = quick ? plan.lagClients : Math.max(plan.lagClients, concs[0]?.largest_holding ?? 0);
 const log = await eventLog({ appends: plan.appends, logEvents: plan.logEvents, lagClients, lagSeconds: plan.lagSeconds, clips: seen });
 say(`   EventStore.append, 1 event per append (group commit, 3 projections): ${log.store_single_per_s}/s | baseline raw INSERT, 1 row per transaction: ${log.raw_row_per_tx_per_s}/s`);
 say(`   EventStore.append, 10 events per append: ${log.store_batch10_per_s}/s | baseline raw INSERT, 1000 rows per transaction: ${log.raw_1000_per_tx_per_s}/s`);
 say(`   EventStore.append without projections: ${log.store_no_projections_per_s}/s`);
 say(`   replay of a ${log.replay.log_events}-event log: ${f(log.replay.seconds, 1)} s, ${log.replay.log_events_per_s} log events/s (${log.replay.projected_events} reached a projection: ${log.replay.projected_per_s}/s); rebuild ${log.replay.rebuild_equals_live ? 'equals' : 'DIFFERS FROM'} the live tables`);
-say(`   p95 partial lag at N=${log.partial_lag_p95_ms.clients}: log on ${f(log.partial_lag_p95_ms.log_on)} ms | log off ${f(log.partial_lag_p95_ms.log_off)} ms`);
+say(`   p95 partial lag at N=${log.partial_lag_p95_ms.clients} on ${REAL}: log on ${f(log.partial_lag_p95_ms.log_on)} ms | log off ${f(log.partial_lag_p95_ms.log_off)} ms`);
 
 say(`\n5. Memory (server RSS, 1 worker per model)`);
-const mem = await memory({ models: [STREAMING, OFFLINE], sessions: plan.sessions, soakMinutes, soakClients: plan.soakClients, clips: seen });
+const mem = await memory({ models: [REAL, STREAMING, OFFLINE], sessions: plan.sessions, soakMinutes, soakClients: plan.soakClients, clips: seen });
 say(`   idle server ${f(mem.idle_server_mb)} MB | per loaded model: ${Object.entries(mem.per_loaded_model_mb).map(([m, v]) => `${m} +${f(v, 1)} MB`).join(', ')}`);
-say(`   per idle session ${f(mem.per_idle_session_mb, 2)} MB | per active session ${f(mem.per_active_session_mb, 2)} MB (${mem.sessions_measured} sessions)`);
-say(`   soak ${mem.soak.minutes} min with ${mem.soak.clients} clients: start ${f(mem.soak.start_mb)} MB, end ${f(mem.soak.end_mb)} MB, max ${f(mem.soak.max_mb)} MB, slope over the second half ${f(mem.soak.slope_mb_per_min, 2)} MB/min`);
+say(`   per idle session ${f(mem.per_idle_session_mb, 2)} MB | per active session ${f(mem.per_active_session_mb, 2)} MB (${mem.sessions_measured} sessions on ${REAL})`);
+say(`   soak ${mem.soak.minutes} min with ${mem.soak.clients} clients on ${REAL}: start ${f(mem.soak.start_mb)} MB, end ${f(mem.soak.end_mb)} MB, max ${f(mem.soak.max_mb)} MB, slope over the second half ${f(mem.soak.slope_mb_per_min, 2)} MB/min`);
 
 say('\n6. Accuracy through the server (WER / CER, pooled over each set)');
-const acc = await accuracy([STREAMING, OFFLINE], audioSets(join(shared, 'audio'), plan.perSet));
-say('   model                        set              input  clips  words    WER    CER');
-for (const r of acc) say(`   ${r.model.padEnd(28)} ${r.set.padEnd(16)} ${r.input.padEnd(6)} ${String(r.clips).padStart(5)} ${String(r.words).padStart(6)}  ${f(r.wer, 3)}  ${f(r.cer, 3)}`);
+const acc = await accuracy(plan.accuracyModels, audioSets(join(shared, 'audio'), plan.perSet));
+say('   model                                set              input  clips  words    WER    CER');
+for (const r of acc) say(`   ${r.model.padEnd(36)} ${r.set.padEnd(16)} ${r.input.padEnd(6)} ${String(r.clips).padStart(5)} ${String(r.words).padStart(6)}  ${f(r.wer, 3)}  ${f(r.cer, 3)}`);
 
-const { raw: _raw, ...concurrencyReport } = conc;
-const report = { machine, overhead: ov, concurrency: { ...concurrencyReport, ceiling_streams: ceiling }, event_log: log, memory: mem, accuracy: acc };
+const report = { machine, overhead: overheads, concurrency: concs, event_log: log, memory: mem, accuracy: acc };
 const outDir = values.out ?? join(import.meta.dir, quick ? 'out' : 'results');
 mkdirSync(outDir, { recursive: true });
 const stem = quick ? 'quick' : `${machine.date.slice(0, 10)}-${machine.commit}`;
@@ -117,18 +147,21 @@ function markdown(r: typeof report): string {
 Machine: ${r.machine.cpu}, ${r.machine.cores} cores, ${r.machine.memory_gb} GiB; Bun ${r.machine.bun}; sherpa-onnx-node ${r.machine.sherpa_onnx_node}; commit ${r.machine.commit}.
 The load generator and the server are separate processes sharing these cores.
 
-## 1. Engine overhead (${r.overhead.clips} clips, ${f(r.overhead.audio_s, 1)} s)
-${rows(['path', 'RTF'], [['direct sherpa-onnx in a Worker (baseline)', f(r.overhead.direct_rtf, 4)], ['through the server over WebSocket', f(r.overhead.server_rtf, 4)], ['ratio server/direct', `${f(r.overhead.ratio, 1)}x`]])}
+## 1. Engine overhead (${r.overhead[0]?.clips} clips, ${f(r.overhead[0]?.audio_s ?? NaN, 1)} s)
+${rows(['model', 'direct sherpa-onnx RTF (baseline)', 'through the server RTF', 'server/direct', 'transcripts'], r.overhead.map((o) => [o.model, f(o.direct_rtf, 4), f(o.server_rtf, 4), `${f(o.ratio, 2)}x`, o.transcripts_identical ? 'identical' : `differ on ${o.differences.length}`]))}
 
-Transcripts: ${r.overhead.transcripts_identical ? 'identical' : `differ on ${r.overhead.differences.length} clips`}.
+## 2. Concurrency (1x real time, ${r.concurrency[0]?.seconds_per_client} s per client)
+${r.concurrency
+  .map(
+    (c) => `### ${c.model}
+${rows(['clients', 'partial lag p50/p95/p99 ms', 'backlog growth ms', 'endpoint→final p50/p95 ms', 'server CPU %', 'loadgen CPU %', 'holds'], c.levels.map((l) => [l.clients, `${f(l.partial_lag_ms.p50)}/${f(l.partial_lag_ms.p95)}/${f(l.partial_lag_ms.p99)}`, f(l.backlog_growth_ms), `${f(l.endpoint_to_final_ms.p50)}/${f(l.endpoint_to_final_ms.p95)}`, f(l.server_cpu_pct), f(l.loadgen_cpu_pct), l.holds ? 'yes' : 'no']))}
 
-## 2. Concurrency (1x real time, ${r.concurrency.seconds_per_client} s per client)
-${rows(['clients', 'partial lag p50/p95/p99 ms', 'backlog growth ms', 'endpoint→final p50/p95 ms', 'server CPU %', 'loadgen CPU %', 'holds'], r.concurrency.levels.map((l) => [l.clients, `${f(l.partial_lag_ms.p50)}/${f(l.partial_lag_ms.p95)}/${f(l.partial_lag_ms.p99)}`, f(l.backlog_growth_ms), `${f(l.endpoint_to_final_ms.p50)}/${f(l.endpoint_to_final_ms.p95)}`, f(l.server_cpu_pct), f(l.loadgen_cpu_pct), l.holds ? 'yes' : 'no']))}
-
-Largest N holding p95 < ${LAG_LIMIT_MS} ms: **${r.concurrency.largest_holding}**; ceiling implied by the direct RTF on ${r.machine.cores} cores: ${f(r.concurrency.ceiling_streams)} streams.
+Largest N holding p95 < ${LAG_LIMIT_MS} ms: **${c.largest_holding}**; ceiling implied by the direct RTF on ${r.machine.cores} cores: ${f(c.ceiling_streams)} streams.`,
+  )
+  .join('\n\n')}
 
 ## 3. Latency
-${rows(['clients', 'first partial p50/p90/p99 ms', 'endpoint→final p50/p90/p99 ms', 'server latency_ms p50/p90/p99'], r.concurrency.latency.map((d) => [d.clients, `${f(d.first_partial_ms.p50)}/${f(d.first_partial_ms.p90)}/${f(d.first_partial_ms.p99)}`, `${f(d.endpoint_to_final_ms.p50)}/${f(d.endpoint_to_final_ms.p90)}/${f(d.endpoint_to_final_ms.p99)}`, `${f(d.server_final_latency_ms.p50)}/${f(d.server_final_latency_ms.p90)}/${f(d.server_final_latency_ms.p99)}`]))}
+${rows(['model', 'clients', 'first partial p50/p90/p99 ms', 'endpoint→final p50/p90/p99 ms', 'server latency_ms p50/p90/p99'], r.concurrency.flatMap((c) => c.latency.map((d) => [c.model, d.clients, `${f(d.first_partial_ms.p50)}/${f(d.first_partial_ms.p90)}/${f(d.first_partial_ms.p99)}`, `${f(d.endpoint_to_final_ms.p50)}/${f(d.endpoint_to_final_ms.p90)}/${f(d.endpoint_to_final_ms.p99)}`, `${f(d.server_final_latency_ms.p50)}/${f(d.server_final_latency_ms.p90)}/${f(d.server_final_latency_ms.p99)}`])))}
 
 ## 4. Event log
 ${rows(['figure', 'events/s', 'baseline', 'events/s'], [['EventStore, 1 event per append', r.event_log.store_single_per_s, 'raw INSERT, 1 row per transaction', r.event_log.raw_row_per_tx_per_s], ['EventStore, 10 per append', r.event_log.store_batch10_per_s, 'raw INSERT, 1000 rows per transaction', r.event_log.raw_1000_per_tx_per_s], ['EventStore, no projections', r.event_log.store_no_projections_per_s, '', '']])}

@@ -27,7 +27,7 @@ describe('speech under way when an offline stream opens', () => {
   it('is kept from the moment of a switch to an offline model mid-word', async () => {
     const s = openSocket(server.wsUrl({ model: 'tiny-streaming-lstm-ctc-en' }));
     await s.next('ready');
-    const send = (bytes: Uint8Array) => {
+    const send = (bytes: Uint8Array<ArrayBuffer>) => {
       for (let i = 0; i < bytes.length; i += FRAME_BYTES) s.ws.send(bytes.subarray(i, i + FRAME_BYTES));
     };
     send(clip.pcm16.subarray(0, at(2.0)));
