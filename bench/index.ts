@@ -32,11 +32,13 @@ const plan = quick
       seconds: 12,
       appends: 20_000,
       logEvents: 1_000_000,
-      lagClients: 32,
+      lagClients: 16,
       lagSeconds: 10,
       sessions: 50,
       soak: 2,
-      soakClients: 32,
+      // Within one worker's capacity on the real model (about 25 beam-search streams per core), so
+      // the soak measures memory and not an audio backlog piling up in an overloaded worker.
+      soakClients: 12,
       accuracyModels: [REAL, GREEDY, STREAMING, OFFLINE],
       perSet: 1000,
     };
@@ -98,8 +100,9 @@ for (const c of concs) {
 }
 
 say(`\n4. Event log (${plan.appends} appends per figure, WAL, synchronous=NORMAL)`);
-// The log's cost shows under load: compare at the largest N that held on the default model (quick mode: a small N).
-const lagClients = quick ? plan.lagClients : Math.max(plan.lagClients, concs[0]?.largest_holding ?? 0);
+// The log's cost shows under load, but at the knee of the curve a burst of N clients starting together
+// swamps it in noise: compare at half the largest N that held on the default model (quick mode: a small N).
+const lagClients = quick ? plan.lagClients : Math.max(8, Math.floor((concs[0]?.largest_holding ?? 16) / 2));
 const log = await eventLog({ appends: plan.appends, logEvents: plan.logEvents, lagClients, lagSeconds: plan.lagSeconds, clips: seen });
 say(`   EventStore.append, 1 event per append (group commit, 3 projections): ${log.store_single_per_s}/s | baseline raw INSERT, 1 row per transaction: ${log.raw_row_per_tx_per_s}/s`);
 say(`   EventStore.append, 10 events per append: ${log.store_batch10_per_s}/s | baseline raw INSERT, 1000 rows per transaction: ${log.raw_1000_per_tx_per_s}/s`);

@@ -6,7 +6,7 @@ import { PREFERRED_DEFAULT_MODEL } from '../models/catalog';
 import { streamAudio } from '../src/client/stream-client';
 import { wordErrorRate } from '../src/scoring/wer';
 import { loadClip, SHARED_DIR } from './helpers/audio';
-import { finals, ofType } from './helpers/server';
+import { finals, ofType, waitForListening } from './helpers/server';
 
 const scratch = mkdtempSync(join(tmpdir(), 'voxlog-bin-'));
 const dist = join(scratch, 'dist');
@@ -25,16 +25,9 @@ beforeAll(async () => {
     stdout: 'pipe',
     stderr: 'pipe',
   });
-  const reader = server.stdout.getReader();
-  let seen = '';
-  while (!/listening on (\S+)/.test(seen)) {
-    const { value, done } = await reader.read();
-    if (done) throw new Error(`the binary exited before listening: ${seen}${await new Response(server.stderr).text()}`);
-    seen += new TextDecoder().decode(value);
-  }
-  reader.releaseLock();
-  url = /listening on (\S+)/.exec(seen)![1]!;
-  console.log(`binary: ${(statSync(join(dist, 'voxlog')).size / 1e6).toFixed(1)} MB, listening ${Math.round(performance.now() - t0)} ms after exec; ${seen.trim().split('\n').join(' | ')}`);
+  const { url: bound, printed } = await waitForListening(server);
+  url = bound;
+  console.log(`binary: ${(statSync(join(dist, 'voxlog')).size / 1e6).toFixed(1)} MB, listening ${Math.round(performance.now() - t0)} ms after exec; ${printed.trim().split('\n').join(' | ')}`);
 });
 
 afterAll(async () => {

@@ -2,6 +2,7 @@ import { afterAll, describe, expect, it } from 'bun:test';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { waitForListening } from './helpers/server';
 
 const root = join(import.meta.dir, '..');
 const scratch = mkdtempSync(join(tmpdir(), 'voxlog-start-'));
@@ -22,15 +23,8 @@ async function refused(env: Record<string, string>) {
 /** Starts a server and resolves with its URL once it says it is listening (PORT=0 included). */
 async function listening(env: Record<string, string>): Promise<{ url: string; stop: () => Promise<void> }> {
   const p = start(env);
-  const reader = p.stdout.getReader();
-  let seen = '';
-  while (!/listening on (\S+)/.test(seen)) {
-    const { value, done } = await reader.read();
-    if (done) throw new Error(`server exited before listening: ${seen}${await new Response(p.stderr).text()}`);
-    seen += new TextDecoder().decode(value);
-  }
-  reader.releaseLock();
-  return { url: /listening on (\S+)/.exec(seen)![1]!, stop: async () => void (p.kill(), await p.exited) };
+  const { url } = await waitForListening(p);
+  return { url, stop: async () => void (p.kill(), await p.exited) };
 }
 
 describe('bun run start with bad configuration', () => {

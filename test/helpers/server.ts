@@ -88,3 +88,16 @@ export async function eventually<T>(check: () => T | undefined | false, timeoutM
     await Bun.sleep(20);
   }
 }
+
+/** Reads a server process's stdout until it says it is listening; returns its URL and what it printed. */
+export async function waitForListening(proc: { stdout: ReadableStream<Uint8Array>; stderr: ReadableStream<Uint8Array> }): Promise<{ url: string; printed: string }> {
+  const reader = proc.stdout.getReader();
+  let printed = '';
+  while (!/listening on (\S+)/.test(printed)) {
+    const { value, done } = await reader.read();
+    if (done) throw new Error(`the server exited before listening: ${printed}${await new Response(proc.stderr).text()}`);
+    printed += new TextDecoder().decode(value);
+  }
+  reader.releaseLock();
+  return { url: /listening on (\S+)/.exec(printed)![1]!, printed };
+}
