@@ -26,4 +26,11 @@ describe('configuration', () => {
     expect(c.corsOrigins).toEqual(['https://a.example', 'https://b.example']);
     expect(c.openapiServers).toEqual(['https://stt.example']);
   });
+
+  it('refuses a default model that is not a recognizer in the catalog', () => {
+    for (const id of ['nope', 'silero-vad']) {
+      expect(() => loadConfig({ VOXLOG_DEFAULT_MODEL: id })).toThrow(`VOXLOG_DEFAULT_MODEL=${id} is not a recognizer in the catalog`);
+    }
+    expect(loadConfig({ VOXLOG_DEFAULT_MODEL: 'gigaspeech-zipformer-3.3M-en-greedy' }).defaultModel).toBe('gigaspeech-zipformer-3.3M-en-greedy');
+  });
 });
