@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { Type as T, type Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
-import type { CatalogEntry } from './catalog';
+import { SHERPA_MODEL_TYPES, type CatalogEntry } from './catalog';
 
 const Str = T.String({ minLength: 1 });
 
@@ -13,7 +13,7 @@ const EntrySchema = T.Object(
     language: Str,
     description: Str,
     licence: Str,
-    sherpa: T.Optional(T.Union(['zipformer2Ctc', 'zipformerCtc', 'transducer', 'paraformer', 'whisper', 'moonshine', 'senseVoice'].map((k) => T.Literal(k)))),
+    sherpa: T.Optional(T.Union(SHERPA_MODEL_TYPES.map((k) => T.Literal(k)))),
     files: T.Record(T.String(), Str),
     sherpaOptions: T.Optional(T.Record(T.String(), T.Union([T.String(), T.Number()]))),
     url: T.Optional(T.String({ pattern: '^https?://' })),

@@ -1,5 +1,6 @@
-/** The sherpa-onnx model config key a recognizer is loaded under. */
-export type SherpaModelType = 'zipformer2Ctc' | 'zipformerCtc' | 'transducer' | 'paraformer' | 'whisper' | 'moonshine' | 'senseVoice';
+/** The sherpa-onnx model config keys a recognizer can be loaded under. */
+export const SHERPA_MODEL_TYPES = ['zipformer2Ctc', 'zipformerCtc', 'transducer', 'paraformer', 'whisper', 'moonshine', 'senseVoice'] as const;
+export type SherpaModelType = (typeof SHERPA_MODEL_TYPES)[number];
 
 export interface CatalogEntry {
   readonly id: string;

@@ -1,7 +1,7 @@
 // The one way voxlog reads an audio file (CLI today; uploads and spoken attempts later): WAV in
 // process, anything else through ffmpeg, always as mono Float32 chunks read as they are needed.
 import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
-import type { Encoding } from './codecs';
+import { AudioDecoder, type Encoding } from './codecs';
 import { describeWav, isWav, readWavHeader, WavError, wavFramesToMono, wireEncoding, type WavHeader } from './wav';
 
 /** Why a file cannot be read as audio; the message is meant for the person who gave the file. */
@@ -34,35 +34,23 @@ export async function openAudio(path: string, ffmpeg = ffmpegBinary()): Promise<
   if (!existsSync(path)) throw new AudioInputError(`${path}: no such file`);
   const size = statSync(path).size;
   if (size === 0) throw new AudioInputError(`${path}: the file is empty (0 bytes)`);
-  const head = readRange(path, 0, 12);
-  if (isWav(head)) return openWav(path, size);
-  return openWithFfmpeg(path, ffmpeg);
-}
-
-function readRange(path: string, offset: number, length: number): Uint8Array {
   const fd = openSync(path, 'r');
+  let header: WavHeader | undefined;
   try {
-    const buf = new Uint8Array(length);
-    const n = readSync(fd, buf, 0, length, offset);
-    return buf.subarray(0, n);
-  } finally {
-    closeSync(fd);
-  }
-}
-
-function openWav(path: string, size: number): AudioInput {
-  let h: WavHeader;
-  const fd = openSync(path, 'r');
-  try {
-    h = readWavHeader((at, n) => {
+    const readAt = (at: number, n: number) => {
       const buf = new Uint8Array(n);
       return buf.subarray(0, readSync(fd, buf, 0, n, at));
-    }, size);
+    };
+    if (isWav(readAt(0, 12))) header = readWavHeader(readAt, size);
   } catch (err) {
     throw new AudioInputError(`${path}: ${err instanceof WavError ? err.message : String(err)}`);
   } finally {
     closeSync(fd);
   }
+  return header ? openWav(path, header) : openWithFfmpeg(path, ffmpeg);
+}
+
+function openWav(path: string, h: WavHeader): AudioInput {
   if (h.dataBytes === 0) throw new AudioInputError(`${path}: the WAV file holds no audio`);
   const bytes = async function* (): AsyncGenerator<Uint8Array> {
     const file = Bun.file(path).slice(h.dataOffset, h.dataOffset + h.dataBytes);
@@ -117,22 +105,15 @@ async function openWithFfmpeg(path: string, ffmpeg: string): Promise<AudioInput>
 async function* ffmpegSamples(ffmpeg: string, path: string): AsyncGenerator<Float32Array> {
   const p = Bun.spawn([ffmpeg, '-nostdin', '-hide_banner', '-loglevel', 'error', '-i', path, '-vn', '-ac', '1', '-ar', String(FFMPEG_RATE), '-f', 'f32le', 'pipe:1'], { stdout: 'pipe', stderr: 'pipe' });
   const stderr = new Response(p.stderr).text();
-  let carry = new Uint8Array(0);
+  // The pipe splits where it likes: the decoder carries a partial sample to the next piece.
+  const decoder = new AudioDecoder('float32');
   let any = false;
   try {
     for await (const piece of p.stdout) {
-      let bytes: Uint8Array = piece;
-      if (carry.length > 0) {
-        bytes = new Uint8Array(carry.length + piece.length);
-        bytes.set(carry);
-        bytes.set(piece, carry.length);
-      }
-      const whole = bytes.length - (bytes.length % 4);
-      carry = bytes.slice(whole);
-      if (whole === 0) continue;
+      const samples = decoder.decode(piece);
+      if (samples.length === 0) continue;
       any = true;
-      // A fresh copy: the pipe's buffer may not be 4-byte aligned or may be reused.
-      yield new Float32Array(bytes.slice(0, whole).buffer);
+      yield samples;
     }
   } finally {
     if (p.exitCode === null) p.kill();
