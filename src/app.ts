@@ -111,7 +111,7 @@ async function compose(config: Config, lock: { release(): void }): Promise<Runni
     // the kernel splits requests between two servers with two databases.
     app.listen({ hostname: config.host, port: config.port, reusePort: false });
   } catch (err) {
-    registry.stopAll();
+    await registry.stopAll();
     db.close();
     const code = (err as { code?: string }).code;
     if (code === 'EADDRINUSE') throw new StartupError(`port ${config.port} on ${config.host} is already in use; stop what is listening there or set PORT to another port (PORT=0 picks a free one)`);
@@ -130,7 +130,8 @@ async function compose(config: Config, lock: { release(): void }): Promise<Runni
       const drains = [...sessions.values()].map((s) => s.shutdown());
       await Promise.race([Promise.all(drains), Bun.sleep(DRAIN_TIMEOUT_MS)]);
       await app.stop();
-      registry.stopAll();
+      // A worker stuck in native code must not hold the shutdown forever.
+      await Promise.race([registry.stopAll(), Bun.sleep(DRAIN_TIMEOUT_MS)]);
       db.close();
       lock.release();
     },

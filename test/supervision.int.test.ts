@@ -36,7 +36,7 @@ describe('a worker that dies mid-stream', () => {
     const firstPart = clips[0]!.pcm16.length + 64000;
     await Promise.all([sendAll(victim, audio, 0, firstPart), sendAll(bystander, bystanderAudio, 0, bystanderAudio.length / 2)]);
     await victim.next('final');
-    server.registry.engine(STREAMING_MODEL)!.terminateWorker(ready.session_id);
+    server.registry.engine(STREAMING_MODEL)!.crashWorker(ready.session_id);
     const crashed = await victim.next('error', (e) => e.code === 'engine_crashed');
     expect(crashed.message).toContain('restarted');
     await Promise.all([sendAll(victim, audio, firstPart, audio.length), sendAll(bystander, bystanderAudio, bystanderAudio.length / 2, bystanderAudio.length)]);
@@ -135,5 +135,16 @@ describe('idle engines', () => {
     } finally {
       await server.dispose();
     }
+  });
+});
+
+describe('stopping engines', () => {
+  it('never aborts the process when a worker is stopped while its model is loading', async () => {
+    // Terminating a Worker inside sherpa-onnx's model load aborted the whole process (SIGABRT).
+    const p = Bun.spawn(['bun', join(import.meta.dir, 'helpers', 'stop-while-loading.ts'), '5'], { stdout: 'pipe', stderr: 'pipe' });
+    const [out, err, code] = await Promise.all([new Response(p.stdout).text(), new Response(p.stderr).text(), p.exited]);
+    expect({ code, signal: p.signalCode, tail: err.split('\n').slice(-5).join('\n') }).toEqual({ code: 0, signal: null, tail: expect.any(String) });
+    expect(out.match(/stopped while \S+ was loading/g)?.length).toBe(5);
+    expect(out).toContain('survived');
   });
 });

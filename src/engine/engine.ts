@@ -101,13 +101,14 @@ export class Engine {
     this.placement.get(streamId)?.post({ type: 'close', streamId, seq, reason });
   }
 
-  /** Kills the worker serving `streamId` (or worker 0) as a crash would; its supervisor restarts it. */
-  terminateWorker(streamId?: string): void {
-    (streamId ? this.placement.get(streamId) : this.slots[0])?.terminateWorker();
+  /** Ends the worker serving `streamId` (or worker 0) as a crash would; its supervisor restarts it. */
+  crashWorker(streamId?: string): void {
+    (streamId ? this.placement.get(streamId) : this.slots[0])?.crashWorker();
   }
 
-  stop(): void {
-    for (const s of this.slots) s.stop();
+  /** Stops every worker; resolves when their threads have ended. */
+  async stop(): Promise<void> {
+    await Promise.all(this.slots.map((s) => s.stop()));
   }
 
   private notify(): void {

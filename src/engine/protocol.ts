@@ -24,7 +24,9 @@ export type ToWorker =
   | { readonly type: 'open'; readonly streamId: string; readonly originMs: number; readonly options: StreamOptions }
   | { readonly type: 'audio'; readonly streamId: string; readonly seq: number; readonly samples: Float32Array; readonly sampleRate: number }
   | { readonly type: 'finalize'; readonly streamId: string; readonly seq: number }
-  | { readonly type: 'close'; readonly streamId: string; readonly seq: number; readonly reason: 'close' | 'switch' };
+  | { readonly type: 'close'; readonly streamId: string; readonly seq: number; readonly reason: 'close' | 'switch' }
+  /** Ends the worker between messages, never inside native code (see WorkerSlot.kill). */
+  | { readonly type: 'exit'; readonly code: number };
 
 /** A recognition result for one stream; `seq` is the audio or control message that produced it. */
 export interface StreamResult {

@@ -114,10 +114,12 @@ export class EngineRegistry {
     return [...this.engines.values()].filter((e) => e.status === 'ready').length;
   }
 
-  stopAll(): void {
+  /** Stops every engine; resolves when their workers have ended. */
+  async stopAll(): Promise<void> {
     clearInterval(this.sweeper);
-    for (const e of this.engines.values()) e.stop();
+    const stopping = [...this.engines.values()].map((e) => e.stop());
     this.engines.clear();
+    await Promise.all(stopping);
   }
 
   /** Unloads engines that have had no stream for the idle TTL. */
@@ -125,7 +127,7 @@ export class EngineRegistry {
     const unloaded: string[] = [];
     for (const [id, e] of this.engines) {
       if (e.streamCount === 0 && now - e.lastUsed >= this.options.idleMs) {
-        e.stop();
+        void e.stop();
         this.engines.delete(id);
         unloaded.push(id);
       }
@@ -140,7 +142,7 @@ export class EngineRegistry {
     const idle = live.filter(([, e]) => e.streamCount === 0).sort(([, a], [, b]) => a.lastUsed - b.lastUsed);
     const victim = idle[0];
     if (!victim) throw new UnavailableError(`${live.length} models are loaded and all are in use (VOXLOG_MAX_LOADED_MODELS=${this.options.maxLoaded}); try again later`, 'too_many_models');
-    victim[1].stop();
+    void victim[1].stop();
     this.engines.delete(victim[0]);
   }
 

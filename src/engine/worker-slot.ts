@@ -37,6 +37,8 @@ export class WorkerSlot {
   private backlog: ToWorker[] = [];
   private readonly actor: Actor<typeof engineMachine>;
   private crashedAt = 0;
+  /** Settles when the latest worker's thread has ended. */
+  private ended: Promise<void> = Promise.resolve();
 
   constructor(
     readonly modelId: string,
@@ -91,13 +93,15 @@ export class WorkerSlot {
     else this.backlog.push(msg);
   }
 
-  /** Ends the worker as if it had died, so the supervisor restarts it (operations and tests). */
-  terminateWorker(): void {
-    this.worker?.terminate();
+  /** Makes the worker exit with a failure, as a dying one would, so the supervisor restarts it (operations and tests). */
+  crashWorker(): void {
+    this.worker?.postMessage({ type: 'exit', code: 1 } satisfies ToWorker);
   }
 
-  stop(): void {
+  /** Stops supervising and ends the worker; resolves once its thread is gone. */
+  stop(): Promise<void> {
     this.actor.send({ type: 'STOP' });
+    return this.ended;
   }
 
   private spawn(): void {
@@ -107,16 +111,24 @@ export class WorkerSlot {
     worker.onerror = (e) => {
       if (this.worker === worker) this.actor.send({ type: 'WORKER_EXITED', message: `worker error: ${e.message}` });
     };
-    worker.addEventListener('close', () => {
-      if (this.worker === worker) this.actor.send({ type: 'WORKER_EXITED', message: 'worker exited' });
-    });
+    this.ended = new Promise((resolve) =>
+      worker.addEventListener('close', () => {
+        resolve();
+        if (this.worker === worker) this.actor.send({ type: 'WORKER_EXITED', message: 'worker exited' });
+      }),
+    );
     worker.postMessage({ type: 'load', spec: this.spec } satisfies ToWorker);
   }
 
+  /**
+   * Asks the worker to exit after the message it is handling. Never `terminate()`: a Worker terminated
+   * while sherpa-onnx loads a model aborts the whole process (Bun 1.4.5: node-addon-api throws from a
+   * native call the termination interrupted). A worker that already exited ignores the message.
+   */
   private kill(): void {
     const w = this.worker;
     this.worker = undefined;
-    w?.terminate();
+    w?.postMessage({ type: 'exit', code: 0 } satisfies ToWorker);
   }
 
   private onWorkerMessage(m: FromWorker): void {

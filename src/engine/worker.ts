@@ -57,6 +57,9 @@ function handle(msg: ToWorker): void {
         decoders.delete(msg.streamId);
         post({ type: 'closed', streamId: msg.streamId, audioMs: Math.round(d.audioMs) });
       });
+    case 'exit':
+      // Ends only this Worker's thread, at a point where no sherpa-onnx call is under way.
+      return process.exit(msg.code);
     default: {
       const never: never = msg;
       throw new Error(`unknown worker message ${JSON.stringify(never)}`);
