@@ -122,8 +122,8 @@ export class WorkerSlot {
 
   /**
    * Asks the worker to exit after the message it is handling. Never `terminate()`: a Worker terminated
-   * while sherpa-onnx loads a model aborts the whole process (Bun 1.4.5: node-addon-api throws from a
-   * native call the termination interrupted). A worker that already exited ignores the message.
+   * while sherpa-onnx loads a model aborts the whole process (seen on Bun 1.4.5: "terminate called
+   * after throwing an instance of 'Napi::Error'"). Posting to a worker that already exited does nothing.
    */
   private kill(): void {
     const w = this.worker;
