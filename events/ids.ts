@@ -18,3 +18,6 @@ export const newSessionId = (): SessionId => alphabet() as SessionId;
 export const newEventId = (): EventId => crypto.randomUUID() as EventId;
 export const sessionStream = (id: string): StreamId => `session-${id}` as StreamId;
 export const engineStream = (modelId: string): StreamId => `engine-${modelId}` as StreamId;
+export const userStream = (id: string): StreamId => `user-${id}` as StreamId;
+export const newUserId = (): string => alphabet();
+export const newKeyId = (): string => alphabet();

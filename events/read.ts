@@ -15,11 +15,12 @@ export type Row = {
 };
 
 /** Reads the log in position order: after a position, optionally up to one, optionally only some types. */
-export function readEvents(db: Database, q: { after?: number; limit?: number; to?: number; types?: readonly string[] }): RecordedEvent[] {
+export function readEvents(db: Database, q: { after?: number; limit?: number; to?: number; types?: readonly string[]; owner?: string }): RecordedEvent[] {
   const types = q.types ? `AND type IN (${q.types.map((t) => `'${t.replace(/'/g, "''")}'`).join(',')})` : '';
+  const owner = q.owner === undefined ? '' : 'AND user_id = $owner';
   return db
-    .query<Row, [number, number, number]>(`SELECT * FROM events WHERE position > ? AND position <= ? ${types} ORDER BY position LIMIT ?`)
-    .all(q.after ?? 0, q.to ?? Number.MAX_SAFE_INTEGER, q.limit ?? 1000)
+    .query<Row, Record<string, string | number>>(`SELECT * FROM events WHERE position > $after AND position <= $to ${types} ${owner} ORDER BY position LIMIT $limit`)
+    .all({ after: q.after ?? 0, to: q.to ?? Number.MAX_SAFE_INTEGER, limit: q.limit ?? 1000, ...(q.owner === undefined ? {} : { owner: q.owner }) })
     .map(toRecorded);
 }
 

@@ -1,6 +1,6 @@
 import type { Database } from 'bun:sqlite';
 import { Value } from '@sinclair/typebox/value';
-import { ConcurrencyError, ProjectionError, ValidationError } from '../src/errors';
+import { ConcurrencyError, ProjectionError, UnavailableError, ValidationError } from '../src/errors';
 import { newEventId } from './ids';
 import type { Projection } from './projection';
 import { applyEvent } from './projections/runner';
@@ -28,17 +28,31 @@ interface Pending {
 
 
 
+/** Told how each group commit went (health and metrics). */
+export interface StoreHooks {
+  readonly onCommitted?: (ms: number) => void;
+  readonly onFailed?: (err: unknown) => void;
+}
+
 /** Append-only event log in SQLite with inline projections and group commit. */
 export class EventStore {
   private queue: Pending[] = [];
   private flushScheduled = false;
   private readonly listeners = new Set<(e: RecordedEvent) => void>();
+  /** Why appends are refused outright (the file is gone); null while the log is usable. */
+  private fence: string | null = null;
+  hooks: StoreHooks = {};
 
   constructor(
     private readonly db: Database,
     private readonly projections: readonly Projection[],
     private readonly now: () => Date = () => new Date(),
   ) {}
+
+  /** Refuses every append with `reason` until called with null (the log cannot be trusted to keep them). */
+  setFence(reason: string | null): void {
+    this.fence = reason;
+  }
 
   /**
    * Appends events to one stream. Appends made in the same event-loop turn share one transaction;
@@ -53,6 +67,7 @@ export class EventStore {
         return Promise.reject(new ValidationError(`${e.type} data invalid at ${first?.path || '/'}: ${first?.message}`));
       }
     }
+    if (this.fence !== null) return Promise.reject(new UnavailableError(this.fence, 'log_unavailable'));
     return new Promise((resolve, reject) => {
       this.queue.push({ streamId, events, expected: options.expectedVersion ?? 'any', resolve, reject });
       if (!this.flushScheduled) {
@@ -71,8 +86,13 @@ export class EventStore {
   }
 
   /** Events of all streams after a global position, in commit order. */
-  readAll(after = 0, limit = 1000, types?: readonly string[]): RecordedEvent[] {
-    return readEvents(this.db, { after, limit, types });
+  readAll(after = 0, limit = 1000, types?: readonly string[], owner?: string): RecordedEvent[] {
+    return readEvents(this.db, { after, limit, types, owner });
+  }
+
+  /** Position of the newest event (0 for an empty log). */
+  lastPosition(): number {
+    return this.db.query<{ p: number | null }, []>('SELECT MAX(position) AS p FROM events').get()?.p ?? 0;
   }
 
   /** Calls `listener` with every event committed from now on, in order; returns the unsubscribe. */
@@ -86,6 +106,7 @@ export class EventStore {
     const batch = this.queue;
     this.queue = [];
     const outcomes: ({ ok: AppendResult } | { err: unknown })[] = [];
+    const t0 = performance.now();
     try {
       this.db.transaction(() => {
         for (const p of batch) {
@@ -101,9 +122,11 @@ export class EventStore {
         }
       })();
     } catch (err) {
+      this.hooks.onFailed?.(err);
       for (const p of batch) p.reject(err);
       return;
     }
+    this.hooks.onCommitted?.(performance.now() - t0);
     batch.forEach((p, i) => {
       const outcome = outcomes[i]!;
       if ('err' in outcome) return p.reject(outcome.err);
@@ -121,9 +144,9 @@ export class EventStore {
       return { nextVersion: current, lastPosition: last.position, events: [] };
     }
     checkExpected(p.streamId, p.expected, current);
-    const insert = this.db.query<Row, [string, string, number, string, number, string, string, string]>(
-      `INSERT INTO events (id, stream_id, version, type, schema_version, data, metadata, created_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
+    const insert = this.db.query<Row, [string, string, number, string, number, string, string, string, string | null]>(
+      `INSERT INTO events (id, stream_id, version, type, schema_version, data, metadata, created_at, user_id)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
     );
     const createdAt = this.now().toISOString();
     let version = current;
@@ -131,7 +154,7 @@ export class EventStore {
     p.events.forEach((e, i) => {
       if (known[i]) return;
       version += 1;
-      const row = insert.get(e.id ?? newEventId(), p.streamId, version, e.type, schemaVersions[e.type], JSON.stringify(e.data), JSON.stringify(e.metadata ?? {}), createdAt)!;
+      const row = insert.get(e.id ?? newEventId(), p.streamId, version, e.type, schemaVersions[e.type], JSON.stringify(e.data), JSON.stringify(e.metadata ?? {}), createdAt, ownerOf(e))!;
       const rec = toRecorded(row);
       this.project(rec);
       recorded.push(rec);
@@ -149,6 +172,9 @@ export class EventStore {
     }
   }
 }
+
+/** The owner recorded in the `user_id` column, so reads can be filtered by it. */
+const ownerOf = (e: VoxEvent): string | null => (typeof e.metadata?.user_id === 'string' ? e.metadata.user_id : null);
 
 function checkExpected(streamId: string, expected: ExpectedVersion, current: number): void {
   const ok =

@@ -75,6 +75,26 @@ export const eventSchemas = {
   }),
   EngineCrashed: t.Object({ model_id: t.String(), message: t.String(), worker: t.Integer({ minimum: 0 }), restarts: t.Integer({ minimum: 0 }), streams: t.Integer({ minimum: 0 }) }),
   EngineFailed: t.Object({ model_id: t.String(), message: t.String() }),
+  UserCreated: t.Object({
+    user_id: t.String(),
+    name: t.String(),
+    role: t.Union([t.Literal('admin'), t.Literal('user')]),
+    /** argon2id (Bun.password); redacted from every read API. */
+    password_hash: t.String(),
+  }),
+  UserRoleChanged: t.Object({ user_id: t.String(), role: t.Union([t.Literal('admin'), t.Literal('user')]) }),
+  UserDisabled: t.Object({ user_id: t.String(), disabled: t.Boolean() }),
+  ApiKeyCreated: t.Object({
+    key_id: t.String(),
+    user_id: t.String(),
+    name: t.String(),
+    /** SHA-256 of the whole key (keys are random, so a slow hash buys nothing); redacted from read APIs. */
+    key_hash: t.String(),
+    scopes: t.Array(t.String()),
+  }),
+  ApiKeyRevoked: t.Object({ key_id: t.String(), user_id: t.String() }),
+  /** Recorded at most once per key per few minutes, for the key's last-used time. */
+  ApiKeyUsed: t.Object({ key_id: t.String(), user_id: t.String() }),
 } satisfies Record<string, TSchema>;
 
 export type EventType = keyof typeof eventSchemas;
@@ -89,6 +109,12 @@ export const schemaVersions: Record<EventType, number> = {
   EngineStarted: 1,
   EngineCrashed: 1,
   EngineFailed: 1,
+  UserCreated: 1,
+  UserRoleChanged: 1,
+  UserDisabled: 1,
+  ApiKeyCreated: 1,
+  ApiKeyRevoked: 1,
+  ApiKeyUsed: 1,
 };
 
 type Upcaster = (data: Record<string, unknown>) => Record<string, unknown>;

@@ -18,6 +18,19 @@ import { historyRoutes } from './routes/history';
 import { sessionRoutes } from './routes/sessions';
 import { statsRoutes } from './routes/stats';
 import { modelRoutes } from './routes/models';
+import { Authenticator } from './auth/authenticator';
+import { gate } from './auth/gate';
+import { authRoutes } from './auth/routes';
+import { secretKey, TokenIssuer } from './auth/tokens';
+import { Users } from './auth/users';
+import type { Database } from 'bun:sqlite';
+import type { EngineHooks } from './engine/engine';
+import { LogHealth } from './ops/log-health';
+import { Metrics } from './ops/metrics';
+import { requestLog, sessionLog } from './ops/logs';
+import { adminRoutes } from './routes/admin';
+import { metricsRoutes } from './routes/metrics';
+import { closeOrphans } from './server/orphans';
 import type { Session } from './server/session';
 import { transcribeRoutes } from './server/ws';
 
@@ -36,7 +49,49 @@ export interface RunningServer {
   readonly store: EventStore;
   /** The engines, for operations and tests (e.g. to see or stop a worker). */
   readonly registry: EngineRegistry;
+  /** The server's own connection to its database (fault-injection tests set pragmas on it). */
+  readonly db: Database;
+  readonly logHealth: LogHealth;
   stop(): Promise<void>;
+}
+
+/** Engine lifecycle to the log, the console and the metrics. */
+function engineHooks(store: EventStore, metrics: () => Metrics): EngineHooks {
+  const engineEvent = (modelId: string, e: VoxEvent) =>
+    store.append(engineStream(modelId), [e]).catch((err) => console.error(`could not log ${e.type} for ${modelId}:`, err));
+  return {
+    onStarted: (id, worker, loadMs, restarts, downMs) => {
+      console.log(`engine ${id} worker ${worker} loaded in ${loadMs} ms${restarts ? ` after restart ${restarts} (${downMs} ms down)` : ''}`);
+      void engineEvent(id, event('EngineStarted', { model_id: id, load_ms: loadMs, worker, restarts, down_ms: downMs }));
+    },
+    onCrashed: (id, worker, message, restarts, streams) => {
+      console.error(`engine ${id} worker ${worker} crashed (restart ${restarts}, ${streams} streams): ${message}`);
+      metrics().restarts.inc({ model: id });
+      void engineEvent(id, event('EngineCrashed', { model_id: id, message, worker, restarts, streams }));
+    },
+    onFailed: (id, message) => {
+      console.error(`model ${id} failed: ${message}`);
+      void engineEvent(id, event('EngineFailed', { model_id: id, message }));
+    },
+    onDecoded: (id, audioMs, busyMs) => {
+      metrics().audioSeconds.inc({ model: id }, audioMs / 1000);
+      metrics().decodeSeconds.inc({ model: id }, busyMs / 1000);
+    },
+  };
+}
+
+const countBy = (xs: readonly string[]): [string, number][] => [...xs.reduce((m, x) => m.set(x, (m.get(x) ?? 0) + 1), new Map<string, number>())];
+
+/** Creates the first admin from VOXLOG_ADMIN_PASSWORD when no user exists; warns when auth is on with nobody to sign in. */
+async function bootstrapAdmin(config: Config, users: Users): Promise<void> {
+  if (config.auth.exposed) console.warn(`WARNING: auth is off (VOXLOG_AUTH=off) while listening on ${config.host}: anyone who can reach this address can read every transcript`);
+  if (users.count() > 0) return;
+  if (config.auth.adminPassword) {
+    await users.create(config.auth.adminName, config.auth.adminPassword, 'admin');
+    console.log(`created the first admin user ${config.auth.adminName} from VOXLOG_ADMIN_PASSWORD`);
+  } else if (config.auth.enabled) {
+    console.warn('auth is on and there are no users yet: set VOXLOG_ADMIN_PASSWORD, or run: bun run users add --admin NAME');
+  }
 }
 
 /** Composes the whole server from configuration and starts listening. */
@@ -51,36 +106,53 @@ export async function startServer(config: Config): Promise<RunningServer> {
 }
 
 async function compose(config: Config, lock: { release(): void }): Promise<RunningServer> {
-  const db = openDatabase(join(config.dataDir, 'voxlog.sqlite'), config.sqliteSynchronous);
+  const dbPath = join(config.dataDir, 'voxlog.sqlite');
+  const db = openDatabase(dbPath, config.sqliteSynchronous);
   const applied = migrate(db);
   if (applied.length > 0) console.log(`applied migrations: ${applied.join(', ')}`);
   const rebuilt = ensureProjections(db, projections);
   if (rebuilt.length > 0) console.log(`built projections from the log: ${rebuilt.join(', ')}`);
   const store = new EventStore(db, projections);
-  const engineEvent = (modelId: string, e: VoxEvent) =>
-    store.append(engineStream(modelId), [e]).catch((err) => console.error(`could not log ${e.type} for ${modelId}:`, err));
+  const sessions = new Map<string, Session>();
+  const liveIds = () => new Set([...sessions.values()].map((s) => s.id));
+  const closeOrphaned = (reason: string) =>
+    closeOrphans(db, store, liveIds(), reason)
+      .then((n) => n > 0 && console.log(`closed ${n} session(s) left open in the log (${reason})`))
+      .catch((err) => console.error('could not close orphaned sessions:', err));
+  const logHealth = new LogHealth(db, dbPath, store, () => void closeOrphaned('log_write_failed'));
+  const unwritable = logHealth.start();
+  if (unwritable) {
+    logHealth.stop();
+    db.close();
+    throw new StartupError(`the event log in ${config.dataDir} cannot be written: ${unwritable}`);
+  }
+  await closeOrphaned('server_restart');
+  let sseSubscribers = 0;
   const registry = new EngineRegistry({
     catalog: config.catalog,
     modelDirs: config.modelDirs,
     workersPerModel: config.workersPerModel,
     idleMs: config.engineIdleMs,
     maxLoaded: config.maxLoadedModels,
-    hooks: {
-      onStarted: (id, worker, loadMs, restarts, downMs) => {
-        console.log(`engine ${id} worker ${worker} loaded in ${loadMs} ms${restarts ? ` after restart ${restarts} (${downMs} ms down)` : ''}`);
-        void engineEvent(id, event('EngineStarted', { model_id: id, load_ms: loadMs, worker, restarts, down_ms: downMs }));
-      },
-      onCrashed: (id, worker, message, restarts, streams) => {
-        console.error(`engine ${id} worker ${worker} crashed (restart ${restarts}, ${streams} streams): ${message}`);
-        void engineEvent(id, event('EngineCrashed', { model_id: id, message, worker, restarts, streams }));
-      },
-      onFailed: (id, message) => {
-        console.error(`model ${id} failed: ${message}`);
-        void engineEvent(id, event('EngineFailed', { model_id: id, message }));
-      },
-    },
+    hooks: engineHooks(store, () => metrics),
   });
-  const sessions = new Map<string, Session>();
+  const metrics: Metrics = new Metrics({
+    activeSessions: () => sessions.size,
+    workers: () => registry.loaded().flatMap((e) => countBy(e.workers.map((w) => w.status)).map(([status, count]) => ({ model: e.modelId, status, count }))),
+    logPosition: () => store.lastPosition(),
+    sseSubscribers: () => sseSubscribers,
+  });
+  const committed = store.hooks.onCommitted;
+  const failed = store.hooks.onFailed;
+  store.hooks = {
+    onCommitted: (ms) => (committed?.(ms), metrics.appendSeconds.observe(ms / 1000)),
+    onFailed: (err) => (failed?.(err), metrics.appendFailures.inc()),
+  };
+  const onRejected = (reason: string) => metrics.rejected.inc({ reason });
+  const users = new Users(db, store);
+  await bootstrapAdmin(config, users);
+  const tokens = new TokenIssuer(secretKey(config.auth.secretKey, config.dataDir), config.auth.accessTokenMinutes);
+  const auth = new Authenticator(config.auth.enabled, users, tokens);
   if (!config.eventLog) console.warn('VOXLOG_EVENT_LOG=off: sessions record nothing (for measuring the log\'s cost only)');
   const sessionStore = config.eventLog ? store : discardingStore;
 
@@ -88,13 +160,18 @@ async function compose(config: Config, lock: { release(): void }): Promise<Runni
   const servers: { url: string }[] = [];
   const app = new Elysia({ websocket: { maxPayloadLength: config.maxFrameBytes * 4 } })
     .use(errorHandling)
+    .use(requestLog(config.logFormat, metrics))
     .use(cors({ origin: [...config.corsOrigins] }))
+    .use(gate({ auth, allowedHosts: config.auth.allowedHosts, corsOrigins: config.corsOrigins, httpRequestsPerMinute: config.limits.httpRequestsPerMinute, onRejected }))
+    .use(authRoutes(users, tokens, config.auth.allowRegistration))
     .use(apiDocs({ title: 'voxlog', version: config.version, description: 'Self-hosted real-time speech-to-text. Live audio streams over WebSocket at /ws/transcribe.', servers }))
-    .use(healthRoutes(db, registry, config.dataDir, config.modelDirs, config.version))
+    .use(healthRoutes(logHealth, registry, config.dataDir, config.modelDirs, config.version))
+    .use(metricsRoutes(metrics))
+    .use(adminRoutes(db, users, registry, metrics))
     .use(modelRoutes(registry))
     .use(historyRoutes(db))
     .use(sessionRoutes(db, store))
-    .use(eventRoutes(store))
+    .use(eventRoutes(store, { onSubscribers: (d) => (sseSubscribers += d), onRejected }))
     .use(statsRoutes(db))
     .use(
       transcribeRoutes({
@@ -104,6 +181,10 @@ async function compose(config: Config, lock: { release(): void }): Promise<Runni
         defaultModel: registry.defaultModel(config.defaultModel),
         idleMs: config.sessionIdleMs,
         maxFrameBytes: config.maxFrameBytes,
+        limits: config.limits,
+        onRejected,
+        metrics,
+        log: sessionLog(config.logFormat),
       }),
     );
   try {
@@ -112,6 +193,7 @@ async function compose(config: Config, lock: { release(): void }): Promise<Runni
     app.listen({ hostname: config.host, port: config.port, reusePort: false });
   } catch (err) {
     await registry.stopAll();
+    logHealth.stop();
     db.close();
     const code = (err as { code?: string }).code;
     if (code === 'EADDRINUSE') throw new StartupError(`port ${config.port} on ${config.host} is already in use; stop what is listening there or set PORT to another port (PORT=0 picks a free one)`);
@@ -126,12 +208,15 @@ async function compose(config: Config, lock: { release(): void }): Promise<Runni
     port: server.port!,
     store,
     registry,
+    db,
+    logHealth,
     async stop() {
       const drains = [...sessions.values()].map((s) => s.shutdown());
       await Promise.race([Promise.all(drains), Bun.sleep(DRAIN_TIMEOUT_MS)]);
       await app.stop();
       // A worker stuck in native code must not hold the shutdown forever.
       await Promise.race([registry.stopAll(), Bun.sleep(DRAIN_TIMEOUT_MS)]);
+      logHealth.stop();
       db.close();
       lock.release();
     },

@@ -26,6 +26,44 @@ export interface Config {
   /** `false` only for benchmarks measuring the log's cost: sessions then record nothing. */
   readonly eventLog: boolean;
   readonly version: string;
+  readonly auth: AuthConfig;
+  readonly limits: Limits;
+  readonly logFormat: 'text' | 'json';
+}
+
+export interface AuthConfig {
+  /** Resolved from VOXLOG_AUTH (auto: on unless HOST is loopback). */
+  readonly enabled: boolean;
+  /** Auth is off on a non-loopback address: start warns. */
+  readonly exposed: boolean;
+  /** VOXLOG_SECRET_KEY; undefined means the key kept in the data directory (created on first start). */
+  readonly secretKey: string | undefined;
+  readonly accessTokenMinutes: number;
+  readonly allowRegistration: boolean;
+  /** The first admin, created at first start when no user exists. */
+  readonly adminName: string;
+  readonly adminPassword: string | undefined;
+  /** Host header values served (lower case, without port); empty means any (a wildcard bind with no list). */
+  readonly allowedHosts: readonly string[];
+}
+
+/** Bounds on what one client can make the server hold or do (DESIGN.md §8). */
+export interface Limits {
+  /** Audio accepted per session, as a multiple of real time, averaged over `intakeWindowMs`. */
+  readonly maxIntakeRate: number;
+  readonly intakeWindowMs: number;
+  /** Audio held while a model loads or switches. */
+  readonly maxHeldBytes: number;
+  /** Audio sent to an engine and not yet decoded, per session. */
+  readonly maxEngineBacklogMs: number;
+  /** Bytes queued toward one client before it counts as a slow consumer. */
+  readonly maxOutboundBytes: number;
+  readonly maxSocketsPerIp: number;
+  readonly maxMessagesPerSecond: number;
+  /** HTTP requests per minute per client address. */
+  readonly httpRequestsPerMinute: number;
+  /** How long a client may stay over a limit before the socket is closed. */
+  readonly graceMs: number;
 }
 
 export class ConfigError extends Error {
@@ -47,6 +85,29 @@ export function sharedDir(env: Env = process.env): string | undefined {
 
 /** A compiled binary also finds models in `models/` beside itself (what `bun run build` puts in dist/). */
 const besideBinary = (): string[] => (Bun.isStandaloneExecutable ? [resolve(dirname(process.execPath), 'models')] : []);
+
+/**
+ * Per-client limits lifted, for benchmarks and pipeline tests that stream as fast as the socket takes
+ * audio and hold many sockets from one address. Never a production setting.
+ */
+export const LIFTED_LIMITS: Record<string, string> = {
+  VOXLOG_MAX_INTAKE_RATE: '100000',
+  VOXLOG_MAX_ENGINE_BACKLOG_MS: '3600000',
+  VOXLOG_MAX_HELD_BYTES: String(1024 * 1024 * 1024),
+  VOXLOG_MAX_MESSAGES_PER_SECOND: '1000000',
+  VOXLOG_MAX_SOCKETS_PER_IP: '100000',
+  VOXLOG_HTTP_RATE_LIMIT: '10000000',
+};
+
+/** Whether a bind address only accepts connections from this machine. */
+export const isLoopback = (host: string): boolean => host === 'localhost' || host === '::1' || host === '[::1]' || /^127\./.test(host);
+
+/** A host name without its port or IPv6 brackets' port suffix: `example.com:8000` → `example.com`. */
+export function bare(host: string): string {
+  if (host.startsWith('[')) return host.slice(0, host.indexOf(']') + 1);
+  if (host.split(':').length > 2) return `[${host}]`;
+  return host.split(':')[0]!;
+}
 
 /** Reads and validates configuration, collecting every problem before failing. */
 export function loadConfig(env: Env = process.env): Config {
@@ -82,6 +143,24 @@ export function loadConfig(env: Env = process.env): Config {
   };
 
   const host = env.HOST?.trim() || '127.0.0.1';
+  const authMode = (env.VOXLOG_AUTH?.trim().toLowerCase() || 'auto') as 'auto' | 'on' | 'off';
+  if (!['auto', 'on', 'off'].includes(authMode)) problems.push(`VOXLOG_AUTH=${JSON.stringify(env.VOXLOG_AUTH)} must be auto, on or off`);
+  const loopback = isLoopback(host);
+  const authEnabled = authMode === 'on' || (authMode !== 'off' && !loopback);
+  const secretKey = env.VOXLOG_SECRET_KEY || undefined;
+  if (secretKey !== undefined && secretKey.length < 32) problems.push('VOXLOG_SECRET_KEY must be at least 32 characters (e.g. openssl rand -hex 32)');
+  const wildcard = ['0.0.0.0', '::', '[::]'].includes(host);
+  const allowedHosts = list('VOXLOG_ALLOWED_HOSTS', wildcard ? [] : [bare(host), 'localhost', '127.0.0.1', '[::1]']).map((h) => bare(h.toLowerCase()));
+  const number = (name: string, fallback: number, min: number, max: number): number => {
+    const raw = env[name];
+    if (raw === undefined || raw === '') return fallback;
+    const n = Number(raw);
+    if (!Number.isFinite(n) || n < min || n > max) {
+      problems.push(`${name}=${JSON.stringify(raw)} must be a number from ${min} to ${max}`);
+      return fallback;
+    }
+    return n;
+  };
   const port = int('PORT', 8000, 0, 65535);
   const sync = (env.VOXLOG_SQLITE_SYNCHRONOUS ?? 'NORMAL').toUpperCase();
   if (!(SYNCHRONOUS as readonly string[]).includes(sync)) {
@@ -118,6 +197,28 @@ export function loadConfig(env: Env = process.env): Config {
     maxLoadedModels: int('VOXLOG_MAX_LOADED_MODELS', 4, 1, 64),
     eventLog: flag('VOXLOG_EVENT_LOG', true),
     version: pkg.version,
+    auth: {
+      enabled: authEnabled,
+      exposed: !authEnabled && !loopback,
+      secretKey,
+      accessTokenMinutes: int('VOXLOG_ACCESS_TOKEN_EXPIRE_MINUTES', 60, 1, 525_600),
+      allowRegistration: flag('VOXLOG_ALLOW_REGISTRATION', false),
+      adminName: env.VOXLOG_ADMIN_USER?.trim() || 'admin',
+      adminPassword: env.VOXLOG_ADMIN_PASSWORD || undefined,
+      allowedHosts,
+    },
+    limits: {
+      maxIntakeRate: number('VOXLOG_MAX_INTAKE_RATE', 4, 1, 100_000),
+      intakeWindowMs: int('VOXLOG_INTAKE_WINDOW_MS', 5_000, 1_000, 600_000),
+      maxHeldBytes: int('VOXLOG_MAX_HELD_BYTES', 4 * 1024 * 1024, 64 * 1024, 1024 * 1024 * 1024),
+      maxEngineBacklogMs: int('VOXLOG_MAX_ENGINE_BACKLOG_MS', 20_000, 1_000, 3_600_000),
+      maxOutboundBytes: int('VOXLOG_MAX_OUTBOUND_BYTES', 1024 * 1024, 16 * 1024, 1024 * 1024 * 1024),
+      maxSocketsPerIp: int('VOXLOG_MAX_SOCKETS_PER_IP', 32, 1, 100_000),
+      maxMessagesPerSecond: int('VOXLOG_MAX_MESSAGES_PER_SECOND', 200, 1, 1_000_000),
+      httpRequestsPerMinute: int('VOXLOG_HTTP_RATE_LIMIT', 1200, 1, 10_000_000),
+      graceMs: int('VOXLOG_LIMIT_GRACE_MS', 3_000, 0, 600_000),
+    },
+    logFormat: env.VOXLOG_LOG_FORMAT?.trim().toLowerCase() === 'json' ? 'json' : 'text',
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;

@@ -40,6 +40,34 @@ export class ProjectionError extends VoxError {
   }
 }
 
+export class UnauthorizedError extends VoxError {
+  constructor(message: string, code = 'unauthorized') {
+    super(code, message, 401);
+  }
+}
+
+export class ForbiddenError extends VoxError {
+  constructor(message: string, code = 'forbidden') {
+    super(code, message, 403);
+  }
+}
+
+export class ConflictError extends VoxError {
+  constructor(message: string, code = 'conflict') {
+    super(code, message, 409);
+  }
+}
+
+export class RateLimitedError extends VoxError {
+  constructor(
+    message: string,
+    readonly retryAfterS: number,
+    code = 'rate_limited',
+  ) {
+    super(code, message, 429);
+  }
+}
+
 export class UnavailableError extends VoxError {
   constructor(message: string, code = 'unavailable') {
     super(code, message, 503);

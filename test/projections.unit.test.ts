@@ -28,6 +28,15 @@ async function appendSessions(store: EventStore, n: number) {
   }
 }
 
+async function appendUsers(store: EventStore) {
+  const meta = (id: string) => ({ user_id: id });
+  await store.append('user-u1', [event('UserCreated', { user_id: 'u1', name: 'ann', role: 'user', password_hash: 'h1' }, meta('u1'))]);
+  await store.append('user-u2', [event('UserCreated', { user_id: 'u2', name: 'ben', role: 'user', password_hash: 'h2' }, meta('u2'))]);
+  await store.append('user-u1', [event('UserRoleChanged', { user_id: 'u1', role: 'admin' }, meta('u1')), event('UserDisabled', { user_id: 'u2', disabled: true }, meta('u2'))]);
+  await store.append('user-u1', [event('ApiKeyCreated', { key_id: 'k1', user_id: 'u1', name: 'bridge', key_hash: 'x', scopes: ['all'] }, meta('u1'))]);
+  await store.append('user-u1', [event('ApiKeyUsed', { key_id: 'k1', user_id: 'u1' }, meta('u1')), event('ApiKeyRevoked', { key_id: 'k1', user_id: 'u1' }, meta('u1'))]);
+}
+
 const dump = (db: Database) =>
   Object.fromEntries(projections.flatMap((p) => p.tables).map((t) => [t, db.query(`SELECT * FROM ${t} ORDER BY 1`).all()]));
 
@@ -36,6 +45,7 @@ describe('projections', () => {
     it(`${p.name} changes nothing when every event is delivered twice`, async () => {
       const { db, store } = seeded();
       await appendSessions(store, 4);
+      await appendUsers(store);
       const before = dump(db);
       expect(before[p.tables[0]!]!.length).toBeGreaterThan(0);
       for (const e of store.readAll(0, 1e6)) applyEvent(db, p, e);
@@ -55,10 +65,11 @@ describe('projections', () => {
   it('rebuilds a projection from the log when its version changes, equal to the live tables', async () => {
     const { db, store } = seeded();
     await appendSessions(store, 5);
+    await appendUsers(store);
     const live = dump(db);
-    db.exec('DELETE FROM segments; DELETE FROM sessions; DELETE FROM transcription_stats');
+    db.exec('DELETE FROM segments; DELETE FROM sessions; DELETE FROM transcription_stats; DELETE FROM api_keys; DELETE FROM users');
     const bumped = projections.map((p) => (p.name === 'history' ? p : { ...p, version: p.version + 1 }));
-    expect(ensureProjections(db, bumped)).toEqual(['sessions', 'transcription_stats']);
+    expect(ensureProjections(db, bumped)).toEqual(['sessions', 'transcription_stats', 'users']);
     expect(dump(db)).toEqual(live);
     expect(ensureProjections(db, bumped)).toEqual([]);
   });

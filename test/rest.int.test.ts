@@ -1,3 +1,5 @@
+import { MIGRATIONS } from '../migrations';
+import { projections } from '../events/projections';
 import { afterAll, beforeAll, describe, expect, it } from 'bun:test';
 import { loadClip, STREAMING_MODEL } from './helpers/audio';
 import { finals, startTestServer, stream, type TestServer } from './helpers/server';
@@ -86,8 +88,8 @@ describe('restarting on the same data directory', () => {
       const body = (await (await fetch(`${second.url}/api/v1/history`)).json()) as any;
       expect(body.items.map((r: any) => r.content)).toEqual([text]);
       const migrations = second.db().query('SELECT COUNT(*) AS n FROM schema_migrations').get() as { n: number };
-      expect(migrations.n).toBe(2);
-      expect(second.db().query('SELECT COUNT(*) AS n FROM projection_versions').get()).toEqual({ n: 3 });
+      expect(migrations.n).toBe(MIGRATIONS.length);
+      expect(second.db().query('SELECT COUNT(*) AS n FROM projection_versions').get()).toEqual({ n: projections.length });
     } finally {
       await second.dispose();
     }

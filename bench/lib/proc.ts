@@ -1,6 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { LIFTED_LIMITS } from '../../src/config';
 
 export interface ServerProcess {
   readonly port: number;
@@ -15,7 +16,7 @@ export async function startServerProcess(env: Record<string, string> = {}): Prom
   const port = 21000 + Math.floor(Math.random() * 2000);
   const proc = Bun.spawn(['bun', 'src/main.ts'], {
     cwd: join(import.meta.dir, '../..'),
-    env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1', VOXLOG_DATA_DIR: dataDir },
+    env: { ...process.env, ...LIFTED_LIMITS, ...env, PORT: String(port), HOST: '127.0.0.1', VOXLOG_DATA_DIR: dataDir },
     stdout: 'ignore',
     stderr: 'ignore',
   });

@@ -4,7 +4,7 @@ export type Encoding = (typeof ENCODINGS)[number];
 /** Sample rates a client may declare: any whole number of Hz in this range (sherpa resamples). */
 export const SAMPLE_RATE_RANGE = { min: 8000, max: 96000 } as const;
 
-const BYTES_PER_SAMPLE: Record<Encoding, number> = { pcm16: 2, mulaw: 1, alaw: 1, float32: 4 };
+export const BYTES_PER_SAMPLE: Record<Encoding, number> = { pcm16: 2, mulaw: 1, alaw: 1, float32: 4 };
 
 /** G.711 μ-law byte → linear sample in [-1, 1] (ITU-T G.711). */
 export const MULAW = Float32Array.from({ length: 256 }, (_, i) => {

@@ -103,6 +103,18 @@ function describe(e: RecordedEvent): string {
       return `engine ${e.data.model_id} worker ${e.data.worker} crashed (${e.data.streams} streams): ${e.data.message}`;
     case 'EngineFailed':
       return `engine ${e.data.model_id} failed: ${e.data.message}`;
+    case 'UserCreated':
+      return `user ${e.data.name} (${e.data.user_id}) created as ${e.data.role}`;
+    case 'UserRoleChanged':
+      return `user ${e.data.user_id} is now ${e.data.role}`;
+    case 'UserDisabled':
+      return `user ${e.data.user_id} ${e.data.disabled ? 'disabled' : 'enabled'}`;
+    case 'ApiKeyCreated':
+      return `key ${e.data.key_id} "${e.data.name}" for user ${e.data.user_id}`;
+    case 'ApiKeyRevoked':
+      return `key ${e.data.key_id} revoked`;
+    case 'ApiKeyUsed':
+      return `key ${e.data.key_id} used`;
     default: {
       const never: never = e;
       return JSON.stringify((never as RecordedEvent).data);

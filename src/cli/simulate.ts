@@ -13,6 +13,9 @@ m4a/aac, webm and the rest go through ffmpeg (Debian package ffmpeg). Multi-chan
   --realtime      send audio at the pace it would be spoken
   --url URL       the server (default ws://127.0.0.1:$PORT, PORT defaulting to 8000)
   --frame-ms N    audio per WebSocket frame in ms, 10 to 1000 (default 100)
+  --pace X        otherwise send at most X times real time after the first 10 s (default 3: the
+                  server refuses audio faster than VOXLOG_MAX_INTAKE_RATE, 4 by default)
+  --token T       a JWT or API key when the server has auth on (default: $VOXLOG_TOKEN)
 
 Exit codes: 0 done, 1 the server or connection failed, 2 bad arguments or a file that is not audio.`;
 
@@ -21,11 +24,14 @@ const { values, positionals } = parseCli(USAGE, {
   realtime: { type: 'boolean', default: false },
   url: { type: 'string', default: `ws://127.0.0.1:${process.env.PORT || 8000}` },
   'frame-ms': { type: 'string' },
+  pace: { type: 'string' },
+  token: { type: 'string', default: process.env.VOXLOG_TOKEN },
 });
 const file = positionals[0];
 if (!file) fail(USAGE);
 if (positionals.length > 1) fail(`one file at a time; got ${positionals.length}\n${USAGE}`);
 const frameMs = numberFlag('frame-ms', values['frame-ms'], 100, 10, 1000);
+const pace = numberFlag('pace', values.pace, 3, 0.1, 100_000);
 if (!/^(ws|wss|http|https):\/\//.test(values.url!)) fail(`--url ${JSON.stringify(values.url)} must be a ws:// or http:// URL`);
 
 let input: AudioInput;
@@ -55,6 +61,9 @@ try {
     audio,
     frameBytes,
     intervalMs: values.realtime ? frameMs : 0,
+    paceBytesPerSecond: values.realtime ? undefined : pace * input.sampleRate * bytesPerSample,
+    paceAfterBytes: 10 * input.sampleRate * bytesPerSample,
+    token: values.token || undefined,
     onMessage: (m, at) => {
       switch (m.type) {
         case 'ready':

@@ -13,6 +13,11 @@ export interface StreamOptions {
   readonly onMessage?: (m: ServerMessage, atMs: number) => void;
   /** Send `{"type":"close"}` after the audio (default true); otherwise leave the socket open. */
   readonly closeAtEnd?: boolean;
+  /** Never send faster than this many audio bytes per second (after the first `paceAfterBytes`). */
+  readonly paceBytesPerSecond?: number;
+  readonly paceAfterBytes?: number;
+  /** A JWT or API key, sent as `Authorization: Bearer`. */
+  readonly token?: string;
 }
 
 export interface StreamOutcome {
@@ -25,7 +30,7 @@ export interface StreamOutcome {
 export function streamAudio(o: StreamOptions): Promise<StreamOutcome> {
   return new Promise((resolve, reject) => {
     const messages: ServerMessage[] = [];
-    const ws = new WebSocket(o.url);
+    const ws = o.token ? new WebSocket(o.url, { headers: { authorization: `Bearer ${o.token}` } } as unknown as string[]) : new WebSocket(o.url);
     ws.binaryType = 'arraybuffer';
     const t0 = performance.now();
     let opened = false;
@@ -35,16 +40,24 @@ export function streamAudio(o: StreamOptions): Promise<StreamOutcome> {
       o.onMessage?.(m, performance.now() - t0);
     };
     // A socket that never opened fails with an error event, a close event or both: say why once.
-    const neverOpened = () => void whyNoConnection(o.url).then((why) => reject(new Error(why)));
+    const neverOpened = () => void whyNoConnection(o.url, o.token).then((why) => reject(new Error(why)));
     ws.onerror = () => (opened ? reject(new Error(`WebSocket error talking to ${o.url}`)) : neverOpened());
     ws.onclose = (e) => (opened ? resolve({ messages, closeCode: e.code, closeReason: e.reason }) : neverOpened());
     ws.onopen = async () => {
       opened = true;
       try {
+        let sent = 0;
+        const started = performance.now();
         for await (const frame of frames(o.audio, o.frameBytes)) {
           if (ws.readyState !== WebSocket.OPEN) return;
           ws.send(frame as Uint8Array<ArrayBuffer>);
+          sent += frame.length;
           if (o.intervalMs) await Bun.sleep(o.intervalMs);
+          if (o.paceBytesPerSecond) {
+            // Stay under the server's intake limit: a burst first, then no faster than the pace.
+            const due = started + (Math.max(0, sent - (o.paceAfterBytes ?? 0)) / o.paceBytesPerSecond) * 1000;
+            if (due > performance.now()) await Bun.sleep(due - performance.now());
+          }
         }
       } catch (err) {
         ws.close(1000, 'client could not read its audio');
@@ -79,8 +92,16 @@ const concatBytes = (a: Uint8Array, b: Uint8Array): Uint8Array => {
 };
 
 /** Says why a socket would not open: nothing listening (connection refused) or a refused upgrade. */
-async function whyNoConnection(url: string): Promise<string> {
+async function whyNoConnection(url: string, token: string | undefined): Promise<string> {
   const u = new URL(url);
+  // Ask over plain HTTP: the refusal's status and JSON error say why (401 sign in, 429 too many sockets...).
+  try {
+    const res = await fetch(url.replace(/^ws/, 'http'), { headers: { upgrade: 'websocket', connection: 'Upgrade', 'sec-websocket-version': '13', 'sec-websocket-key': 'dm94bG9nIHByb2JlIGtleQ==', ...(token ? { authorization: `Bearer ${token}` } : {}) } });
+    const body = (await res.json().catch(() => null)) as { error?: { message?: string } } | null;
+    if (body?.error?.message) return `the server at ${u.host} refused the session (${res.status}): ${body.error.message}`;
+  } catch {
+    // Fall through to the connection check below.
+  }
   const port = Number(u.port || (u.protocol === 'wss:' ? 443 : 80));
   try {
     const socket = await Bun.connect({ hostname: u.hostname, port, socket: { data() {} } });

@@ -8,6 +8,7 @@ export interface EngineHooks {
   readonly onStarted?: (modelId: string, worker: number, loadMs: number, restarts: number, downMs: number) => void;
   readonly onCrashed?: (modelId: string, worker: number, message: string, restarts: number, streams: number) => void;
   readonly onFailed?: (modelId: string, message: string) => void;
+  readonly onDecoded?: (modelId: string, audioMs: number, busyMs: number) => void;
 }
 
 /**
@@ -38,6 +39,7 @@ export class Engine {
             if (this.status === 'failed' && !failedReported) (failedReported = true), hooks.onFailed?.(modelId, message);
           },
           onStatus: () => this.notify(),
+          onDecoded: (audioMs, busyMs) => hooks.onDecoded?.(modelId, audioMs, busyMs),
         }),
     );
   }
@@ -90,6 +92,11 @@ export class Engine {
 
   feed(streamId: string, seq: number, samples: Float32Array, sampleRate: number): void {
     this.placement.get(streamId)?.feed(streamId, seq, samples, sampleRate);
+  }
+
+  /** Audio of `streamId` sent to its worker and not yet decoded, in ms. */
+  backlogMs(streamId: string): number {
+    return this.placement.get(streamId)?.backlogMs(streamId) ?? 0;
   }
 
   finalize(streamId: string, seq: number): void {

@@ -44,6 +44,8 @@ export type FromWorker =
   | ({ readonly type: 'final'; readonly words: readonly Word[]; readonly reason: FinalReason } & StreamResult)
   | { readonly type: 'speech_started'; readonly streamId: string; readonly seq: number; readonly atMs: number }
   | { readonly type: 'closed'; readonly streamId: string; readonly audioMs: number }
+  /** One audio message decoded: how much audio and how long the worker spent on it (backpressure, RTF). */
+  | { readonly type: 'consumed'; readonly streamId: string; readonly audioMs: number; readonly busyMs: number }
   | { readonly type: 'stream_error'; readonly streamId: string; readonly message: string };
 
 /** What a session hears about its stream. */

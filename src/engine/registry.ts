@@ -110,6 +110,11 @@ export class EngineRegistry {
     });
   }
 
+  /** The engines in memory now, with their workers (admin view and metrics). */
+  loaded(): { modelId: string; status: string; workers: Engine['workers'] }[] {
+    return [...this.engines].map(([modelId, e]) => ({ modelId, status: e.status, workers: e.workers }));
+  }
+
   engineCount(): number {
     return [...this.engines.values()].filter((e) => e.status === 'ready').length;
   }

@@ -10,6 +10,8 @@ interface OpenStream {
   readonly options: StreamOptions;
   /** Session audio ms posted to the worker so far: where a restarted worker resumes the stream. */
   audioMs: number;
+  /** Audio posted and not yet decoded: the stream's queue in the worker. */
+  pendingMs: number;
 }
 
 export interface SlotHooks {
@@ -17,6 +19,8 @@ export interface SlotHooks {
   readonly onCrashed?: (slot: WorkerSlot, message: string, restarts: number, streams: number) => void;
   readonly onFailed?: (slot: WorkerSlot, message: string) => void;
   readonly onStatus?: () => void;
+  /** Audio decoded and the worker time it took (for real-time-factor metrics). */
+  readonly onDecoded?: (audioMs: number, busyMs: number) => void;
 }
 
 /**
@@ -78,14 +82,20 @@ export class WorkerSlot {
   }
 
   open(streamId: string, originMs: number, options: StreamOptions, listener: (e: StreamEvent) => void): void {
-    this.streams.set(streamId, { listener, options, audioMs: originMs });
+    this.streams.set(streamId, { listener, options, audioMs: originMs, pendingMs: 0 });
     this.post({ type: 'open', streamId, originMs, options });
   }
 
   feed(streamId: string, seq: number, samples: Float32Array, sampleRate: number): void {
     const s = this.streams.get(streamId);
-    if (s) s.audioMs += (samples.length * 1000) / sampleRate;
+    const ms = (samples.length * 1000) / sampleRate;
+    if (s) (s.audioMs += ms), (s.pendingMs += ms);
     this.post({ type: 'audio', streamId, seq, samples, sampleRate }, [samples.buffer as ArrayBuffer]);
+  }
+
+  /** Milliseconds of a stream's audio waiting in (or on the way to) the worker. */
+  backlogMs(streamId: string): number {
+    return this.streams.get(streamId)?.pendingMs ?? 0;
   }
 
   post(msg: ToWorker, transfer: Transferable[] = []): void {
@@ -143,6 +153,11 @@ export class WorkerSlot {
         this.streams.delete(m.streamId);
         return stream?.listener(m);
       }
+      case 'consumed': {
+        const stream = this.streams.get(m.streamId);
+        if (stream) stream.pendingMs = Math.max(0, stream.pendingMs - m.audioMs);
+        return this.hooks.onDecoded?.(m.audioMs, m.busyMs);
+      }
       case 'partial':
       case 'final':
       case 'speech_started':
@@ -167,6 +182,7 @@ export class WorkerSlot {
     this.crashedAt ||= performance.now();
     // Reopen every stream on the next worker where its audio left off; queued messages wait for it.
     this.backlog = [...this.streams].map(([streamId, s]) => ({ type: 'open', streamId, originMs: Math.round(s.audioMs), options: s.options }) as const);
+    for (const s of this.streams.values()) s.pendingMs = 0;
     this.hooks.onCrashed?.(this, message, restarts, this.streams.size);
     for (const [streamId, s] of this.streams) s.listener({ type: 'engine_crashed', streamId, message });
   }

@@ -47,8 +47,11 @@ function handle(msg: ToWorker): void {
       }
       return;
     }
-    case 'audio':
-      return withDecoder(msg.streamId, (d) => d.accept(msg.seq, msg.samples, msg.sampleRate));
+    case 'audio': {
+      const t0 = performance.now();
+      withDecoder(msg.streamId, (d) => d.accept(msg.seq, msg.samples, msg.sampleRate));
+      return post({ type: 'consumed', streamId: msg.streamId, audioMs: (msg.samples.length * 1000) / msg.sampleRate, busyMs: performance.now() - t0 });
+    }
     case 'finalize':
       return withDecoder(msg.streamId, (d) => d.finalize(msg.seq, 'finalize'));
     case 'close':

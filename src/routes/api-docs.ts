@@ -54,7 +54,18 @@ export function apiDocs(o: ApiDocsOptions) {
       swagger({
         path: '/swagger',
         specPath: '/swagger/json',
-        documentation: { info: { title: o.title, version: o.version, description: o.description }, servers: o.servers },
+        documentation: {
+          info: { title: o.title, version: o.version, description: o.description },
+          servers: o.servers,
+          components: {
+            securitySchemes: {
+              // The OAuth2 password flow lets Swagger UI's Authorize button sign in with a user name and password.
+              oauth2: { type: 'oauth2', flows: { password: { tokenUrl: '/api/v1/auth/token', scopes: {} } } },
+              bearer: { type: 'http', scheme: 'bearer', description: 'a JWT from /api/v1/auth/token, or an API key (vox_…)' },
+            },
+          },
+          security: [{ oauth2: [] }, { bearer: [] }],
+        },
       }),
     )
     .get(

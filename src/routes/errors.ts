@@ -1,10 +1,12 @@
 import { Elysia } from 'elysia';
-import { errorBody, VoxError } from '../errors';
+import { errorBody, RateLimitedError, VoxError } from '../errors';
 
 /** Maps every failure to `{ error: { code, message } }` with the right status. */
 export const errorHandling = new Elysia({ name: 'errors' }).onError({ as: 'global' }, ({ code, error, set }) => {
   if (error instanceof VoxError) {
     set.status = error.status;
+    if (error.status === 401) set.headers['www-authenticate'] = 'Bearer';
+    if (error instanceof RateLimitedError) set.headers['retry-after'] = String(error.retryAfterS);
     return errorBody(error.code, error.message);
   }
   switch (code) {

@@ -1,5 +1,6 @@
 import type { Database } from 'bun:sqlite';
 import { Elysia, t } from 'elysia';
+import { callerOf, ownerFilter } from '../auth/principal';
 import { idFilter, pageQuery, whereEquals } from './paging';
 
 const HistoryRow = t.Object({
@@ -15,8 +16,12 @@ const HistoryRow = t.Object({
 export const historyRoutes = (db: Database) =>
   new Elysia({ name: 'history', prefix: '/api/v1' }).get(
     '/history',
-    ({ query }) => {
-      const { clause, params } = whereEquals({ session_id: query.session_id, model_id: query.model_id });
+    ({ query, request }) => {
+      const filter = whereEquals({ session_id: query.session_id, model_id: query.model_id });
+      const owner = ownerFilter(callerOf(request));
+      const mine = 'session_id IN (SELECT id FROM sessions WHERE user_id = $owner)';
+      const clause = owner === undefined ? filter.clause : filter.clause ? `${filter.clause} AND ${mine}` : `WHERE ${mine}`;
+      const params: Record<string, string> = owner === undefined ? filter.params : { ...filter.params, owner };
       const items = db
         .query(`SELECT id, session_id, model_id, content, latency_ms, created_at FROM history ${clause} ORDER BY position DESC LIMIT $limit OFFSET $offset`)
         .all({ ...params, limit: query.limit, offset: query.offset }) as (typeof HistoryRow.static)[];

@@ -1,9 +1,12 @@
 import { t } from 'elysia';
 
+/** Beyond this an offset can only be a mistake (and past 2^63 SQLite cannot even compare it). */
+export const MAX_OFFSET = 1_000_000_000;
+
 /** `limit` / `offset` query fields shared by every list route. */
 export const pageQuery = {
   limit: t.Integer({ minimum: 1, maximum: 500, default: 50, error: 'limit must be an integer from 1 to 500' }),
-  offset: t.Integer({ minimum: 0, default: 0, error: 'offset must be a non-negative integer' }),
+  offset: t.Integer({ minimum: 0, maximum: MAX_OFFSET, default: 0, error: `offset must be an integer from 0 to ${MAX_OFFSET}` }),
 };
 
 /** An optional filter on an id-like column. */

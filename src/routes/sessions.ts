@@ -3,8 +3,9 @@ import { Elysia, t } from 'elysia';
 import { sessionStream } from '../../events/ids';
 import type { EventStore } from '../../events/store';
 import type { RecordedEvent } from '../../events/types';
+import { callerOf, mayAccess, ownerFilter } from '../auth/principal';
 import { NotFoundError } from '../errors';
-import { idFilter, pageQuery, whereEquals } from './paging';
+import { idFilter, MAX_OFFSET, pageQuery, whereEquals } from './paging';
 
 const Session = t.Object({
   id: t.String(),
@@ -51,8 +52,10 @@ export const sessionRoutes = (db: Database, store: EventStore) =>
   new Elysia({ name: 'sessions', prefix: '/api/v1' })
     .get(
       '/sessions',
-      ({ query }) => {
-        const { clause, params } = whereEquals({ model_id: query.model_id, user_id: query.user_id });
+      ({ query, request }) => {
+        // A user sees only their own sessions whatever user_id they ask for; an admin may filter by any.
+        const owner = ownerFilter(callerOf(request));
+        const { clause, params } = whereEquals({ model_id: query.model_id, user_id: owner ?? query.user_id });
         const status = query.status === undefined ? '' : `${clause ? 'AND' : 'WHERE'} closed_at IS ${query.status === 'open' ? '' : 'NOT '}NULL`;
         const items = db
           .query(`SELECT ${SESSION_COLUMNS} FROM sessions ${clause} ${status} ORDER BY position DESC LIMIT $limit OFFSET $offset`)
@@ -73,9 +76,10 @@ export const sessionRoutes = (db: Database, store: EventStore) =>
     )
     .get(
       '/sessions/:id',
-      ({ params }) => {
+      ({ params, request }) => {
         const session = db.query(`SELECT ${SESSION_COLUMNS} FROM sessions WHERE id = ?`).get(params.id) as typeof Session.static | null;
-        if (!session) throw new NotFoundError(`no session ${params.id}`);
+        // Another user's session is answered exactly like a missing one, so ids reveal nothing.
+        if (!session || !mayAccess(callerOf(request), session.user_id)) throw new NotFoundError(`no session ${params.id}`);
         const rows = db
           .query('SELECT id, segment_seq, content, start_ms, end_ms, model_id, latency_ms, words, created_at FROM segments WHERE session_id = ? ORDER BY segment_seq')
           .all(params.id) as (Omit<typeof Segment.static, 'words'> & { words: string })[];
@@ -89,15 +93,17 @@ export const sessionRoutes = (db: Database, store: EventStore) =>
     )
     .get(
       '/sessions/:id/events',
-      ({ params, query }) => {
+      ({ params, query, request }) => {
+        const first = store.readStream(sessionStream(params.id), { to: 1 })[0];
+        const owner = first?.type === 'SessionOpened' ? first.data.user_id : null;
+        if (!first || !mayAccess(callerOf(request), owner)) throw new NotFoundError(`no session ${params.id}`);
         const events = store.readStream(sessionStream(params.id), { from: query.from_version, to: query.from_version + query.limit - 1 });
-        if (events.length === 0 && store.readStream(sessionStream(params.id), { to: 1 }).length === 0) throw new NotFoundError(`no session ${params.id}`);
         return { events: events.map(toJson) };
       },
       {
         params: SessionId,
         query: t.Object({
-          from_version: t.Integer({ minimum: 1, default: 1, error: 'from_version must be a positive integer' }),
+          from_version: t.Integer({ minimum: 1, maximum: MAX_OFFSET, default: 1, error: `from_version must be an integer from 1 to ${MAX_OFFSET}` }),
           limit: t.Integer({ minimum: 1, maximum: 5000, default: 1000, error: 'limit must be an integer from 1 to 5000' }),
         }),
         response: t.Object({ events: t.Array(RecordedEventSchema) }),
@@ -105,7 +111,12 @@ export const sessionRoutes = (db: Database, store: EventStore) =>
       },
     );
 
-/** The wire shape of a stored event. */
+/** Fields the log keeps that no read API hands out. */
+const SECRET_FIELDS = ['password_hash', 'key_hash'];
+const redact = (data: Record<string, unknown>): Record<string, unknown> =>
+  SECRET_FIELDS.some((f) => f in data) ? Object.fromEntries(Object.entries(data).map(([k, v]) => [k, SECRET_FIELDS.includes(k) ? '[redacted]' : v])) : data;
+
+/** The wire shape of a stored event (secrets redacted). */
 export const toJson = (e: RecordedEvent) => ({
   id: e.id,
   stream_id: e.streamId,
@@ -113,7 +124,7 @@ export const toJson = (e: RecordedEvent) => ({
   position: e.position,
   type: e.type,
   schema_version: e.schemaVersion,
-  data: e.data as Record<string, unknown>,
+  data: redact(e.data as Record<string, unknown>),
   metadata: (e.metadata ?? {}) as Record<string, unknown>,
   created_at: e.createdAt,
 });

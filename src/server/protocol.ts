@@ -42,6 +42,8 @@ export type ServerMessage =
       readonly encoding: string;
       readonly sample_rate: number;
       readonly max_frame_bytes: number;
+      /** Audio faster than this multiple of real time (averaged over a few seconds) is refused. */
+      readonly max_intake_rate: number;
       readonly resumed: boolean;
     }
   | { readonly type: 'speech_started'; readonly at_ms: number; readonly segment: number }

@@ -2,8 +2,11 @@ import { createActor, fromPromise, type Actor } from 'xstate';
 import { sessionMachine } from '../../actors/session.machine';
 import { sessionStream } from '../../events/ids';
 import type { EventStore } from '../../events/store';
-import { event } from '../../events/types';
-import { AudioDecoder } from '../audio/codecs';
+import { event, type EventOf } from '../../events/types';
+import { AudioDecoder, BYTES_PER_SAMPLE } from '../audio/codecs';
+import type { Limits } from '../config';
+import { IntakeGuard, type Verdict } from '../limits/intake';
+import type { SessionSummary } from '../ops/logs';
 import type { Engine } from '../engine/engine';
 import type { StreamEvent } from '../engine/protocol';
 import { VoxError } from '../errors';
@@ -24,6 +27,17 @@ export interface SessionDeps {
   readonly store: Pick<EventStore, 'append'>;
   readonly socket: SessionSocket;
   readonly now?: () => number;
+  /** Counts what was refused, by reason (for /metrics). */
+  readonly onRejected?: (reason: string) => void;
+  readonly observe?: SessionObserver;
+}
+
+/** What operations watch of a session: frames, result latencies, and its end. */
+export interface SessionObserver {
+  frame(): void;
+  partial(latencyMs: number): void;
+  final(latencyMs: number): void;
+  ended(summary: SessionSummary): void;
 }
 
 /** Where a reconnecting client's session continues, read from its log. */
@@ -42,6 +56,9 @@ export interface SessionOptions {
   readonly language: string | null;
   readonly idleMs: number;
   readonly maxFrameBytes: number;
+  readonly limits: Limits;
+  /** The user the session belongs to (null when auth is off). */
+  readonly owner: string | null;
   readonly resume?: ResumePoint;
 }
 
@@ -55,6 +72,8 @@ const CLOSE_CODES: Record<string, number> = {
 const ACTIVITY_EVERY_MS = 1000;
 /** States in which audio (and config) is held rather than applied: the engine stream is not open yet. */
 const HOLDING = new Set(['acquiring', 'switching']);
+/** How often held audio is retried while the engine is behind on this session's audio. */
+const THROTTLE_POLL_MS = 50;
 
 /**
  * What arrived while the stream was not open, in arrival order: a config splits audio between
@@ -78,6 +97,9 @@ export class Session {
   private readonly arrivals: Arrivals;
   private readonly outbox: Outbox;
   private held: Held[] = [];
+  private heldBytes = 0;
+  private readonly guard: IntakeGuard;
+  private throttle: ReturnType<typeof setInterval> | undefined;
   private lastActivity = 0;
   private resolveDone!: () => void;
   /** Settles when the session has ended and everything it logged and sent is out. */
@@ -90,7 +112,10 @@ export class Session {
     this.now = deps.now ?? (() => performance.now());
     this.openedAt = this.now();
     this.arrivals = new Arrivals(this.now);
-    this.outbox = new Outbox(deps.store, sessionStream(options.sessionId), (m) => deps.socket.send(m));
+    this.outbox = new Outbox(deps.store, sessionStream(options.sessionId), (m) => deps.socket.send(m), options.owner === null ? {} : { user_id: options.owner }, () =>
+      void this.end('log_write_failed', 'the event log cannot store results', CloseCode.internalError),
+    );
+    this.guard = new IntakeGuard(options.limits, this.now());
     this.settings = options.settings;
     this.modelId = options.modelId;
     this.decoder = new AudioDecoder(options.settings.encoding);
@@ -103,7 +128,7 @@ export class Session {
     };
     this.actor = createActor(this.machine(), { input });
     this.actor.subscribe({
-      next: (s) => s.status === 'done' && this.outbox.drained().then(this.resolveDone),
+      next: (s) => s.status === 'done' && (this.stopThrottle(), this.outbox.drained().then(this.resolveDone)),
       error: (err) => {
         console.error(`session ${options.sessionId} failed:`, err);
         this.deps.socket.close(CloseCode.internalError, 'internal error');
@@ -123,6 +148,7 @@ export class Session {
 
   /** A text frame, as Elysia parsed it. */
   handleText(raw: unknown): void {
+    if (!this.admit(this.guard.check(this.now()))) return;
     const parsed = parseClientMessage(raw);
     if (!parsed.ok) return this.sendError(parsed.code, parsed.message);
     switch (parsed.message.type) {
@@ -151,10 +177,50 @@ export class Session {
         closeCode: CloseCode.tooBig,
       });
     }
+    this.deps.observe?.frame();
     const state = this.state;
-    if (HOLDING.has(state)) return void this.held.push({ frame: frame.slice() });
-    if (state !== 'streaming') return this.sendError('session_closing', 'audio after close is ignored');
-    this.feed(frame);
+    const hold = HOLDING.has(state) || this.held.length > 0 || this.engineBehind();
+    const ms = (frame.length * 1000) / BYTES_PER_SAMPLE[this.settings.encoding] / this.settings.sampleRate;
+    if (!this.admit(this.guard.check(this.now(), { ms, heldBytes: this.heldBytes + (hold ? frame.length : 0) }))) return;
+    if (state !== 'streaming' && !HOLDING.has(state)) return this.sendError('session_closing', 'audio after close is ignored');
+    if (!hold) return this.feed(frame);
+    this.held.push({ frame: frame.slice() });
+    this.heldBytes += frame.length;
+    if (state === 'streaming') this.startThrottle();
+  }
+
+  /** Applies a limit's verdict; returns whether the message may proceed. */
+  private admit(v: Verdict): boolean {
+    if (v.action === 'accept') return true;
+    if (v.action === 'close') {
+      this.deps.onRejected?.(v.code);
+      this.actor.send({ type: 'FATAL', code: v.code, message: v.message, closeCode: CloseCode.policyViolation });
+    } else if (v.tell) {
+      this.deps.onRejected?.(v.code);
+      this.sendError(v.code, `${v.message}; audio over the limit is dropped`);
+    }
+    return false;
+  }
+
+  /** The model is further behind on this session's audio than the bound: new audio waits (bounded) here. */
+  private engineBehind(): boolean {
+    return this.state === 'streaming' && this.engine !== undefined && this.engine.backlogMs(this.id) > this.options.limits.maxEngineBacklogMs;
+  }
+
+  /** While the engine is behind, held audio is fed as it catches up, in order with controls behind it. */
+  private startThrottle(): void {
+    if (this.throttle) return;
+    this.sendError('engine_overloaded', `the model is more than ${this.options.limits.maxEngineBacklogMs} ms behind on this session's audio; audio is held (up to ${this.options.limits.maxHeldBytes} bytes) until it catches up`);
+    this.throttle = setInterval(() => {
+      if (this.state !== 'streaming') return;
+      this.feedHeld();
+      if (this.held.length === 0) this.stopThrottle();
+    }, THROTTLE_POLL_MS);
+  }
+
+  private stopThrottle(): void {
+    clearInterval(this.throttle);
+    this.throttle = undefined;
   }
 
   socketGone(): void {
@@ -164,20 +230,25 @@ export class Session {
 
   /** Control that must keep its place behind audio: queued with held audio while the stream is not open. */
   private control(type: 'FINALIZE' | 'CLOSE' | 'SOCKET_GONE'): void {
-    if (HOLDING.has(this.state) && this.held.length > 0) this.held.push({ control: type });
+    if (this.held.length > 0) this.held.push({ control: type });
     else this.actor.send({ type });
   }
 
   /** Ends the session from the server side (shutdown): flushes and logs like a client close. */
   shutdown(): Promise<void> {
-    this.actor.send({ type: 'FATAL', code: 'server_shutdown', message: 'the server is shutting down', closeCode: 1001 });
+    return this.end('server_shutdown', 'the server is shutting down', 1001);
+  }
+
+  /** Ends the session from the server side for a reason the client is told (and the log records). */
+  end(code: string, message: string, closeCode: number): Promise<void> {
+    if (this.actor.getSnapshot().status === 'active') this.actor.send({ type: 'FATAL', code, message, closeCode });
     return this.done;
   }
 
   /** A `config` message: held in order during a switch, refused once the session is closing. */
   private configure(message: Record<string, unknown>): void {
     const state = this.state;
-    if (HOLDING.has(state)) return void this.held.push({ config: message });
+    if (HOLDING.has(state) || this.held.length > 0) return void this.held.push({ config: message });
     if (state !== 'streaming') return this.sendError('session_closing', 'config after close is ignored');
     this.applyConfig(message);
   }
@@ -219,8 +290,13 @@ export class Session {
   /** Feeds what was held, in order, up to a config that restarts the stream (the rest waits for it). */
   private feedHeld(): void {
     while (this.held.length > 0) {
+      // A model still behind keeps the rest held; the throttle timer comes back for it.
+      if (this.engineBehind()) return this.startThrottle();
       const item = this.held.shift()!;
-      if ('frame' in item) this.feed(item.frame);
+      if ('frame' in item) {
+        this.heldBytes -= item.frame.length;
+        this.feed(item.frame);
+      }
       else if ('control' in item) this.actor.send({ type: item.control });
       else if (this.applyConfig(item.config)) return;
     }
@@ -267,7 +343,8 @@ export class Session {
 
   private readyMessage(modelId: string): ServerMessage {
     const s = this.settings;
-    return { type: 'ready', session_id: this.id, model_id: modelId, encoding: s.encoding, sample_rate: s.sampleRate, max_frame_bytes: this.options.maxFrameBytes, resumed: this.options.resume !== undefined };
+    const o = this.options;
+    return { type: 'ready', session_id: this.id, model_id: modelId, encoding: s.encoding, sample_rate: s.sampleRate, max_frame_bytes: o.maxFrameBytes, max_intake_rate: o.limits.maxIntakeRate, resumed: o.resume !== undefined };
   }
 
   private sendReady(modelId: string): void {
@@ -292,7 +369,7 @@ export class Session {
           const format = { model_id: context.modelId, encoding: s.encoding, sample_rate: s.sampleRate };
           const first = o.resume
             ? event('SessionResumed', { session_id: id, ...format, at_ms: o.resume.atMs, next_segment: o.resume.nextSegment })
-            : event('SessionOpened', { session_id: id, ...format, user_id: null, language: o.language });
+            : event('SessionOpened', { session_id: id, ...format, user_id: o.owner, language: o.language });
           // `ready` rides with the opening event so nothing the held audio produces can overtake it.
           void this.outbox.emit([first], this.readyMessage(context.modelId), o.resume ? o.resume.version : 'no_stream');
           this.feedHeld();
@@ -303,8 +380,14 @@ export class Session {
           this.sendError(code, message);
           void this.outbox.drained().then(() => this.deps.socket.close(CLOSE_CODES[code] ?? CloseCode.internalError, code));
         },
-        emitPartial: (_, r) => this.emitOut(partialOut(id, r)),
-        emitFinal: (_, r) => this.emitOut(finalOut(id, r)),
+        emitPartial: (_, r) => {
+          this.deps.observe?.partial(r.latencyMs);
+          this.emitOut(partialOut(id, r));
+        },
+        emitFinal: (_, r) => {
+          this.deps.observe?.final(r.latencyMs);
+          this.emitOut(finalOut(id, r));
+        },
         emitSpeechStarted: (_, { atMs, segment }) => void this.outbox.emit([], { type: 'speech_started', at_ms: atMs, segment }),
         sendError: (_, { code, message }) => this.sendError(code, message),
         finalizeStream: () => this.engine!.finalize(id, this.arrivals.next()),
@@ -334,6 +417,8 @@ export class Session {
         },
         finish: ({ context }) => {
           const [closed, message] = closedOut(id, context, Math.round(this.now() - this.openedAt));
+          const d = (closed as EventOf<'SessionClosed'>).data;
+          this.deps.observe?.ended({ session_id: id, user_id: o.owner, model_id: d.model_id, reason: d.reason, audio_ms: d.audio_ms, segments: d.segments, duration_ms: d.duration_ms });
           void this.outbox.emit([closed], message).then(() => this.deps.socket.close(context.closeCode, (context.closeReason ?? 'client_close').slice(0, 120)));
         },
       },

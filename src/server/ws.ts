@@ -1,9 +1,15 @@
 import { Elysia } from 'elysia';
 import { newSessionId, sessionStream } from '../../events/ids';
 import type { EventStore } from '../../events/store';
+import { protocolToken } from '../auth/authenticator';
+import { callerOf, mayAccess, type Principal } from '../auth/principal';
+import type { Limits } from '../config';
 import type { EngineRegistry } from '../engine/registry';
+import { RateLimitedError } from '../errors';
+import type { SessionSummary } from '../ops/logs';
+import type { Metrics } from '../ops/metrics';
 import { CloseCode, type ServerMessage } from './protocol';
-import { Session, type ResumePoint, type SessionOptions } from './session';
+import { Session, type ResumePoint, type SessionObserver, type SessionOptions } from './session';
 import { DEFAULT_SETTINGS, parseSettings } from './settings';
 
 export interface TranscribeDeps {
@@ -12,35 +18,43 @@ export interface TranscribeDeps {
   readonly defaultModel: string;
   readonly idleMs: number;
   readonly maxFrameBytes: number;
+  readonly limits: Limits;
   /** Live sessions by socket id, so the server can drain them at shutdown. */
   readonly sessions: Map<string, Session>;
+  readonly onRejected?: (reason: string) => void;
+  readonly metrics?: Metrics;
+  readonly log?: (s: SessionSummary) => void;
 }
 
 type Query = Record<string, string | undefined>;
 type Refusal = { readonly code: string; readonly message: string; readonly closeCode: number };
 
 /** Validates the upgrade's query string into session options, or says what is wrong and how to close. */
-export function sessionOptionsFrom(query: Query, deps: TranscribeDeps): SessionOptions | Refusal {
+export function sessionOptionsFrom(query: Query, deps: TranscribeDeps, caller: Principal): SessionOptions | Refusal {
   const settings = parseSettings(query, DEFAULT_SETTINGS);
   if ('error' in settings) return { code: 'invalid_audio_format', message: settings.error, closeCode: CloseCode.unsupportedData };
   const language = query.language || null;
   if (language !== null && !/^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$/.test(language)) {
     return { code: 'invalid_audio_format', message: `language ${JSON.stringify(language)} is not a BCP 47 tag such as en or en-US`, closeCode: CloseCode.unsupportedData };
   }
-  const common = { settings, language, idleMs: deps.idleMs, maxFrameBytes: deps.maxFrameBytes };
+  const common = { settings, language, idleMs: deps.idleMs, maxFrameBytes: deps.maxFrameBytes, limits: deps.limits, owner: caller.userId };
   if (!query.session_id) return { ...common, sessionId: newSessionId(), modelId: query.model || deps.defaultModel };
-  const resume = resumePoint(query.session_id, deps);
+  const resume = resumePoint(query.session_id, deps, caller);
   if ('code' in resume) return resume;
   return { ...common, sessionId: query.session_id, modelId: query.model || resume.modelId, resume: resume.point };
 }
 
 /** Reads where an interrupted session left off; refuses unknown sessions and ones still connected. */
-function resumePoint(sessionId: string, deps: TranscribeDeps): { point: ResumePoint; modelId: string } | Refusal {
+function resumePoint(sessionId: string, deps: TranscribeDeps, caller: Principal): { point: ResumePoint; modelId: string } | Refusal {
   if ([...deps.sessions.values()].some((s) => s.id === sessionId)) {
     return { code: 'session_active', message: `session ${sessionId} is still connected`, closeCode: CloseCode.policyViolation };
   }
   const events = deps.store.readStream(sessionStream(sessionId));
-  if (events.length === 0) return { code: 'unknown_session', message: `no session ${sessionId} to resume`, closeCode: CloseCode.policyViolation };
+  const opened = events[0];
+  // Someone else's session is answered exactly like one that does not exist: ids are not disclosed.
+  if (!opened || (opened.type === 'SessionOpened' && !mayAccess(caller, opened.data.user_id))) {
+    return { code: 'unknown_session', message: `no session ${sessionId} to resume`, closeCode: CloseCode.policyViolation };
+  }
   let nextSegment = 0;
   let atMs = 0;
   let modelId = '';
@@ -56,24 +70,68 @@ function resumePoint(sessionId: string, deps: TranscribeDeps): { point: ResumePo
   return { point: { nextSegment, atMs, version: events.at(-1)!.version }, modelId };
 }
 
+/** Session activity into the metrics and the log. */
+const observer = (deps: TranscribeDeps): SessionObserver => ({
+  frame: () => deps.metrics?.frames.inc(),
+  partial: (ms) => deps.metrics?.partialLag.observe(ms / 1000),
+  final: (ms) => deps.metrics?.finalLatency.observe(ms / 1000),
+  ended: (summary) => {
+    deps.metrics?.sessionsEnded.inc({ reason: summary.reason });
+    deps.log?.(summary);
+  },
+});
+
+/** Bytes queued toward the client (Bun has `getBufferedAmount`; bun-types 1.4 does not declare it yet). */
+const bufferedAmount = (raw: object): number => (raw as { getBufferedAmount(): number }).getBufferedAmount();
+
 /** `GET /ws/transcribe`: live transcription sessions (DESIGN.md §4). */
-export const transcribeRoutes = (deps: TranscribeDeps) =>
-  new Elysia({ name: 'transcribe' }).ws('/ws/transcribe', {
+export const transcribeRoutes = (deps: TranscribeDeps) => {
+  const perIp = new Map<string, number>();
+  const slowConsumer = (id: string, raw: { readyState: number; terminate(): void }) => {
+    const session = deps.sessions.get(id);
+    if (!session) return;
+    deps.onRejected?.('slow_consumer');
+    void session.end('slow_consumer', `more than ${deps.limits.maxOutboundBytes} bytes queued for this client for ${deps.limits.graceMs} ms; it is not reading`, CloseCode.policyViolation);
+    // The close frame waits behind everything the client has not read; do not wait on it for long.
+    setTimeout(() => raw.readyState === 1 && raw.terminate(), 5_000).unref();
+  };
+  return new Elysia({ name: 'transcribe' }).ws('/ws/transcribe', {
+    upgrade({ request, set }) {
+      // A browser that offered `token, <credential>` fails the handshake unless the protocol is echoed.
+      if (protocolToken(request.headers.get('sec-websocket-protocol'))) set.headers['sec-websocket-protocol'] = 'token';
+    },
+    beforeHandle({ request, server }) {
+      const ip = server?.requestIP(request)?.address ?? 'unknown';
+      if ((perIp.get(ip) ?? 0) >= deps.limits.maxSocketsPerIp) {
+        deps.onRejected?.('sockets_per_ip');
+        throw new RateLimitedError(`${ip} already has ${deps.limits.maxSocketsPerIp} open sockets (VOXLOG_MAX_SOCKETS_PER_IP)`, 5, 'too_many_connections');
+      }
+    },
     open(ws) {
+      const ip = ws.raw.remoteAddress;
+      perIp.set(ip, (perIp.get(ip) ?? 0) + 1);
+      (ws.data as { ip?: string }).ip = ip;
+      let slowSince: number | undefined;
       const socket = {
         send: (m: ServerMessage) => {
-          if (ws.raw.readyState === 1) ws.send(JSON.stringify(m));
+          if (ws.raw.readyState !== 1) return;
+          ws.send(JSON.stringify(m));
+          // A client that does not read must not make the server hold its results without bound.
+          if (bufferedAmount(ws.raw) <= deps.limits.maxOutboundBytes) return void (slowSince = undefined);
+          const now = performance.now();
+          slowSince ??= now;
+          if (now - slowSince >= deps.limits.graceMs) slowConsumer(ws.id, ws.raw);
         },
         close: (code: number, reason: string) => {
           if (ws.raw.readyState === 1) ws.close(code, reason);
         },
       };
-      const options = sessionOptionsFrom(ws.data.query as Query, deps);
+      const options = sessionOptionsFrom(ws.data.query as Query, deps, callerOf(ws.data.request));
       if ('code' in options) {
         socket.send({ type: 'error', code: options.code, message: options.message });
         return socket.close(options.closeCode, options.code);
       }
-      const session = new Session({ acquire: (id) => deps.registry.acquire(id), store: deps.store, socket }, options);
+      const session = new Session({ acquire: (id) => deps.registry.acquire(id), store: deps.store, socket, onRejected: deps.onRejected, observe: observer(deps) }, options);
       deps.sessions.set(ws.id, session);
       void session.done.then(() => deps.sessions.delete(ws.id));
     },
@@ -84,6 +142,13 @@ export const transcribeRoutes = (deps: TranscribeDeps) =>
       else session.handleText(message);
     },
     close(ws) {
+      const ip = (ws.data as { ip?: string }).ip;
+      if (ip !== undefined) {
+        const n = (perIp.get(ip) ?? 1) - 1;
+        if (n <= 0) perIp.delete(ip);
+        else perIp.set(ip, n);
+      }
       deps.sessions.get(ws.id)?.socketGone();
     },
   });
+};

@@ -3,30 +3,34 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Database } from 'bun:sqlite';
 import { startServer, type RunningServer } from '../../src/app';
-import { loadConfig } from '../../src/config';
+import { LIFTED_LIMITS, loadConfig } from '../../src/config';
 import { streamAudio, type StreamOutcome } from '../../src/client/stream-client';
 import type { ServerMessage } from '../../src/server/protocol';
 import { FRAME_BYTES, STREAMING_MODEL } from './audio';
 
-export interface TestServer extends RunningServer {
+export interface TestServer extends Omit<RunningServer, 'db'> {
   readonly dataDir: string;
   readonly wsUrl: (query?: Record<string, string>) => string;
   /** A read-only handle on the server's real SQLite file. */
   readonly db: () => Database;
+  /** The server's own connection (for fault injection). */
+  readonly serverDb: Database;
   readonly dispose: () => Promise<void>;
 }
 
 /**
- * Starts the real server on port 0 with a fresh data directory and the shared models. Sessions that
+ * Starts the real server on port 0 with a fresh data directory and the shared models, its limits
+ * lifted (these tests stream clips as fast as the socket takes them; limits.int.test.ts does not). Sessions that
  * name no model get the tiny streaming fixture (fast, deterministic) unless `env` says otherwise;
  * the tests of the real default model set VOXLOG_DEFAULT_MODEL to ''.
  */
 export async function startTestServer(env: Record<string, string> = {}, dataDir = mkdtempSync(join(tmpdir(), 'voxlog-test-'))): Promise<TestServer> {
-  const config = loadConfig({ ...process.env, PORT: '0', HOST: '127.0.0.1', VOXLOG_DATA_DIR: dataDir, VOXLOG_MODELS_DIR: join(dataDir, 'models'), VOXLOG_DEFAULT_MODEL: STREAMING_MODEL, ...env });
+  const config = loadConfig({ ...process.env, PORT: '0', HOST: '127.0.0.1', VOXLOG_DATA_DIR: dataDir, VOXLOG_MODELS_DIR: join(dataDir, 'models'), VOXLOG_DEFAULT_MODEL: STREAMING_MODEL, ...LIFTED_LIMITS, ...env });
   const server = await startServer(config);
   let ro: Database | undefined;
   return {
     ...server,
+    serverDb: server.db,
     dataDir,
     wsUrl: (query = {}) => `ws://127.0.0.1:${server.port}/ws/transcribe?${new URLSearchParams(query)}`,
     db: () => (ro ??= new Database(join(dataDir, 'voxlog.sqlite'), { readonly: true })),

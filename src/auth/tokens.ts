@@ -1,0 +1,49 @@
+import { randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { jwtVerify, SignJWT } from 'jose';
+
+/** Only this algorithm is accepted: a token claiming `none` or an asymmetric algorithm is refused. */
+const ALGORITHM = 'HS256';
+
+/** Issues and checks the JWT access tokens `POST /api/v1/auth/token` hands out. */
+export class TokenIssuer {
+  private readonly key: Uint8Array;
+
+  constructor(
+    secret: string,
+    private readonly minutes: number,
+  ) {
+    this.key = new TextEncoder().encode(secret);
+  }
+
+  async issue(userId: string, name: string): Promise<{ access_token: string; token_type: 'bearer'; expires_in: number }> {
+    const token = await new SignJWT({ name }).setProtectedHeader({ alg: ALGORITHM }).setSubject(userId).setIssuedAt().setExpirationTime(`${this.minutes}m`).sign(this.key);
+    return { access_token: token, token_type: 'bearer', expires_in: this.minutes * 60 };
+  }
+
+  /** The user id a valid, unexpired token names, or a reason it is refused. */
+  async verify(token: string): Promise<{ userId: string } | { problem: string }> {
+    try {
+      const { payload } = await jwtVerify(token, this.key, { algorithms: [ALGORITHM] });
+      return payload.sub ? { userId: payload.sub } : { problem: 'the token names no user' };
+    } catch (err) {
+      const code = (err as { code?: string }).code;
+      return { problem: code === 'ERR_JWT_EXPIRED' ? 'the token has expired; sign in again' : 'the token is not valid' };
+    }
+  }
+}
+
+/**
+ * VOXLOG_SECRET_KEY, or a random key kept in the data directory (created once, readable by the owner
+ * only), so tokens survive a restart without the operator having to invent a secret.
+ */
+export function secretKey(configured: string | undefined, dataDir: string): string {
+  if (configured) return configured;
+  const path = join(dataDir, 'secret.key');
+  if (existsSync(path)) return readFileSync(path, 'utf8').trim();
+  const key = randomBytes(32).toString('hex');
+  writeFileSync(path, `${key}\n`, { mode: 0o600 });
+  chmodSync(path, 0o600);
+  return key;
+}

@@ -1,0 +1,93 @@
+import type { Database } from 'bun:sqlite';
+import { statSync } from 'node:fs';
+import type { EventStore } from '../../events/store';
+
+/** How often the log's file is checked while the server runs. */
+export const CHECK_EVERY_MS = 2_000;
+
+/**
+ * Whether the event log can take writes, told honestly: a real write probe (one that needs new
+ * pages, so a full disk fails it), the file still being the one opened (deleted or replaced files
+ * keep accepting writes that no restart will see), and the outcome of the latest append.
+ */
+export class LogHealth {
+  private readonly inode: number;
+  private problem: string | null = null;
+  private appendFailure: string | null = null;
+  private timer: ReturnType<typeof setInterval> | undefined;
+
+  constructor(
+    private readonly db: Database,
+    private readonly path: string,
+    private readonly store: EventStore,
+    private readonly onRecovered: () => void,
+  ) {
+    this.inode = statSync(path).ino;
+    store.hooks = {
+      ...store.hooks,
+      onFailed: (err) => this.appendFailed(err),
+    };
+  }
+
+  /** Checks once (start refuses a log it cannot write), then every few seconds. */
+  start(): string | null {
+    const problem = this.probe();
+    this.timer = setInterval(() => this.check(), CHECK_EVERY_MS);
+    return problem;
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
+
+  /** null when appends work; otherwise what is wrong. */
+  status(): string | null {
+    return this.problem ?? this.appendFailure;
+  }
+
+  /** Runs the checks now and updates the state (also what the timer does). */
+  check(): void {
+    const problem = this.probe();
+    if (problem && problem !== this.problem) console.error(`event log unavailable: ${problem}`);
+    if (!problem && this.status() !== null) {
+      console.log('event log writable again');
+      this.problem = null;
+      this.appendFailure = null;
+      this.store.setFence(null);
+      this.onRecovered();
+      return;
+    }
+    this.problem = problem;
+  }
+
+  private appendFailed(err: unknown): void {
+    const message = String(err instanceof Error ? err.message : err);
+    if (this.appendFailure === null) console.error(`event log append failed: ${message}`);
+    this.appendFailure = `appends are failing: ${message}`;
+  }
+
+  private probe(): string | null {
+    let ino: number;
+    try {
+      ino = statSync(this.path).ino;
+    } catch {
+      return this.gone(`the database file ${this.path} was deleted; restart the server (what it records now would be lost)`);
+    }
+    if (ino !== this.inode) return this.gone(`the database file ${this.path} was replaced by another file; restart the server`);
+    try {
+      this.db.transaction(() => {
+        this.db.query('INSERT OR REPLACE INTO health_probe (id, at, pad) VALUES (1, ?, zeroblob(16384))').run(new Date().toISOString());
+        this.db.query('DELETE FROM health_probe WHERE id = 1').run();
+      })();
+      return null;
+    } catch (err) {
+      return `a test write failed: ${String(err instanceof Error ? err.message : err)}`;
+    }
+  }
+
+  /** A vanished file takes writes that nothing will ever read: refuse appends so clients are told. */
+  private gone(reason: string): string {
+    this.store.setFence(reason);
+    return reason;
+  }
+}
