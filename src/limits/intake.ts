@@ -10,6 +10,8 @@ export type Verdict =
 
 /** Seconds of burst a client's message rate allows. */
 const MESSAGE_BURST_S = 5;
+/** A client with no refusal for this long is back within its limits: the next refusal starts a new episode. */
+const QUIET_MS = 1_000;
 
 /**
  * A session's intake limits, frame by frame: messages per second, and audio per wall-clock second as a
@@ -21,6 +23,7 @@ export class IntakeGuard {
   private readonly audio: TokenBucket;
   private readonly messages: TokenBucket;
   private overSince: number | null = null;
+  private lastRefusal = Number.NEGATIVE_INFINITY;
 
   constructor(
     private readonly limits: Limits,
@@ -43,12 +46,17 @@ export class IntakeGuard {
   }
 
   private within(): Verdict {
-    this.overSince = null;
     return { action: 'accept' };
   }
 
+  /**
+   * A client over a limit: an episode lasts while refusals keep coming (a frame let through as the
+   * bucket refills does not end it); one that outlasts the grace period closes the socket.
+   */
   private over(now: number, code: string, message: string): Verdict {
-    if (this.overSince === null) {
+    const quiet = now - this.lastRefusal >= QUIET_MS;
+    this.lastRefusal = now;
+    if (this.overSince === null || quiet) {
       this.overSince = now;
       return { action: 'refuse', code, message, tell: true };
     }

@@ -20,6 +20,9 @@ import { needsNewStream, parseSettings, type AudioSettings } from './settings';
 export interface SessionSocket {
   send(message: ServerMessage): void;
   close(code: number, reason: string): void;
+  /** Stop reading from the client (TCP backpressure) and start again. */
+  pause(): void;
+  resume(): void;
 }
 
 export interface SessionDeps {
@@ -184,6 +187,7 @@ export class Session {
     if (!this.admit(this.guard.check(this.now(), { ms, heldBytes: this.heldBytes + (hold ? frame.length : 0) }))) return;
     if (state !== 'streaming' && !HOLDING.has(state)) return this.sendError('session_closing', 'audio after close is ignored');
     if (!hold) return this.feed(frame);
+    // Frames read before a pause took effect wait here, bounded by the held-audio cap.
     this.held.push({ frame: frame.slice() });
     this.heldBytes += frame.length;
     if (state === 'streaming') this.startThrottle();
@@ -207,20 +211,27 @@ export class Session {
     return this.state === 'streaming' && this.engine !== undefined && this.engine.backlogMs(this.id) > this.options.limits.maxEngineBacklogMs;
   }
 
-  /** While the engine is behind, held audio is fed as it catches up, in order with controls behind it. */
+  /**
+   * The engine is behind on this session: stop reading the socket (the client feels TCP backpressure,
+   * nothing is dropped) and feed what was already read as the engine catches up, in order.
+   */
   private startThrottle(): void {
     if (this.throttle) return;
-    this.sendError('engine_overloaded', `the model is more than ${this.options.limits.maxEngineBacklogMs} ms behind on this session's audio; audio is held (up to ${this.options.limits.maxHeldBytes} bytes) until it catches up`);
+    this.deps.socket.pause();
+    this.deps.onRejected?.('engine_overloaded');
+    this.sendError('engine_overloaded', `the model is more than ${this.options.limits.maxEngineBacklogMs} ms behind on this session's audio; reading from this socket is paused until it catches up (nothing is dropped)`);
     this.throttle = setInterval(() => {
       if (this.state !== 'streaming') return;
       this.feedHeld();
-      if (this.held.length === 0) this.stopThrottle();
+      if (this.held.length === 0 && !this.engineBehind()) this.stopThrottle();
     }, THROTTLE_POLL_MS);
   }
 
   private stopThrottle(): void {
+    if (!this.throttle) return;
     clearInterval(this.throttle);
     this.throttle = undefined;
+    this.deps.socket.resume();
   }
 
   socketGone(): void {
@@ -258,7 +269,7 @@ export class Session {
    * the engine stream. Returns whether it started a switch.
    */
   private applyConfig(message: Record<string, unknown>): boolean {
-    const next = parseSettings(message, this.settings);
+    const next = parseSettings(message, this.settings, 'json');
     if ('error' in next) return (this.sendError('invalid_config', next.error), false);
     const model = message.model_id ?? message.model;
     if (model !== undefined && (typeof model !== 'string' || model === '')) return (this.sendError('invalid_config', 'model_id must be a non-empty string'), false);

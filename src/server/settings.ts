@@ -16,19 +16,29 @@ const RANGES = {
 } as const;
 
 /**
- * Applies the audio fields present in `raw` (query strings or JSON values) on top of `base`.
- * Unknown fields are left to the caller; a bad value is an error naming the field.
+ * A number as the source spells it: a JSON number in a `config` message, plain decimal digits in a
+ * query string. Anything else (`"0x3E80"`, `[16000]`, `null`, `true`, `"1e4"`) is NaN, never coerced.
  */
-export function parseSettings(raw: Record<string, unknown>, base: AudioSettings): AudioSettings | { error: string } {
+function numberIn(value: unknown, source: 'query' | 'json'): number {
+  if (source === 'json') return typeof value === 'number' ? value : Number.NaN;
+  return typeof value === 'string' && /^\d{1,9}$/.test(value) ? Number(value) : Number.NaN;
+}
+
+/**
+ * Applies the audio fields present in `raw` (query strings or JSON values, as `source` says) on top of
+ * `base`. Unknown fields are left to the caller; a bad value is an error naming the field.
+ */
+export function parseSettings(raw: Record<string, unknown>, base: AudioSettings, source: 'query' | 'json'): AudioSettings | { error: string } {
+  if (raw.encoding !== undefined && typeof raw.encoding !== 'string') return { error: `encoding must be a string, one of ${ENCODINGS.join(', ')}` };
   const encoding = (raw.encoding ?? base.encoding) as Encoding;
   if (!ENCODINGS.includes(encoding)) return { error: `encoding ${JSON.stringify(raw.encoding)} is not one of ${ENCODINGS.join(', ')}` };
-  const sampleRate = raw.sample_rate === undefined || raw.sample_rate === '' ? base.sampleRate : Number(raw.sample_rate);
+  const sampleRate = raw.sample_rate === undefined || (source === 'query' && raw.sample_rate === '') ? base.sampleRate : numberIn(raw.sample_rate, source);
   const { min, max } = SAMPLE_RATE_RANGE;
   if (!Number.isInteger(sampleRate) || sampleRate < min || sampleRate > max) return { error: `sample_rate ${JSON.stringify(raw.sample_rate)} must be a whole number of Hz from ${min} to ${max}` };
   const ms: Record<keyof typeof RANGES, number> = { min_silence_ms: base.minSilenceMs, max_segment_ms: base.maxSegmentMs, interim_ms: base.interimMs };
   for (const [name, [min, max]] of Object.entries(RANGES) as [keyof typeof RANGES, readonly [number, number]][]) {
     if (raw[name] === undefined) continue;
-    const n = Number(raw[name]);
+    const n = numberIn(raw[name], source);
     if (!Number.isInteger(n) || n < min || n > max) return { error: `${name} ${JSON.stringify(raw[name])} must be an integer from ${min} to ${max}` };
     ms[name] = n;
   }

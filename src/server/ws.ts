@@ -31,7 +31,7 @@ type Refusal = { readonly code: string; readonly message: string; readonly close
 
 /** Validates the upgrade's query string into session options, or says what is wrong and how to close. */
 export function sessionOptionsFrom(query: Query, deps: TranscribeDeps, caller: Principal): SessionOptions | Refusal {
-  const settings = parseSettings(query, DEFAULT_SETTINGS);
+  const settings = parseSettings(query, DEFAULT_SETTINGS, 'query');
   if ('error' in settings) return { code: 'invalid_audio_format', message: settings.error, closeCode: CloseCode.unsupportedData };
   const language = query.language || null;
   if (language !== null && !/^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$/.test(language)) {
@@ -70,6 +70,9 @@ function resumePoint(sessionId: string, deps: TranscribeDeps, caller: Principal)
   return { point: { nextSegment, atMs, version: events.at(-1)!.version }, modelId };
 }
 
+/** How long a deliberate close waits for the client's answer before the connection is cut. */
+const CLOSE_WAIT_MS = 5_000;
+
 /** Session activity into the metrics and the log. */
 const observer = (deps: TranscribeDeps): SessionObserver => ({
   frame: () => deps.metrics?.frames.inc(),
@@ -81,8 +84,13 @@ const observer = (deps: TranscribeDeps): SessionObserver => ({
   },
 });
 
-/** Bytes queued toward the client (Bun has `getBufferedAmount`; bun-types 1.4 does not declare it yet). */
-const bufferedAmount = (raw: object): number => (raw as { getBufferedAmount(): number }).getBufferedAmount();
+/** Flow control Bun's ServerWebSocket has (1.4.5) but the type Elysia exposes does not declare. */
+interface Flow {
+  getBufferedAmount(): number;
+  pause(): void;
+  resume(): void;
+}
+const bufferedAmount = (raw: object): number => (raw as Flow).getBufferedAmount();
 
 /** `GET /ws/transcribe`: live transcription sessions (DESIGN.md §4). */
 export const transcribeRoutes = (deps: TranscribeDeps) => {
@@ -93,7 +101,7 @@ export const transcribeRoutes = (deps: TranscribeDeps) => {
     deps.onRejected?.('slow_consumer');
     void session.end('slow_consumer', `more than ${deps.limits.maxOutboundBytes} bytes queued for this client for ${deps.limits.graceMs} ms; it is not reading`, CloseCode.policyViolation);
     // The close frame waits behind everything the client has not read; do not wait on it for long.
-    setTimeout(() => raw.readyState === 1 && raw.terminate(), 5_000).unref();
+    setTimeout(() => raw.readyState !== 3 && raw.terminate(), CLOSE_WAIT_MS).unref();
   };
   return new Elysia({ name: 'transcribe' }).ws('/ws/transcribe', {
     upgrade({ request, set }) {
@@ -123,8 +131,13 @@ export const transcribeRoutes = (deps: TranscribeDeps) => {
           if (now - slowSince >= deps.limits.graceMs) slowConsumer(ws.id, ws.raw);
         },
         close: (code: number, reason: string) => {
-          if (ws.raw.readyState === 1) ws.close(code, reason);
+          if (ws.raw.readyState !== 1) return;
+          ws.close(code, reason);
+          // A client that does not read never answers the close frame: do not hold its socket for it.
+          setTimeout(() => ws.raw.readyState !== 3 && ws.raw.terminate(), CLOSE_WAIT_MS).unref();
         },
+        pause: () => ws.raw.readyState === 1 && (ws.raw as unknown as Flow).pause(),
+        resume: () => ws.raw.readyState === 1 && (ws.raw as unknown as Flow).resume(),
       };
       const options = sessionOptionsFrom(ws.data.query as Query, deps, callerOf(ws.data.request));
       if ('code' in options) {

@@ -93,15 +93,28 @@ export async function eventually<T>(check: () => T | undefined | false, timeoutM
   }
 }
 
-/** Reads a server process's stdout until it says it is listening; returns its URL and what it printed. */
-export async function waitForListening(proc: { stdout: ReadableStream<Uint8Array>; stderr: ReadableStream<Uint8Array> }): Promise<{ url: string; printed: string }> {
+/**
+ * Reads a server process's stdout until it says it is listening; returns its URL and what it printed.
+ * It keeps draining stdout afterwards (into `output()`): a server logs every request, and a pipe
+ * nobody reads would fill and stall it.
+ */
+export async function waitForListening(proc: { stdout: ReadableStream<Uint8Array>; stderr: ReadableStream<Uint8Array> }): Promise<{ url: string; printed: string; output: () => string }> {
   const reader = proc.stdout.getReader();
+  const decoder = new TextDecoder();
   let printed = '';
   while (!/listening on (\S+)/.test(printed)) {
     const { value, done } = await reader.read();
     if (done) throw new Error(`the server exited before listening: ${printed}${await new Response(proc.stderr).text()}`);
-    printed += new TextDecoder().decode(value);
+    printed += decoder.decode(value);
   }
-  reader.releaseLock();
-  return { url: /listening on (\S+)/.exec(printed)![1]!, printed };
+  const url = /listening on (\S+)/.exec(printed)![1]!;
+  const atListening = printed;
+  void (async () => {
+    for (;;) {
+      const { value, done } = await reader.read().catch(() => ({ value: undefined, done: true }));
+      if (done) return;
+      printed += decoder.decode(value);
+    }
+  })();
+  return { url, printed: atListening, output: () => printed };
 }
