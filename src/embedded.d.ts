@@ -15,3 +15,8 @@ declare module '*.sql' {
   const path: string;
   export default path;
 }
+
+declare module '*.wav' {
+  const path: string;
+  export default path;
+}

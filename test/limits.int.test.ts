@@ -13,6 +13,8 @@ import { eventually, finals, ofType, openSocket, startTestServer, waitForListeni
 const DEFAULTS = Object.fromEntries(Object.keys(LIFTED_LIMITS).map((k) => [k, '']));
 const clip = () => loadClip('synthetic-seen', 'seen_0006_kal16.wav').pcm16;
 const rssOf = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) * 1024;
+/** Bun's client WebSocket can stop reading (and be cut); the DOM type it is declared with cannot. */
+const bunSocket = (ws: WebSocket) => ws as unknown as { pause(): void; terminate(): void };
 const mb = (n: number) => `${(n / 1e6).toFixed(0)} MB`;
 
 describe('a client flooding audio faster than real time without reading (server in its own process, default limits)', () => {
@@ -42,7 +44,7 @@ describe('a client flooding audio faster than real time without reading (server 
     const flood = async () => {
       const ws = new WebSocket(wsUrl);
       await new Promise((r) => (ws.onopen = r));
-      ws.pause(); // never reads a byte the server sends
+      bunSocket(ws).pause(); // never reads a byte the server sends
       const frame = new Uint8Array(64 * 1024).map((_, i) => (i * 37) & 0xff);
       const t0 = performance.now();
       let sent = 0;
@@ -67,7 +69,7 @@ describe('a client flooding audio faster than real time without reading (server 
       flooding = false;
     }
     const cutOffMs = performance.now() - started;
-    for (const f of floods) (await f).ws.terminate();
+    for (const f of floods) bunSocket((await f).ws).terminate();
     const sent = (await Promise.all(floods)).reduce((n, f) => n + f.sent, 0);
     console.log(`flood: 2 non-reading clients sent ${mb(sent)} of audio; both cut off (rate_exceeded) within ${(cutOffMs / 1000).toFixed(1)} s; server RSS ${mb(before)} before, peak ${mb(peak)} (+${mb(peak - before)})`);
     db.close();
@@ -134,7 +136,7 @@ describe('per-client limits (in-process server, small limits)', () => {
     try {
       const ws = new WebSocket(server.wsUrl());
       await new Promise((r) => (ws.onopen = r));
-      ws.pause();
+      bunSocket(ws).pause();
       // Every malformed message earns an error reply; unread, they pile up on the server's side.
       const t0 = performance.now();
       const closed = () => (server.db().query("SELECT data FROM events WHERE type = 'SessionClosed'").all() as { data: string }[]).map((r) => JSON.parse(r.data).reason);
@@ -143,7 +145,7 @@ describe('per-client limits (in-process server, small limits)', () => {
         await Bun.sleep(10);
       }
       expect(closed()).toContain('slow_consumer');
-      ws.terminate();
+      bunSocket(ws).terminate();
     } finally {
       await server.dispose();
     }

@@ -102,6 +102,39 @@ describe('models that would crash native code', () => {
   }
 });
 
+describe('token tables that do not fit the model (real model, real speech in the probe)', () => {
+  const REAL = 'gigaspeech-zipformer-3.3M-en';
+  const variants: [string, (lines: string[]) => string[], string][] = [
+    ['shorter than its vocabulary', (lines) => lines.slice(0, 50), 'has 50 tokens but the model scores 500'],
+    // As long as the vocabulary, so only decoding speech finds it: silence alone decodes without a lookup.
+    ['numbered past the vocabulary', (lines) => lines.map((l) => l.replace(/ (\d+)$/, (_, id) => ` ${Number(id) + 1000}`)), 'SIGABRT'],
+  ];
+  for (const [what, edit, expected] of variants) {
+    it(`refuses a tokens.txt ${what} before any session can decode with it`, async () => {
+      const modelsDir = mkdtempSync(join(tmpdir(), 'voxlog-tokens-'));
+      const dir = join(modelsDir, REAL);
+      mkdirSync(dir);
+      for (const f of ['encoder.int8.onnx', 'decoder.onnx', 'joiner.int8.onnx']) copyFileSync(join(SHARED_DIR, 'models', REAL, f), join(dir, f));
+      const lines = readFileSync(join(SHARED_DIR, 'models', REAL, 'tokens.txt'), 'utf8').trim().split('\n');
+      writeFileSync(join(dir, 'tokens.txt'), `${edit(lines).join('\n')}\n`);
+      const server = await startTestServer({ VOXLOG_MODELS_DIR: modelsDir });
+      try {
+        const s = openSocket(server.wsUrl({ model: REAL }));
+        const err = await s.next('error');
+        expect(err.code).toBe('model_load_failed');
+        expect(err.message).toContain(expected);
+        expect((await s.closed).code).toBe(1011);
+        expect((await fetch(`${server.url}/health`)).status).toBe(200);
+        const after = await stream(server.wsUrl(), loadClip('synthetic-seen', 'seen_0006_kal16.wav').pcm16);
+        expect(after.closeCode).toBe(1000);
+      } finally {
+        await server.dispose();
+        rmSync(modelsDir, { recursive: true, force: true });
+      }
+    });
+  }
+});
+
 describe('idle engines', () => {
   it('are unloaded after the idle TTL and reloaded on the next session', async () => {
     const server = await startTestServer({ VOXLOG_ENGINE_IDLE_MS: '1000', VOXLOG_WORKERS_PER_MODEL: '1' });
