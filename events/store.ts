@@ -129,7 +129,11 @@ export class EventStore {
     this.hooks.onCommitted?.(performance.now() - t0);
     batch.forEach((p, i) => {
       const outcome = outcomes[i]!;
-      if ('err' in outcome) return p.reject(outcome.err);
+      if ('err' in outcome) {
+        // A wrong expected version is the caller's; anything else (a full disk, an I/O error) is the log's.
+        if (!(outcome.err instanceof ConcurrencyError)) this.hooks.onFailed?.(outcome.err);
+        return p.reject(outcome.err);
+      }
       p.resolve(outcome.ok);
       for (const e of outcome.ok.events) for (const l of this.listeners) notify(l, e);
     });

@@ -58,7 +58,7 @@ export interface RunningServer {
 /** Engine lifecycle to the log, the console and the metrics. */
 function engineHooks(store: EventStore, metrics: () => Metrics): EngineHooks {
   const engineEvent = (modelId: string, e: VoxEvent) =>
-    store.append(engineStream(modelId), [e]).catch((err) => console.error(`could not log ${e.type} for ${modelId}:`, err));
+    store.append(engineStream(modelId), [e]).catch((err) => console.error(`could not log ${e.type} for ${modelId}: ${String(err)}`));
   return {
     onStarted: (id, worker, loadMs, restarts, downMs) => {
       console.log(`engine ${id} worker ${worker} loaded in ${loadMs} ms${restarts ? ` after restart ${restarts} (${downMs} ms down)` : ''}`);

@@ -1,5 +1,5 @@
 import { Database } from 'bun:sqlite';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** Startup refused for a reason the operator can fix; main prints the message and exits 1. */
@@ -12,7 +12,7 @@ export class StartupError extends Error {}
  * stale lock to clean up.
  */
 export function lockDataDir(dataDir: string): { release(): void } {
-  mkdirSync(dataDir, { recursive: true });
+  mustBeWritable(dataDir);
   const path = join(dataDir, 'voxlog.lock');
   const db = new Database(path, { create: true });
   try {
@@ -32,4 +32,17 @@ export function lockDataDir(dataDir: string): { release(): void } {
       db.close();
     },
   };
+}
+
+/** Refuses a data directory that cannot be created or written, before anything is opened in it. */
+function mustBeWritable(dataDir: string): void {
+  const probe = join(dataDir, `.write-test-${process.pid}`);
+  try {
+    mkdirSync(dataDir, { recursive: true });
+    writeFileSync(probe, 'voxlog');
+    rmSync(probe);
+  } catch (err) {
+    const code = (err as { code?: string }).code ?? String(err);
+    throw new StartupError(`the data directory ${dataDir} is not writable (${code}); voxlog keeps its event log there: fix its permissions or set VOXLOG_DATA_DIR`);
+  }
 }

@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'bun:test';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { waitForListening } from './helpers/server';
@@ -50,6 +50,52 @@ describe('bun run start with bad configuration', () => {
       expect(r.err).toContain(message);
       expect(r.err).not.toContain('    at ');
     }
+  });
+});
+
+/**
+ * A data directory the server cannot write. Root ignores file permissions, so for root it is a
+ * read-only tmpfs mount, or where mounting is not allowed a path on /proc (a read-only file system).
+ */
+function unwritableDir(): { dir: string; undo(): void } {
+  const dir = join(scratch, 'read-only');
+  mkdirSync(dir, { recursive: true });
+  if (process.getuid?.() !== 0) {
+    chmodSync(dir, 0o555);
+    return { dir, undo: () => chmodSync(dir, 0o755) };
+  }
+  if (Bun.spawnSync(['mount', '-t', 'tmpfs', '-o', 'ro,size=1m', 'tmpfs', dir]).exitCode === 0) return { dir, undo: () => void Bun.spawnSync(['umount', dir]) };
+  return { dir: '/proc/voxlog-data', undo: () => {} };
+}
+
+describe('a data directory it cannot write', () => {
+  it('is refused at start with exit 1 and what to do, instead of a server whose every result would fail', async () => {
+    const ro = unwritableDir();
+    try {
+      const r = await refused({ PORT: '0', VOXLOG_DATA_DIR: ro.dir });
+      expect(r.code).toBe(1);
+      expect(r.err).toContain(`the data directory ${ro.dir} is not writable`);
+      expect(r.out).not.toContain('listening');
+    } finally {
+      ro.undo();
+    }
+  });
+});
+
+describe('binding beyond loopback', () => {
+  it('turns auth on by default, and with VOXLOG_AUTH=off warns at start that anyone can read every transcript', async () => {
+    const guarded = await listening({ PORT: '0', HOST: '0.0.0.0', VOXLOG_DATA_DIR: join(scratch, 'wide') });
+    try {
+      const port = new URL(guarded.url).port;
+      expect((await fetch(`http://127.0.0.1:${port}/api/v1/sessions`)).status).toBe(401);
+    } finally {
+      await guarded.stop();
+    }
+    const p = start({ PORT: '0', HOST: '0.0.0.0', VOXLOG_AUTH: 'off', VOXLOG_DATA_DIR: join(scratch, 'wide-open') });
+    await waitForListening(p);
+    p.kill();
+    await p.exited;
+    expect(await new Response(p.stderr).text()).toContain('WARNING: auth is off (VOXLOG_AUTH=off) while listening on 0.0.0.0');
   });
 });
 

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'bun:test';
+import type { Database } from 'bun:sqlite';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,6 +20,22 @@ const health = async (server: TestServer) => {
 const sendFrames = (ws: WebSocket, audio: Uint8Array<ArrayBuffer>) => {
   for (let at = 0; at < audio.length; at += FRAME_BYTES) ws.send(audio.subarray(at, at + FRAME_BYTES));
 };
+/** Caps the file at its size and fills every free page, so the next write that needs a page fails (SQLITE_FULL). */
+function fillDatabase(db: Database): void {
+  const pages = (db.query('PRAGMA page_count').get() as { page_count: number }).page_count;
+  db.exec(`PRAGMA max_page_count = ${pages}`);
+  for (let id = 1_000, size = 1 << 20; size >= 16; id++) {
+    try {
+      db.query('INSERT INTO health_probe (id, at, pad) VALUES (?, ?, zeroblob(?))').run(id, 'filler', size);
+    } catch {
+      size >>= 1;
+    }
+  }
+}
+function freeDatabase(db: Database): void {
+  db.exec('PRAGMA max_page_count = 1073741823');
+  db.exec("DELETE FROM health_probe WHERE at = 'filler'");
+}
 const openSessions = async (server: TestServer) => ((await (await fetch(`${server.url}/api/v1/sessions?status=open`)).json()) as { total: number }).total;
 
 describe('a full disk under live sessions (SQLite refusing new pages: SQLITE_FULL)', () => {
@@ -28,13 +45,12 @@ describe('a full disk under live sessions (SQLite refusing new pages: SQLITE_FUL
     try {
       const s = openSocket(server.wsUrl());
       const ready = await s.next('ready');
-      sendFrames(s.ws, concat([clip(), silence(1)]));
+      sendFrames(s.ws, concat([clip(), silence(2)]));
       await s.next('final');
-      // The disk fills: the database may not grow by a single page any more.
-      const pages = (db.query('PRAGMA page_count').get() as { page_count: number }).page_count;
-      db.exec(`PRAGMA max_page_count = ${pages}`);
+      // The disk fills: the database may not grow by a page, and filler takes every free page it has.
+      fillDatabase(db);
       for (let i = 0; i < 4 && s.ws.readyState === WebSocket.OPEN; i++) {
-        sendFrames(s.ws, concat([clip(), silence(1)]));
+        sendFrames(s.ws, concat([clip(), silence(2)]));
         await Bun.sleep(300);
       }
       const closed = await s.closed;
@@ -51,17 +67,17 @@ describe('a full disk under live sessions (SQLite refusing new pages: SQLITE_FUL
       for (const f of delivered) expect(logged.some((e) => e.type === 'SegmentFinalized' && e.data.segment === f.segment && e.data.text === f.text)).toBe(true);
 
       // Space comes back: health recovers within a few seconds and no session is left open.
-      db.exec('PRAGMA max_page_count = 1073741823');
+      freeDatabase(db);
       await eventually(async () => (await health(server)).status === 200, 10_000);
       await eventually(async () => (await openSessions(server)) === 0, 10_000);
       const after = openSocket(server.wsUrl());
       await after.next('ready');
-      sendFrames(after.ws, concat([clip(), silence(1)]));
+      sendFrames(after.ws, concat([clip(), silence(2)]));
       after.ws.send(JSON.stringify({ type: 'close' }));
       expect((await after.closed).code).toBe(1000);
       expect(finals(after.messages).length).toBeGreaterThan(0);
     } finally {
-      db.exec('PRAGMA max_page_count = 1073741823');
+      freeDatabase(db);
       await server.dispose();
     }
   }, 30_000);
@@ -76,7 +92,8 @@ describe('the database file deleted while the server runs', () => {
       await eventually(async () => (await health(server)).status === 503, 10_000);
       expect((await health(server)).body.event_log).toContain('deleted');
       const s = openSocket(server.wsUrl());
-      sendFrames(s.ws, concat([clip(), silence(1)]));
+      await s.opened;
+      sendFrames(s.ws, concat([clip(), silence(2)]));
       const err = await s.next('error', (e) => e.code === 'log_write_failed');
       expect(err.message).toContain('not delivered');
       expect((await s.closed).code).toBe(1011);

@@ -34,8 +34,8 @@ export class Outbox {
         if (message) this.send(message);
       })
       .catch((err) => {
-        console.error(`${this.streamId}: could not log ${events.map((e) => e.type).join(', ')}:`, err);
         if (this.failed) return;
+        console.error(`${this.streamId}: could not log ${events.map((e) => e.type).join(', ')}: ${String(err)}`);
         this.failed = true;
         this.send({ type: 'error', code: 'log_write_failed', message: 'a result could not be recorded, so it was not delivered; the session ends' });
         this.onFailed();

@@ -83,10 +83,10 @@ export function openSocket(url: string): OpenSocket {
 }
 
 /** Polls `check` until it returns a value (the log is written asynchronously to the socket's close). */
-export async function eventually<T>(check: () => T | undefined | false, timeoutMs = 10_000): Promise<T> {
+export async function eventually<T>(check: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 10_000): Promise<T> {
   const until = performance.now() + timeoutMs;
   for (;;) {
-    const v = check();
+    const v = await check();
     if (v) return v;
     if (performance.now() > until) throw new Error('condition not met in time');
     await Bun.sleep(20);
