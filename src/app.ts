@@ -171,7 +171,7 @@ async function compose(config: Config, lock: { release(): void }): Promise<Runni
     .use(modelRoutes(registry))
     .use(historyRoutes(db))
     .use(sessionRoutes(db, store))
-    .use(eventRoutes(store, { onSubscribers: (d) => (sseSubscribers += d), onRejected }))
+    .use(eventRoutes(store, { onSubscribers: (d) => (sseSubscribers += d), onRejected, stallMs: config.limits.sseStallMs }))
     .use(statsRoutes(db))
     .use(
       transcribeRoutes({

@@ -64,6 +64,8 @@ export interface Limits {
   readonly httpRequestsPerMinute: number;
   /** How long a client may stay over a limit before the socket is closed. */
   readonly graceMs: number;
+  /** A live-tail (SSE) subscriber that has not taken its last chunk for this long is closed. */
+  readonly sseStallMs: number;
 }
 
 export class ConfigError extends Error {
@@ -217,6 +219,7 @@ export function loadConfig(env: Env = process.env): Config {
       maxMessagesPerSecond: int('VOXLOG_MAX_MESSAGES_PER_SECOND', 200, 1, 1_000_000),
       httpRequestsPerMinute: int('VOXLOG_HTTP_RATE_LIMIT', 1200, 1, 10_000_000),
       graceMs: int('VOXLOG_LIMIT_GRACE_MS', 3_000, 0, 600_000),
+      sseStallMs: int('VOXLOG_SSE_STALL_MS', 60_000, 1_000, 3_600_000),
     },
     logFormat: env.VOXLOG_LOG_FORMAT?.trim().toLowerCase() === 'json' ? 'json' : 'text',
   };

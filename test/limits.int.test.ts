@@ -27,7 +27,7 @@ describe('a client flooding audio faster than real time without reading (server 
       stdout: 'pipe',
       stderr: 'ignore',
     });
-    url = (await waitForListening(proc as never)).url.replace(/^http/, 'ws');
+    url = (await waitForListening(proc as { stdout: ReadableStream<Uint8Array> })).url.replace(/^http/, 'ws');
   });
   afterAll(async () => {
     proc.kill();

@@ -98,13 +98,13 @@ export async function eventually<T>(check: () => T | undefined | false | Promise
  * It keeps draining stdout afterwards (into `output()`): a server logs every request, and a pipe
  * nobody reads would fill and stall it.
  */
-export async function waitForListening(proc: { stdout: ReadableStream<Uint8Array>; stderr: ReadableStream<Uint8Array> }): Promise<{ url: string; printed: string; output: () => string }> {
+export async function waitForListening(proc: { stdout: ReadableStream<Uint8Array>; stderr?: unknown }): Promise<{ url: string; printed: string; output: () => string }> {
   const reader = proc.stdout.getReader();
   const decoder = new TextDecoder();
   let printed = '';
   while (!/listening on (\S+)/.test(printed)) {
     const { value, done } = await reader.read();
-    if (done) throw new Error(`the server exited before listening: ${printed}${await new Response(proc.stderr).text()}`);
+    if (done) throw new Error(`the server exited before listening: ${printed}${proc.stderr instanceof ReadableStream ? await new Response(proc.stderr).text() : ''}`);
     printed += decoder.decode(value);
   }
   const url = /listening on (\S+)/.exec(printed)![1]!;

@@ -1,0 +1,78 @@
+import { afterAll, beforeAll, describe, expect, it } from 'bun:test';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { writeBigLog } from './helpers/big-log';
+import { eventually, waitForListening } from './helpers/server';
+
+const EVENTS = 300_000;
+const rssOf = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) * 1024;
+const mb = (n: number) => `${(n / 1e6).toFixed(0)} MB`;
+
+/** Reads an SSE body to the end of the backlog; returns the positions it saw. */
+async function drain(url: string, until: number): Promise<number[]> {
+  const res = await fetch(url);
+  const reader = res.body!.getReader();
+  const decoder = new TextDecoder();
+  const ids: number[] = [];
+  let rest = '';
+  while (ids.at(-1) !== until) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    const text = rest + decoder.decode(value, { stream: true });
+    const cut = text.lastIndexOf('\n\n');
+    rest = text.slice(cut + 2);
+    for (const m of text.slice(0, cut).matchAll(/^id: (\d+)$/gm)) ids.push(Number(m[1]));
+  }
+  await reader.cancel();
+  return ids;
+}
+
+describe(`the live tail from position 0 on a ${EVENTS.toLocaleString('en')}-event log (server in its own process)`, () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'voxlog-sse-'));
+  let proc: ReturnType<typeof Bun.spawn>;
+  let url: string;
+  beforeAll(async () => {
+    writeBigLog(dataDir, EVENTS);
+    proc = Bun.spawn(['bun', join(import.meta.dir, '..', 'src', 'main.ts')], {
+      env: { ...process.env, PORT: '0', HOST: '127.0.0.1', VOXLOG_DATA_DIR: dataDir, VOXLOG_SSE_STALL_MS: '2000' },
+      stdout: 'pipe',
+      stderr: 'ignore',
+    });
+    url = (await waitForListening(proc as { stdout: ReadableStream<Uint8Array> })).url;
+  });
+  afterAll(async () => {
+    proc.kill();
+    await proc.exited;
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('pages through the log as readers take it: every event once and in order, memory bounded, stalled readers closed', async () => {
+    const before = rssOf(proc.pid);
+    let peak = before;
+    const sampler = setInterval(() => (peak = Math.max(peak, rssOf(proc.pid))), 50);
+    // Two readers that stall after their first chunk, and two that read everything.
+    const stalled = await Promise.all(
+      [0, 1].map(async () => {
+        const reader = (await fetch(`${url}/api/v1/events/stream?after=0`)).body!.getReader();
+        await reader.read();
+        return reader;
+      }),
+    );
+    const t0 = performance.now();
+    const [a, b] = await Promise.all([drain(`${url}/api/v1/events/stream?after=0`, EVENTS), drain(`${url}/api/v1/events/stream?after=0`, EVENTS)]);
+    const seconds = (performance.now() - t0) / 1000;
+    clearInterval(sampler);
+    for (const ids of [a, b]) {
+      expect(ids.length).toBe(EVENTS);
+      expect(ids.every((id, i) => id === i + 1)).toBe(true);
+    }
+    console.log(`SSE: 2 readers drained ${EVENTS} events each in ${seconds.toFixed(1)} s beside 2 stalled readers; server RSS ${mb(before)} before, peak ${mb(peak)} (+${mb(peak - before)})`);
+    expect(peak - before).toBeLessThan(150e6);
+    // The stalled readers are closed by the server, not buffered for.
+    const metrics = async () => (await (await fetch(`${url}/metrics`)).text()).split('\n');
+    await eventually(async () => (await metrics()).some((l) => l.startsWith('voxlog_rejected_total{reason="sse_stalled"} 2')), 15_000);
+    await eventually(async () => (await metrics()).includes('voxlog_sse_subscribers 0'), 15_000);
+    for (const r of stalled) await r.cancel().catch(() => {});
+  }, 120_000);
+});
