@@ -13,6 +13,7 @@ import { concurrency, LAG_LIMIT_MS } from './sections/concurrency';
 import { eventLog } from './sections/eventlog';
 import { memory } from './sections/memory';
 import { overhead, type OverheadResult } from './sections/overhead';
+import { trust } from './sections/trust';
 import { PREFERRED_DEFAULT_MODEL } from '../models/catalog';
 
 const { values } = parseArgs({ args: Bun.argv.slice(2), options: { quick: { type: 'boolean', default: false }, soak: { type: 'string' }, out: { type: 'string' } } });
@@ -23,8 +24,11 @@ const GREEDY = `${REAL}-greedy`;
 const STREAMING = 'tiny-streaming-lstm-ctc-en';
 const OFFLINE = 'tiny-offline-bigru-ctc-en';
 const plan = quick
-  ? { overheadModels: [REAL, STREAMING], overheadClips: 6, concurrencyModels: [REAL], levels: [1, 4], seconds: 7, appends: 2000, logEvents: 20_000, lagClients: 2, lagSeconds: 2, sessions: 5, soak: 0.1, soakClients: 2, accuracyModels: [REAL, STREAMING], perSet: 2 }
+  ? { requests: 300, sessionOpens: 10, sseEvents: 50_000, overheadModels: [REAL, STREAMING], overheadClips: 6, concurrencyModels: [REAL], levels: [1, 4], seconds: 7, appends: 2000, logEvents: 20_000, lagClients: 2, lagSeconds: 2, sessions: 5, soak: 0.1, soakClients: 2, accuracyModels: [REAL, STREAMING], perSet: 2 }
   : {
+      requests: 5_000,
+      sessionOpens: 100,
+      sseEvents: 1_000_000,
       overheadModels: [REAL, GREEDY, STREAMING],
       overheadClips: 40,
       concurrencyModels: [REAL, GREEDY],
@@ -121,7 +125,13 @@ const acc = await accuracy(plan.accuracyModels, audioSets(join(shared, 'audio'),
 say('   model                                set              input  clips  words    WER    CER');
 for (const r of acc) say(`   ${r.model.padEnd(36)} ${r.set.padEnd(16)} ${r.input.padEnd(6)} ${String(r.clips).padStart(5)} ${String(r.words).padStart(6)}  ${f(r.wer, 3)}  ${f(r.cer, 3)}`);
 
-const report = { machine, overhead: overheads, concurrency: concs, event_log: log, memory: mem, accuracy: acc };
+say('\n7. Trust: the cost of auth where every client passes, and the live tail on a big log');
+const tr = await trust({ requests: plan.requests, sessions: plan.sessionOpens, sseEvents: plan.sseEvents });
+say(`   GET /api/v1/sessions, 8 at a time: auth off (baseline) ${tr.requests_per_s.auth_off}/s | JWT ${tr.requests_per_s.jwt}/s | API key ${tr.requests_per_s.api_key}/s`);
+say(`   WebSocket open → ready p50: auth off (baseline) ${f(tr.session_open_ms_p50.auth_off, 1)} ms | JWT ${f(tr.session_open_ms_p50.jwt, 1)} ms | API key ${f(tr.session_open_ms_p50.api_key, 1)} ms`);
+say(`   SSE from position 0 on a ${tr.sse.log_events}-event log: ${f(tr.sse.seconds, 1)} s, ${tr.sse.events_per_s} events/s | baseline GET /api/v1/events paging ${tr.sse.paging_events_per_s} events/s | server RSS ${f(tr.sse.rss_before_mb)} MB before, peak ${f(tr.sse.rss_peak_mb)} MB`);
+
+const report = { machine, overhead: overheads, concurrency: concs, event_log: log, memory: mem, accuracy: acc, trust: tr };
 const outDir = values.out ?? join(import.meta.dir, quick ? 'out' : 'results');
 mkdirSync(outDir, { recursive: true });
 const stem = quick ? 'quick' : `${machine.date.slice(0, 10)}-${machine.commit}`;
@@ -178,5 +188,10 @@ Soak ${r.memory.soak.minutes} min, ${r.memory.soak.clients} clients: ${f(r.memor
 
 ## 6. Accuracy (through the server)
 ${rows(['model', 'set', 'input', 'clips', 'words', 'WER', 'CER'], r.accuracy.map((a) => [a.model, a.set, a.input, a.clips, a.words, f(a.wer, 3), f(a.cer, 3)]))}
+
+## 7. Trust
+${rows(['figure', 'auth off (baseline)', 'JWT', 'API key'], [['GET /api/v1/sessions per s (8 at a time)', r.trust.requests_per_s.auth_off, r.trust.requests_per_s.jwt, r.trust.requests_per_s.api_key], ['WebSocket open → ready p50 ms', f(r.trust.session_open_ms_p50.auth_off, 1), f(r.trust.session_open_ms_p50.jwt, 1), f(r.trust.session_open_ms_p50.api_key, 1)]])}
+
+SSE from position 0 on a ${r.trust.sse.log_events}-event log: ${f(r.trust.sse.seconds, 1)} s (${r.trust.sse.events_per_s} events/s; baseline GET /api/v1/events paging ${r.trust.sse.paging_events_per_s} events/s); server RSS ${f(r.trust.sse.rss_before_mb)} MB before, peak ${f(r.trust.sse.rss_peak_mb)} MB.
 `;
 }

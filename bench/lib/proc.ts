@@ -5,14 +5,14 @@ import { LIFTED_LIMITS } from '../../src/config';
 
 export interface ServerProcess {
   readonly port: number;
+  readonly url: string;
   readonly pid: number;
   readonly wsUrl: (query?: Record<string, string>) => string;
   stop(): Promise<void>;
 }
 
 /** Starts voxlog in its own process (the load generator must not share its event loop). */
-export async function startServerProcess(env: Record<string, string> = {}): Promise<ServerProcess> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'voxlog-bench-'));
+export async function startServerProcess(env: Record<string, string> = {}, dataDir = mkdtempSync(join(tmpdir(), 'voxlog-bench-'))): Promise<ServerProcess> {
   const port = 21000 + Math.floor(Math.random() * 2000);
   const proc = Bun.spawn(['bun', 'src/main.ts'], {
     cwd: join(import.meta.dir, '../..'),
@@ -27,6 +27,7 @@ export async function startServerProcess(env: Record<string, string> = {}): Prom
   }
   return {
     port,
+    url: `http://127.0.0.1:${port}`,
     pid: proc.pid,
     wsUrl: (query = {}) => `ws://127.0.0.1:${port}/ws/transcribe?${new URLSearchParams(query)}`,
     stop: async () => {
