@@ -133,6 +133,25 @@ describe('with auth on', () => {
     const res = await api('/api/v1/auth/register', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'mallory', password: 'mallory-password' }) });
     expect(res.status).toBe(403);
   });
+
+  it('lets an admin change a role, after which the user reads as an admin', async () => {
+    const users = (await (await api('/api/v1/admin/users', { token: adminToken })).json()) as { users: { id: string; name: string }[] };
+    const alice = users.users.find((u) => u.name === 'alice')!;
+    const patch = (role: string) => api(`/api/v1/admin/users/${alice.id}`, { method: 'PATCH', token: adminToken, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ role }) });
+    expect((await patch('admin')).status).toBe(200);
+    expect((await api('/api/v1/admin/users', { token: aliceToken })).status).toBe(200);
+    expect((await patch('user')).status).toBe(200);
+    expect((await api('/api/v1/admin/users', { token: aliceToken })).status).toBe(403);
+    expect((await patch('owner')).status).toBe(400);
+  });
+
+  it('takes the credential as ?token= on the SSE feed, which browsers cannot send headers to', async () => {
+    const res = await api(`/api/v1/events/stream?token=${aliceToken}`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('text/event-stream');
+    await res.body!.cancel();
+    expect((await api(`/api/v1/events?token=${aliceToken}`)).status).toBe(401);
+  });
 });
 
 describe('against cross-site pages and DNS rebinding', () => {
@@ -155,6 +174,22 @@ describe('auth mode', () => {
     const open = await startTestServer();
     try {
       expect((await fetch(`${open.url}/api/v1/sessions`)).status).toBe(200);
+    } finally {
+      await open.dispose();
+    }
+  });
+
+  it('with VOXLOG_ALLOW_REGISTRATION on, anyone may create a user account (never an admin) and sign in', async () => {
+    const open = await startTestServer({ VOXLOG_AUTH: 'on', VOXLOG_ALLOW_REGISTRATION: 'on' });
+    try {
+      const post = (body: object) => fetch(`${open.url}/api/v1/auth/register`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      const res = await post({ name: 'dave', password: 'dave-password', role: 'admin' });
+      expect(res.status).toBe(201);
+      expect(await res.json()).toMatchObject({ name: 'dave', role: 'user' });
+      expect((await post({ name: 'dave', password: 'other-password' })).status).toBe(409);
+      expect((await post({ name: 'eve', password: 'short' })).status).toBe(400);
+      const token = await fetch(`${open.url}/api/v1/auth/token`, { method: 'POST', body: new URLSearchParams({ username: 'dave', password: 'dave-password' }) });
+      expect(token.status).toBe(200);
     } finally {
       await open.dispose();
     }

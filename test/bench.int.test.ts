@@ -13,7 +13,7 @@ describe('bun run bench --quick', () => {
       if (code !== 0) console.error(stdout.slice(-3000), stderr.slice(-3000));
       expect(code).toBe(0);
       const report = JSON.parse(readFileSync(join(out, 'quick.json'), 'utf8'));
-      expect(Object.keys(report)).toEqual(['machine', 'overhead', 'concurrency', 'event_log', 'memory', 'accuracy']);
+      expect(Object.keys(report)).toEqual(['machine', 'overhead', 'concurrency', 'event_log', 'memory', 'accuracy', 'trust']);
       // The headline figures are on the real default model; the fixture is an extra row.
       expect(report.overhead.map((o: { model: string }) => o.model)).toEqual([PREFERRED_DEFAULT_MODEL, 'tiny-streaming-lstm-ctc-en']);
       for (const o of report.overhead) expect([o.model, o.transcripts_identical]).toEqual([o.model, true]);
@@ -21,6 +21,8 @@ describe('bun run bench --quick', () => {
       expect(report.concurrency[0].levels.length).toBeGreaterThan(0);
       expect(report.accuracy.map((a: { model: string; set: string; input: string }) => `${a.model} ${a.set}/${a.input}`)).toContain(`${PREFERRED_DEFAULT_MODEL} telephony/mulaw`);
       expect(readFileSync(join(out, 'quick.md'), 'utf8')).toContain('## 6. Accuracy');
+      expect(readFileSync(join(out, 'quick.md'), 'utf8')).toContain('## 7. Trust');
+      expect(report.trust.sse.log_events).toBe(50_000);
     } finally {
       rmSync(out, { recursive: true, force: true });
     }

@@ -168,6 +168,24 @@ describe('per-client limits (in-process server, small limits)', () => {
     }
   });
 
+  it('caps audio held while the model loads: held_audio_full, the excess dropped, the session carries on', async () => {
+    const server = await startTestServer({ VOXLOG_MAX_HELD_BYTES: String(64 * 1024) });
+    try {
+      const s = openSocket(server.wsUrl()); // the first session on a fresh server waits for the model to load
+      await s.opened;
+      const audio = concat(Array.from({ length: 8 }, clip)); // 640 KB, sent before the model is ready
+      for (let at = 0; at < audio.length; at += FRAME_BYTES) s.ws.send(audio.subarray(at, at + FRAME_BYTES));
+      await s.next('ready');
+      expect((await s.next('error')).code).toBe('held_audio_full');
+      s.ws.send('{"type":"close"}');
+      const closed = await s.closed;
+      expect(closed.code).toBe(1000);
+      expect(ofType(s.messages, 'closed')[0]!.audio_ms).toBeLessThanOrEqual(2_100); // 64 KB of 16 kHz PCM16 is 2048 ms
+    } finally {
+      await server.dispose();
+    }
+  });
+
   it('pauses reading a session whose engine falls behind and loses nothing (engine_overloaded)', async () => {
     const server = await startTestServer({ VOXLOG_MAX_ENGINE_BACKLOG_MS: '1000' });
     try {
