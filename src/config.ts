@@ -114,16 +114,17 @@ export function bare(host: string): string {
 /** Reads and validates configuration, collecting every problem before failing. */
 export function loadConfig(env: Env = process.env): Config {
   const problems: string[] = [];
-  const int = (name: string, fallback: number, min: number, max: number): number => {
+  const number = (name: string, fallback: number, min: number, max: number, integer = false): number => {
     const raw = env[name];
     if (raw === undefined || raw === '') return fallback;
     const n = Number(raw);
-    if (!Number.isInteger(n) || n < min || n > max) {
-      problems.push(`${name}=${JSON.stringify(raw)} must be an integer from ${min} to ${max}`);
+    if (!(integer ? Number.isInteger(n) : Number.isFinite(n)) || n < min || n > max) {
+      problems.push(`${name}=${JSON.stringify(raw)} must be ${integer ? 'an integer' : 'a number'} from ${min} to ${max}`);
       return fallback;
     }
     return n;
   };
+  const int = (name: string, fallback: number, min: number, max: number): number => number(name, fallback, min, max, true);
   const list = (name: string, fallback: string[]): string[] => {
     const raw = env[name];
     if (raw === undefined || raw.trim() === '') return fallback;
@@ -153,16 +154,6 @@ export function loadConfig(env: Env = process.env): Config {
   if (secretKey !== undefined && secretKey.length < 32) problems.push('VOXLOG_SECRET_KEY must be at least 32 characters (e.g. openssl rand -hex 32)');
   const wildcard = ['0.0.0.0', '::', '[::]'].includes(host);
   const allowedHosts = list('VOXLOG_ALLOWED_HOSTS', wildcard ? [] : [bare(host), 'localhost', '127.0.0.1', '[::1]']).map((h) => bare(h.toLowerCase()));
-  const number = (name: string, fallback: number, min: number, max: number): number => {
-    const raw = env[name];
-    if (raw === undefined || raw === '') return fallback;
-    const n = Number(raw);
-    if (!Number.isFinite(n) || n < min || n > max) {
-      problems.push(`${name}=${JSON.stringify(raw)} must be a number from ${min} to ${max}`);
-      return fallback;
-    }
-    return n;
-  };
   const port = int('PORT', 8000, 0, 65535);
   const sync = (env.VOXLOG_SQLITE_SYNCHRONOUS ?? 'NORMAL').toUpperCase();
   if (!(SYNCHRONOUS as readonly string[]).includes(sync)) {

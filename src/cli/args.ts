@@ -1,4 +1,5 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { ConfigError, loadConfig, type Config } from '../config';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 
@@ -33,4 +34,13 @@ export function numberFlag(name: string, raw: string | undefined, fallback: numb
   const n = Number(raw);
   if (raw.trim() === '' || !Number.isFinite(n) || n < min || n > max) fail(`--${name} ${JSON.stringify(raw)} must be a number from ${min} to ${max}`);
   return n;
+}
+
+/** The server's configuration for a CLI, or exit 2 naming every bad variable. */
+export function cliConfig(): Config {
+  try {
+    return loadConfig();
+  } catch (err) {
+    fail(err instanceof ConfigError ? err.message : String(err));
+  }
 }

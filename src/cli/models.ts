@@ -2,9 +2,8 @@
 // bun run models pull <id>       download an upstream model into VOXLOG_MODELS_DIR (resumable, checksum-verified)
 import { findModel } from '../../models/catalog';
 import { AlreadyPulled, PullError, pullModel, type PullProgress } from '../catalog/pull';
-import { ConfigError, loadConfig } from '../config';
 import { locateModel } from '../engine/model-files';
-import { fail, parseCli } from './args';
+import { cliConfig, fail, parseCli } from './args';
 
 const USAGE = `usage: bun run models list
        bun run models pull <id> [--force]
@@ -18,12 +17,7 @@ Exit codes: 0 done (or already on disk), 1 the download failed, 2 bad arguments 
 
 const { values, positionals } = parseCli(USAGE, { force: { type: 'boolean', default: false } });
 const [command, id, ...extra] = positionals;
-let config;
-try {
-  config = loadConfig();
-} catch (err) {
-  fail(err instanceof ConfigError ? err.message : String(err));
-}
+const config = cliConfig();
 const modelsDir = config.modelDirs[0]!;
 const mb = (n: number) => `${(n / 1e6).toFixed(1)} MB`;
 

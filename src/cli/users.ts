@@ -5,10 +5,9 @@ import { projections } from '../../events/projections';
 import { ensureProjections } from '../../events/projections/runner';
 import { EventStore } from '../../events/store';
 import { Users } from '../auth/users';
-import { ConfigError, loadConfig } from '../config';
 import { migrate, openDatabase } from '../db';
 import { VoxError } from '../errors';
-import { fail, parseCli } from './args';
+import { cliConfig, fail, parseCli } from './args';
 
 const USAGE = `usage: bun run users add [--admin] NAME
        bun run users list
@@ -22,12 +21,7 @@ Exit codes: 0 done, 1 refused (the name exists, the password is too short), 2 ba
 
 const { values, positionals } = parseCli(USAGE, { admin: { type: 'boolean', default: false } });
 const [command, name, ...extra] = positionals;
-let config;
-try {
-  config = loadConfig();
-} catch (err) {
-  fail(err instanceof ConfigError ? err.message : String(err));
-}
+const config = cliConfig();
 const db = openDatabase(join(config.dataDir, 'voxlog.sqlite'), config.sqliteSynchronous);
 migrate(db);
 ensureProjections(db, projections);
