@@ -162,6 +162,12 @@ describe('against cross-site pages and DNS rebinding', () => {
     same.close();
   });
 
+  it('answers a CORS preflight without credentials (the request it clears carries them)', async () => {
+    const res = await api('/api/v1/sessions', { method: 'OPTIONS', headers: { origin: 'http://localhost:5173', 'access-control-request-method': 'GET', 'access-control-request-headers': 'authorization' } });
+    expect(res.status).toBe(204);
+    expect(res.headers.get('access-control-allow-origin')).toBe('http://localhost:5173');
+  });
+
   it('answers a foreign Host header with 421 and serves nothing', async () => {
     const res = await api('/health', { headers: { host: 'evil.example' } });
     expect(res.status).toBe(421);

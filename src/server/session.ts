@@ -201,7 +201,7 @@ export class Session {
       this.actor.send({ type: 'FATAL', code: v.code, message: v.message, closeCode: CloseCode.policyViolation });
     } else if (v.tell) {
       this.deps.onRejected?.(v.code);
-      this.sendError(v.code, `${v.message}; audio over the limit is dropped`);
+      this.sendError(v.code, `${v.message}; what is over the limit is dropped`);
     }
     return false;
   }
