@@ -143,6 +143,8 @@ describe('with auth on', () => {
     expect((await patch('user')).status).toBe(200);
     expect((await api('/api/v1/admin/users', { token: aliceToken })).status).toBe(403);
     expect((await patch('owner')).status).toBe(400);
+    const unknown = await api('/api/v1/admin/users/nobody', { method: 'PATCH', token: adminToken, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ role: 'user' }) });
+    expect(unknown.status).toBe(404);
   });
 
   it('takes the credential as ?token= on the SSE feed, which browsers cannot send headers to', async () => {

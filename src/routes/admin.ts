@@ -5,6 +5,7 @@ import { KeySchema, UserSchema } from '../auth/routes';
 import type { Users } from '../auth/users';
 import { MIN_PASSWORD } from '../auth/users';
 import type { EngineRegistry } from '../engine/registry';
+import { NotFoundError } from '../errors';
 import type { Metrics } from '../ops/metrics';
 
 const Role = t.Union([t.Literal('admin'), t.Literal('user')], { error: 'role must be admin or user' });
@@ -33,10 +34,11 @@ export const adminRoutes = (db: Database, users: Users, registry: EngineRegistry
     .patch(
       '/users/:id',
       async ({ params, body }) => {
-        let user = users.byId(params.id);
-        if (body.role !== undefined) user = await users.setRole(params.id, body.role);
-        if (body.disabled !== undefined) user = await users.setDisabled(params.id, body.disabled);
-        return user ?? (await users.setRole(params.id, 'user'));
+        if (body.role !== undefined) await users.setRole(params.id, body.role);
+        if (body.disabled !== undefined) await users.setDisabled(params.id, body.disabled);
+        const user = users.byId(params.id);
+        if (!user) throw new NotFoundError(`no user ${params.id}`, 'unknown_user');
+        return user;
       },
       {
         params: UserId,
