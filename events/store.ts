@@ -41,13 +41,18 @@ export class EventStore {
   private readonly listeners = new Set<(e: RecordedEvent) => void>();
   /** Why appends are refused outright (the file is gone); null while the log is usable. */
   private fence: string | null = null;
-  hooks: StoreHooks = {};
+  private readonly observers: StoreHooks[] = [];
 
   constructor(
     private readonly db: Database,
     private readonly projections: readonly Projection[],
     private readonly now: () => Date = () => new Date(),
   ) {}
+
+  /** Tells `hooks` how every group commit goes from now on (health and metrics both watch). */
+  observe(hooks: StoreHooks): void {
+    this.observers.push(hooks);
+  }
 
   /** Refuses every append with `reason` until called with null (the log cannot be trusted to keep them). */
   setFence(reason: string | null): void {
@@ -122,16 +127,17 @@ export class EventStore {
         }
       })();
     } catch (err) {
-      this.hooks.onFailed?.(err);
+      for (const o of this.observers) o.onFailed?.(err);
       for (const p of batch) p.reject(err);
       return;
     }
-    this.hooks.onCommitted?.(performance.now() - t0);
+    const ms = performance.now() - t0;
+    for (const o of this.observers) o.onCommitted?.(ms);
     batch.forEach((p, i) => {
       const outcome = outcomes[i]!;
       if ('err' in outcome) {
         // A wrong expected version is the caller's; anything else (a full disk, an I/O error) is the log's.
-        if (!(outcome.err instanceof ConcurrencyError)) this.hooks.onFailed?.(outcome.err);
+        if (!(outcome.err instanceof ConcurrencyError)) for (const o of this.observers) o.onFailed?.(outcome.err);
         return p.reject(outcome.err);
       }
       p.resolve(outcome.ok);

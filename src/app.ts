@@ -142,12 +142,7 @@ async function compose(config: Config, lock: { release(): void }): Promise<Runni
     logPosition: () => store.lastPosition(),
     sseSubscribers: () => sseSubscribers,
   });
-  const committed = store.hooks.onCommitted;
-  const failed = store.hooks.onFailed;
-  store.hooks = {
-    onCommitted: (ms) => (committed?.(ms), metrics.appendSeconds.observe(ms / 1000)),
-    onFailed: (err) => (failed?.(err), metrics.appendFailures.inc()),
-  };
+  store.observe({ onCommitted: (ms) => metrics.appendSeconds.observe(ms / 1000), onFailed: () => metrics.appendFailures.inc() });
   const onRejected = (reason: string) => metrics.rejected.inc({ reason });
   const users = new Users(db, store);
   await bootstrapAdmin(config, users);

@@ -182,6 +182,9 @@ describe('auth mode', () => {
     const open = await startTestServer();
     try {
       expect((await fetch(`${open.url}/api/v1/sessions`)).status).toBe(200);
+      await streamAudio({ url: open.wsUrl(), audio: clip(), frameBytes: FRAME_BYTES });
+      const sessions = (await (await fetch(`${open.url}/api/v1/sessions`)).json()) as { items: { user_id: string | null }[] };
+      expect(sessions.items.map((s) => s.user_id)).toEqual([null]);
     } finally {
       await open.dispose();
     }

@@ -20,8 +20,8 @@ export const KeySchema = t.Object({
   revoked_at: t.Union([t.String({ format: 'date-time' }), t.Null()]),
   last_used_at: t.Union([t.String({ format: 'date-time' }), t.Null()]),
 });
-const Name = t.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_.@-]+$', error: 'name must be 1 to 64 letters, digits or . _ @ -' });
-const Password = t.String({ minLength: MIN_PASSWORD, maxLength: 1024, error: `password must be ${MIN_PASSWORD} to 1024 characters` });
+export const Name = t.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_.@-]+$', error: 'name must be 1 to 64 letters, digits or . _ @ -' });
+export const Password = t.String({ minLength: MIN_PASSWORD, maxLength: 1024, error: `password must be ${MIN_PASSWORD} to 1024 characters` });
 const Scope = t.Union([t.Literal('all'), t.Literal('metrics')], { error: 'scopes are all or metrics' });
 
 /** Sign-in (OAuth2 password form), registration when allowed, the caller's own identity and API keys. */

@@ -1,5 +1,5 @@
 // Reads what voxlog needs from an ONNX file's protobuf without a runtime: the graph's output shapes
-// and the model's metadata. onnxruntime-node could read them too, but it is a 200 MB native
+// and the model's metadata. onnxruntime-node could read them too, but it is a 288 MB native
 // dependency the server otherwise does not need (sherpa-onnx brings its own runtime).
 
 /** One graph output: its name and dimensions (a number, or the symbolic name of a dynamic one). */

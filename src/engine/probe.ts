@@ -15,7 +15,7 @@ import { loadSherpa } from './sherpa';
 /** sherpa model configs whose file named here scores one class per token. */
 const SCORED_BY: Record<string, string> = { transducer: 'joiner', zipformer2Ctc: 'model', zipformerCtc: 'model', nemoCtc: 'model', toneCtc: 'model', wenetCtc: 'model' };
 
-/** Exits 3 with the reason when the token table cannot name every class the model outputs. */
+/** Why the token table cannot name every class the model outputs, or null when it can (or the file does not say). */
 export function checkTokens(recognizer: unknown): string | null {
   const mc = (recognizer as { modelConfig?: Record<string, unknown> }).modelConfig ?? {};
   const tokens = mc.tokens;

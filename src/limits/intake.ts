@@ -10,6 +10,7 @@ export type Verdict =
 
 /** Seconds of burst a client's message rate allows. */
 const MESSAGE_BURST_S = 5;
+const ACCEPT: Verdict = { action: 'accept' };
 /** A client with no refusal for this long is back within its limits: the next refusal starts a new episode. */
 const QUIET_MS = 1_000;
 
@@ -22,7 +23,8 @@ const QUIET_MS = 1_000;
 export class IntakeGuard {
   private readonly audio: TokenBucket;
   private readonly messages: TokenBucket;
-  private overSince: number | null = null;
+  /** When the current episode over a limit began. */
+  private overSince = 0;
   private lastRefusal = Number.NEGATIVE_INFINITY;
 
   constructor(
@@ -42,11 +44,7 @@ export class IntakeGuard {
     if (audio && !this.audio.take(audio.ms, now)) {
       return this.over(now, 'rate_exceeded', `audio is arriving faster than ${this.limits.maxIntakeRate}x real time (VOXLOG_MAX_INTAKE_RATE); pace it`);
     }
-    return this.within();
-  }
-
-  private within(): Verdict {
-    return { action: 'accept' };
+    return ACCEPT;
   }
 
   /**
@@ -56,7 +54,7 @@ export class IntakeGuard {
   private over(now: number, code: string, message: string): Verdict {
     const quiet = now - this.lastRefusal >= QUIET_MS;
     this.lastRefusal = now;
-    if (this.overSince === null || quiet) {
+    if (quiet) {
       this.overSince = now;
       return { action: 'refuse', code, message, tell: true };
     }

@@ -23,10 +23,7 @@ export class LogHealth {
     private readonly onRecovered: () => void,
   ) {
     this.inode = statSync(path).ino;
-    store.hooks = {
-      ...store.hooks,
-      onFailed: (err) => this.appendFailed(err),
-    };
+    store.observe({ onFailed: (err) => this.appendFailed(err) });
   }
 
   /** Checks once (start refuses a log it cannot write), then every few seconds. */

@@ -1,9 +1,8 @@
 import type { Database } from 'bun:sqlite';
 import { Elysia, t } from 'elysia';
 import { callerOf, requireAdmin } from '../auth/principal';
-import { KeySchema, UserSchema } from '../auth/routes';
+import { KeySchema, Name, Password, UserSchema } from '../auth/routes';
 import type { Users } from '../auth/users';
-import { MIN_PASSWORD } from '../auth/users';
 import type { EngineRegistry } from '../engine/registry';
 import { NotFoundError } from '../errors';
 import type { Metrics } from '../ops/metrics';
@@ -26,7 +25,7 @@ export const adminRoutes = (db: Database, users: Users, registry: EngineRegistry
         return users.create(body.name, body.password, body.role ?? 'user');
       },
       {
-        body: t.Object({ name: t.String({ minLength: 1, maxLength: 64 }), password: t.String({ minLength: MIN_PASSWORD, maxLength: 1024, error: `password must be ${MIN_PASSWORD} to 1024 characters` }), role: t.Optional(Role) }),
+        body: t.Object({ name: Name, password: Password, role: t.Optional(Role) }),
         response: { 201: UserSchema },
         detail: { summary: 'Create a user', tags: ['admin'] },
       },

@@ -182,7 +182,7 @@ export class Session {
     }
     this.deps.observe?.frame();
     const state = this.state;
-    const hold = HOLDING.has(state) || this.held.length > 0 || this.engineBehind();
+    const hold = HOLDING.has(state) || this.held.length > 0 || this.engineBehind(state);
     const ms = (frame.length * 1000) / BYTES_PER_SAMPLE[this.settings.encoding] / this.settings.sampleRate;
     if (!this.admit(this.guard.check(this.now(), { ms, heldBytes: this.heldBytes + (hold ? frame.length : 0) }))) return;
     if (state !== 'streaming' && !HOLDING.has(state)) return this.sendError('session_closing', 'audio after close is ignored');
@@ -207,8 +207,8 @@ export class Session {
   }
 
   /** The model is further behind on this session's audio than the bound: new audio waits (bounded) here. */
-  private engineBehind(): boolean {
-    return this.state === 'streaming' && this.engine !== undefined && this.engine.backlogMs(this.id) > this.options.limits.maxEngineBacklogMs;
+  private engineBehind(state = this.state): boolean {
+    return state === 'streaming' && this.engine !== undefined && this.engine.backlogMs(this.id) > this.options.limits.maxEngineBacklogMs;
   }
 
   /**

@@ -95,13 +95,10 @@ const bufferedAmount = (raw: object): number => (raw as Flow).getBufferedAmount(
 /** `GET /ws/transcribe`: live transcription sessions (DESIGN.md §4). */
 export const transcribeRoutes = (deps: TranscribeDeps) => {
   const perIp = new Map<string, number>();
-  const slowConsumer = (id: string, raw: { readyState: number; terminate(): void }) => {
-    const session = deps.sessions.get(id);
-    if (!session) return;
+  // Ending the session closes the socket, which cuts a client that never answers the close frame.
+  const slowConsumer = (id: string) => {
     deps.onRejected?.('slow_consumer');
-    void session.end('slow_consumer', `more than ${deps.limits.maxOutboundBytes} bytes queued for this client for ${deps.limits.graceMs} ms; it is not reading`, CloseCode.policyViolation);
-    // The close frame waits behind everything the client has not read; do not wait on it for long.
-    setTimeout(() => raw.readyState !== 3 && raw.terminate(), CLOSE_WAIT_MS).unref();
+    void deps.sessions.get(id)?.end('slow_consumer', `more than ${deps.limits.maxOutboundBytes} bytes queued for this client for ${deps.limits.graceMs} ms; it is not reading`, CloseCode.policyViolation);
   };
   return new Elysia({ name: 'transcribe' }).ws('/ws/transcribe', {
     upgrade({ request, set }) {
@@ -120,6 +117,7 @@ export const transcribeRoutes = (deps: TranscribeDeps) => {
       perIp.set(ip, (perIp.get(ip) ?? 0) + 1);
       (ws.data as { ip?: string }).ip = ip;
       let slowSince: number | undefined;
+      let cutOff = false;
       const socket = {
         send: (m: ServerMessage) => {
           if (ws.raw.readyState !== 1) return;
@@ -128,7 +126,7 @@ export const transcribeRoutes = (deps: TranscribeDeps) => {
           if (bufferedAmount(ws.raw) <= deps.limits.maxOutboundBytes) return void (slowSince = undefined);
           const now = performance.now();
           slowSince ??= now;
-          if (now - slowSince >= deps.limits.graceMs) slowConsumer(ws.id, ws.raw);
+          if (now - slowSince >= deps.limits.graceMs && !cutOff) (cutOff = true), slowConsumer(ws.id);
         },
         close: (code: number, reason: string) => {
           if (ws.raw.readyState !== 1) return;
