@@ -21,3 +21,10 @@ export const engineStream = (modelId: string): StreamId => `engine-${modelId}` a
 export const userStream = (id: string): StreamId => `user-${id}` as StreamId;
 export const newUserId = (): string => alphabet();
 export const newKeyId = (): string => alphabet();
+export const itemStream = (id: string): StreamId => `item-${id}` as StreamId;
+export const attemptStream = (id: string): StreamId => `attempt-${id}` as StreamId;
+export const ttsStream = (audioHash: string): StreamId => `tts-${audioHash}` as StreamId;
+/** One stream per owner's tag list (`open` when auth is off). */
+export const tagsStream = (owner: string | null): StreamId => `tags-${owner ?? 'open'}` as StreamId;
+export const newItemId = (): string => alphabet();
+export const newAttemptId = (): string => alphabet();

@@ -1,4 +1,5 @@
 import { type Static, type TSchema, Type as t } from '@sinclair/typebox';
+import { dictationEventSchemas, dictationSchemaVersions } from '../src/dictation/events';
 
 const Ms = t.Integer({ minimum: 0, description: 'milliseconds of session audio' });
 
@@ -95,6 +96,7 @@ export const eventSchemas = {
   ApiKeyRevoked: t.Object({ key_id: t.String(), user_id: t.String() }),
   /** Recorded at most once per key per few minutes, for the key's last-used time. */
   ApiKeyUsed: t.Object({ key_id: t.String(), user_id: t.String() }),
+  ...dictationEventSchemas,
 } satisfies Record<string, TSchema>;
 
 export type EventType = keyof typeof eventSchemas;
@@ -115,6 +117,7 @@ export const schemaVersions: Record<EventType, number> = {
   ApiKeyCreated: 1,
   ApiKeyRevoked: 1,
   ApiKeyUsed: 1,
+  ...dictationSchemaVersions,
 };
 
 type Upcaster = (data: Record<string, unknown>) => Record<string, unknown>;

@@ -9,11 +9,12 @@ const Str = T.String({ minLength: 1 });
 const EntrySchema = T.Object(
   {
     id: T.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9._-]*$' }),
-    kind: T.Union([T.Literal('streaming'), T.Literal('offline'), T.Literal('vad')]),
+    kind: T.Union([T.Literal('streaming'), T.Literal('offline'), T.Literal('vad'), T.Literal('tts')]),
     language: Str,
     description: Str,
     licence: Str,
     sherpa: T.Optional(T.Union(SHERPA_MODEL_TYPES.map((k) => T.Literal(k)))),
+    tts: T.Optional(T.Union([T.Literal('vits'), T.Literal('kokoro'), T.Literal('matcha')])),
     files: T.Record(T.String(), Str),
     sherpaOptions: T.Optional(T.Record(T.String(), T.Union([T.String(), T.Number()]))),
     url: T.Optional(T.String({ pattern: '^https?://' })),
@@ -62,7 +63,8 @@ export function readCatalogFile(path: string): CatalogFileResult {
     const e = entry as Static<typeof EntrySchema>;
     if (ids.has(e.id)) return { problem: `${where}: ${name}: id ${e.id} appears twice` };
     ids.add(e.id);
-    if (e.kind !== 'vad' && !e.sherpa) return { problem: `${where}: ${name}: a ${e.kind} model needs "sherpa" (its sherpa-onnx model type)` };
+    if (e.kind === 'tts' && !e.tts) return { problem: `${where}: ${name}: a tts voice needs "tts" (vits, kokoro or matcha)` };
+    if (e.kind !== 'vad' && e.kind !== 'tts' && !e.sherpa) return { problem: `${where}: ${name}: a ${e.kind} model needs "sherpa" (its sherpa-onnx model type)` };
     if (e.kind !== 'vad' && !e.files.tokens) return { problem: `${where}: ${name}: files needs "tokens" (the token table)` };
   }
   return { entries: parsed as CatalogEntry[] };

@@ -4,8 +4,8 @@ export type SherpaModelType = (typeof SHERPA_MODEL_TYPES)[number];
 
 export interface CatalogEntry {
   readonly id: string;
-  /** `vad` entries are voice-activity detectors that offline models use, not models a session picks. */
-  readonly kind: 'streaming' | 'offline' | 'vad';
+  /** `vad` entries are voice-activity detectors that offline models use, not models a session picks; `tts` entries are neural voices for dictation items. */
+  readonly kind: 'streaming' | 'offline' | 'vad' | 'tts';
   readonly language: string;
   readonly description: string;
   readonly licence: string;
@@ -27,6 +27,8 @@ export interface CatalogEntry {
   readonly dir?: string;
   /** Where a model with no `url` comes from, said by `models pull` and `models list`. */
   readonly source?: string;
+  /** How sherpa-onnx `OfflineTts` loads it (tts voices only): its model config key. */
+  readonly tts?: 'vits' | 'kokoro' | 'matcha';
   /** Decoding settings (recognizers); omitted fields take the defaults in `DEFAULT_DECODING`. */
   readonly decoding?: Partial<Decoding>;
 }
@@ -191,11 +193,47 @@ export const builtInCatalog: readonly CatalogEntry[] = [
 
 export const VAD_MODEL_ID = 'silero-vad';
 
+const TTS_RELEASES = 'https://github.com/k2-fsa/sherpa-onnx/releases/download/tts-models';
+
+/** Neural voices sherpa-onnx `OfflineTts` speaks with (dictation items); fetched with `models pull`. */
+export const ttsCatalog: readonly CatalogEntry[] = [
+  {
+    id: 'vits-piper-en_US-amy-low',
+    kind: 'tts',
+    language: 'en-US',
+    description: 'Piper (VITS) voice "amy", American English, 16 kHz: fast on any CPU',
+    licence: 'MIT (Piper voices, see the model card)',
+    tts: 'vits',
+    files: { model: 'en_US-amy-low.onnx', tokens: 'tokens.txt', dataDir: 'espeak-ng-data' },
+    url: `${TTS_RELEASES}/vits-piper-en_US-amy-low.tar.bz2`,
+  },
+  {
+    id: 'vits-piper-de_DE-thorsten-low',
+    kind: 'tts',
+    language: 'de-DE',
+    description: 'Piper (VITS) voice "thorsten", German, 16 kHz',
+    licence: 'CC0 (Thorsten dataset), see the model card',
+    tts: 'vits',
+    files: { model: 'de_DE-thorsten-low.onnx', tokens: 'tokens.txt', dataDir: 'espeak-ng-data' },
+    url: `${TTS_RELEASES}/vits-piper-de_DE-thorsten-low.tar.bz2`,
+  },
+  {
+    id: 'kokoro-en-v0_19',
+    kind: 'tts',
+    language: 'en-US',
+    description: 'Kokoro 82M, English, 24 kHz, 11 speakers (speaker 0 used): the most natural, slower',
+    licence: 'Apache-2.0',
+    tts: 'kokoro',
+    files: { model: 'model.onnx', voices: 'voices.bin', tokens: 'tokens.txt', dataDir: 'espeak-ng-data' },
+    url: `${TTS_RELEASES}/kokoro-en-v0_19.tar.bz2`,
+  },
+];
+
 /** Built-in entries, then your own (an own entry with a built-in id replaces it). */
-export const mergeCatalog = (extra: readonly CatalogEntry[]): readonly CatalogEntry[] => [...builtInCatalog.filter((b) => !extra.some((e) => e.id === b.id)), ...extra];
+export const mergeCatalog = (extra: readonly CatalogEntry[]): readonly CatalogEntry[] => [...[...builtInCatalog, ...ttsCatalog].filter((b) => !extra.some((e) => e.id === b.id)), ...extra];
 
 /** Looks a model up by id (in the built-in catalog unless another is given). */
-export const findModel = (id: string, entries: readonly CatalogEntry[] = builtInCatalog): CatalogEntry | undefined => entries.find((m) => m.id === id);
+export const findModel = (id: string, entries: readonly CatalogEntry[] = [...builtInCatalog, ...ttsCatalog]): CatalogEntry | undefined => entries.find((m) => m.id === id);
 
 /** The folder name a model's files live in. */
 export const modelFolder = (entry: CatalogEntry): string => entry.dir ?? entry.id;

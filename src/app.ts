@@ -32,7 +32,8 @@ import { adminRoutes } from './routes/admin';
 import { metricsRoutes } from './routes/metrics';
 import { closeOrphans } from './server/orphans';
 import type { Session } from './server/session';
-import { transcribeRoutes } from './server/ws';
+import { transcribeRoutes, type Practice } from './server/ws';
+import { dictation } from './dictation';
 
 /** What sessions write to when the event log is switched off for a benchmark baseline. */
 const discardingStore: Pick<EventStore, 'append' | 'readStream'> = {
@@ -150,6 +151,22 @@ async function compose(config: Config, lock: { release(): void }): Promise<Runni
   const auth = new Authenticator(config.auth.enabled, users, tokens);
   if (!config.eventLog) console.warn('VOXLOG_EVENT_LOG=off: sessions record nothing (for measuring the log\'s cost only)');
   const sessionStore = config.eventLog ? store : discardingStore;
+  const defaultModel = registry.defaultModel(config.defaultModel);
+  const dictationApp = dictation(config, db, store, registry, defaultModel);
+  const pendingSpeech = dictationApp.tts.start();
+  if (pendingSpeech > 0) console.log(`generating the audio of ${pendingSpeech} item(s) left pending by the last run`);
+  // Live practice sessions are scored after they close; shutdown waits for those scores.
+  const scoring = new Set<Promise<unknown>>();
+  const practice: Practice = {
+    mayPractise: (caller, itemId) => dictationApp.attempts.mayPractise(caller, itemId),
+    score: (caller, itemId, attemptId, sessionId) => {
+      const p: Promise<unknown> = dictationApp.attempts
+        .fromSession(caller, itemId, attemptId, sessionId)
+        .catch((err) => console.error(`could not score session ${sessionId} as attempt ${attemptId}: ${String(err)}`))
+        .finally(() => scoring.delete(p));
+      scoring.add(p);
+    },
+  };
 
   // Filled in once the port is bound: with PORT=0 only then is it known.
   const servers: { url: string }[] = [];
@@ -168,12 +185,14 @@ async function compose(config: Config, lock: { release(): void }): Promise<Runni
     .use(sessionRoutes(db, store))
     .use(eventRoutes(store, { onSubscribers: (d) => (sseSubscribers += d), onRejected, stallMs: config.limits.sseStallMs }))
     .use(statsRoutes(db))
+    .use(dictationApp.routes)
     .use(
       transcribeRoutes({
         registry,
         store: sessionStore,
         sessions,
-        defaultModel: registry.defaultModel(config.defaultModel),
+        defaultModel,
+        practice,
         idleMs: config.sessionIdleMs,
         maxFrameBytes: config.maxFrameBytes,
         limits: config.limits,
@@ -188,6 +207,7 @@ async function compose(config: Config, lock: { release(): void }): Promise<Runni
     app.listen({ hostname: config.host, port: config.port, reusePort: false });
   } catch (err) {
     await registry.stopAll();
+    dictationApp.tts.stop();
     logHealth.stop();
     db.close();
     const code = (err as { code?: string }).code;
@@ -208,7 +228,9 @@ async function compose(config: Config, lock: { release(): void }): Promise<Runni
     async stop() {
       const drains = [...sessions.values()].map((s) => s.shutdown());
       await Promise.race([Promise.all(drains), Bun.sleep(DRAIN_TIMEOUT_MS)]);
+      await Promise.race([Promise.all(scoring), Bun.sleep(DRAIN_TIMEOUT_MS)]);
       await app.stop();
+      dictationApp.tts.stop();
       // A worker stuck in native code must not hold the shutdown forever.
       await Promise.race([registry.stopAll(), Bun.sleep(DRAIN_TIMEOUT_MS)]);
       logHealth.stop();

@@ -29,6 +29,23 @@ export interface Config {
   readonly auth: AuthConfig;
   readonly limits: Limits;
   readonly logFormat: 'text' | 'json';
+  readonly dictation: DictationConfig;
+}
+
+/** The dictation trainer: speech generation for items and spoken attempts. */
+export interface DictationConfig {
+  /** Syntheses run at once. */
+  readonly ttsConcurrency: number;
+  /** Tries per audio file before it is marked failed (transient failures only are retried). */
+  readonly ttsMaxTries: number;
+  /** Backoff before the second try; doubles for each later one. */
+  readonly ttsRetryMs: number;
+  /** A synthesis running longer is killed and counts as a transient failure. */
+  readonly ttsTimeoutMs: number;
+  readonly flite: string;
+  readonly espeak: string;
+  /** Largest recording accepted as a spoken attempt. */
+  readonly maxAttemptAudioBytes: number;
 }
 
 export interface AuthConfig {
@@ -171,7 +188,7 @@ export function loadConfig(env: Env = process.env): Config {
   }
   const catalog = mergeCatalog(extra);
   const defaultModel = env.VOXLOG_DEFAULT_MODEL?.trim() || undefined;
-  if (defaultModel && !catalog.some((m) => m.id === defaultModel && m.kind !== 'vad')) problems.push(`VOXLOG_DEFAULT_MODEL=${defaultModel} is not a recognizer in the catalog (bun run models list)`);
+  if (defaultModel && !catalog.some((m) => m.id === defaultModel && (m.kind === 'streaming' || m.kind === 'offline'))) problems.push(`VOXLOG_DEFAULT_MODEL=${defaultModel} is not a recognizer in the catalog (bun run models list)`);
 
   const config: Config = {
     host,
@@ -213,6 +230,15 @@ export function loadConfig(env: Env = process.env): Config {
       sseStallMs: int('VOXLOG_SSE_STALL_MS', 60_000, 1_000, 3_600_000),
     },
     logFormat: env.VOXLOG_LOG_FORMAT?.trim().toLowerCase() === 'json' ? 'json' : 'text',
+    dictation: {
+      ttsConcurrency: int('VOXLOG_TTS_CONCURRENCY', 2, 1, 64),
+      ttsMaxTries: int('VOXLOG_TTS_MAX_TRIES', 3, 1, 20),
+      ttsRetryMs: int('VOXLOG_TTS_RETRY_MS', 1_000, 1, 600_000),
+      ttsTimeoutMs: int('VOXLOG_TTS_TIMEOUT_MS', 60_000, 100, 600_000),
+      flite: env.VOXLOG_FLITE?.trim() || 'flite',
+      espeak: env.VOXLOG_ESPEAK_NG?.trim() || 'espeak-ng',
+      maxAttemptAudioBytes: int('VOXLOG_MAX_ATTEMPT_AUDIO_BYTES', 25 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
+    },
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;

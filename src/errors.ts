@@ -58,6 +58,18 @@ export class ConflictError extends VoxError {
   }
 }
 
+export class PayloadTooLargeError extends VoxError {
+  constructor(message: string, code = 'payload_too_large') {
+    super(code, message, 413);
+  }
+}
+
+export class UnsupportedMediaError extends VoxError {
+  constructor(message: string, code = 'unsupported_media') {
+    super(code, message, 415);
+  }
+}
+
 export class RateLimitedError extends VoxError {
   constructor(
     message: string,

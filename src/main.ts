@@ -1,10 +1,16 @@
 // The server's entry point, and the binary's. `__probe` runs a throwaway model probe instead (see
-// engine/model-probe.ts): imported lazily so a probe does not load the whole server.
-import { PROBE_COMMAND } from './engine/probe-command';
+// engine/model-probe.ts) and `__tts` a throwaway sherpa-onnx synthesis (dictation/tts/sherpa-child.ts):
+// imported lazily so a child does not load the whole server.
+import { PROBE_COMMAND, TTS_COMMAND } from './engine/child-command';
 
 if (Bun.argv[2] === PROBE_COMMAND) {
   const { runProbe } = await import('./engine/probe');
   runProbe(Bun.argv[3] ?? 'null');
+  process.exit(0);
+}
+if (Bun.argv[2] === TTS_COMMAND) {
+  const { runSherpaTts } = await import('./dictation/tts/sherpa-child');
+  runSherpaTts(Bun.argv[3] ?? 'null');
   process.exit(0);
 }
 

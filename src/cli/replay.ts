@@ -115,6 +115,26 @@ function describe(e: RecordedEvent): string {
       return `key ${e.data.key_id} revoked`;
     case 'ApiKeyUsed':
       return `key ${e.data.key_id} used`;
+    case 'ItemCreated':
+      return `item ${e.data.item_id} (${e.data.locale}, difficulty ${e.data.difficulty}) ${e.data.text}`;
+    case 'ItemUpdated':
+      return `item ${e.data.item_id}${e.data.difficulty === undefined ? '' : ` difficulty ${e.data.difficulty}`}${e.data.tags === undefined ? '' : ` tags [${e.data.tags.join(', ')}]`}`;
+    case 'ItemDeleted':
+      return `item ${e.data.item_id} deleted`;
+    case 'TtsRequested':
+      return `item ${e.data.item_id} audio ${e.data.audio_hash.slice(0, 12)} (${e.data.voice} ×${e.data.speed})`;
+    case 'TtsCompleted':
+      return `audio ${e.data.audio_hash.slice(0, 12)} ready: ${e.data.duration_ms} ms by ${e.data.voice} in ${e.data.synthesis_ms} ms`;
+    case 'TtsFailed':
+      return `audio ${e.data.audio_hash.slice(0, 12)} try ${e.data.attempt} failed${e.data.retrying ? ' (will retry)' : ''}: ${e.data.reason}`;
+    case 'TtsAudioRemoved':
+      return `audio ${e.data.audio_hash.slice(0, 12)} removed`;
+    case 'TagCreated':
+      return `tag ${e.data.name}`;
+    case 'TagDeleted':
+      return `tag ${e.data.name} deleted`;
+    case 'AttemptScored':
+      return `attempt ${e.data.attempt_id} on item ${e.data.item_id} (${e.data.kind}): WER ${e.data.wer.toFixed(3)} "${e.data.text}"`;
     default: {
       const never: never = e;
       return JSON.stringify((never as RecordedEvent).data);

@@ -1,10 +1,7 @@
 import { statSync } from 'node:fs';
-import { PROBE_COMMAND } from './probe-command';
+import { childCommand, PROBE_COMMAND } from './child-command';
 import type { LoadSpec } from './protocol';
 
-/** The server's own entry point (or the binary itself), which runs the probe when given its command. */
-const probeCommand = (spec: LoadSpec): string[] =>
-  Bun.isStandaloneExecutable ? [process.execPath, PROBE_COMMAND, JSON.stringify(spec)] : [process.execPath, new URL('../main.ts', import.meta.url).pathname, PROBE_COMMAND, JSON.stringify(spec)];
 const PROBE_TIMEOUT_MS = 60_000;
 
 export type ProbeResult = { readonly ok: true; readonly ms: number } | { readonly ok: false; readonly reason: string };
@@ -32,7 +29,7 @@ export class ModelProbe {
 
 async function run(spec: LoadSpec): Promise<ProbeResult> {
   const t0 = performance.now();
-  const child = Bun.spawn(probeCommand(spec), { stdout: 'pipe', stderr: 'pipe', timeout: PROBE_TIMEOUT_MS });
+  const child = Bun.spawn(childCommand(PROBE_COMMAND, JSON.stringify(spec)), { stdout: 'pipe', stderr: 'pipe', timeout: PROBE_TIMEOUT_MS });
   const [out, err, code] = await Promise.all([new Response(child.stdout).text(), new Response(child.stderr).text(), child.exited]);
   if (code === 0 && out.trim().endsWith('ok')) return { ok: true, ms: Math.round(performance.now() - t0) };
   const how = child.signalCode ? `killed by ${child.signalCode}` : `exit code ${code}`;

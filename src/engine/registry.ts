@@ -7,7 +7,7 @@ import { ModelProbe } from './model-probe';
 
 export interface ModelInfo {
   readonly id: string;
-  readonly kind: CatalogEntry['kind'];
+  readonly kind: Exclude<CatalogEntry['kind'], 'tts'>;
   readonly language: string;
   readonly description: string;
   readonly available: boolean;
@@ -47,6 +47,7 @@ export class EngineRegistry {
     const entry = findModel(modelId, this.options.catalog);
     if (!entry) throw new NotFoundError(`unknown model ${JSON.stringify(modelId)}; GET /api/v1/models lists them`, 'unknown_model');
     if (entry.kind === 'vad') throw new ValidationError(`${modelId} is a voice-activity detector, not a speech recognizer`, 'unsupported_model');
+    if (entry.kind === 'tts') throw new ValidationError(`${modelId} is a text-to-speech voice, not a speech recognizer`, 'unsupported_model');
     let engine = this.engines.get(modelId);
     if (!engine || engine.status === 'failed' || engine.status === 'stopped') {
       const loc = locateModel(entry, this.options.modelDirs);
@@ -89,8 +90,10 @@ export class EngineRegistry {
     return (onDisk ?? streaming[0]!).id;
   }
 
+  /** Recognizers and the VAD (text-to-speech voices are listed by GET /api/v1/tts/voices). */
   list(): ModelInfo[] {
-    return this.options.catalog.map((m) => {
+    const recognizers = this.options.catalog.filter((m): m is CatalogEntry & { kind: ModelInfo['kind'] } => m.kind !== 'tts');
+    return recognizers.map((m) => {
       const loc = locateModel(m, this.options.modelDirs);
       const engine = this.engines.get(m.id);
       const failure = this.failures.get(m.id);

@@ -39,7 +39,14 @@ export interface SherpaVad {
 export interface SherpaResampler {
   resample(samples: Float32Array, flush: boolean): Float32Array;
 }
+export interface SherpaOfflineTts {
+  readonly sampleRate: number;
+  readonly numSpeakers: number;
+  generate(request: { text: string; sid: number; speed: number }): { samples: Float32Array; sampleRate: number };
+}
 export interface SherpaModule {
+  OfflineTts: new (config: unknown) => SherpaOfflineTts;
+  writeWave(path: string, wave: { samples: Float32Array; sampleRate: number }): void;
   OnlineRecognizer: new (config: unknown) => SherpaOnlineRecognizer;
   OfflineRecognizer: new (config: unknown) => SherpaOfflineRecognizer;
   Vad: new (config: unknown, bufferSeconds: number) => SherpaVad;

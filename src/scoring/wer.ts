@@ -12,9 +12,9 @@ export function normalizeText(text: string): string {
 const words = (text: string): string[] => normalizeText(text).split(' ').filter(Boolean);
 
 /** Edit distance over words: each distinct word becomes one code point so a string distance counts word edits. */
-function wordEdits(ref: string[], hyp: string[]): number {
+export function wordEdits(ref: readonly string[], hyp: readonly string[]): number {
   const codes = new Map<string, string>();
-  const encode = (ws: string[]) => ws.map((w) => codes.get(w) ?? (codes.set(w, String.fromCodePoint(0xe000 + codes.size)), codes.get(w)!)).join('');
+  const encode = (ws: readonly string[]) => ws.map((w) => codes.get(w) ?? (codes.set(w, String.fromCodePoint(0xe000 + codes.size)), codes.get(w)!)).join('');
   return levenshtein.get(encode(ref), encode(hyp));
 }
 

@@ -45,6 +45,9 @@ export type ServerMessage =
       /** Audio faster than this multiple of real time (averaged over a few seconds) is refused. */
       readonly max_intake_rate: number;
       readonly resumed: boolean;
+      /** For a dictation attempt (`item_id` in the query): the attempt the session is scored as when it closes. */
+      readonly item_id?: string;
+      readonly attempt_id?: string;
     }
   | { readonly type: 'speech_started'; readonly at_ms: number; readonly segment: number }
   | { readonly type: 'model_switched'; readonly from_model_id: string; readonly model_id: string; readonly at_ms: number; readonly waited_ms: number }

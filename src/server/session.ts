@@ -63,6 +63,8 @@ export interface SessionOptions {
   /** The user the session belongs to (null when auth is off). */
   readonly owner: string | null;
   readonly resume?: ResumePoint;
+  /** A dictation item this session is an attempt at: scored under `attemptId` when it closes. */
+  readonly practice?: { readonly itemId: string; readonly attemptId: string };
 }
 
 /** Close codes for refusals that are not server faults (those close 1011). */
@@ -355,7 +357,8 @@ export class Session {
   private readyMessage(modelId: string): ServerMessage {
     const s = this.settings;
     const o = this.options;
-    return { type: 'ready', session_id: this.id, model_id: modelId, encoding: s.encoding, sample_rate: s.sampleRate, max_frame_bytes: o.maxFrameBytes, max_intake_rate: o.limits.maxIntakeRate, resumed: o.resume !== undefined };
+    const practice = o.practice ? { item_id: o.practice.itemId, attempt_id: o.practice.attemptId } : {};
+    return { type: 'ready', session_id: this.id, model_id: modelId, encoding: s.encoding, sample_rate: s.sampleRate, max_frame_bytes: o.maxFrameBytes, max_intake_rate: o.limits.maxIntakeRate, resumed: o.resume !== undefined, ...practice };
   }
 
   private sendReady(modelId: string): void {

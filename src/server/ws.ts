@@ -1,5 +1,5 @@
 import { Elysia } from 'elysia';
-import { newSessionId, sessionStream } from '../../events/ids';
+import { newAttemptId, newSessionId, sessionStream } from '../../events/ids';
 import type { EventStore } from '../../events/store';
 import { protocolToken } from '../auth/authenticator';
 import { callerOf, mayAccess, type Principal } from '../auth/principal';
@@ -24,6 +24,14 @@ export interface TranscribeDeps {
   readonly onRejected?: (reason: string) => void;
   readonly metrics?: Metrics;
   readonly log?: (s: SessionSummary) => void;
+  /** Dictation: sessions opened with `item_id` are scored as attempts when they close. */
+  readonly practice?: Practice;
+}
+
+export interface Practice {
+  mayPractise(caller: Principal, itemId: string): boolean;
+  /** Scores the closed session `sessionId` as attempt `attemptId` at `itemId`. */
+  score(caller: Principal, itemId: string, attemptId: string, sessionId: string): void;
 }
 
 type Query = Record<string, string | undefined>;
@@ -38,6 +46,11 @@ export function sessionOptionsFrom(query: Query, deps: TranscribeDeps, caller: P
     return { code: 'invalid_audio_format', message: `language ${JSON.stringify(language)} is not a BCP 47 tag such as en or en-US`, closeCode: CloseCode.unsupportedData };
   }
   const common = { settings, language, idleMs: deps.idleMs, maxFrameBytes: deps.maxFrameBytes, limits: deps.limits, owner: caller.userId };
+  if (query.item_id) {
+    if (query.session_id) return { code: 'invalid_request', message: 'item_id starts a new attempt; it cannot be combined with session_id', closeCode: CloseCode.policyViolation };
+    if (!deps.practice?.mayPractise(caller, query.item_id)) return { code: 'unknown_item', message: `no item ${query.item_id} to practise`, closeCode: CloseCode.policyViolation };
+    return { ...common, sessionId: newSessionId(), modelId: query.model || deps.defaultModel, practice: { itemId: query.item_id, attemptId: newAttemptId() } };
+  }
   if (!query.session_id) return { ...common, sessionId: newSessionId(), modelId: query.model || deps.defaultModel };
   const resume = resumePoint(query.session_id, deps, caller);
   if ('code' in resume) return resume;
@@ -144,7 +157,11 @@ export const transcribeRoutes = (deps: TranscribeDeps) => {
       }
       const session = new Session({ acquire: (id) => deps.registry.acquire(id), store: deps.store, socket, onRejected: deps.onRejected, observe: observer(deps) }, options);
       deps.sessions.set(ws.id, session);
-      void session.done.then(() => deps.sessions.delete(ws.id));
+      const { practice } = options;
+      void session.done.then(() => {
+        deps.sessions.delete(ws.id);
+        if (practice) deps.practice?.score(callerOf(ws.data.request), practice.itemId, practice.attemptId, session.id);
+      });
     },
     message(ws, message) {
       const session = deps.sessions.get(ws.id);

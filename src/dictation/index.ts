@@ -1,0 +1,49 @@
+// The dictation trainer (seed "Last Whisper"): items with generated speech, attempts scored by
+// WER, tags and progress. Everything is in the event log; every view is a projection.
+import type { Database } from 'bun:sqlite';
+import { join } from 'node:path';
+import { Elysia } from 'elysia';
+import type { EventStore } from '../../events/store';
+import type { Config } from '../config';
+import type { EngineRegistry } from '../engine/registry';
+import { PayloadTooLargeError } from '../errors';
+import { attemptRoutes } from './attempts/routes';
+import { Attempts } from './attempts/service';
+import { itemRoutes } from './items/routes';
+import { Items } from './items/service';
+import { dictationStatsRoutes } from './stats/routes';
+import { tagRoutes } from './tags/routes';
+import { ttsRoutes } from './tts/routes';
+import { TtsService } from './tts/service';
+import type { VoiceEnvironment } from './tts/voices';
+
+/** Room for the multipart framing and the other fields around an attempt's audio file. */
+const MULTIPART_SLACK = 64 * 1024;
+
+export interface Dictation {
+  readonly routes: Elysia;
+  readonly tts: TtsService;
+  readonly attempts: Attempts;
+}
+
+/** Builds the dictation services and their routes over the shared store and engine pool. */
+export function dictation(config: Config, db: Database, store: EventStore, registry: EngineRegistry, defaultModel: string): Dictation {
+  const d = config.dictation;
+  const voices: VoiceEnvironment = { catalog: config.catalog, modelDirs: config.modelDirs, flite: d.flite, espeak: d.espeak };
+  const tts = new TtsService(db, store, { voices, root: join(config.dataDir, 'tts'), concurrency: d.ttsConcurrency, maxTries: d.ttsMaxTries, retryBaseMs: d.ttsRetryMs, timeoutMs: d.ttsTimeoutMs });
+  const items = new Items(db, store, tts, voices);
+  const attempts = new Attempts({ db, store, items, registry, defaultModel, tmpDir: join(config.dataDir, 'tmp'), maxUploadBytes: d.maxAttemptAudioBytes });
+  const routes = new Elysia({ name: 'dictation' })
+    // An upload over the limit is refused before its body is read.
+    .onRequest(({ request }) => {
+      if (request.method !== 'POST' || !new URL(request.url).pathname.endsWith('/api/v1/attempts')) return;
+      const length = Number(request.headers.get('content-length') ?? 0);
+      if (length > d.maxAttemptAudioBytes + MULTIPART_SLACK) throw new PayloadTooLargeError(`the request is ${length} bytes; a spoken attempt may be at most ${d.maxAttemptAudioBytes} (VOXLOG_MAX_ATTEMPT_AUDIO_BYTES)`);
+    })
+    .use(itemRoutes(db, items, tts))
+    .use(attemptRoutes(db, attempts))
+    .use(dictationStatsRoutes(db))
+    .use(tagRoutes(db, store))
+    .use(ttsRoutes(voices));
+  return { routes: routes as unknown as Elysia, tts, attempts };
+}

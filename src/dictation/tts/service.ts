@@ -1,0 +1,120 @@
+import type { Database } from 'bun:sqlite';
+import { createActor } from 'xstate';
+import { ttsQueueMachine } from '../../../actors/tts.machine';
+import { ttsStream } from '../../../events/ids';
+import type { EventStore } from '../../../events/store';
+import { event } from '../../../events/types';
+import { AudioFiles } from './audio-files';
+import { synthesize, TtsError } from './providers';
+import { allVoices, type VoiceEnvironment } from './voices';
+
+export interface TtsOptions {
+  readonly voices: VoiceEnvironment;
+  /** Where generated audio lives (`<data dir>/tts`). */
+  readonly root: string;
+  readonly concurrency: number;
+  readonly maxTries: number;
+  readonly retryBaseMs: number;
+  readonly timeoutMs: number;
+}
+
+interface AudioRow {
+  readonly text: string;
+  readonly locale: string;
+  readonly voice: string;
+  readonly speed: number;
+  readonly status: string;
+  readonly tries: number;
+}
+
+/**
+ * Generates item audio in the background through the TTS queue actor, recording every outcome in
+ * the log. Pending work is whatever the `tts_audio` projection says is pending, so a restart
+ * picks up exactly what the log left unfinished.
+ */
+export class TtsService {
+  readonly files: AudioFiles;
+  private readonly actor;
+  private stopped = false;
+  /** Hashes whose file is being removed: a new request for one waits, then makes it again. */
+  private readonly removing = new Map<string, Promise<void>>();
+
+  constructor(
+    private readonly db: Database,
+    private readonly store: EventStore,
+    private readonly options: TtsOptions,
+  ) {
+    this.files = new AudioFiles(options.root);
+    const machine = ttsQueueMachine.provide({
+      actions: {
+        synthesize: (_, p) => void this.run(p.hash),
+        reportFailure: (_, p) => {
+          if (this.stopped) return;
+          void this.store
+            .append(ttsStream(p.hash), [event('TtsFailed', { audio_hash: p.hash, reason: p.reason, attempt: p.attempt, retrying: p.retrying })])
+            .catch((err) => console.error(`could not log TtsFailed for ${p.hash}: ${String(err)}`));
+        },
+      },
+    });
+    this.actor = createActor(machine, { input: { limit: options.concurrency, maxTries: options.maxTries, retryBaseMs: options.retryBaseMs } });
+    this.actor.subscribe({ error: (err) => console.error('the TTS queue failed:', err) });
+  }
+
+  /** Starts the queue with the audio the log says is still pending; returns how many. */
+  start(): number {
+    this.actor.start();
+    const pending = this.db.query(`SELECT hash, tries FROM tts_audio WHERE status = 'pending' ORDER BY requested_at`).all() as { hash: string; tries: number }[];
+    for (const p of pending) this.actor.send({ type: 'REQUEST', hash: p.hash, tries: p.tries });
+    return pending.length;
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.actor.stop();
+  }
+
+  /** Queues `hash` when its audio is pending (call after its `TtsRequested` has committed). */
+  async request(hash: string): Promise<void> {
+    await this.removing.get(hash);
+    if (this.row(hash)?.status === 'pending') this.actor.send({ type: 'REQUEST', hash });
+  }
+
+  /** Deletes the file for `hash` when no live item uses it any more. */
+  async release(hash: string | null): Promise<void> {
+    if (hash === null || this.removing.has(hash)) return;
+    const users = this.db.query('SELECT COUNT(*) AS n FROM items WHERE audio_hash = ? AND deleted_at IS NULL').get(hash) as { n: number };
+    if (users.n > 0 || this.row(hash)?.status !== 'ready') return;
+    const removal = this.store.append(ttsStream(hash), [event('TtsAudioRemoved', { audio_hash: hash })]).then(() => this.files.remove(hash));
+    this.removing.set(hash, removal.finally(() => this.removing.delete(hash)));
+    await removal;
+  }
+
+  /** Audio the log calls ready whose file is gone (a data directory restored without it) is marked removed, so a request makes it again. */
+  async repairIfMissing(hash: string): Promise<void> {
+    if (this.row(hash)?.status !== 'ready' || (await Bun.file(this.files.path(hash)).exists())) return;
+    await this.store.append(ttsStream(hash), [event('TtsAudioRemoved', { audio_hash: hash })]);
+  }
+
+  private row(hash: string): AudioRow | null {
+    return this.db.query('SELECT text, locale, voice, speed, status, tries FROM tts_audio WHERE hash = ?').get(hash) as AudioRow | null;
+  }
+
+  private async run(hash: string): Promise<void> {
+    const row = this.row(hash);
+    const voice = allVoices(this.options.voices).find((v) => v.id === row?.voice);
+    try {
+      if (!row || !voice) throw new TtsError(`voice ${row?.voice ?? '?'} is no longer known`, false);
+      const t0 = performance.now();
+      const facts = await this.files.produce(hash, (tmp) => synthesize(voice, row.text, row.speed, tmp, this.options.voices, this.options.timeoutMs));
+      if (this.stopped) return; // still pending in the log: the next start makes it again
+      await this.store.append(ttsStream(hash), [
+        event('TtsCompleted', { audio_hash: hash, ...facts, provider: voice.provider, voice: voice.id, synthesis_ms: Math.round(performance.now() - t0) }),
+      ]);
+      this.actor.send({ type: 'SUCCEEDED', hash });
+    } catch (err) {
+      if (this.stopped) return;
+      const transient = err instanceof TtsError ? err.transient : true;
+      this.actor.send({ type: 'FAILED', hash, reason: err instanceof Error ? err.message : String(err), transient });
+    }
+  }
+}

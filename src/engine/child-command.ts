@@ -1,0 +1,8 @@
+/** The argument that makes the server's entry point run a model probe instead of a server. */
+export const PROBE_COMMAND = '__probe';
+/** The argument that makes it synthesise speech with a sherpa-onnx voice (see dictation/tts/sherpa-child.ts). */
+export const TTS_COMMAND = '__tts';
+
+/** How to run the server's own entry point (or the binary itself) as a throwaway child for `command`. */
+export const childCommand = (command: string, arg: string): string[] =>
+  Bun.isStandaloneExecutable ? [process.execPath, command, arg] : [process.execPath, new URL('../main.ts', import.meta.url).pathname, command, arg];
