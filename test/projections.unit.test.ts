@@ -37,6 +37,33 @@ async function appendUsers(store: EventStore) {
   await store.append('user-u1', [event('ApiKeyUsed', { key_id: 'k1', user_id: 'u1' }, meta('u1')), event('ApiKeyRevoked', { key_id: 'k1', user_id: 'u1' }, meta('u1'))]);
 }
 
+/** Items with tags and audio (one file shared, one failed then retried, one removed), attempts, tags, a deletion. */
+async function appendDictation(store: EventStore) {
+  const item = (id: string, tags: string[]) =>
+    event('ItemCreated', { item_id: id, user_id: 'u1', locale: 'en-US', text: `text ${id}`, difficulty: 2, difficulty_inferred: true, tags }, { user_id: 'u1' });
+  const tts = (id: string, hash: string) => event('TtsRequested', { item_id: id, audio_hash: hash, text: 'x', locale: 'en-US', voice: 'flite:slt', speed: 1 });
+  await store.append('item-i1', [item('i1', ['a', 'b']), tts('i1', 'h1')]);
+  await store.append('item-i2', [item('i2', ['b']), tts('i2', 'h1')]);
+  await store.append('item-i3', [item('i3', []), tts('i3', 'h2')]);
+  const done = (hash: string) => event('TtsCompleted', { audio_hash: hash, file_sha256: 's', bytes: 10, duration_ms: 900, sample_rate: 16000, provider: 'flite', voice: 'flite:slt', synthesis_ms: 5 });
+  await store.append('tts-h1', [done('h1')]);
+  await store.append('tts-h2', [event('TtsFailed', { audio_hash: 'h2', reason: 'busy', attempt: 1, retrying: true })]);
+  await store.append('tts-h2', [done('h2')]);
+  await store.append('item-i1', [event('ItemUpdated', { item_id: 'i1', difficulty: 4 }), event('ItemUpdated', { item_id: 'i1', tags: ['a', 'c'] })]);
+  await store.append('tags-u1', [event('TagCreated', { user_id: 'u1', name: 'd' }), event('TagDeleted', { user_id: 'u1', name: 'b' })]);
+  const scored = (id: string, itemId: string, wer: number) =>
+    event('AttemptScored', {
+      attempt_id: id, item_id: itemId, user_id: 'u1', kind: 'typed', locale: 'en-US', reference: 'text', text: 'text', model_id: null, audio_ms: null,
+      session_id: null, listen_ms: 900, fold_accents: false, wer, cer: wer / 2, accuracy: Math.max(0, 1 - wer), reference_words: 2,
+      substitutions: 0, deletions: 0, insertions: 0, words: [{ mark: 'correct', ref: 'text', hyp: 'text' }],
+    });
+  await store.append('attempt-a1', [scored('a1', 'i1', 0.5)]);
+  await store.append('attempt-a2', [scored('a2', 'i3', 0)]);
+  await store.append('item-i3', [event('ItemDeleted', { item_id: 'i3' })]);
+  await store.append('tts-h2', [event('TtsAudioRemoved', { audio_hash: 'h2' })]);
+  await store.append('item-i2', [tts('i2', 'h2')]);
+}
+
 const dump = (db: Database) =>
   Object.fromEntries(projections.flatMap((p) => p.tables).map((t) => [t, db.query(`SELECT * FROM ${t} ORDER BY 1`).all()]));
 
@@ -46,6 +73,7 @@ describe('projections', () => {
       const { db, store } = seeded();
       await appendSessions(store, 4);
       await appendUsers(store);
+      await appendDictation(store);
       const before = dump(db);
       expect(before[p.tables[0]!]!.length).toBeGreaterThan(0);
       for (const e of store.readAll(0, 1e6)) applyEvent(db, p, e);
@@ -62,14 +90,37 @@ describe('projections', () => {
     ]);
   });
 
+  it('folds dictation events into items, tags, audio and attempts', async () => {
+    const { db, store } = seeded();
+    await appendDictation(store);
+    expect(db.query('SELECT id, difficulty, difficulty_inferred, audio_hash, deleted_at IS NOT NULL AS deleted FROM items ORDER BY id').all()).toEqual([
+      { id: 'i1', difficulty: 4, difficulty_inferred: 0, audio_hash: 'h1', deleted: 0 },
+      { id: 'i2', difficulty: 2, difficulty_inferred: 1, audio_hash: 'h2', deleted: 0 },
+      { id: 'i3', difficulty: 2, difficulty_inferred: 1, audio_hash: 'h2', deleted: 1 },
+    ]);
+    expect(db.query('SELECT item_id, tag FROM item_tags ORDER BY 1, 2').all()).toEqual([{ item_id: 'i1', tag: 'a' }, { item_id: 'i1', tag: 'c' }]);
+    expect(db.query('SELECT name FROM tags ORDER BY name').values().flat()).toEqual(['a', 'c', 'd']);
+    // h2 was made, removed with its last item, then asked for again by i2: pending once more.
+    expect(db.query('SELECT hash, status, tries FROM tts_audio ORDER BY hash').all()).toEqual([
+      { hash: 'h1', status: 'ready', tries: 0 },
+      { hash: 'h2', status: 'pending', tries: 0 },
+    ]);
+    expect(db.query('SELECT id, item_deleted FROM attempts ORDER BY id').all()).toEqual([
+      { id: 'a1', item_deleted: 0 },
+      { id: 'a2', item_deleted: 1 },
+    ]);
+  });
+
   it('rebuilds a projection from the log when its version changes, equal to the live tables', async () => {
     const { db, store } = seeded();
     await appendSessions(store, 5);
     await appendUsers(store);
+    await appendDictation(store);
     const live = dump(db);
     db.exec('DELETE FROM segments; DELETE FROM sessions; DELETE FROM transcription_stats; DELETE FROM api_keys; DELETE FROM users');
+    db.exec('DELETE FROM items; DELETE FROM item_tags; DELETE FROM tags; DELETE FROM tts_audio; DELETE FROM attempts');
     const bumped = projections.map((p) => (p.name === 'history' ? p : { ...p, version: p.version + 1 }));
-    expect(ensureProjections(db, bumped)).toEqual(['sessions', 'transcription_stats', 'users']);
+    expect(ensureProjections(db, bumped)).toEqual(['sessions', 'transcription_stats', 'users', 'items', 'tags', 'tts_audio', 'attempts']);
     expect(dump(db)).toEqual(live);
     expect(ensureProjections(db, bumped)).toEqual([]);
   });
