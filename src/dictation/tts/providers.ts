@@ -21,19 +21,25 @@ export class TtsError extends Error {
 /** espeak-ng's default rate in words per minute (speed 1). */
 const ESPEAK_WPM = 175;
 
+export interface SynthesisLimits {
+  readonly timeoutMs: number;
+  /** Aborted when the server stops: the child is killed and the audio stays pending in the log. */
+  readonly signal: AbortSignal;
+}
+
 /** Writes `text` spoken by `voice` at `speed` (0.5–2) to the WAV file `out`. */
-export async function synthesize(voice: Voice, text: string, speed: number, out: string, env: VoiceEnvironment, timeoutMs: number): Promise<void> {
+export async function synthesize(voice: Voice, text: string, speed: number, out: string, env: VoiceEnvironment, limits: SynthesisLimits): Promise<void> {
   // Text goes through a file, never the command line: a sentence starting with "-" is not an option.
   const textFile = `${out}.txt`;
   await Bun.write(textFile, text);
   try {
     switch (voice.provider) {
       case 'flite':
-        return await run([env.flite, '-voice', voice.name, '--setf', `duration_stretch=${(1 / speed).toFixed(3)}`, '-f', textFile, '-o', out], timeoutMs);
+        return await run([env.flite, '-voice', voice.name, '--setf', `duration_stretch=${(1 / speed).toFixed(3)}`, '-f', textFile, '-o', out], limits);
       case 'espeak-ng':
-        return await run([env.espeak, '-v', voice.name, '-s', String(Math.round(ESPEAK_WPM * speed)), '-f', textFile, '-w', out], timeoutMs);
+        return await run([env.espeak, '-v', voice.name, '-s', String(Math.round(ESPEAK_WPM * speed)), '-f', textFile, '-w', out], limits);
       case 'sherpa-onnx':
-        return await run(childCommand(TTS_COMMAND, JSON.stringify(sherpaRequest(voice, text, speed, out, env))), timeoutMs);
+        return await run(childCommand(TTS_COMMAND, JSON.stringify(sherpaRequest(voice, text, speed, out, env))), limits);
       default: {
         const never: never = voice.provider;
         throw new TtsError(`no provider ${String(never)}`, false);
@@ -54,10 +60,10 @@ function sherpaRequest(voice: Voice, text: string, speed: number, out: string, e
   return { config: { model: { [entry.tts]: files, numThreads: 1, provider: 'cpu', debug: 0 }, maxNumSentences: 1 }, text, speed, speaker: 0, out };
 }
 
-async function run(argv: string[], timeoutMs: number): Promise<void> {
+async function run(argv: string[], { timeoutMs, signal }: SynthesisLimits): Promise<void> {
   let child: Bun.Subprocess<'ignore', 'ignore', 'pipe'>;
   try {
-    child = Bun.spawn(argv, { stdin: 'ignore', stdout: 'ignore', stderr: 'pipe', timeout: timeoutMs, killSignal: 'SIGKILL' });
+    child = Bun.spawn(argv, { stdin: 'ignore', stdout: 'ignore', stderr: 'pipe', timeout: timeoutMs, killSignal: 'SIGKILL', signal });
   } catch (err) {
     throw new TtsError(`cannot run ${argv[0]}: ${(err as Error).message}`, false);
   }

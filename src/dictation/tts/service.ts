@@ -36,6 +36,7 @@ export class TtsService {
   readonly files: AudioFiles;
   private readonly actor;
   private stopped = false;
+  private readonly stopping = new AbortController();
   /** Hashes whose file is being removed: a new request for one waits, then makes it again. */
   private readonly removing = new Map<string, Promise<void>>();
 
@@ -70,6 +71,7 @@ export class TtsService {
 
   stop(): void {
     this.stopped = true;
+    this.stopping.abort();
     this.actor.stop();
   }
 
@@ -105,7 +107,7 @@ export class TtsService {
     try {
       if (!row || !voice) throw new TtsError(`voice ${row?.voice ?? '?'} is no longer known`, false);
       const t0 = performance.now();
-      const facts = await this.files.produce(hash, (tmp) => synthesize(voice, row.text, row.speed, tmp, this.options.voices, this.options.timeoutMs));
+      const facts = await this.files.produce(hash, (tmp) => synthesize(voice, row.text, row.speed, tmp, this.options.voices, { timeoutMs: this.options.timeoutMs, signal: this.stopping.signal }));
       if (this.stopped) return; // still pending in the log: the next start makes it again
       await this.store.append(ttsStream(hash), [
         event('TtsCompleted', { audio_hash: hash, ...facts, provider: voice.provider, voice: voice.id, synthesis_ms: Math.round(performance.now() - t0) }),
