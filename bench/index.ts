@@ -14,6 +14,7 @@ import { eventLog } from './sections/eventlog';
 import { memory } from './sections/memory';
 import { overhead, type OverheadResult } from './sections/overhead';
 import { trust } from './sections/trust';
+import { dictation } from './sections/dictation';
 import { PREFERRED_DEFAULT_MODEL } from '../models/catalog';
 
 const { values } = parseArgs({ args: Bun.argv.slice(2), options: { quick: { type: 'boolean', default: false }, soak: { type: 'string' }, out: { type: 'string' } } });
@@ -24,8 +25,11 @@ const GREEDY = `${REAL}-greedy`;
 const STREAMING = 'tiny-streaming-lstm-ctc-en';
 const OFFLINE = 'tiny-offline-bigru-ctc-en';
 const plan = quick
-  ? { requests: 300, sessionOpens: 10, sseEvents: 50_000, overheadModels: [REAL, STREAMING], overheadClips: 6, concurrencyModels: [REAL], levels: [1, 4], seconds: 7, appends: 2000, logEvents: 20_000, lagClients: 2, lagSeconds: 2, sessions: 5, soak: 0.1, soakClients: 2, accuracyModels: [REAL, STREAMING], perSet: 2 }
+  ? { dictationSentences: 3, typedAttempts: 50, spokenClips: 1, requests: 300, sessionOpens: 10, sseEvents: 50_000, overheadModels: [REAL, STREAMING], overheadClips: 6, concurrencyModels: [REAL], levels: [1, 4], seconds: 7, appends: 2000, logEvents: 20_000, lagClients: 2, lagSeconds: 2, sessions: 5, soak: 0.1, soakClients: 2, accuracyModels: [REAL, STREAMING], perSet: 2 }
   : {
+      dictationSentences: 40,
+      typedAttempts: 1000,
+      spokenClips: 6,
       requests: 5_000,
       sessionOpens: 100,
       sseEvents: 1_000_000,
@@ -131,7 +135,25 @@ say(`   GET /api/v1/sessions, 8 at a time: auth off (baseline) ${tr.requests_per
 say(`   WebSocket open → ready p50: auth off (baseline) ${f(tr.session_open_ms_p50.auth_off, 1)} ms | JWT ${f(tr.session_open_ms_p50.jwt, 1)} ms | API key ${f(tr.session_open_ms_p50.api_key, 1)} ms`);
 say(`   SSE from position 0 on a ${tr.sse.log_events}-event log: ${f(tr.sse.seconds, 1)} s, ${tr.sse.events_per_s} events/s | baseline GET /api/v1/events paging ${tr.sse.paging_events_per_s} events/s | server RSS ${f(tr.sse.rss_before_mb)} MB before, peak ${f(tr.sse.rss_peak_mb)} MB`);
 
-const report = { machine, overhead: overheads, concurrency: concs, event_log: log, memory: mem, accuracy: acc, trust: tr };
+say('\n8. Dictation: item speech per voice, attempt scoring, spoken attempts, and the real model hearing each voice');
+const heldOut = readFileSync(join(shared, 'audio', 'synthetic', 'trans.tsv'), 'utf8').split('\n').filter(Boolean).map((l) => l.split('\t')[1]!);
+const libri = readFileSync(join(shared, 'audio', 'librispeech', 'trans.tsv'), 'utf8').split('\n').filter(Boolean).map((l) => l.split('\t') as [string, string]);
+const dict = await dictation({
+  sentences: heldOut.slice(0, plan.dictationSentences),
+  // 16 kHz clips only: the direct-decode baseline feeds PCM16 at 16 kHz.
+  clips: libri.filter(([name]) => name !== '8k.wav').slice(0, plan.spokenClips).map(([name, reference]) => ({ path: join(shared, 'audio', 'librispeech', name.endsWith('.wav') ? name : `${name}.wav`), reference })),
+  typedAttempts: plan.typedAttempts,
+});
+say('   voice              items  through the server items/s  direct binary items/s (2 at a time)  audio s/item   real-model WER on its speech');
+for (const t of dict.tts) {
+  const w = dict.voice_wer.find((v) => v.voice === t.voice)!;
+  say(`   ${t.voice.padEnd(18)} ${String(t.items).padStart(5)}  ${f(t.server_items_per_s, 1).padStart(24)}  ${f(t.direct_items_per_s, 1).padStart(35)}  ${f(t.audio_s_per_item, 2).padStart(12)}   ${f(w.wer, 3)} (${w.words} words)`);
+}
+const ts = dict.typed_scoring_ms;
+say(`   typed attempt, ${ts.attempts} in a row: POST /api/v1/attempts p50 ${f(ts.http_p50, 2)} ms, p95 ${f(ts.http_p95, 2)} ms | baseline scoreAttempt() in-process p50 ${f(ts.function_p50, 3)} ms, p95 ${f(ts.function_p95, 3)} ms`);
+say(`   spoken attempts, ${dict.spoken.clips} LibriSpeech clips (${f(dict.spoken.audio_s, 1)} s): RTF through POST /api/v1/attempts ${f(dict.spoken.server_rtf, 4)} | baseline direct sherpa-onnx ${f(dict.spoken.direct_rtf, 4)} | WER ${f(dict.spoken.wer, 3)}`);
+
+const report = { machine, overhead: overheads, concurrency: concs, event_log: log, memory: mem, accuracy: acc, trust: tr, dictation: dict };
 const outDir = values.out ?? join(import.meta.dir, quick ? 'out' : 'results');
 mkdirSync(outDir, { recursive: true });
 const stem = quick ? 'quick' : `${machine.date.slice(0, 10)}-${machine.commit}`;
@@ -193,5 +215,11 @@ ${rows(['model', 'set', 'input', 'clips', 'words', 'WER', 'CER'], r.accuracy.map
 ${rows(['figure', 'auth off (baseline)', 'JWT', 'API key'], [['GET /api/v1/sessions per s (8 at a time)', r.trust.requests_per_s.auth_off, r.trust.requests_per_s.jwt, r.trust.requests_per_s.api_key], ['WebSocket open → ready p50 ms', f(r.trust.session_open_ms_p50.auth_off, 1), f(r.trust.session_open_ms_p50.jwt, 1), f(r.trust.session_open_ms_p50.api_key, 1)]])}
 
 SSE from position 0 on a ${r.trust.sse.log_events}-event log: ${f(r.trust.sse.seconds, 1)} s (${r.trust.sse.events_per_s} events/s; baseline GET /api/v1/events paging ${r.trust.sse.paging_events_per_s} events/s); server RSS ${f(r.trust.sse.rss_before_mb)} MB before, peak ${f(r.trust.sse.rss_peak_mb)} MB.
+
+## 8. Dictation
+${rows(['voice', 'items', 'through the server items/s', 'baseline: binary directly, 2 at a time, items/s', 'audio s per item', 'real-model WER on its speech'], r.dictation.tts.map((t) => [t.voice, t.items, f(t.server_items_per_s, 1), f(t.direct_items_per_s, 1), f(t.audio_s_per_item, 2), f(r.dictation.voice_wer.find((w) => w.voice === t.voice)!.wer, 3)]))}
+
+Typed attempts (${r.dictation.typed_scoring_ms.attempts}): POST /api/v1/attempts p50 ${f(r.dictation.typed_scoring_ms.http_p50, 2)} ms, p95 ${f(r.dictation.typed_scoring_ms.http_p95, 2)} ms; baseline scoreAttempt() in-process p50 ${f(r.dictation.typed_scoring_ms.function_p50, 3)} ms, p95 ${f(r.dictation.typed_scoring_ms.function_p95, 3)} ms.
+Spoken attempts (${r.dictation.spoken.clips} LibriSpeech clips, ${f(r.dictation.spoken.audio_s, 1)} s): RTF ${f(r.dictation.spoken.server_rtf, 4)} through the server, baseline direct sherpa-onnx ${f(r.dictation.spoken.direct_rtf, 4)}; WER ${f(r.dictation.spoken.wer, 3)}.
 `;
 }
