@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'bun:test';
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pcm16Wav, silence } from './helpers/audio';
@@ -162,6 +162,34 @@ describe('speech generation that fails or is interrupted', () => {
       const refreshed = await call('POST', `/api/v1/items/${item.id}/audio/refresh`, { voice: 'espeak-ng:en-us' });
       expect(refreshed.status).toBe(202);
       expect(await eventually(async () => (await call('GET', `/api/v1/items/${item.id}/tts-status`)).body.status === 'ready')).toBe(true);
+    } finally {
+      await s.dispose();
+    }
+  });
+
+  it('loads a neural voice in a child process, so a broken model fails its item and not the server', async () => {
+    const voiceDir = join(fakes, 'voices', 'broken-voice');
+    mkdirSync(join(voiceDir, 'espeak-ng-data'), { recursive: true });
+    for (const f of ['phontab', 'phonindex', 'phondata', 'intonations']) writeFileSync(join(voiceDir, 'espeak-ng-data', f), 'not espeak data');
+    // Starts like an ONNX protobuf (passes the cheap check) but is garbage to onnxruntime; the
+    // espeak-ng data files exist, so sherpa-onnx's config check passes and it goes on to load the model.
+    writeFileSync(join(voiceDir, 'model.onnx'), Buffer.concat([Buffer.from([0x08, 0x07]), Buffer.alloc(4096, 0x5a)]));
+    writeFileSync(join(voiceDir, 'tokens.txt'), 'a 0\nb 1\n');
+    const catalog = join(fakes, 'catalog.json');
+    writeFileSync(catalog, JSON.stringify([{ id: 'broken-voice', kind: 'tts', language: 'en-US', description: 'a corrupt voice', licence: 'test', tts: 'vits', files: { model: 'model.onnx', tokens: 'tokens.txt', dataDir: 'espeak-ng-data' } }]));
+    const s = await startTestServer({ VOXLOG_CATALOG_FILE: catalog, VOXLOG_MODELS_DIR: join(fakes, 'voices'), VOXLOG_TTS_MAX_TRIES: '2', VOXLOG_TTS_RETRY_MS: '10' });
+    try {
+      const call = jsonClient(s.url);
+      const created = await call('POST', '/api/v1/items', { locale: 'en-US', text: 'A voice that cannot load.', voice: 'sherpa-onnx:broken-voice' });
+      expect(created.status).toBe(202);
+      const failed = await eventually(async () => {
+        const r = (await call('GET', `/api/v1/items/${created.body.id}/tts-status`)).body;
+        return r.status === 'failed' && r;
+      }, 30_000);
+      // onnxruntime aborts the process on a model it cannot parse: here that is the child.
+      expect(failed.error).toMatch(/^the sherpa-onnx voice process crashed \(SIGABRT\): .*Protobuf parsing failed/);
+      expect(failed.tries).toBe(1); // a voice that does not load is not retried
+      expect((await fetch(`${s.url}/health`)).status).toBe(200);
     } finally {
       await s.dispose();
     }

@@ -6,3 +6,14 @@ export const TTS_COMMAND = '__tts';
 /** How to run the server's own entry point (or the binary itself) as a throwaway child for `command`. */
 export const childCommand = (command: string, arg: string): string[] =>
   Bun.isStandaloneExecutable ? [process.execPath, command, arg] : [process.execPath, new URL('../main.ts', import.meta.url).pathname, command, arg];
+
+/** The last lines of a child's stderr that say something: no stack frames, no Bun crash banner. */
+export function stderrDetail(stderr: string, lines = 3): string {
+  return stderr
+    .split('\n')
+    .map((l) => l.replace(/\x1b\[[0-9;]*m/g, '').trim())
+    .filter((l) => l && !l.startsWith('at ') && !/^(\d+ \|.*|\^+|=+|Bun v|Linux|CPU:|Args:|Features:|Builtins:|Elapsed:|RSS:|panic:|oh no|To send|please file|https:\/\/bun\.report)/.test(l))
+    .slice(-lines)
+    .join(' | ')
+    .slice(0, 400);
+}

@@ -1,5 +1,5 @@
 import { statSync } from 'node:fs';
-import { childCommand, PROBE_COMMAND } from './child-command';
+import { childCommand, PROBE_COMMAND, stderrDetail } from './child-command';
 import type { LoadSpec } from './protocol';
 
 const PROBE_TIMEOUT_MS = 60_000;
@@ -33,11 +33,6 @@ async function run(spec: LoadSpec): Promise<ProbeResult> {
   const [out, err, code] = await Promise.all([new Response(child.stdout).text(), new Response(child.stderr).text(), child.exited]);
   if (code === 0 && out.trim().endsWith('ok')) return { ok: true, ms: Math.round(performance.now() - t0) };
   const how = child.signalCode ? `killed by ${child.signalCode}` : `exit code ${code}`;
-  const detail = err
-    .split('\n')
-    .map((l) => l.replace(/\x1b\[[0-9;]*m/g, '').trim())
-    .filter((l) => l && !l.startsWith('at ') && !/^(=+|Bun v|Linux|CPU:|Args:|Features:|Builtins:|Elapsed:|RSS:|panic:|oh no|To send|please file|https:\/\/bun\.report)/.test(l))
-    .slice(-3)
-    .join(' | ');
-  return { ok: false, reason: `the model crashed or failed when loaded in a probe process (${how})${detail ? `: ${detail.slice(0, 400)}` : ''}` };
+  const detail = stderrDetail(err);
+  return { ok: false, reason: `the model crashed or failed when loaded in a probe process (${how})${detail ? `: ${detail}` : ''}` };
 }

@@ -3,7 +3,7 @@
 // server's thread, and a bad model must not take the server down).
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { childCommand, TTS_COMMAND } from '../../engine/child-command';
+import { childCommand, stderrDetail, TTS_COMMAND } from '../../engine/child-command';
 import { locateModel } from '../../engine/model-files';
 import type { SherpaTtsRequest } from './sherpa-child';
 import type { Voice, VoiceEnvironment } from './voices';
@@ -35,11 +35,12 @@ export async function synthesize(voice: Voice, text: string, speed: number, out:
   try {
     switch (voice.provider) {
       case 'flite':
-        return await run([env.flite, '-voice', voice.name, '--setf', `duration_stretch=${(1 / speed).toFixed(3)}`, '-f', textFile, '-o', out], limits);
+        return await run('flite', true, [env.flite, '-voice', voice.name, '--setf', `duration_stretch=${(1 / speed).toFixed(3)}`, '-f', textFile, '-o', out], limits);
       case 'espeak-ng':
-        return await run([env.espeak, '-v', voice.name, '-s', String(Math.round(ESPEAK_WPM * speed)), '-f', textFile, '-w', out], limits);
+        return await run('espeak-ng', true, [env.espeak, '-v', voice.name, '-s', String(Math.round(ESPEAK_WPM * speed)), '-f', textFile, '-w', out], limits);
       case 'sherpa-onnx':
-        return await run(childCommand(TTS_COMMAND, JSON.stringify(sherpaRequest(voice, text, speed, out, env))), limits);
+        // A voice that will not load fails the same way every time: not worth a retry.
+        return await run('the sherpa-onnx voice process', false, childCommand(TTS_COMMAND, JSON.stringify(sherpaRequest(voice, text, speed, out, env))), limits);
       default: {
         const never: never = voice.provider;
         throw new TtsError(`no provider ${String(never)}`, false);
@@ -60,18 +61,19 @@ function sherpaRequest(voice: Voice, text: string, speed: number, out: string, e
   return { config: { model: { [entry.tts]: files, numThreads: 1, provider: 'cpu', debug: 0 }, maxNumSentences: 1 }, text, speed, speaker: 0, out };
 }
 
-async function run(argv: string[], { timeoutMs, signal }: SynthesisLimits): Promise<void> {
+/** Runs one synthesis child; `exitIsTransient` says whether a plain failure exit is worth another try. */
+async function run(label: string, exitIsTransient: boolean, argv: string[], { timeoutMs, signal }: SynthesisLimits): Promise<void> {
   let child: Bun.Subprocess<'ignore', 'ignore', 'pipe'>;
   try {
     child = Bun.spawn(argv, { stdin: 'ignore', stdout: 'ignore', stderr: 'pipe', timeout: timeoutMs, killSignal: 'SIGKILL', signal });
   } catch (err) {
-    throw new TtsError(`cannot run ${argv[0]}: ${(err as Error).message}`, false);
+    throw new TtsError(`cannot run ${label} (${argv[0]}): ${(err as Error).message}`, false);
   }
   const [stderr, code] = await Promise.all([new Response(child.stderr).text(), child.exited]);
   if (code === 0) return;
-  const detail = stderr.trim().split('\n').filter(Boolean).slice(-2).join(' | ').slice(0, 300);
-  if (child.signalCode === 'SIGKILL') throw new TtsError(`${argv[0]} took longer than ${timeoutMs} ms`, true);
+  const detail = stderrDetail(stderr);
+  if (child.signalCode === 'SIGKILL') throw new TtsError(`${label} took longer than ${timeoutMs} ms`, true);
   // A native abort (a model that does not load) happens again on every try.
-  if (child.signalCode) throw new TtsError(`${argv[0]} crashed (${child.signalCode})${detail ? `: ${detail}` : ''}`, false);
-  throw new TtsError(`${argv[0]} failed with exit code ${code}${detail ? `: ${detail}` : ''}`, code !== 3);
+  if (child.signalCode) throw new TtsError(`${label} crashed (${child.signalCode})${detail ? `: ${detail}` : ''}`, false);
+  throw new TtsError(`${label} failed with exit code ${code}${detail ? `: ${detail}` : ''}`, exitIsTransient);
 }
