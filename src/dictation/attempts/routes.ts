@@ -28,8 +28,6 @@ export const attemptRoutes = (db: Database, attempts: Attempts) =>
         return attempts.typed(caller, body.item_id, body.text, fold);
       },
       {
-        // Both shapes, parsed by content type (and both listed in the OpenAPI document).
-        parse: ['json', 'formdata'],
         body: t.Object({
           item_id: t.String({ minLength: 1, maxLength: 64, error: 'item_id must be 1 to 64 characters' }),
           text: t.Optional(t.String({ maxLength: MAX_TEXT_CHARS * 2, error: `text must be at most ${MAX_TEXT_CHARS * 2} characters` })),
