@@ -195,28 +195,22 @@ export const VAD_MODEL_ID = 'silero-vad';
 
 const TTS_RELEASES = 'https://github.com/k2-fsa/sherpa-onnx/releases/download/tts-models';
 
+/** A Piper voice as sherpa-onnx releases it: one VITS model, its tokens and espeak-ng's data. */
+const piper = (voice: string, language: string, description: string, licence: string): CatalogEntry => ({
+  id: `vits-piper-${voice}`,
+  kind: 'tts',
+  language,
+  description,
+  licence,
+  tts: 'vits',
+  files: { model: `${voice}.onnx`, tokens: 'tokens.txt', dataDir: 'espeak-ng-data' },
+  url: `${TTS_RELEASES}/vits-piper-${voice}.tar.bz2`,
+});
+
 /** Neural voices sherpa-onnx `OfflineTts` speaks with (dictation items); fetched with `models pull`. */
 export const ttsCatalog: readonly CatalogEntry[] = [
-  {
-    id: 'vits-piper-en_US-amy-low',
-    kind: 'tts',
-    language: 'en-US',
-    description: 'Piper (VITS) voice "amy", American English, 16 kHz: fast on any CPU',
-    licence: 'MIT (Piper voices, see the model card)',
-    tts: 'vits',
-    files: { model: 'en_US-amy-low.onnx', tokens: 'tokens.txt', dataDir: 'espeak-ng-data' },
-    url: `${TTS_RELEASES}/vits-piper-en_US-amy-low.tar.bz2`,
-  },
-  {
-    id: 'vits-piper-de_DE-thorsten-low',
-    kind: 'tts',
-    language: 'de-DE',
-    description: 'Piper (VITS) voice "thorsten", German, 16 kHz',
-    licence: 'CC0 (Thorsten dataset), see the model card',
-    tts: 'vits',
-    files: { model: 'de_DE-thorsten-low.onnx', tokens: 'tokens.txt', dataDir: 'espeak-ng-data' },
-    url: `${TTS_RELEASES}/vits-piper-de_DE-thorsten-low.tar.bz2`,
-  },
+  piper('en_US-amy-low', 'en-US', 'Piper (VITS) voice "amy", American English, 16 kHz: fast on any CPU', 'MIT (Piper voices, see the model card)'),
+  piper('de_DE-thorsten-low', 'de-DE', 'Piper (VITS) voice "thorsten", German, 16 kHz', 'CC0 (Thorsten dataset), see the model card'),
   {
     id: 'kokoro-en-v0_19',
     kind: 'tts',

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'bun:test';
 import { AudioDecoder } from '../src/audio/codecs';
 import { parseWav } from '../src/audio/wav';
+import { monoWav } from './helpers/audio';
 
 describe('decoding client audio frames', () => {
   it('turns little-endian PCM16 into samples in [-1, 1)', () => {
@@ -32,22 +33,7 @@ describe('decoding client audio frames', () => {
 });
 
 describe('parsing WAV files', () => {
-  const wav = (format: number, bits: number, data: number[]) => {
-    const b = new Uint8Array(44 + data.length);
-    const v = new DataView(b.buffer);
-    b.set(new TextEncoder().encode('RIFF'), 0);
-    v.setUint32(4, 36 + data.length, true);
-    b.set(new TextEncoder().encode('WAVEfmt '), 8);
-    v.setUint32(16, 16, true);
-    v.setUint16(20, format, true);
-    v.setUint16(22, 1, true);
-    v.setUint32(24, 8000, true);
-    v.setUint16(34, bits, true);
-    b.set(new TextEncoder().encode('data'), 36);
-    v.setUint32(40, data.length, true);
-    b.set(data, 44);
-    return b;
-  };
+  const wav = (format: number, bits: number, data: number[]) => monoWav(data, { rate: 8000, format, bits });
 
   it('reads format, rate, channels and the data chunk', () => {
     expect(parseWav(wav(7, 8, [1, 2, 3]))).toMatchObject({ format: 'mulaw', sampleRate: 8000, channels: 1, data: new Uint8Array([1, 2, 3]) });

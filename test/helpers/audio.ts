@@ -47,22 +47,26 @@ export function concat(parts: readonly Uint8Array[]): Uint8Array<ArrayBuffer> {
 /** 100 ms of 16 kHz PCM16: the frame size the tests stream in. */
 export const FRAME_BYTES = 3200;
 
-/** A mono PCM16 WAV file's bytes holding `pcm16`. */
-export function pcm16Wav(pcm16: Uint8Array, rate = 16000): Uint8Array<ArrayBuffer> {
-  const out = new Uint8Array(44 + pcm16.length);
+/** A mono WAV file's bytes holding `data` (`format` 1 = PCM, 3 = float, 6 = A-law, 7 = μ-law). */
+export function monoWav(data: Uint8Array | readonly number[], o: { rate: number; format: number; bits: number }): Uint8Array<ArrayBuffer> {
+  const out = new Uint8Array(44 + data.length);
   const h = new DataView(out.buffer);
+  const width = o.bits / 8;
   out.set(new TextEncoder().encode('RIFF'), 0);
-  h.setUint32(4, 36 + pcm16.length, true);
+  h.setUint32(4, 36 + data.length, true);
   out.set(new TextEncoder().encode('WAVEfmt '), 8);
   h.setUint32(16, 16, true);
-  h.setUint16(20, 1, true);
+  h.setUint16(20, o.format, true);
   h.setUint16(22, 1, true);
-  h.setUint32(24, rate, true);
-  h.setUint32(28, rate * 2, true);
-  h.setUint16(32, 2, true);
-  h.setUint16(34, 16, true);
+  h.setUint32(24, o.rate, true);
+  h.setUint32(28, o.rate * width, true);
+  h.setUint16(32, width, true);
+  h.setUint16(34, o.bits, true);
   out.set(new TextEncoder().encode('data'), 36);
-  h.setUint32(40, pcm16.length, true);
-  out.set(pcm16, 44);
+  h.setUint32(40, data.length, true);
+  out.set(data, 44);
   return out;
 }
+
+/** A mono PCM16 WAV file's bytes holding `pcm16`. */
+export const pcm16Wav = (pcm16: Uint8Array, rate = 16000): Uint8Array<ArrayBuffer> => monoWav(pcm16, { rate, format: 1, bits: 16 });

@@ -113,6 +113,8 @@ export class TtsService {
         event('TtsCompleted', { audio_hash: hash, ...facts, provider: voice.provider, voice: voice.id, synthesis_ms: Math.round(performance.now() - t0) }),
       ]);
       this.actor.send({ type: 'SUCCEEDED', hash });
+      // Every item that wanted it may have been deleted (or refreshed) while it was being made.
+      await this.release(hash);
     } catch (err) {
       if (this.stopped) return;
       const transient = err instanceof TtsError ? err.transient : true;
