@@ -32,7 +32,7 @@ import { adminRoutes } from './routes/admin';
 import { metricsRoutes } from './routes/metrics';
 import { closeOrphans } from './server/orphans';
 import type { Session } from './server/session';
-import { transcribeRoutes, type Practice } from './server/ws';
+import { transcribeRoutes } from './server/ws';
 import { dictation } from './dictation';
 
 /** What sessions write to when the event log is switched off for a benchmark baseline. */
@@ -155,18 +155,6 @@ async function compose(config: Config, lock: { release(): void }): Promise<Runni
   const dictationApp = dictation(config, db, store, registry, defaultModel);
   const pendingSpeech = dictationApp.tts.start();
   if (pendingSpeech > 0) console.log(`generating the audio of ${pendingSpeech} item(s) left pending by the last run`);
-  // Live practice sessions are scored after they close; shutdown waits for those scores.
-  const scoring = new Set<Promise<unknown>>();
-  const practice: Practice = {
-    mayPractise: (caller, itemId) => dictationApp.attempts.mayPractise(caller, itemId),
-    score: (caller, itemId, attemptId, sessionId) => {
-      const p: Promise<unknown> = dictationApp.attempts
-        .fromSession(caller, itemId, attemptId, sessionId)
-        .catch((err) => console.error(`could not score session ${sessionId} as attempt ${attemptId}: ${String(err)}`))
-        .finally(() => scoring.delete(p));
-      scoring.add(p);
-    },
-  };
 
   // Filled in once the port is bound: with PORT=0 only then is it known.
   const servers: { url: string }[] = [];
@@ -192,7 +180,7 @@ async function compose(config: Config, lock: { release(): void }): Promise<Runni
         store: sessionStore,
         sessions,
         defaultModel,
-        practice,
+        practice: dictationApp.practice,
         idleMs: config.sessionIdleMs,
         maxFrameBytes: config.maxFrameBytes,
         limits: config.limits,
@@ -228,7 +216,7 @@ async function compose(config: Config, lock: { release(): void }): Promise<Runni
     async stop() {
       const drains = [...sessions.values()].map((s) => s.shutdown());
       await Promise.race([Promise.all(drains), Bun.sleep(DRAIN_TIMEOUT_MS)]);
-      await Promise.race([Promise.all(scoring), Bun.sleep(DRAIN_TIMEOUT_MS)]);
+      await Promise.race([dictationApp.scored(), Bun.sleep(DRAIN_TIMEOUT_MS)]);
       await app.stop();
       dictationApp.tts.stop();
       // A worker stuck in native code must not hold the shutdown forever.

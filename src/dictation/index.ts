@@ -7,6 +7,7 @@ import type { EventStore } from '../../events/store';
 import type { Config } from '../config';
 import type { EngineRegistry } from '../engine/registry';
 import { PayloadTooLargeError } from '../errors';
+import type { Practice } from '../server/ws';
 import { attemptRoutes } from './attempts/routes';
 import { Attempts } from './attempts/service';
 import { itemRoutes } from './items/routes';
@@ -23,7 +24,10 @@ const MULTIPART_SLACK = 64 * 1024;
 export interface Dictation {
   readonly routes: Elysia;
   readonly tts: TtsService;
-  readonly attempts: Attempts;
+  /** What the WebSocket route needs to score live sessions opened with `item_id`. */
+  readonly practice: Practice;
+  /** Settles when every live session already closed has been scored (shutdown waits for it). */
+  scored(): Promise<unknown>;
 }
 
 /** Builds the dictation services and their routes over the shared store and engine pool. */
@@ -45,5 +49,17 @@ export function dictation(config: Config, db: Database, store: EventStore, regis
     .use(dictationStatsRoutes(db))
     .use(tagRoutes(db, store))
     .use(ttsRoutes(voices));
-  return { routes: routes as unknown as Elysia, tts, attempts };
+  // Live practice sessions are scored after they close, in the background.
+  const scoring = new Set<Promise<unknown>>();
+  const practice: Practice = {
+    mayPractise: (caller, itemId) => attempts.mayPractise(caller, itemId),
+    score: (caller, itemId, attemptId, sessionId) => {
+      const p: Promise<unknown> = attempts
+        .fromSession(caller, itemId, attemptId, sessionId)
+        .catch((err) => console.error(`could not score session ${sessionId} as attempt ${attemptId}: ${String(err)}`))
+        .finally(() => scoring.delete(p));
+      scoring.add(p);
+    },
+  };
+  return { routes: routes as unknown as Elysia, tts, practice, scored: () => Promise.all(scoring) };
 }

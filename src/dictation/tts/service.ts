@@ -87,7 +87,8 @@ export class TtsService {
     const users = this.db.query('SELECT COUNT(*) AS n FROM items WHERE audio_hash = ? AND deleted_at IS NULL').get(hash) as { n: number };
     if (users.n > 0 || this.row(hash)?.status !== 'ready') return;
     const removal = this.store.append(ttsStream(hash), [event('TtsAudioRemoved', { audio_hash: hash })]).then(() => this.files.remove(hash));
-    this.removing.set(hash, removal.finally(() => this.removing.delete(hash)));
+    // Requests for this hash wait for the removal either way; its failure goes to the caller alone.
+    this.removing.set(hash, removal.then(() => undefined, () => undefined).finally(() => this.removing.delete(hash)));
     await removal;
   }
 
@@ -112,13 +113,13 @@ export class TtsService {
       await this.store.append(ttsStream(hash), [
         event('TtsCompleted', { audio_hash: hash, ...facts, provider: voice.provider, voice: voice.id, synthesis_ms: Math.round(performance.now() - t0) }),
       ]);
-      this.actor.send({ type: 'SUCCEEDED', hash });
-      // Every item that wanted it may have been deleted (or refreshed) while it was being made.
-      await this.release(hash);
     } catch (err) {
       if (this.stopped) return;
       const transient = err instanceof TtsError ? err.transient : true;
-      this.actor.send({ type: 'FAILED', hash, reason: err instanceof Error ? err.message : String(err), transient });
+      return void this.actor.send({ type: 'FAILED', hash, reason: err instanceof Error ? err.message : String(err), transient });
     }
+    this.actor.send({ type: 'SUCCEEDED', hash });
+    // Every item that wanted it may have been deleted (or refreshed) while it was being made.
+    await this.release(hash).catch((err) => console.error(`could not remove unused audio ${hash}: ${String(err)}`));
   }
 }
