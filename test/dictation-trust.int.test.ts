@@ -69,6 +69,7 @@ describe('bad dictation input', () => {
       ['GET', '/api/v1/items?locale=zz', undefined, 400, /locale/],
       ['GET', '/api/v1/items?practiced=maybe', undefined, 400, /practiced must be true or false/],
       ['POST', '/api/v1/tags', { name: 7 }, 400, /tag/],
+      ['POST', '/api/v1/tags', { name: 'a,b' }, 400, /without commas/],
     ];
     for (const [method, path, body, status, message] of cases) {
       const r = await alice(method, path, body);

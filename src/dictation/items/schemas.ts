@@ -5,8 +5,9 @@ export const MAX_TEXT_CHARS = 1000;
 export const MAX_TAGS = 20;
 export const MAX_BULK = 500;
 
-export const TagName = t.String({ minLength: 1, maxLength: 40, error: 'each tag must be a string of 1 to 40 characters' });
-export const Tags = t.Array(TagName, { maxItems: MAX_TAGS, error: `tags must be an array of at most ${MAX_TAGS} strings of 1 to 40 characters` });
+/** No commas: `GET /items?tags=a,b` lists tags with them. */
+export const TagName = t.String({ minLength: 1, maxLength: 40, pattern: '^[^,]+$', error: 'each tag must be a string of 1 to 40 characters without commas' });
+export const Tags = t.Array(TagName, { maxItems: MAX_TAGS, error: `tags must be an array of at most ${MAX_TAGS} strings of 1 to 40 characters without commas` });
 export const Difficulty = t.Integer({ minimum: 1, maximum: 5, error: 'difficulty must be an integer from 1 to 5' });
 export const Speed = t.Number({ minimum: 0.5, maximum: 2, error: 'speed must be a number from 0.5 to 2' });
 export const VoiceId = t.String({ minLength: 1, maxLength: 200, error: 'voice must be a voice id from GET /api/v1/tts/voices' });
