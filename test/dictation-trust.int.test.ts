@@ -7,6 +7,7 @@ import { jsonClient } from './helpers/http';
 import { eventually, startTestServer, type TestServer } from './helpers/server';
 
 const SECRET = 'a-test-secret-that-is-at-least-32-characters-long';
+const UPLOAD_LIMIT = 100_000;
 let server: TestServer;
 let admin: ReturnType<typeof jsonClient>;
 let alice: ReturnType<typeof jsonClient>;
@@ -19,7 +20,7 @@ async function signIn(name: string, password: string): Promise<string> {
 }
 
 beforeAll(async () => {
-  server = await startTestServer({ VOXLOG_AUTH: 'on', VOXLOG_SECRET_KEY: SECRET, VOXLOG_ADMIN_PASSWORD: 'admin-password-1' });
+  server = await startTestServer({ VOXLOG_AUTH: 'on', VOXLOG_SECRET_KEY: SECRET, VOXLOG_ADMIN_PASSWORD: 'admin-password-1', VOXLOG_MAX_ATTEMPT_AUDIO_BYTES: String(UPLOAD_LIMIT) });
   admin = jsonClient(server.url, await signIn('admin', 'admin-password-1'));
   for (const name of ['alice', 'bob']) expect((await admin('POST', '/api/v1/admin/users', { name, password: `${name}-password` })).status).toBe(201);
   aliceToken = await signIn('alice', 'alice-password');
@@ -96,7 +97,7 @@ describe('bad dictation input', () => {
     expect(r.body.results[3].item).toMatchObject({ locale: 'fr-FR', tags: ['fr'], audio: { voice: 'espeak-ng:fr-fr' } });
   });
 
-  it('answers audio that is not audio with 415 and scores a silent recording WER 1 with an empty transcript', async () => {
+  it('answers audio that is not audio with 415, scores a silent recording WER 1 with an empty transcript, and refuses an oversized one with 413', async () => {
     const itemId = await newItem('Say something, anything.');
     const junk = new FormData();
     junk.set('item_id', itemId);
@@ -111,6 +112,12 @@ describe('bad dictation input', () => {
     const scored = await alice('POST', '/api/v1/attempts', quiet);
     expect(scored.status).toBe(201);
     expect(scored.body).toMatchObject({ kind: 'spoken', text: '', wer: 1, accuracy: 0, audio_ms: 2000 });
+    const big = new FormData();
+    big.set('item_id', itemId);
+    big.set('file', new Blob([pcm16Wav(silence(5))]), 'long.wav'); // 160 kB, over the 100 kB set for this server
+    const tooBig = await alice('POST', '/api/v1/attempts', big);
+    expect(tooBig.status).toBe(413);
+    expect(tooBig.body.error.message).toContain('VOXLOG_MAX_ATTEMPT_AUDIO_BYTES');
   });
 });
 

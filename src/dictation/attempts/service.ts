@@ -41,7 +41,6 @@ export class Attempts {
   constructor(private readonly deps: AttemptDeps) {}
 
   async typed(caller: Principal, itemId: string, text: string, foldAccents: boolean): Promise<Attempt> {
-    this.deps.items.get(caller, itemId);
     return this.record(caller, itemId, newAttemptId(), foldAccents, { kind: 'typed', text, modelId: null, audioMs: null, sessionId: null });
   }
 
