@@ -2,7 +2,7 @@
 // WER, tags and progress. Everything is in the event log; every view is a projection.
 import type { Database } from 'bun:sqlite';
 import { join } from 'node:path';
-import { Elysia } from 'elysia';
+import { Elysia, type AnyElysia } from 'elysia';
 import type { EventStore } from '../../events/store';
 import type { Config } from '../config';
 import type { EngineRegistry } from '../engine/registry';
@@ -22,7 +22,7 @@ import type { VoiceEnvironment } from './tts/voices';
 const MULTIPART_SLACK = 64 * 1024;
 
 export interface Dictation {
-  readonly routes: Elysia;
+  readonly routes: AnyElysia;
   readonly tts: TtsService;
   /** What the WebSocket route needs to score live sessions opened with `item_id`. */
   readonly practice: Practice;
@@ -61,5 +61,5 @@ export function dictation(config: Config, db: Database, store: EventStore, regis
       scoring.add(p);
     },
   };
-  return { routes: routes as unknown as Elysia, tts, practice, scored: () => Promise.all(scoring) };
+  return { routes, tts, practice, scored: () => Promise.all(scoring) };
 }

@@ -22,28 +22,24 @@ export async function transcribeFile(registry: EngineRegistry, modelId: string, 
   const engine = await registry.acquire(modelId);
   const streamId = `file-${crypto.randomUUID()}`;
   const segments: FileTranscript['segments'][number][] = [];
-  let fail: (err: Error) => void = () => {};
   const closed = new Promise<number>((resolve, reject) => {
-    fail = reject;
     engine.open(streamId, 0, { minSilenceMs: DEFAULT_SETTINGS.minSilenceMs, maxSegmentMs: DEFAULT_SETTINGS.maxSegmentMs, interimMs: 0 }, (e) => {
       if (e.type === 'final' && e.text.trim() !== '') segments.push({ text: e.text.trim(), startMs: e.startMs, endMs: e.endMs, words: e.words });
       else if (e.type === 'closed') resolve(e.audioMs);
       else if (e.type === 'stream_error' || e.type === 'engine_crashed') reject(new UnavailableError(`the ${modelId} engine failed on this audio: ${e.message}`, 'engine_failed'));
     });
   });
-  closed.catch(() => {}); // observed below; a failure while still feeding must not go unhandled
+  closed.catch(() => {}); // awaited below; an engine failure while the file is still being read must not go unhandled
   let seq = 0;
   try {
     for await (const chunk of input.chunks()) {
       engine.feed(streamId, ++seq, chunk, input.sampleRate);
       while (engine.backlogMs(streamId) > MAX_BACKLOG_MS) await Bun.sleep(10);
     }
-  } catch (err) {
+  } finally {
+    // Closed whether the file was read to the end or not: the engine must not keep the stream.
     engine.close(streamId, ++seq);
-    fail(err as Error);
-    throw err;
   }
-  engine.close(streamId, ++seq);
   const audioMs = await closed;
   return { modelId, text: segments.map((s) => s.text).join(' '), segments, audioMs };
 }

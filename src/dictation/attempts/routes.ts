@@ -2,13 +2,12 @@ import type { Database } from 'bun:sqlite';
 import { Elysia, t } from 'elysia';
 import { callerOf, ownerFilter } from '../../auth/principal';
 import { ValidationError } from '../../errors';
-import { pageQuery } from '../../routes/paging';
+import { idField, idFilter, idParams, pageQuery } from '../../routes/paging';
 import { MAX_TEXT_CHARS } from '../items/schemas';
 import { AttemptSchema, listAttempts } from './read';
 import type { Attempts } from './service';
 import { Instant, timeWindow } from '../stats/window';
 
-const AttemptId = t.Object({ id: t.String({ minLength: 1, maxLength: 64, error: 'attempt id must be 1 to 64 characters' }) });
 const Flag = t.Optional(t.Union([t.Boolean(), t.Literal('true'), t.Literal('false')], { error: 'fold_accents must be true or false' }));
 
 /** Attempts: typed (JSON) or spoken (multipart with an audio file), scored at once; and reading them back. */
@@ -29,7 +28,7 @@ export const attemptRoutes = (db: Database, attempts: Attempts) =>
       },
       {
         body: t.Object({
-          item_id: t.String({ minLength: 1, maxLength: 64, error: 'item_id must be 1 to 64 characters' }),
+          item_id: idField('item_id', 64),
           text: t.Optional(t.String({ maxLength: MAX_TEXT_CHARS * 2, error: `text must be at most ${MAX_TEXT_CHARS * 2} characters` })),
           file: t.Optional(t.File({ error: 'file must be an audio file' })),
           model: t.Optional(t.String({ minLength: 1, maxLength: 200, error: 'model must be a model id from GET /api/v1/models' })),
@@ -56,8 +55,8 @@ export const attemptRoutes = (db: Database, attempts: Attempts) =>
       {
         query: t.Object({
           ...pageQuery,
-          item_id: t.Optional(t.String({ minLength: 1, maxLength: 64, error: 'item_id must be 1 to 64 characters' })),
-          session_id: t.Optional(t.String({ minLength: 1, maxLength: 64, error: 'session_id must be 1 to 64 characters' })),
+          item_id: idFilter('item_id', 64),
+          session_id: idFilter('session_id', 64),
           since: Instant('since'),
           until: Instant('until'),
         }),
@@ -66,7 +65,7 @@ export const attemptRoutes = (db: Database, attempts: Attempts) =>
       },
     )
     .get('/attempts/:id', ({ params, request }) => attempts.get(callerOf(request), params.id), {
-      params: AttemptId,
+      params: idParams('attempt'),
       response: AttemptSchema,
       detail: { summary: 'One attempt with its score and per-word feedback', tags: ['dictation'] },
     });

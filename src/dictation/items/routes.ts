@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { Elysia, t } from 'elysia';
 import { callerOf, ownerFilter } from '../../auth/principal';
 import { ConflictError, NotFoundError, ValidationError } from '../../errors';
-import { pageQuery } from '../../routes/paging';
+import { idParams, pageQuery } from '../../routes/paging';
 import { rangedFile } from '../../routes/ranged-file';
 import type { TtsService } from '../tts/service';
 import { canonicalLocale } from '../tts/voices';
@@ -11,7 +11,7 @@ import { listItems } from './read';
 import { AudioInfo, Difficulty, Item, ItemInput, MAX_BULK, Speed, Tags, VoiceId } from './schemas';
 import type { Items } from './service';
 
-const ItemId = t.Object({ id: t.String({ minLength: 1, maxLength: 64, error: 'item id must be 1 to 64 characters' }) });
+const ItemId = idParams('item');
 const ErrorShape = t.Object({ code: t.String(), message: t.String() });
 const BulkResult = t.Object({ index: t.Integer(), item: t.Optional(Item), error: t.Optional(ErrorShape) });
 const bool = (name: string) => t.Optional(t.Union([t.Literal('true'), t.Literal('false')], { error: `${name} must be true or false` }));

@@ -2,7 +2,8 @@ import type { Database } from 'bun:sqlite';
 import { Elysia, t } from 'elysia';
 import { callerOf, mayAccess, ownerFilter } from '../../auth/principal';
 import { NotFoundError, ValidationError } from '../../errors';
-import { pageQuery } from '../../routes/paging';
+import { idFilter, idParams, pageQuery } from '../../routes/paging';
+import { attemptWhere } from '../attempts/read';
 import { practiceLog, progress, summary } from './queries';
 import { Instant, timeWindow } from './window';
 
@@ -36,7 +37,7 @@ const PracticeRowSchema = t.Object({
   last_practiced_at: t.String(),
 });
 const ProgressDaySchema = t.Object({ date: t.String(), attempts: t.Integer(), mean_wer: Num, mean_accuracy: Num, best_accuracy: Num, practice_ms: t.Integer() });
-const ItemIdQuery = t.Optional(t.String({ minLength: 1, maxLength: 64, error: 'item_id must be 1 to 64 characters' }));
+const ItemIdQuery = idFilter('item_id', 64);
 
 function checkTimeZone(tz: string): string {
   try {
@@ -73,13 +74,12 @@ export const dictationStatsRoutes = (db: Database, now: () => Date = () => new D
         const item = db.query('SELECT user_id FROM items WHERE id = ?').get(params.id) as { user_id: string | null } | null;
         if (!item || !mayAccess(caller, item.user_id)) throw new NotFoundError(`no item ${params.id}`, 'item_not_found');
         const scope = { owner: ownerFilter(caller), itemId: params.id };
-        const recent = db
-          .query(`SELECT id, kind, wer, accuracy, created_at FROM attempts WHERE item_id = $item ${scope.owner === undefined ? '' : 'AND user_id = $owner'} ORDER BY position DESC LIMIT 100`)
-          .all(scope.owner === undefined ? { item: params.id } : { item: params.id, owner: scope.owner });
+        const { clause, params: where } = attemptWhere(scope);
+        const recent = db.query(`SELECT id, kind, wer, accuracy, created_at FROM attempts ${clause} ORDER BY position DESC LIMIT 100`).all(where);
         return { item_id: params.id, ...summary(db, scope), recent: recent as { id: string; kind: string; wer: number; accuracy: number; created_at: string }[] };
       },
       {
-        params: t.Object({ id: t.String({ minLength: 1, maxLength: 64, error: 'item id must be 1 to 64 characters' }) }),
+        params: idParams('item'),
         response: t.Object({
           item_id: t.String(),
           ...SummarySchema.properties,

@@ -13,14 +13,15 @@ const TagSchema = t.Object({ name: t.String(), items: t.Integer({ description: '
 /** Tags belong to their owner (every user has their own set; with auth off there is one set). */
 const ownerKey = (caller: Principal): string => caller.userId ?? '';
 
-function findTag(db: Database, owner: string, name: string | null) {
+/** The owner's tags with their live item counts; only `name` when it is given. */
+function tagsOf(db: Database, owner: string, name?: string) {
   return db
     .query(
       `SELECT g.name, g.created_at, (SELECT COUNT(*) FROM item_tags it JOIN items i ON i.id = it.item_id
          WHERE it.tag = g.name AND i.deleted_at IS NULL AND COALESCE(i.user_id, '') = g.owner) AS items
        FROM tags g WHERE g.owner = $owner AND ($name IS NULL OR g.name = $name) ORDER BY g.name`,
     )
-    .all({ owner, name }) as (typeof TagSchema.static)[];
+    .all({ owner, name: name ?? null }) as (typeof TagSchema.static)[];
 }
 
 /** `POST/GET/DELETE /api/v1/tags`: the caller's tags; deleting one takes it off every item. */
@@ -32,14 +33,14 @@ export const tagRoutes = (db: Database, store: EventStore) =>
         const caller = callerOf(request);
         const [name] = cleanTags([body.name]);
         if (!name) throw new ValidationError('name is empty');
-        if (findTag(db, ownerKey(caller), name).length > 0) throw new ConflictError(`tag ${JSON.stringify(name)} already exists`, 'tag_exists');
+        if (tagsOf(db, ownerKey(caller), name).length > 0) throw new ConflictError(`tag ${JSON.stringify(name)} already exists`, 'tag_exists');
         await store.append(tagsStream(caller.userId), [event('TagCreated', { user_id: caller.userId, name }, meta(caller))]);
         set.status = 201;
-        return findTag(db, ownerKey(caller), name)[0]!;
+        return tagsOf(db, ownerKey(caller), name)[0]!;
       },
       { body: t.Object({ name: TagName }), response: { 201: TagSchema }, detail: { summary: 'Create a tag (409 if you have it already)', tags: ['dictation'] } },
     )
-    .get('/tags', ({ request }) => ({ tags: findTag(db, ownerKey(callerOf(request)), null) }), {
+    .get('/tags', ({ request }) => ({ tags: tagsOf(db, ownerKey(callerOf(request))) }), {
       response: t.Object({ tags: t.Array(TagSchema) }),
       detail: { summary: 'Your tags, with how many items carry each', tags: ['dictation'] },
     })
@@ -47,7 +48,7 @@ export const tagRoutes = (db: Database, store: EventStore) =>
       '/tags/:name',
       async ({ params, request, set }) => {
         const caller = callerOf(request);
-        if (findTag(db, ownerKey(caller), params.name).length === 0) throw new NotFoundError(`no tag ${JSON.stringify(params.name)}`, 'tag_not_found');
+        if (tagsOf(db, ownerKey(caller), params.name).length === 0) throw new NotFoundError(`no tag ${JSON.stringify(params.name)}`, 'tag_not_found');
         await store.append(tagsStream(caller.userId), [event('TagDeleted', { user_id: caller.userId, name: params.name }, meta(caller))]);
         set.status = 204;
       },
