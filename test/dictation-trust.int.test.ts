@@ -121,6 +121,18 @@ describe('bad dictation input', () => {
   });
 });
 
+describe('an upload over the attempt limit', () => {
+  it('is refused with 413 from its Content-Length, before the body is read', async () => {
+    const itemId = await newItem('Too long to hear.');
+    const form = new FormData();
+    form.set('item_id', itemId);
+    form.set('file', new Blob([pcm16Wav(silence(30))]), 'long.wav'); // 960 kB against a 100 kB limit
+    const r = await alice('POST', '/api/v1/attempts', form);
+    expect(r.status).toBe(413);
+    expect(r.body.error.message).toMatch(/^the request is \d+ bytes/);
+  });
+});
+
 describe('dictation belongs to its user', () => {
   it("hides one user's items, attempts and stats from another, and shows all to an admin", async () => {
     const itemId = await newItem('Only Alice practises this.');

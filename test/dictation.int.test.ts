@@ -95,6 +95,13 @@ describe('items with generated speech', () => {
     expect(await settled(item.id)).toMatchObject({ status: 'ready', provider: 'espeak-ng' });
   });
 
+  it('speaks text that looks like command-line options, since text never goes on a command line', async () => {
+    for (const voice of ['flite:slt', 'espeak-ng:en-us']) {
+      const item = await create({ locale: 'en-US', text: '-o /tmp/x --help -v nobody', voice });
+      expect(await settled(item.id)).toMatchObject({ status: 'ready' });
+    }
+  });
+
   it('lists voices with what each needs, and refuses a neural voice that is not on disk', async () => {
     const voices = (await call('GET', '/api/v1/tts/voices')).body.voices as { id: string; available: boolean; reason: string | null }[];
     expect(voices.find((v) => v.id === 'flite:slt')).toMatchObject({ available: true, reason: null });
@@ -205,6 +212,18 @@ describe('stats, tags and the log', () => {
     expect(log.items.find((r: { item_id: string }) => r.item_id === item.id)).toMatchObject({ deleted: true });
     const again = await call('POST', '/api/v1/attempts', { item_id: item.id, text: 'soon' });
     expect(again.status).toBe(404);
+  });
+
+  it('counts practice time as the item audio heard per attempt plus the audio spoken', async () => {
+    const item = await create({ locale: 'en-US', text: 'How long did I practise?' });
+    const audio = await settled(item.id);
+    await call('POST', '/api/v1/attempts', { item_id: item.id, text: 'how long did i practise' });
+    const spoken = new FormData();
+    spoken.set('item_id', item.id);
+    spoken.set('file', Bun.file(join(AUDIO_DIR, 'librispeech', '0.wav')));
+    const said = (await call('POST', '/api/v1/attempts', spoken)).body;
+    const s = (await call('GET', `/api/v1/stats/items/${item.id}`)).body;
+    expect(s.practice_ms).toBe(2 * audio.duration_ms + said.audio_ms);
   });
 
   it('filters, sorts and pages items with a total', async () => {
