@@ -28,3 +28,7 @@ export const ttsStream = (audioHash: string): StreamId => `tts-${audioHash}` as 
 export const tagsStream = (owner: string | null): StreamId => `tags-${owner ?? 'open'}` as StreamId;
 export const newItemId = (): string => alphabet();
 export const newAttemptId = (): string => alphabet();
+export const jobStream = (id: string): StreamId => `job-${id}` as StreamId;
+/** Runtime changes an admin made to the jobs settings. */
+export const JOB_SETTINGS_STREAM = 'jobs-settings' as StreamId;
+export const newJobId = (): string => alphabet();

@@ -1,5 +1,6 @@
 import { type Static, type TSchema, Type as t } from '@sinclair/typebox';
 import { dictationEventSchemas, dictationSchemaVersions } from '../src/dictation/events';
+import { jobEventSchemas, jobSchemaVersions } from '../src/jobs/events';
 
 const Ms = t.Integer({ minimum: 0, description: 'milliseconds of session audio' });
 
@@ -97,6 +98,7 @@ export const eventSchemas = {
   /** Recorded at most once per key per few minutes, for the key's last-used time. */
   ApiKeyUsed: t.Object({ key_id: t.String(), user_id: t.String() }),
   ...dictationEventSchemas,
+  ...jobEventSchemas,
 } satisfies Record<string, TSchema>;
 
 export type EventType = keyof typeof eventSchemas;
@@ -118,6 +120,7 @@ export const schemaVersions: Record<EventType, number> = {
   ApiKeyRevoked: 1,
   ApiKeyUsed: 1,
   ...dictationSchemaVersions,
+  ...jobSchemaVersions,
 };
 
 type Upcaster = (data: Record<string, unknown>) => Record<string, unknown>;

@@ -14,7 +14,7 @@ const t0 = performance.now();
 rmSync(dist, { recursive: true, force: true });
 
 const result = await Bun.build({
-  entrypoints: [join(root, 'src/main.ts'), join(root, 'src/engine/worker.ts')],
+  entrypoints: [join(root, 'src/main.ts'), join(root, 'src/engine/worker.ts'), join(root, 'src/jobs/chunking/vad-worker.ts')],
   compile: { outfile: join(dist, 'voxlog') },
   minify: true,
   sourcemap: 'linked',

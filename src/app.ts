@@ -34,6 +34,8 @@ import { closeOrphans } from './server/orphans';
 import type { Session } from './server/session';
 import { transcribeRoutes } from './server/ws';
 import { dictation } from './dictation';
+import { jobs, maxRequestBody } from './jobs';
+import type { JobService } from './jobs/service';
 
 /** What sessions write to when the event log is switched off for a benchmark baseline. */
 const discardingStore: Pick<EventStore, 'append' | 'readStream'> = {
@@ -53,6 +55,8 @@ export interface RunningServer {
   /** The server's own connection to its database (fault-injection tests set pragmas on it). */
   readonly db: Database;
   readonly logHealth: LogHealth;
+  /** The batch job queue (operations and tests: the retention sweep, fault injection). */
+  readonly jobs: JobService;
   stop(): Promise<void>;
 }
 
@@ -155,10 +159,14 @@ async function compose(config: Config, lock: { release(): void }): Promise<Runni
   const dictationApp = dictation(config, db, store, registry, defaultModel);
   const pendingSpeech = dictationApp.tts.start();
   if (pendingSpeech > 0) console.log(`generating the audio of ${pendingSpeech} item(s) left pending by the last run`);
+  const jobsApp = jobs(config, db, store, registry, defaultModel);
+  const unfinished = await jobsApp.service.start();
+  if (unfinished > 0) console.log(`resuming ${unfinished} job(s) the last run left unfinished`);
 
   // Filled in once the port is bound: with PORT=0 only then is it known.
   const servers: { url: string }[] = [];
-  const app = new Elysia({ websocket: { maxPayloadLength: config.maxFrameBytes * 4 } })
+  // Bun refuses bodies over 128 MB by default; uploads may be larger (they stream to disk).
+  const app = new Elysia({ websocket: { maxPayloadLength: config.maxFrameBytes * 4 }, serve: { maxRequestBodySize: maxRequestBody(config) } })
     .use(errorHandling)
     .use(requestLog(config.logFormat, metrics))
     .use(cors({ origin: [...config.corsOrigins] }))
@@ -174,6 +182,7 @@ async function compose(config: Config, lock: { release(): void }): Promise<Runni
     .use(eventRoutes(store, { onSubscribers: (d) => (sseSubscribers += d), onRejected, stallMs: config.limits.sseStallMs }))
     .use(statsRoutes(db))
     .use(dictationApp.routes)
+    .use(jobsApp.routes)
     .use(
       transcribeRoutes({
         registry,
@@ -196,6 +205,7 @@ async function compose(config: Config, lock: { release(): void }): Promise<Runni
   } catch (err) {
     await registry.stopAll();
     dictationApp.tts.stop();
+    await jobsApp.service.stop();
     logHealth.stop();
     db.close();
     const code = (err as { code?: string }).code;
@@ -213,10 +223,12 @@ async function compose(config: Config, lock: { release(): void }): Promise<Runni
     registry,
     db,
     logHealth,
+    jobs: jobsApp.service,
     async stop() {
       const drains = [...sessions.values()].map((s) => s.shutdown());
       await Promise.race([Promise.all(drains), Bun.sleep(DRAIN_TIMEOUT_MS)]);
       await Promise.race([dictationApp.scored(), Bun.sleep(DRAIN_TIMEOUT_MS)]);
+      await Promise.race([jobsApp.service.stop(), Bun.sleep(DRAIN_TIMEOUT_MS)]);
       await app.stop();
       dictationApp.tts.stop();
       // A worker stuck in native code must not hold the shutdown forever.

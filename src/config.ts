@@ -30,6 +30,25 @@ export interface Config {
   readonly limits: Limits;
   readonly logFormat: 'text' | 'json';
   readonly dictation: DictationConfig;
+  readonly jobs: JobsConfig;
+}
+
+/** Batch transcription jobs. */
+export interface JobsConfig {
+  /** Largest upload accepted (jobs and the OpenAI-compatible endpoint). */
+  readonly maxUploadBytes: number;
+  /** Jobs run at once (an admin can change it at runtime). */
+  readonly maxConcurrent: number;
+  /** A run taking longer is stopped and counts as a passing failure. */
+  readonly timeoutMs: number;
+  /** Runs a job gets before passing failures dead-letter it. */
+  readonly maxAttempts: number;
+  /** Backoff before the second run; doubles for each later one. */
+  readonly retryMs: number;
+  /** Uploads and results older than this are removed (an admin can change it at runtime). */
+  readonly cleanupDays: number;
+  /** Longest chunk the VAD cuts a file into. */
+  readonly maxChunkMs: number;
 }
 
 /** The dictation trainer: speech generation for items and spoken attempts. */
@@ -238,6 +257,15 @@ export function loadConfig(env: Env = process.env): Config {
       flite: env.VOXLOG_FLITE?.trim() || 'flite',
       espeak: env.VOXLOG_ESPEAK_NG?.trim() || 'espeak-ng',
       maxAttemptAudioBytes: int('VOXLOG_MAX_ATTEMPT_AUDIO_BYTES', 25 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
+    },
+    jobs: {
+      maxUploadBytes: int('VOXLOG_MAX_UPLOAD_BYTES', 2 * 1024 ** 3, 1024, 64 * 1024 ** 3),
+      maxConcurrent: int('VOXLOG_MAX_CONCURRENT_JOBS', 2, 0, 64),
+      timeoutMs: int('VOXLOG_JOB_TIMEOUT_S', 3600, 1, 7 * 24 * 3600) * 1000,
+      maxAttempts: int('VOXLOG_JOB_MAX_ATTEMPTS', 3, 1, 20),
+      retryMs: int('VOXLOG_JOB_RETRY_MS', 2_000, 1, 3_600_000),
+      cleanupDays: int('VOXLOG_CLEANUP_DAYS', 30, 1, 36_500),
+      maxChunkMs: int('VOXLOG_JOB_MAX_CHUNK_S', 20, 5, 120) * 1000,
     },
   };
   if (problems.length > 0) throw new ConfigError(problems);

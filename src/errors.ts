@@ -88,3 +88,15 @@ export class UnavailableError extends VoxError {
 
 /** The `{ error: { code, message } }` body every failed request returns. */
 export const errorBody = (code: string, message: string) => ({ error: { code, message } });
+
+/** The same failure in OpenAI's shape, for the `/v1/*` compatibility routes. */
+export const openAiErrorBody = (code: string, message: string, status: number) => ({
+  error: { message, type: status >= 500 ? 'server_error' : 'invalid_request_error', param: null, code },
+});
+
+/** Something that existed and was removed for good (an expired job's results). */
+export class GoneError extends VoxError {
+  constructor(message: string, code = 'gone') {
+    super(code, message, 410);
+  }
+}

@@ -64,6 +64,26 @@ async function appendDictation(store: EventStore) {
   await store.append('item-i2', [tts('i2', 'h2')]);
 }
 
+/** Jobs: one completed after a passing failure, one dead-lettered, one restarted, one deleted while running, one expired. */
+async function appendJobs(store: EventStore) {
+  const submitted = (id: string, priority: 'high' | 'normal' | 'low') =>
+    event('JobSubmitted', {
+      job_id: id, user_id: 'u1', name: `${id}.wav`, file_name: `${id}.wav`, size_bytes: 1000, upload: `jobs/${id}/upload.wav`, model_id: 'm', language: null,
+      priority, source: 'api', audio: 'WAV 16-bit PCM, mono, 16000 Hz', duration_ms: 4000,
+    }, { user_id: 'u1' });
+  const started = (id: string, attempt: number) => event('JobStarted', { job_id: id, attempt, model_id: 'm' });
+  const segments = [{ text: 'hello there', start_ms: 0, end_ms: 1500, words: [{ word: 'hello', start_ms: 0, end_ms: 600 }, { word: 'there', start_ms: 600, end_ms: 1500 }] }, { text: 'bye', start_ms: 2000, end_ms: 2600, words: [] }];
+  const completed = (id: string, attempt: number) => event('JobCompleted', { job_id: id, attempt, model_id: 'm', text: 'hello there bye', segments, audio_ms: 4000, chunks: 2, processing_ms: 200 });
+  const transient = (id: string) => event('JobRetried', { job_id: id, cause: 'transient', message: 'engine crashed', delay_ms: 1000 });
+  await store.append('job-j1', [submitted('j1', 'normal'), started('j1', 1), transient('j1'), started('j1', 2)]);
+  await store.append('job-j1', [event('JobProgressed', { job_id: 'j1', attempt: 2, progress: 0.5, processed_ms: 2000, chunks_done: 1, chunks_found: 2, chunking_done: true }), completed('j1', 2)]);
+  await store.append('job-j2', [submitted('j2', 'high'), started('j2', 1), transient('j2'), started('j2', 2)]);
+  await store.append('job-j2', [event('JobFailed', { job_id: 'j2', attempt: 2, code: 'engine_failed', message: 'crashed twice', permanent: false, dead_letter: true })]);
+  await store.append('job-j3', [submitted('j3', 'low'), started('j3', 1), completed('j3', 1), event('JobRetried', { job_id: 'j3', cause: 'requested', message: 'restarted on request', delay_ms: 0 })]);
+  await store.append('job-j4', [submitted('j4', 'normal'), started('j4', 1), event('JobCancelled', { job_id: 'j4', reason: 'deleted' }), event('JobDeleted', { job_id: 'j4' })]);
+  await store.append('job-j5', [submitted('j5', 'normal'), started('j5', 1), completed('j5', 1), event('JobExpired', { job_id: 'j5', retention_days: 30 })]);
+}
+
 const dump = (db: Database) =>
   Object.fromEntries(projections.flatMap((p) => p.tables).map((t) => [t, db.query(`SELECT * FROM ${t} ORDER BY 1`).all()]));
 
@@ -74,6 +94,7 @@ describe('projections', () => {
       await appendSessions(store, 4);
       await appendUsers(store);
       await appendDictation(store);
+      await appendJobs(store);
       const before = dump(db);
       expect(before[p.tables[0]!]!.length).toBeGreaterThan(0);
       for (const e of store.readAll(0, 1e6)) applyEvent(db, p, e);
@@ -111,16 +132,35 @@ describe('projections', () => {
     ]);
   });
 
+  it('folds job events into jobs, their segments and their log', async () => {
+    const { db, store } = seeded();
+    await appendJobs(store);
+    expect(db.query('SELECT id, status, attempts, failures, dead_letter, progress, segment_count, text FROM jobs ORDER BY id').all()).toEqual([
+      { id: 'j1', status: 'completed', attempts: 2, failures: 1, dead_letter: 0, progress: 1, segment_count: 2, text: 'hello there bye' },
+      { id: 'j2', status: 'failed', attempts: 2, failures: 1, dead_letter: 1, progress: 0, segment_count: null, text: null },
+      { id: 'j3', status: 'queued', attempts: 1, failures: 0, dead_letter: 0, progress: 0, segment_count: null, text: null },
+      { id: 'j5', status: 'expired', attempts: 1, failures: 0, dead_letter: 0, progress: 1, segment_count: 2, text: null },
+    ]);
+    expect(db.query('SELECT job_id, seq, text FROM job_segments ORDER BY 1, 2').all()).toEqual([{ job_id: 'j1', seq: 0, text: 'hello there' }, { job_id: 'j1', seq: 1, text: 'bye' }]);
+    const log = db.query(`SELECT message FROM job_log WHERE job_id = 'j1' ORDER BY position`).values().flat() as string[];
+    expect(log).toHaveLength(6);
+    expect(log[2]).toContain('retrying in 1.0 s');
+    expect(log[4]).toBe('chunk 1 of 2 done (50%, 2.0 s of audio)');
+    expect(db.query(`SELECT COUNT(*) AS n FROM job_log WHERE job_id = 'j4'`).get()).toEqual({ n: 0 });
+  });
+
   it('rebuilds a projection from the log when its version changes, equal to the live tables', async () => {
     const { db, store } = seeded();
     await appendSessions(store, 5);
     await appendUsers(store);
     await appendDictation(store);
+    await appendJobs(store);
     const live = dump(db);
     db.exec('DELETE FROM segments; DELETE FROM sessions; DELETE FROM transcription_stats; DELETE FROM api_keys; DELETE FROM users');
     db.exec('DELETE FROM items; DELETE FROM item_tags; DELETE FROM tags; DELETE FROM tts_audio; DELETE FROM attempts');
+    db.exec('DELETE FROM jobs; DELETE FROM job_segments; DELETE FROM job_log');
     const bumped = projections.map((p) => (p.name === 'history' ? p : { ...p, version: p.version + 1 }));
-    expect(ensureProjections(db, bumped)).toEqual(['sessions', 'transcription_stats', 'users', 'items', 'tags', 'tts_audio', 'attempts']);
+    expect(ensureProjections(db, bumped)).toEqual(['sessions', 'transcription_stats', 'users', 'items', 'tags', 'tts_audio', 'attempts', 'jobs']);
     expect(dump(db)).toEqual(live);
     expect(ensureProjections(db, bumped)).toEqual([]);
   });

@@ -7,6 +7,7 @@ import { attemptsProjection } from '../../src/dictation/attempts/projection';
 import { itemsProjection } from '../../src/dictation/items/projection';
 import { tagsProjection } from '../../src/dictation/tags/projection';
 import { ttsAudioProjection } from '../../src/dictation/tts/projection';
+import { jobsProjection } from '../../src/jobs/projection';
 
 /** Every projection, in the order they run on each event (later ones may read earlier ones' tables). */
 export const projections: readonly Projection[] = [
@@ -19,4 +20,5 @@ export const projections: readonly Projection[] = [
   tagsProjection,
   ttsAudioProjection,
   attemptsProjection,
+  jobsProjection,
 ];

@@ -13,6 +13,7 @@ import { EventStore } from '../../events/store';
 import type { RecordedEvent } from '../../events/types';
 import { loadConfig } from '../config';
 import { fail, parseCli } from './args';
+import { jobLogLine } from '../jobs/log-lines';
 
 const USAGE = `usage: bun run replay [--db FILE] [--json]                        rebuild every projection from the log and compare with the live tables
        bun run replay --session ID [--from X] [--to Y] [--json]   a session's timeline
@@ -135,6 +136,18 @@ function describe(e: RecordedEvent): string {
       return `tag ${e.data.name} deleted`;
     case 'AttemptScored':
       return `attempt ${e.data.attempt_id} on item ${e.data.item_id} (${e.data.kind}): WER ${e.data.wer.toFixed(3)} "${e.data.text}"`;
+    case 'JobSubmitted':
+    case 'JobStarted':
+    case 'JobProgressed':
+    case 'JobCompleted':
+    case 'JobFailed':
+    case 'JobRetried':
+    case 'JobCancelled':
+    case 'JobDeleted':
+    case 'JobExpired':
+      return `job ${e.data.job_id}: ${jobLogLine(e).message}`;
+    case 'JobSettingsChanged':
+      return `jobs settings: ${JSON.stringify(e.data)}`;
     default: {
       const never: never = e;
       return JSON.stringify((never as RecordedEvent).data);

@@ -11,6 +11,11 @@ export interface StreamOptions {
   readonly maxSegmentMs: number;
   /** Re-decode the open segment this often for partials; 0 disables partials. */
   readonly interimMs: number;
+  /**
+   * `batch` streams (jobs, uploaded files) are decoded only when no live message waits in the
+   * worker, so a live session never queues behind a long file. Default `live`.
+   */
+  readonly priority?: 'live' | 'batch';
 }
 
 /** What the worker loads: one recognizer of a kind, plus the VAD for offline models. */

@@ -42,6 +42,11 @@ export class EngineRegistry {
     this.sweeper.unref();
   }
 
+  /** Every model the registry knows (built in and from VOXLOG_CATALOG_FILE). */
+  get catalog(): readonly CatalogEntry[] {
+    return this.options.catalog;
+  }
+
   /** The engine for a model, loading it if needed; throws a typed error for unknown, missing or bad models. */
   async acquire(modelId: string): Promise<Engine> {
     const entry = findModel(modelId, this.options.catalog);
@@ -154,12 +159,16 @@ export class EngineRegistry {
     this.engines.delete(victim[0]);
   }
 
-  /** Path of the Silero VAD an offline model needs; undefined for streaming models. */
-  private vadModel(entry: CatalogEntry): string | undefined {
-    if (entry.kind !== 'offline') return undefined;
+  /** Path of the Silero VAD weights (offline models and batch chunking use them). */
+  vadPath(neededBy: string): string {
     const vad = findModel(VAD_MODEL_ID, this.options.catalog)!;
     const loc = locateModel(vad, this.options.modelDirs);
-    if (!loc.available) throw new UnavailableError(`offline model ${entry.id} needs the VAD: ${loc.reason}`, 'model_unavailable');
+    if (!loc.available) throw new UnavailableError(`${neededBy} needs the VAD: ${loc.reason}`, 'model_unavailable');
     return join(loc.dir, vad.files.model!);
+  }
+
+  /** Path of the Silero VAD an offline model needs; undefined for streaming models. */
+  private vadModel(entry: CatalogEntry): string | undefined {
+    return entry.kind === 'offline' ? this.vadPath(`offline model ${entry.id}`) : undefined;
   }
 }

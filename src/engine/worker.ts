@@ -14,6 +14,15 @@ type Loaded =
 let sherpa: SherpaModule | undefined;
 let loaded: Loaded | undefined;
 const decoders = new Map<string, StreamDecoder>();
+/** Streams opened with `priority: 'batch'`. */
+const batchStreams = new Set<string>();
+/**
+ * Audio and control messages of batch streams, in arrival order. One is handled per turn of the
+ * event loop, after whatever live messages arrived meanwhile: a live frame waits behind at most
+ * one batch piece (a second of audio, some 20 ms of decoding), never behind a whole file.
+ */
+const deferred: ToWorker[] = [];
+let draining = false;
 const post = (m: FromWorker): void => self.postMessage(m);
 
 function load(spec: LoadSpec): Loaded {
@@ -42,6 +51,7 @@ function handle(msg: ToWorker): void {
             ? new StreamingDecoder(loaded.recognizer, msg.streamId, msg.originMs, post)
             : new OfflineVadDecoder(sherpa, loaded.recognizer, loaded.vadModel, msg.streamId, msg.originMs, msg.options, post);
         decoders.set(msg.streamId, d);
+        if (msg.options.priority === 'batch') batchStreams.add(msg.streamId);
       } catch (err) {
         post({ type: 'stream_error', streamId: msg.streamId, message: String(err) });
       }
@@ -58,6 +68,7 @@ function handle(msg: ToWorker): void {
       return withDecoder(msg.streamId, (d) => {
         d.finalize(msg.seq, msg.reason);
         decoders.delete(msg.streamId);
+        batchStreams.delete(msg.streamId);
         post({ type: 'closed', streamId: msg.streamId, audioMs: Math.round(d.audioMs) });
       });
     case 'exit':
@@ -80,4 +91,19 @@ function withDecoder(streamId: string, f: (d: StreamDecoder) => void): void {
   }
 }
 
-self.onmessage = (e: MessageEvent<ToWorker>) => handle(e.data);
+function drainOne(): void {
+  const next = deferred.shift();
+  if (next) handle(next);
+  if (deferred.length > 0) setTimeout(drainOne, 0);
+  else draining = false;
+}
+
+self.onmessage = (e: MessageEvent<ToWorker>) => {
+  const msg = e.data;
+  if ((msg.type === 'audio' || msg.type === 'finalize' || msg.type === 'close') && batchStreams.has(msg.streamId)) {
+    deferred.push(msg);
+    if (!draining) (draining = true), setTimeout(drainOne, 0);
+    return;
+  }
+  handle(msg);
+};

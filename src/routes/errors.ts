@@ -1,28 +1,29 @@
 import { Elysia } from 'elysia';
-import { errorBody, RateLimitedError, VoxError } from '../errors';
+import { errorBody, openAiErrorBody, RateLimitedError, VoxError } from '../errors';
 
 /** Maps every failure to `{ error: { code, message } }` with the right status. */
-export const errorHandling = new Elysia({ name: 'errors' }).onError({ as: 'global' }, ({ code, error, set }) => {
+export const errorHandling = new Elysia({ name: 'errors' }).onError({ as: 'global' }, ({ code, error, set, request }) => {
+  const body = new URL(request.url).pathname.startsWith('/v1/') ? (c: string, m: string) => openAiErrorBody(c, m, Number(set.status) || 500) : errorBody;
   if (error instanceof VoxError) {
     set.status = error.status;
     if (error.status === 401) set.headers['www-authenticate'] = 'Bearer';
     if (error instanceof RateLimitedError) set.headers['retry-after'] = String(error.retryAfterS);
-    return errorBody(error.code, error.message);
+    return body(error.code, error.message);
   }
   switch (code) {
     case 'VALIDATION':
       set.status = 400;
-      return errorBody('validation_failed', validationMessage(error));
+      return body('validation_failed', validationMessage(error));
     case 'NOT_FOUND':
       set.status = 404;
-      return errorBody('not_found', 'no such route');
+      return body('not_found', 'no such route');
     case 'PARSE':
       set.status = 400;
-      return errorBody('malformed_body', 'the request body could not be parsed');
+      return body('malformed_body', 'the request body could not be parsed');
     default:
       console.error('unhandled request error:', error);
       set.status = 500;
-      return errorBody('internal_error', 'internal server error');
+      return body('internal_error', 'internal server error');
   }
 });
 

@@ -1,0 +1,109 @@
+// Bun Worker entry: Silero VAD (sherpa-onnx) over a file's audio, cutting it into chunks at
+// silences. Kept off the server's thread: it is native code that runs for seconds on a long file.
+import { loadSherpa, type SherpaModule, type SherpaResampler, type SherpaVad } from '../../engine/sherpa';
+import { VAD_PRIMING_SAMPLES } from '../../engine/offline-decoder';
+import { Chunker, type AudioChunk } from './chunker';
+import type { FromVad, ToVad } from './protocol';
+
+declare const self: Worker;
+
+const RATE = 16000;
+/** Pauses shorter than this do not end speech: chunks are cut only where someone stopped talking. */
+const MIN_SILENCE_S = 0.5;
+const PAD_SAMPLES = Math.round(0.3 * RATE);
+const CLOSE_AFTER_SAMPLES = 2 * RATE;
+const VAD_WINDOW = 512;
+
+let sherpa: SherpaModule | undefined;
+let vad: SherpaVad | undefined;
+let chunker: Chunker | undefined;
+let resampler: { rate: number; r: SherpaResampler } | undefined;
+
+const post = (m: FromVad, transfer: Transferable[] = []): void => self.postMessage(m, transfer);
+
+function init(vadModel: string, maxChunkMs: number): void {
+  sherpa = loadSherpa();
+  const maxSamples = Math.round((maxChunkMs / 1000) * RATE);
+  vad = new sherpa.Vad(
+    {
+      sileroVad: { model: vadModel, threshold: 0.5, minSilenceDuration: MIN_SILENCE_S, minSpeechDuration: 0.25, windowSize: 512, maxSpeechDuration: maxChunkMs / 1000 - 2 * (PAD_SAMPLES / RATE) },
+      sampleRate: RATE,
+      numThreads: 1,
+      provider: 'cpu',
+      debug: 0,
+    },
+    Math.max(60, (maxChunkMs / 1000) * 3),
+  );
+  // Primed with silence as the offline decoder's is (see VAD_PRIMING_SAMPLES), so speech at 0 s is not clipped.
+  vad.acceptWaveform(new Float32Array(VAD_PRIMING_SAMPLES));
+  chunker = new Chunker({ maxSamples, padSamples: PAD_SAMPLES, closeAfterSamples: CLOSE_AFTER_SAMPLES });
+}
+
+/** Speech the VAD has settled on, as chunks. */
+function drainSpeech(): AudioChunk[] {
+  const out: AudioChunk[] = [];
+  while (!vad!.isEmpty()) {
+    const seg = vad!.front();
+    const start = Math.max(0, seg.start - VAD_PRIMING_SAMPLES);
+    out.push(...chunker!.speech(start, Math.min(chunker!.position, start + seg.samples.length)));
+    vad!.pop();
+  }
+  return out;
+}
+
+/**
+ * Feeds the VAD a window at a time. Given seconds at once, sherpa-onnx's Vad lost whole segments
+ * (on jfk.wav, 48000-sample pieces dropped the first 2 s of speech; 512-sample windows kept it).
+ */
+function listen(pcm: Float32Array): AudioChunk[] {
+  const out: AudioChunk[] = [];
+  for (let at = 0; at < pcm.length; at += VAD_WINDOW) {
+    vad!.acceptWaveform(pcm.subarray(at, at + VAD_WINDOW));
+    if (!vad!.isEmpty()) out.push(...drainSpeech());
+  }
+  return out;
+}
+
+function to16k(samples: Float32Array, sampleRate: number, flush: boolean): Float32Array {
+  if (sampleRate === RATE) return samples;
+  if (!resampler || resampler.rate !== sampleRate) resampler = { rate: sampleRate, r: new sherpa!.LinearResampler(sampleRate, RATE) };
+  return resampler.r.resample(samples, flush);
+}
+
+function send(chunks: AudioChunk[], done: boolean): void {
+  post({ type: 'chunks', chunks, position: chunker!.position, done }, chunks.map((c) => c.samples.buffer as ArrayBuffer));
+}
+
+function handle(msg: ToVad): void {
+  switch (msg.type) {
+    case 'init':
+      return init(msg.vadModel, msg.maxChunkMs);
+    case 'audio': {
+      const pcm = to16k(msg.samples, msg.sampleRate, false);
+      chunker!.push(pcm);
+      const out = listen(pcm);
+      return send([...out, ...chunker!.silence(vad!.isDetected())], false);
+    }
+    case 'finish': {
+      const tail = resampler ? resampler.r.resample(new Float32Array(0), true) : new Float32Array(0);
+      chunker!.push(tail);
+      const out = listen(tail);
+      vad!.flush();
+      return send([...out, ...drainSpeech(), ...chunker!.finish()], true);
+    }
+    case 'exit':
+      return process.exit(0);
+    default: {
+      const never: never = msg;
+      throw new Error(`unknown VAD worker message ${JSON.stringify(never)}`);
+    }
+  }
+}
+
+self.onmessage = (e: MessageEvent<ToVad>) => {
+  try {
+    handle(e.data);
+  } catch (err) {
+    post({ type: 'error', message: String(err) });
+  }
+};

@@ -1,0 +1,36 @@
+// Batch transcription jobs (seeds "STT jobs guide" and "Whisper transcription service"): uploads,
+// a durable priority queue, VAD chunking across the engine pool, retries and a dead-letter state,
+// subtitles, live progress, retention, and the OpenAI-compatible endpoint over the same path.
+import type { Database } from 'bun:sqlite';
+import { Elysia, type AnyElysia } from 'elysia';
+import type { EventStore } from '../../events/store';
+import type { Config } from '../config';
+import type { EngineRegistry } from '../engine/registry';
+import { openAiRoutes } from './openai';
+import { jobRoutes } from './routes';
+import { JobService } from './service';
+import { MULTIPART_SLACK, refuseOversized } from './upload';
+
+export interface Jobs {
+  readonly routes: AnyElysia;
+  readonly service: JobService;
+}
+
+/** Paths whose body is an upload bounded by VOXLOG_MAX_UPLOAD_BYTES. */
+const UPLOAD_PATHS = new Set(['/api/v1/jobs', '/v1/audio/transcriptions']);
+
+/** Largest request body the server must let through to the upload routes. */
+export const maxRequestBody = (config: Config): number => config.jobs.maxUploadBytes + MULTIPART_SLACK;
+
+export function jobs(config: Config, db: Database, store: EventStore, registry: EngineRegistry, defaultModel: string): Jobs {
+  const service = new JobService({ db, store, registry, defaultModel, dataDir: config.dataDir, config: config.jobs });
+  const max = config.jobs.maxUploadBytes;
+  const routes = new Elysia({ name: 'jobs-slice' })
+    // Refused before the body is read, from its declared length.
+    .onRequest(({ request }) => {
+      if (request.method === 'POST' && UPLOAD_PATHS.has(new URL(request.url).pathname)) refuseOversized(request, max, 'VOXLOG_MAX_UPLOAD_BYTES');
+    })
+    .use(jobRoutes(db, store, service, config.dataDir, max))
+    .use(openAiRoutes(db, service, registry, config.dataDir, max));
+  return { routes, service };
+}

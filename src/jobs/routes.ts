@@ -1,0 +1,218 @@
+import type { Database } from 'bun:sqlite';
+import { join } from 'node:path';
+import { Elysia, t } from 'elysia';
+import type { EventStore } from '../../events/store';
+import { callerOf, ownerFilter, requireAdmin } from '../auth/principal';
+import { ConflictError, GoneError, ValidationError } from '../errors';
+import { idParams, pageQuery } from '../routes/paging';
+import { followJob } from './live';
+import { CONTENT_TYPES, FORMATS, toSrt, toText, toVerboseJson, toVtt, type Format } from './formats';
+import { JOB_STATUSES, JobSchema, jobLog, jobSegments, listJobs, LogLineSchema, SegmentSchema } from './read';
+import type { JobService } from './service';
+import { receiveMultipart } from './upload';
+
+const Priority = t.Union([t.Literal('high'), t.Literal('normal'), t.Literal('low')], { error: 'priority must be high, normal or low' });
+const JobDetail = t.Composite([JobSchema, t.Object({ text: t.Union([t.String(), t.Null()], { description: 'the transcript, once completed' }) })]);
+const UPLOAD_SETTING = 'VOXLOG_MAX_UPLOAD_BYTES';
+
+/** Multipart fields of a job submission, checked by hand: the body is streamed to disk, not parsed by Elysia. */
+function submitFields(fields: Readonly<Record<string, string | string[]>>) {
+  const one = (name: string, max = 200): string | undefined => {
+    const v = fields[name];
+    if (v === undefined || v === '') return undefined;
+    if (Array.isArray(v) || v.length > max) throw new ValidationError(`${name} must be one value of at most ${max} characters`);
+    return v;
+  };
+  const priority = one('priority') ?? 'normal';
+  if (priority !== 'high' && priority !== 'normal' && priority !== 'low') throw new ValidationError('priority must be high, normal or low');
+  return { name: one('name'), model: one('model'), language: one('language', 35), priority } as const;
+}
+
+/** Server-Sent Events of a job's live feed (the same messages as its WebSocket). */
+function sse(store: EventStore, db: Database, id: string, signal: AbortSignal): Response {
+  const encoder = new TextEncoder();
+  const feed = followJob(store, db, id, signal);
+  let beat: Timer | undefined;
+  const body = new ReadableStream<Uint8Array>(
+    {
+      start(controller) {
+        beat = setInterval(() => controller.enqueue(encoder.encode(': keepalive\n\n')), 15_000);
+      },
+      async pull(controller) {
+        const next = await feed.next();
+        if (next.done) return void (clearInterval(beat), controller.close());
+        controller.enqueue(encoder.encode(`event: ${next.value.type}\ndata: ${JSON.stringify(next.value)}\n\n`));
+      },
+      cancel: () => void (clearInterval(beat), feed.return(undefined)),
+    },
+    { highWaterMark: 1 },
+  );
+  return new Response(body, { headers: { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' } });
+}
+
+/** `/api/v1/jobs`: submit, list, read, follow, download, cancel, restart; admin settings. */
+export const jobRoutes = (db: Database, store: EventStore, jobs: JobService, dataDir: string, maxUploadBytes: number) =>
+  new Elysia({ name: 'jobs' })
+    .post(
+      '/api/v1/jobs',
+      async ({ request, set }) => {
+        const caller = callerOf(request);
+        const form = await receiveMultipart(request, { dir: join(dataDir, 'jobs', '.incoming'), maxBytes: maxUploadBytes, setting: UPLOAD_SETTING });
+        if (!form.upload) throw new ValidationError('file: send the recording in a multipart field named file', 'file_missing');
+        const fields = submitFields(form.fields);
+        const record = await jobs.submit(caller, form.upload, { ...fields, source: 'api' });
+        set.status = 202;
+        return record.job;
+      },
+      {
+        parse: 'none',
+        response: { 202: JobSchema },
+        detail: {
+          summary: 'Submit a recording for transcription (multipart: file, and optional model, language, priority high/normal/low, name)',
+          description:
+            'The upload streams to disk. Over VOXLOG_MAX_UPLOAD_BYTES: 413 (from Content-Length, before the body is read). ' +
+            'Not audio: 415 with the reason, and nothing is queued. Follow it at GET /api/v1/jobs/{id}/events (SSE) or /ws/jobs/{id}.',
+          tags: ['jobs'],
+          requestBody: {
+            content: {
+              'multipart/form-data': {
+                schema: {
+                  type: 'object',
+                  required: ['file'],
+                  properties: {
+                    file: { type: 'string', format: 'binary' },
+                    model: { type: 'string' },
+                    language: { type: 'string' },
+                    priority: { type: 'string', enum: ['high', 'normal', 'low'] },
+                    name: { type: 'string' },
+                  },
+                },
+              },
+            },
+          },
+        },
+      },
+    )
+    .get(
+      '/api/v1/jobs',
+      ({ query, request }) => {
+        const dead = query.dead_letter === undefined ? undefined : query.dead_letter === true || query.dead_letter === 'true';
+        const { jobs: page, total } = listJobs(db, { owner: ownerFilter(callerOf(request)), status: query.status, priority: query.priority, deadLetter: dead, q: query.q, sort: query.sort, order: query.order, limit: query.limit, offset: query.offset });
+        return { jobs: page, total, limit: query.limit, offset: query.offset };
+      },
+      {
+        query: t.Object({
+          ...pageQuery,
+          status: t.Optional(t.UnionEnum(JOB_STATUSES, { error: `status must be one of ${JOB_STATUSES.join(', ')}` })),
+          priority: t.Optional(Priority),
+          dead_letter: t.Optional(t.Union([t.Boolean(), t.Literal('true'), t.Literal('false')], { error: 'dead_letter must be true or false' })),
+          q: t.Optional(t.String({ minLength: 1, maxLength: 200, error: 'q must be 1 to 200 characters' })),
+          sort: t.Union([t.Literal('submitted'), t.Literal('finished'), t.Literal('duration'), t.Literal('name')], { default: 'submitted', error: 'sort must be submitted, finished, duration or name' }),
+          order: t.Union([t.Literal('asc'), t.Literal('desc')], { default: 'desc', error: 'order must be asc or desc' }),
+        }),
+        response: t.Object({ jobs: t.Array(JobSchema), total: t.Integer(), limit: t.Integer(), offset: t.Integer() }),
+        detail: { summary: 'Jobs, newest first: filter by status, priority, dead_letter; q searches id, name, file name and transcript', tags: ['jobs'] },
+      },
+    )
+    .get('/api/v1/jobs/:id', ({ params, request }) => {
+      const r = jobs.get(callerOf(request), params.id);
+      return { ...r.job, text: r.text };
+    }, { params: idParams('job'), response: JobDetail, detail: { summary: 'A job: status, progress, duration, RTF, attempts, error, timestamps, transcript', tags: ['jobs'] } })
+    .get('/api/v1/jobs/:id/log', ({ params, request }) => {
+      jobs.get(callerOf(request), params.id);
+      return { lines: jobLog(db, params.id) };
+    }, { params: idParams('job'), response: t.Object({ lines: t.Array(LogLineSchema) }), detail: { summary: "The job's log: submitted, started, chunk n of m, retries, done", tags: ['jobs'] } })
+    .get('/api/v1/jobs/:id/segments', ({ params, request }) => {
+      jobs.get(callerOf(request), params.id);
+      return { segments: jobSegments(db, params.id) };
+    }, { params: idParams('job'), response: t.Object({ segments: t.Array(SegmentSchema) }), detail: { summary: 'Segments with word timings (ms on the file timeline), once completed', tags: ['jobs'] } })
+    .get('/api/v1/jobs/:id/events', ({ params, request }) => {
+      jobs.get(callerOf(request), params.id);
+      return sse(store, db, params.id, request.signal);
+    }, {
+      params: idParams('job'),
+      query: t.Object({ token: t.Optional(t.String({ description: 'credential for browsers (EventSource cannot set headers)' })) }),
+      detail: { summary: 'Live progress and log lines (text/event-stream): job, log, progress, end', tags: ['jobs'] },
+    })
+    .get(
+      '/api/v1/jobs/:id/download',
+      ({ params, query, request }) => {
+        const r = jobs.get(callerOf(request), params.id);
+        if (r.job.status === 'expired') throw new GoneError(`job ${params.id} expired: its results were removed after ${jobs.settings().cleanup_days} days`, 'job_expired');
+        if (r.job.status !== 'completed') throw new ConflictError(`job ${params.id} is ${r.job.status}; its transcript can be downloaded once it has completed`, 'job_not_completed');
+        const segments = jobSegments(db, params.id);
+        const format: Format = query.format;
+        const cues = { maxLineChars: query.max_line_chars, maxLines: query.max_lines };
+        const body =
+          format === 'txt' ? toText(segments)
+          : format === 'srt' ? toSrt(segments, cues)
+          : format === 'vtt' ? toVtt(segments, cues)
+          : format === 'json' ? JSON.stringify({ id: r.job.id, model_id: r.job.model_id, language: r.job.language, audio_ms: r.job.audio_ms, text: r.text ?? '', segments })
+          : JSON.stringify(toVerboseJson(r.text ?? '', segments, { language: r.job.language ?? 'en', durationMs: r.job.audio_ms ?? 0, temperature: 0, segments: true, words: true }));
+        const stem = r.job.file_name.replace(/\.[^.]*$/, '').replace(/[^\w.-]+/g, '_') || r.job.id;
+        return new Response(body, { headers: { 'content-type': CONTENT_TYPES[format], 'content-disposition': `attachment; filename="${stem}.${format === 'verbose_json' ? 'json' : format}"` } });
+      },
+      {
+        params: idParams('job'),
+        query: t.Object({
+          format: t.UnionEnum(FORMATS, { default: 'txt', error: `format must be one of ${FORMATS.join(', ')}` }),
+          max_line_chars: t.Integer({ minimum: 10, maximum: 200, default: 42, error: 'max_line_chars must be an integer from 10 to 200' }),
+          max_lines: t.Integer({ minimum: 1, maximum: 10, default: 2, error: 'max_lines must be an integer from 1 to 10' }),
+        }),
+        detail: { summary: 'The transcript as txt, srt, vtt, json (ms, with words) or verbose_json (OpenAI shape, seconds); subtitles break lines at words', tags: ['jobs'] },
+      },
+    )
+    .delete('/api/v1/jobs/:id', async ({ params, request, set }) => {
+      await jobs.delete(callerOf(request), params.id);
+      set.status = 204;
+    }, { params: idParams('job'), detail: { summary: 'Delete a job: cancels it if it has work ahead and removes its upload and results', tags: ['jobs'] } })
+    .post('/api/v1/jobs/:id/restart', async ({ params, request, set }) => {
+      const r = await jobs.restart(callerOf(request), params.id);
+      set.status = 202;
+      return r.job;
+    }, { params: idParams('job'), response: { 202: JobSchema }, detail: { summary: 'Run a finished job again (409 while it has work ahead)', tags: ['jobs'] } })
+    .ws('/ws/jobs/:id', {
+      params: idParams('job'),
+      open(ws) {
+        const request = (ws.data as unknown as { request: Request }).request;
+        let caller;
+        try {
+          caller = callerOf(request);
+          jobs.get(caller, ws.data.params.id);
+        } catch (err) {
+          ws.send(JSON.stringify({ type: 'error', message: (err as Error).message }));
+          return void ws.close(1008, 'job not found');
+        }
+        const abort = new AbortController();
+        (ws.data as unknown as { abort: AbortController }).abort = abort;
+        void (async () => {
+          for await (const m of followJob(store, db, ws.data.params.id, abort.signal)) ws.send(JSON.stringify(m));
+          ws.close(1000, 'job finished');
+        })().catch(() => ws.close(1011, 'feed failed'));
+      },
+      close(ws) {
+        (ws.data as unknown as { abort?: AbortController }).abort?.abort();
+      },
+    })
+    .group('/api/v1/admin', (admin) =>
+      admin
+        .onBeforeHandle(({ request }) => requireAdmin(callerOf(request)))
+        .get('/concurrency', () => ({ max_concurrent_jobs: jobs.settings().max_concurrent_jobs }), {
+          response: t.Object({ max_concurrent_jobs: t.Integer() }),
+          detail: { summary: 'Jobs run at once', tags: ['admin'] },
+        })
+        .put('/concurrency', async ({ body, request }) => ({ max_concurrent_jobs: (await jobs.updateSettings(callerOf(request), { max_concurrent_jobs: body.max_concurrent_jobs })).max_concurrent_jobs }), {
+          body: t.Object({ max_concurrent_jobs: t.Integer({ minimum: 0, maximum: 64, error: 'max_concurrent_jobs must be an integer from 0 (pause) to 64' }) }),
+          response: t.Object({ max_concurrent_jobs: t.Integer() }),
+          detail: { summary: 'Change how many jobs run at once, now and after restarts (0 pauses the queue; running jobs finish)', tags: ['admin'] },
+        })
+        .get('/retention', () => ({ cleanup_days: jobs.settings().cleanup_days }), {
+          response: t.Object({ cleanup_days: t.Integer() }),
+          detail: { summary: 'Days a finished job keeps its upload and results', tags: ['admin'] },
+        })
+        .put('/retention', async ({ body, request }) => ({ cleanup_days: (await jobs.updateSettings(callerOf(request), { cleanup_days: body.cleanup_days })).cleanup_days }), {
+          body: t.Object({ cleanup_days: t.Integer({ minimum: 1, maximum: 36_500, error: 'cleanup_days must be an integer from 1 to 36500' }) }),
+          response: t.Object({ cleanup_days: t.Integer() }),
+          detail: { summary: 'Change the retention of finished jobs (the next sweep, hourly, applies it)', tags: ['admin'] },
+        }),
+    );

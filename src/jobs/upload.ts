@@ -1,0 +1,85 @@
+// Multipart uploads streamed to disk as they arrive: a 1 GB recording never sits in memory, and
+// one over the limit is refused as soon as it is known to be (its Content-Length, else its bytes).
+import busboy from 'busboy';
+import { createWriteStream, mkdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { PayloadTooLargeError, ValidationError } from '../errors';
+
+/** An uploaded file on disk, under a temporary name until a job takes it. */
+export interface StoredUpload {
+  readonly path: string;
+  /** The name the client gave (for people only; never used as a path). */
+  readonly fileName: string;
+  readonly size: number;
+  readonly contentType: string;
+}
+
+export interface ReceivedForm {
+  readonly upload: StoredUpload | undefined;
+  /** Text fields; a repeated one (`timestamp_granularities[]`) is an array. */
+  readonly fields: Readonly<Record<string, string | string[]>>;
+}
+
+/** Room for the multipart framing and the text fields around the file. */
+export const MULTIPART_SLACK = 1024 * 1024;
+const MAX_FIELDS = 32;
+const MAX_FIELD_BYTES = 64 * 1024;
+
+/** Refuses a request whose declared length is over the limit, before any of its body is read. */
+export function refuseOversized(request: Request, maxBytes: number, setting: string): void {
+  const length = Number(request.headers.get('content-length') ?? 0);
+  if (length > maxBytes + MULTIPART_SLACK) throw new PayloadTooLargeError(`the upload is ${length} bytes; the most accepted is ${maxBytes} (${setting})`);
+}
+
+/** Reads a multipart/form-data request, writing its `file` field into `dir` as it streams in. */
+export async function receiveMultipart(request: Request, o: { dir: string; maxBytes: number; setting: string }): Promise<ReceivedForm> {
+  const type = request.headers.get('content-type') ?? '';
+  if (!type.toLowerCase().startsWith('multipart/form-data')) throw new ValidationError(`send the audio as multipart/form-data with a file field (got Content-Type ${JSON.stringify(type || 'none')})`, 'multipart_required');
+  if (!request.body) throw new ValidationError('file: the request has no body', 'file_missing');
+  refuseOversized(request, o.maxBytes, o.setting);
+  mkdirSync(o.dir, { recursive: true });
+  const path = join(o.dir, `upload-${crypto.randomUUID()}`);
+  const fields: Record<string, string | string[]> = {};
+  let upload: StoredUpload | undefined;
+  let tooLarge = false;
+  const writes: Promise<void>[] = [];
+  // A body over the limit with no Content-Length stops being read the moment it passes the limit.
+  const source = Readable.fromWeb(request.body as unknown as import('node:stream/web').ReadableStream);
+  let parser: busboy.Busboy;
+  try {
+    parser = busboy({ headers: { 'content-type': type }, limits: { fileSize: o.maxBytes, files: 4, fields: MAX_FIELDS, fieldSize: MAX_FIELD_BYTES } });
+  } catch (err) {
+    throw new ValidationError(`the multipart body cannot be read: ${(err as Error).message}`, 'bad_multipart');
+  }
+  parser.on('file', (name, file, info) => {
+    if (name !== 'file' || upload) return void file.resume();
+    let size = 0;
+    file.on('data', (d: Buffer) => void (size += d.length));
+    file.on('limit', () => {
+      tooLarge = true;
+      source.destroy(new Error('too large'));
+    });
+    const written = pipeline(file, createWriteStream(path)).then(() => void (upload = { path, fileName: info.filename || 'upload', size, contentType: info.mimeType }));
+    writes.push(written);
+  });
+  parser.on('field', (name, value) => {
+    const key = name.endsWith('[]') ? name.slice(0, -2) : name;
+    const prior = fields[key];
+    fields[key] = prior === undefined ? (name.endsWith('[]') ? [value] : value) : [...(Array.isArray(prior) ? prior : [prior]), value];
+  });
+  try {
+    await pipeline(source, parser);
+    await Promise.all(writes);
+  } catch (err) {
+    rmSync(path, { force: true });
+    if (tooLarge) throw new PayloadTooLargeError(`the file is over ${o.maxBytes} bytes, the most accepted (${o.setting})`);
+    throw new ValidationError(`the upload could not be read: ${(err as Error).message}`, 'bad_multipart');
+  }
+  if (tooLarge) {
+    rmSync(path, { force: true });
+    throw new PayloadTooLargeError(`the file is over ${o.maxBytes} bytes, the most accepted (${o.setting})`);
+  }
+  return { upload, fields };
+}
