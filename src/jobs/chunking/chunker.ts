@@ -14,7 +14,10 @@ export interface ChunkerOptions {
   readonly maxSamples: number;
   /** Audio kept before the first speech of a chunk, and after its last (Silero marks speech a little late and early). */
   readonly padSamples: number;
-  /** Silence after speech that closes the chunk without waiting for more speech. */
+  /**
+   * Silence after speech that closes the chunk without waiting for more speech. Speech must be
+   * reported (`speech`) within this long after it ends: older audio may already be dropped.
+   */
   readonly closeAfterSamples: number;
 }
 
@@ -50,7 +53,9 @@ export class Chunker {
   /** Closes the chunk being built once the VAD hears no speech and the silence after it is long enough. */
   silence(speaking: boolean): AudioChunk[] {
     if (speaking || !this.open || this.total - this.open.end < this.o.closeAfterSamples) return [];
-    return [this.cut(this.open.end + this.o.padSamples)];
+    const chunk = this.cut(this.open.end + this.o.padSamples);
+    this.trim();
+    return [chunk];
   }
 
   /** A speech segment [start, end); `end` is never past what was pushed. */
@@ -63,6 +68,8 @@ export class Chunker {
     }
     if (this.open) this.open.end = Math.max(this.open.end, end);
     else this.open = { start, end };
+    // Only now: the new chunk's audio starts before the cut just made.
+    this.trim();
     return out;
   }
 
@@ -78,7 +85,6 @@ export class Chunker {
     const samples = this.slice(from, to);
     this.open = undefined;
     this.lastCut = to;
-    this.trim();
     return { index: this.nextIndex++, start: from, samples };
   }
 

@@ -52,13 +52,16 @@ function drainSpeech(): AudioChunk[] {
 }
 
 /**
- * Feeds the VAD a window at a time. Given seconds at once, sherpa-onnx's Vad lost whole segments
- * (on jfk.wav, 48000-sample pieces dropped the first 2 s of speech; 512-sample windows kept it).
+ * Feeds the chunker and the VAD a window at a time, so speech is reported a moment after it ends
+ * (the chunker keeps audio only that long). Given seconds at once, sherpa-onnx's Vad also lost
+ * whole segments (on jfk.wav, 48000-sample pieces dropped the first 2 s of speech).
  */
 function listen(pcm: Float32Array): AudioChunk[] {
   const out: AudioChunk[] = [];
   for (let at = 0; at < pcm.length; at += VAD_WINDOW) {
-    vad!.acceptWaveform(pcm.subarray(at, at + VAD_WINDOW));
+    const window = pcm.slice(at, at + VAD_WINDOW);
+    chunker!.push(window);
+    vad!.acceptWaveform(window);
     if (!vad!.isEmpty()) out.push(...drainSpeech());
   }
   return out;
@@ -79,14 +82,11 @@ function handle(msg: ToVad): void {
     case 'init':
       return init(msg.vadModel, msg.maxChunkMs);
     case 'audio': {
-      const pcm = to16k(msg.samples, msg.sampleRate, false);
-      chunker!.push(pcm);
-      const out = listen(pcm);
+      const out = listen(to16k(msg.samples, msg.sampleRate, false));
       return send([...out, ...chunker!.silence(vad!.isDetected())], false);
     }
     case 'finish': {
       const tail = resampler ? resampler.r.resample(new Float32Array(0), true) : new Float32Array(0);
-      chunker!.push(tail);
       const out = listen(tail);
       vad!.flush();
       return send([...out, ...drainSpeech(), ...chunker!.finish()], true);
