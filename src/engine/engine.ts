@@ -59,6 +59,11 @@ export class Engine {
     return this.placement.size;
   }
 
+  /** Streams open on the engine now (operations and fault-injection tests). */
+  get streamIds(): string[] {
+    return [...this.placement.keys()];
+  }
+
   get workers(): readonly { index: number; status: SlotStatus; streams: number }[] {
     return this.slots.map((s) => ({ index: s.index, status: s.status, streams: s.load }));
   }

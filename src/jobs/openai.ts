@@ -10,6 +10,7 @@ import type { EngineRegistry } from '../engine/registry';
 import { UnavailableError, ValidationError } from '../errors';
 import { toSrt, toVerboseJson, toVtt } from './formats';
 import { jobSegments } from './read';
+import { withUpload } from './routes';
 import type { JobService } from './service';
 import { receiveMultipart } from './upload';
 
@@ -59,13 +60,7 @@ export const openAiRoutes = (db: Database, jobs: JobService, registry: EngineReg
         const caller = callerOf(request);
         const form = await receiveMultipart(request, { dir: join(dataDir, 'jobs', '.incoming'), maxBytes: maxUploadBytes, setting: 'VOXLOG_MAX_UPLOAD_BYTES' });
         if (!form.upload) throw new ValidationError("file: a multipart field named 'file' with the audio is required", 'file_missing');
-        let fields: Request_;
-        try {
-          fields = readFields(form.fields);
-        } catch (err) {
-          await Bun.file(form.upload.path).delete().catch(() => {});
-          throw err;
-        }
+        const fields = withUpload(form.upload.path, () => readFields(form.fields));
         const record = await jobs.submit(caller, form.upload, { name: form.upload.fileName, model: modelFor(fields.model), language: fields.language, priority: 'high', source: 'openai' });
         const id = record.job.id;
         if (fields.stream) return streamed(jobs, id);

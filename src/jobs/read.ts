@@ -8,6 +8,13 @@ export type JobStatus = (typeof JOB_STATUSES)[number];
 /** A job in one of these still has work ahead of it. */
 export const ACTIVE_STATUSES: readonly JobStatus[] = ['queued', 'running', 'retrying'];
 
+/**
+ * The status as a schema. Written out: wrapped in t.Optional, Elysia's t.UnionEnum filled a
+ * missing query value with its first member (every unfiltered list read `status=queued`).
+ */
+export const JobStatusSchema = (options?: { error: string }) =>
+  t.Union([t.Literal('queued'), t.Literal('running'), t.Literal('retrying'), t.Literal('completed'), t.Literal('failed'), t.Literal('cancelled'), t.Literal('expired')], options);
+
 export const JobSchema = t.Object({
   id: t.String(),
   user_id: t.Union([t.String(), t.Null()]),
@@ -18,7 +25,7 @@ export const JobSchema = t.Object({
   model_id: t.String(),
   language: t.Union([t.String(), t.Null()]),
   priority: JobPriority,
-  status: t.UnionEnum(JOB_STATUSES),
+  status: JobStatusSchema(),
   progress: t.Number({ description: '0 to 1: audio decoded up to the first chunk not yet done, over the duration' }),
   processed_ms: t.Integer(),
   chunks_done: t.Integer(),

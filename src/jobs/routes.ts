@@ -1,4 +1,5 @@
 import type { Database } from 'bun:sqlite';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { Elysia, t } from 'elysia';
 import type { EventStore } from '../../events/store';
@@ -7,7 +8,7 @@ import { ConflictError, GoneError, ValidationError } from '../errors';
 import { idParams, pageQuery } from '../routes/paging';
 import { followJob } from './live';
 import { CONTENT_TYPES, FORMATS, toSrt, toText, toVerboseJson, toVtt, type Format } from './formats';
-import { JOB_STATUSES, JobSchema, jobLog, jobSegments, listJobs, LogLineSchema, SegmentSchema } from './read';
+import { JOB_STATUSES, JobSchema, JobStatusSchema, jobLog, jobSegments, listJobs, LogLineSchema, SegmentSchema } from './read';
 import type { JobService } from './service';
 import { receiveMultipart } from './upload';
 
@@ -26,6 +27,16 @@ function submitFields(fields: Readonly<Record<string, string | string[]>>) {
   const priority = one('priority') ?? 'normal';
   if (priority !== 'high' && priority !== 'normal' && priority !== 'low') throw new ValidationError('priority must be high, normal or low');
   return { name: one('name'), model: one('model'), language: one('language', 35), priority } as const;
+}
+
+/** Runs `f`; if it throws, the upload is deleted first (nothing is left behind for a refused request). */
+export function withUpload<T>(path: string, f: () => T): T {
+  try {
+    return f();
+  } catch (err) {
+    rmSync(path, { force: true });
+    throw err;
+  }
 }
 
 /** Server-Sent Events of a job's live feed (the same messages as its WebSocket). */
@@ -59,8 +70,9 @@ export const jobRoutes = (db: Database, store: EventStore, jobs: JobService, dat
         const caller = callerOf(request);
         const form = await receiveMultipart(request, { dir: join(dataDir, 'jobs', '.incoming'), maxBytes: maxUploadBytes, setting: UPLOAD_SETTING });
         if (!form.upload) throw new ValidationError('file: send the recording in a multipart field named file', 'file_missing');
-        const fields = submitFields(form.fields);
-        const record = await jobs.submit(caller, form.upload, { ...fields, source: 'api' });
+        const upload = form.upload;
+        const fields = withUpload(upload.path, () => submitFields(form.fields));
+        const record = await jobs.submit(caller, upload, { ...fields, source: 'api' });
         set.status = 202;
         return record.job;
       },
@@ -103,7 +115,7 @@ export const jobRoutes = (db: Database, store: EventStore, jobs: JobService, dat
       {
         query: t.Object({
           ...pageQuery,
-          status: t.Optional(t.UnionEnum(JOB_STATUSES, { error: `status must be one of ${JOB_STATUSES.join(', ')}` })),
+          status: t.Optional(JobStatusSchema({ error: `status must be one of ${JOB_STATUSES.join(', ')}` })),
           priority: t.Optional(Priority),
           dead_letter: t.Optional(t.Union([t.Boolean(), t.Literal('true'), t.Literal('false')], { error: 'dead_letter must be true or false' })),
           q: t.Optional(t.String({ minLength: 1, maxLength: 200, error: 'q must be 1 to 200 characters' })),

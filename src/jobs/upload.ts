@@ -45,7 +45,8 @@ export async function receiveMultipart(request: Request, o: { dir: string; maxBy
   let upload: StoredUpload | undefined;
   let tooLarge = false;
   const writes: Promise<void>[] = [];
-  // A body over the limit with no Content-Length stops being read the moment it passes the limit.
+  // Past the limit busboy discards the rest of the file (read, never written); the connection is
+  // not cut, so the client hears the 413. Bun bounds what is read at the limit plus MULTIPART_SLACK.
   const source = Readable.fromWeb(request.body as unknown as import('node:stream/web').ReadableStream);
   let parser: busboy.Busboy;
   try {
@@ -57,10 +58,7 @@ export async function receiveMultipart(request: Request, o: { dir: string; maxBy
     if (name !== 'file' || upload) return void file.resume();
     let size = 0;
     file.on('data', (d: Buffer) => void (size += d.length));
-    file.on('limit', () => {
-      tooLarge = true;
-      source.destroy(new Error('too large'));
-    });
+    file.on('limit', () => void (tooLarge = true));
     const written = pipeline(file, createWriteStream(path)).then(() => void (upload = { path, fileName: info.filename || 'upload', size, contentType: info.mimeType }));
     writes.push(written);
   });
