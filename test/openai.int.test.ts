@@ -1,0 +1,117 @@
+import { afterAll, beforeAll, describe, expect, it } from 'bun:test';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import OpenAI, { toFile } from 'openai';
+import { parseSync } from 'subtitle';
+import { WebVTTParser } from 'webvtt-parser';
+import { wordErrorRate } from '../src/scoring/wer';
+import { AUDIO_DIR, references } from './helpers/audio';
+import { jsonClient } from './helpers/http';
+import { startTestServer, type TestServer } from './helpers/server';
+
+const SECRET = 'a-test-secret-that-is-at-least-32-characters-long';
+const JFK = readFileSync(join(AUDIO_DIR, 'jfk', 'jfk.wav'));
+const REFERENCE = references('jfk').get('jfk')!;
+/** The real model's WER on this clip through the server is 0.045 (README); this bound leaves margin. */
+const WER_BOUND = 0.15;
+
+let server: TestServer;
+let client: OpenAI;
+let alice: ReturnType<typeof jsonClient>;
+const jfk = () => toFile(JFK, 'jfk.wav', { type: 'audio/wav' });
+
+beforeAll(async () => {
+  server = await startTestServer({ VOXLOG_DEFAULT_MODEL: '', VOXLOG_AUTH: 'on', VOXLOG_SECRET_KEY: SECRET, VOXLOG_ADMIN_PASSWORD: 'admin-password-1' });
+  const admin = jsonClient(server.url, await signIn('admin', 'admin-password-1'));
+  await admin('POST', '/api/v1/admin/users', { name: 'alice', password: 'alice-password' });
+  alice = jsonClient(server.url, await signIn('alice', 'alice-password'));
+  const key = await alice('POST', '/api/v1/auth/keys', { name: 'open webui' });
+  // The SDK sends its apiKey as a Bearer token: a voxlog API key works there.
+  client = new OpenAI({ baseURL: `${server.url}/v1`, apiKey: key.body.key, maxRetries: 0 });
+});
+afterAll(() => server.dispose());
+
+async function signIn(name: string, password: string): Promise<string> {
+  const r = await fetch(`${server.url}/api/v1/auth/token`, { method: 'POST', body: new URLSearchParams({ username: name, password, grant_type: 'password' }) });
+  return ((await r.json()) as { access_token: string }).access_token;
+}
+
+describe('the official openai SDK pointed at voxlog', () => {
+  it('transcribes with json (the default), using the default model for whisper-1', async () => {
+    const t = await client.audio.transcriptions.create({ file: await jfk(), model: 'whisper-1' });
+    expect(wordErrorRate(REFERENCE, t.text).rate).toBeLessThan(WER_BOUND);
+    // It ran as a high-priority job that the user owns and can list.
+    const jobs = (await alice('GET', '/api/v1/jobs')).body.jobs;
+    expect(jobs[0]).toMatchObject({ source: 'openai', priority: 'high', status: 'completed', model_id: 'gigaspeech-zipformer-3.3M-en' });
+  });
+
+  it('answers text, srt and vtt as their own formats', async () => {
+    const text = await client.audio.transcriptions.create({ file: await jfk(), model: 'gpt-4o-transcribe', response_format: 'text' });
+    expect(typeof text).toBe('string');
+    expect(wordErrorRate(REFERENCE, text as unknown as string).rate).toBeLessThan(WER_BOUND);
+    const srt = (await client.audio.transcriptions.create({ file: await jfk(), model: 'whisper-1', response_format: 'srt' })) as unknown as string;
+    expect(parseSync(srt).filter((n) => n.type === 'cue').length).toBeGreaterThan(0);
+    const vtt = (await client.audio.transcriptions.create({ file: await jfk(), model: 'whisper-1', response_format: 'vtt' })) as unknown as string;
+    expect(new WebVTTParser().parse(vtt, 'metadata').errors).toEqual([]);
+  });
+
+  it('gives verbose_json with segments and word timestamps in seconds, picking a voxlog model by id', async () => {
+    const t = await client.audio.transcriptions.create({
+      file: await jfk(),
+      model: 'gigaspeech-zipformer-3.3M-en-greedy',
+      response_format: 'verbose_json',
+      timestamp_granularities: ['word', 'segment'],
+    });
+    expect(t.duration).toBe(11);
+    expect(t.segments!.length).toBeGreaterThan(0);
+    expect(Object.keys(t.segments![0]!).sort()).toEqual(['avg_logprob', 'compression_ratio', 'end', 'id', 'no_speech_prob', 'seek', 'start', 'temperature', 'text', 'tokens']);
+    const words = t.words!;
+    expect(words.length).toBeGreaterThan(15);
+    expect(words.every((w, i) => w.end >= w.start && w.end <= 11 && (i === 0 || w.start >= words[i - 1]!.start))).toBe(true);
+    const jobs = (await alice('GET', '/api/v1/jobs?limit=1')).body.jobs;
+    expect(jobs[0].model_id).toBe('gigaspeech-zipformer-3.3M-en-greedy');
+  });
+
+  it('streams transcript.text.delta events and a final transcript.text.done', async () => {
+    const stream = await client.audio.transcriptions.create({ file: await jfk(), model: 'whisper-1', stream: true });
+    const events: { type: string; delta?: string; text?: string }[] = [];
+    for await (const e of stream) events.push(e);
+    const deltas = events.filter((e) => e.type === 'transcript.text.delta');
+    const done = events.at(-1)!;
+    expect(deltas.length).toBeGreaterThan(0);
+    expect(done.type).toBe('transcript.text.done');
+    expect(deltas.map((d) => d.delta).join('')).toBe(done.text!);
+    expect(wordErrorRate(REFERENCE, done.text!).rate).toBeLessThan(WER_BOUND);
+  });
+
+  it("keeps each user's jobs to themselves", async () => {
+    const admin = jsonClient(server.url, await signIn('admin', 'admin-password-1'));
+    await admin('POST', '/api/v1/admin/users', { name: 'bob', password: 'bob-password' });
+    const bob = jsonClient(server.url, await signIn('bob', 'bob-password'));
+    const mine = (await alice('GET', '/api/v1/jobs')).body.jobs;
+    expect(mine.length).toBeGreaterThan(0);
+    expect((await bob('GET', '/api/v1/jobs')).body.total).toBe(0);
+    for (const [method, path] of [['GET', ''], ['GET', '/download'], ['GET', '/log'], ['DELETE', ''], ['POST', '/restart']] as const) expect((await bob(method, `/api/v1/jobs/${mine[0].id}${path}`)).status).toBe(404);
+    expect((await admin('GET', '/api/v1/jobs')).body.total).toBe(mine.length);
+    expect((await bob('PUT', '/api/v1/admin/concurrency', { max_concurrent_jobs: 1 })).status).toBe(403);
+  });
+
+  it('lists models in the OpenAI shape', async () => {
+    const ids = [];
+    for await (const m of client.models.list()) ids.push(m.id), expect(m.object).toBe('model');
+    expect(ids).toContain('gigaspeech-zipformer-3.3M-en');
+  });
+
+  it("reports errors in OpenAI's shape, which the SDK raises", async () => {
+    // The SDK's APIPromise is not a plain Promise: bun's `rejects` does not see its rejection.
+    const failure = (p: PromiseLike<unknown>) => Promise.resolve(p).then(() => null, (e: unknown) => e);
+    const bad = await failure(client.audio.transcriptions.create({ file: await jfk(), model: 'whisper-1', response_format: 'xml' as 'json' }));
+    expect(bad).toMatchObject({ status: 400, code: 'invalid_response_format', type: 'invalid_request_error' });
+    const notAudio = await failure(client.audio.transcriptions.create({ file: await toFile(Buffer.from('hello'), 'note.mp3'), model: 'whisper-1' }));
+    expect(notAudio).toMatchObject({ status: 415, type: 'invalid_request_error' });
+    const stranger = new OpenAI({ baseURL: `${server.url}/v1`, apiKey: 'vox_not_a_key', maxRetries: 0 });
+    expect(await failure(stranger.audio.transcriptions.create({ file: await jfk(), model: 'whisper-1' }))).toMatchObject({ status: 401 });
+    const raw = await fetch(`${server.url}/v1/audio/transcriptions`, { method: 'POST', headers: { authorization: `Bearer ${client.apiKey}` }, body: new FormData() });
+    expect(await raw.json()).toEqual({ error: { message: expect.stringContaining('file'), type: 'invalid_request_error', param: null, code: expect.any(String) } });
+  });
+});
