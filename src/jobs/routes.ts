@@ -26,7 +26,9 @@ function submitFields(fields: Readonly<Record<string, string | string[]>>) {
   };
   const priority = one('priority') ?? 'normal';
   if (priority !== 'high' && priority !== 'normal' && priority !== 'low') throw new ValidationError('priority must be high, normal or low');
-  return { name: one('name'), model: one('model'), language: one('language', 35), priority } as const;
+  // `bun run transcribe --server` says so, for the job list; any other caller is the API.
+  const source = one('client') === 'cli' ? 'cli' : 'api';
+  return { name: one('name'), model: one('model'), language: one('language', 35), priority, source } as const;
 }
 
 /** Runs `f`; if it throws, the upload is deleted first (nothing is left behind for a refused request). */
@@ -72,7 +74,7 @@ export const jobRoutes = (db: Database, store: EventStore, jobs: JobService, dat
         if (!form.upload) throw new ValidationError('file: send the recording in a multipart field named file', 'file_missing');
         const upload = form.upload;
         const fields = withUpload(upload.path, () => submitFields(form.fields));
-        const record = await jobs.submit(caller, upload, { ...fields, source: 'api' });
+        const record = await jobs.submit(caller, upload, fields);
         set.status = 202;
         return record.job;
       },

@@ -1,0 +1,92 @@
+// bun run transcribe FILE... [--server URL] [--model ID] [--format srt|vtt|txt|json] [--out DIR]
+// Transcribes recordings through the job pipeline: in this process, or through a server's jobs API.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { AudioInputError, openAudio } from '../audio/input';
+import { EngineRegistry } from '../engine/registry';
+import { toSrt, toText, toVtt } from '../jobs/formats';
+import { transcribeInChunks, type TimedSegment } from '../jobs/pipeline';
+import type { Segment } from '../jobs/read';
+import { cliConfig, fail, parseCli } from './args';
+import { progressLine } from './progress';
+import { transcribeRemote, RemoteError } from './transcribe-remote';
+
+const USAGE = `usage: bun run transcribe FILE... [--server URL] [--token T] [--model ID] [--format srt|vtt|txt|json] [--out DIR]
+
+Transcribes each recording (WAV, or anything ffmpeg reads) and writes <name>.<format> into --out
+(default: the current directory). Without --server it runs here, on this machine's cores; with
+--server it submits jobs to a running voxlog (token: --token or VOXLOG_TOKEN when auth is on).
+
+exit codes: 0 every file transcribed, 1 some file failed, 2 bad usage, 3 the server could not be
+reached or refused the credentials`;
+
+const FORMATS = ['srt', 'vtt', 'txt', 'json'] as const;
+type CliFormat = (typeof FORMATS)[number];
+
+const { values, positionals } = parseCli(USAGE, {
+  server: { type: 'string' },
+  token: { type: 'string' },
+  model: { type: 'string' },
+  format: { type: 'string', default: 'txt' },
+  out: { type: 'string', default: '.' },
+});
+if (positionals.length === 0) fail(`name at least one file\n${USAGE}`);
+const format = values.format as CliFormat;
+if (!FORMATS.includes(format)) fail(`--format ${JSON.stringify(values.format)} must be one of ${FORMATS.join(', ')}`);
+if (values.server !== undefined && !URL.canParse(values.server)) fail(`--server ${JSON.stringify(values.server)} is not a URL (e.g. http://127.0.0.1:8000)`);
+mkdirSync(values.out!, { recursive: true });
+
+/** The transcript of one file in the chosen format. */
+export function render(f: CliFormat, file: string, modelId: string, audioMs: number, text: string, timed: readonly TimedSegment[]): string {
+  const segments: Segment[] = timed.map((s, id) => ({ id, ...s, words: [...s.words] }));
+  if (f === 'srt') return toSrt(segments);
+  if (f === 'vtt') return toVtt(segments);
+  if (f === 'txt') return toText(segments);
+  return `${JSON.stringify({ file: basename(file), model_id: modelId, audio_ms: audioMs, text, segments }, null, 2)}\n`;
+}
+
+const outPath = (file: string) => join(values.out!, `${basename(file).replace(/\.[^.]*$/, '') || 'transcript'}.${format}`);
+let failed = 0;
+
+if (values.server === undefined) {
+  const config = cliConfig();
+  const registry = new EngineRegistry({ catalog: config.catalog, modelDirs: config.modelDirs, workersPerModel: config.workersPerModel, idleMs: 3_600_000, maxLoaded: 2 });
+  const modelId = values.model ?? registry.defaultModel(config.defaultModel);
+  try {
+    for (const file of positionals) {
+      const show = progressLine(basename(file));
+      try {
+        const input = await openAudio(file);
+        const durationMs = (input.durationS ?? 0) * 1000;
+        const t0 = performance.now();
+        const r = await transcribeInChunks(registry, modelId, input, {
+          vadModel: registry.vadPath('transcribe'),
+          maxChunkMs: config.jobs.maxChunkMs,
+          onEvent: (e) => e.type === 'chunk_done' && show(durationMs > 0 ? e.frontierMs / durationMs : e.done / Math.max(1, e.found), `chunk ${e.done} of ${e.found}${e.vadFinished ? '' : '+'}`),
+        });
+        writeFileSync(outPath(file), render(format, file, r.modelId, r.audioMs, r.text, r.segments));
+        show.done(`${(r.audioMs / 1000).toFixed(1)} s in ${((performance.now() - t0) / 1000).toFixed(1)} s → ${outPath(file)}`);
+      } catch (err) {
+        failed++;
+        show.failed(err instanceof AudioInputError ? err.message : `${file}: ${(err as Error).message}`);
+      }
+    }
+  } finally {
+    await registry.stopAll();
+  }
+} else {
+  const token = values.token ?? process.env.VOXLOG_TOKEN;
+  for (const file of positionals) {
+    const show = progressLine(basename(file));
+    try {
+      const body = await transcribeRemote({ server: values.server.replace(/\/$/, ''), token, file, model: values.model, format, onProgress: show });
+      writeFileSync(outPath(file), body);
+      show.done(`→ ${outPath(file)}`);
+    } catch (err) {
+      if (err instanceof RemoteError && err.fatal) show.failed(err.message), process.exit(3);
+      failed++;
+      show.failed(`${file}: ${(err as Error).message}`);
+    }
+  }
+}
+process.exit(failed > 0 ? 1 : 0);

@@ -1,0 +1,63 @@
+import { afterAll, beforeAll, describe, expect, it } from 'bun:test';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseSync } from 'subtitle';
+import { wordErrorRate } from '../src/scoring/wer';
+import { AUDIO_DIR, references } from './helpers/audio';
+import { startTestServer, type TestServer } from './helpers/server';
+
+const root = join(import.meta.dir, '..');
+const JFK = join(AUDIO_DIR, 'jfk', 'jfk.wav');
+const REFERENCE = references('jfk').get('jfk')!;
+const out = mkdtempSync(join(tmpdir(), 'voxlog-transcribe-'));
+afterAll(() => rmSync(out, { recursive: true, force: true }));
+
+/** `bun run transcribe` as a user runs it (stderr is not a terminal: plain progress lines). */
+async function transcribe(...args: string[]) {
+  const p = Bun.spawn(['bun', 'src/cli/transcribe.ts', ...args], { cwd: root, env: { ...process.env, VOXLOG_DEFAULT_MODEL: '' }, stdout: 'pipe', stderr: 'pipe' });
+  const [stdout, stderr, code] = await Promise.all([new Response(p.stdout).text(), new Response(p.stderr).text(), p.exited]);
+  return { stdout, stderr, code };
+}
+
+describe('bun run transcribe', () => {
+  it('transcribes in this process with progress lines, writing subtitles a parser reads', async () => {
+    const r = await transcribe(JFK, '--format', 'srt', '--out', out);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain('jfk.wav: 100% chunk 1 of 1');
+    expect(r.stderr).toContain(`jfk.wav: done, 11.0 s`);
+    const cues = parseSync(readFileSync(join(out, 'jfk.srt'), 'utf8')).filter((n) => n.type === 'cue');
+    const text = cues.map((c) => (c.data as { text: string }).text.replaceAll('\n', ' ')).join(' ');
+    expect(wordErrorRate(REFERENCE, text).rate).toBeLessThan(0.15);
+  });
+
+  it('exits 1 when a file fails, after doing the others', async () => {
+    const r = await transcribe(JFK, join(root, 'package.json'), '--format', 'json', '--out', out);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('package.json: failed:');
+    expect(JSON.parse(readFileSync(join(out, 'jfk.json'), 'utf8'))).toMatchObject({ file: 'jfk.wav', model_id: 'gigaspeech-zipformer-3.3M-en', audio_ms: 11000 });
+  });
+
+  it('exits 2 on bad usage and 3 when no server answers', async () => {
+    expect((await transcribe()).code).toBe(2);
+    expect((await transcribe(JFK, '--format', 'docx')).code).toBe(2);
+    expect((await transcribe(JFK, '--speed', '2')).code).toBe(2);
+    const refused = await transcribe(JFK, '--server', 'http://127.0.0.1:9', '--out', out);
+    expect(refused.code).toBe(3);
+    expect(refused.stderr).toContain('connection refused');
+  });
+
+  describe('through a server', () => {
+    let server: TestServer;
+    beforeAll(async () => (server = await startTestServer({ VOXLOG_DEFAULT_MODEL: '' })));
+    afterAll(() => server.dispose());
+
+    it('submits a job, follows it and downloads the transcript', async () => {
+      const r = await transcribe(JFK, '--server', server.url, '--format', 'vtt', '--out', out);
+      expect(r.code).toBe(0);
+      expect(readFileSync(join(out, 'jfk.vtt'), 'utf8')).toStartWith('WEBVTT\n\n00:00:00.000 --> ');
+      const jobs = (await (await fetch(`${server.url}/api/v1/jobs`)).json()) as { jobs: { source: string; status: string }[] };
+      expect(jobs.jobs).toEqual([expect.objectContaining({ source: 'cli', status: 'completed' })]);
+    });
+  });
+});
