@@ -15,6 +15,7 @@ import { memory } from './sections/memory';
 import { overhead, type OverheadResult } from './sections/overhead';
 import { trust } from './sections/trust';
 import { dictation } from './sections/dictation';
+import { jobs } from './sections/jobs';
 import { PREFERRED_DEFAULT_MODEL } from '../models/catalog';
 
 const { values } = parseArgs({ args: Bun.argv.slice(2), options: { quick: { type: 'boolean', default: false }, soak: { type: 'string' }, out: { type: 'string' } } });
@@ -25,8 +26,13 @@ const GREEDY = `${REAL}-greedy`;
 const STREAMING = 'tiny-streaming-lstm-ctc-en';
 const OFFLINE = 'tiny-offline-bigru-ctc-en';
 const plan = quick
-  ? { dictationSentences: 3, typedAttempts: 50, spokenClips: 1, requests: 300, sessionOpens: 10, sseEvents: 50_000, overheadModels: [REAL, STREAMING], overheadClips: 6, concurrencyModels: [REAL], levels: [1, 4], seconds: 7, appends: 2000, logEvents: 20_000, lagClients: 2, lagSeconds: 2, sessions: 5, soak: 0.1, soakClients: 2, accuracyModels: [REAL, STREAMING], perSet: 2 }
+  ? { jobRounds: 1, shortJobs: 4, liveSeconds: 3, uploadBytes: 64 * 1024 ** 2, dictationSentences: 3, typedAttempts: 50, spokenClips: 1, requests: 300, sessionOpens: 10, sseEvents: 50_000, overheadModels: [REAL, STREAMING], overheadClips: 6, concurrencyModels: [REAL], levels: [1, 4], seconds: 7, appends: 2000, logEvents: 20_000, lagClients: 2, lagSeconds: 2, sessions: 5, soak: 0.1, soakClients: 2, accuracyModels: [REAL, STREAMING], perSet: 2 }
   : {
+      // About 7 minutes of real speech in one file; 40 short clips; a 1 GiB upload.
+      jobRounds: 6,
+      shortJobs: 40,
+      liveSeconds: 11,
+      uploadBytes: 1024 ** 3,
       dictationSentences: 40,
       typedAttempts: 1000,
       spokenClips: 6,
@@ -153,7 +159,15 @@ const ts = dict.typed_scoring_ms;
 say(`   typed attempt, ${ts.attempts} in a row: POST /api/v1/attempts p50 ${f(ts.http_p50, 2)} ms, p95 ${f(ts.http_p95, 2)} ms | baseline scoreAttempt() in-process p50 ${f(ts.function_p50, 3)} ms, p95 ${f(ts.function_p95, 3)} ms`);
 say(`   spoken attempts, ${dict.spoken.clips} LibriSpeech clips (${f(dict.spoken.audio_s, 1)} s): RTF through POST /api/v1/attempts ${f(dict.spoken.server_rtf, 4)} | baseline direct sherpa-onnx ${f(dict.spoken.direct_rtf, 4)} | WER ${f(dict.spoken.wer, 3)}`);
 
-const report = { machine, overhead: overheads, concurrency: concs, event_log: log, memory: mem, accuracy: acc, trust: tr, dictation: dict };
+say('\n9. Batch jobs: a long file across both workers, many short files, a live session beside a job, a large upload');
+const job = await jobs({ rounds: plan.jobRounds, shortClips: readdirSync(seenDir).filter((f) => f.endsWith('.wav')).sort().slice(0, plan.shortJobs).map((f) => new Uint8Array(readFileSync(join(seenDir, f)))), liveSeconds: plan.liveSeconds, uploadBytes: plan.uploadBytes });
+const lf = job.long_file;
+say(`   ${f(lf.audio_s, 1)} s of real speech in one file (${lf.chunks} chunks): job RTF ${f(lf.job_rtf, 4)} (wall from submit ${f(lf.wall_rtf, 4)}) | baseline one thread decoding it directly ${f(lf.direct_rtf, 4)} | job/direct ${f(lf.ratio, 2)}x | WER job ${f(lf.job_wer, 3)}, direct ${f(lf.direct_wer, 3)}`);
+say(`   ${job.short_files.files} short files (${f(job.short_files.audio_s, 1)} s) as jobs, ${job.short_files.concurrency} at a time: ${f(job.short_files.jobs_per_min)} jobs/min | baseline decoded directly one after another: ${f(job.short_files.direct_files_per_min)} files/min`);
+say(`   a live session (${job.live_during_job.clip_s} s at real time), mean final latency: idle ${f(job.live_during_job.idle_final_latency_ms)} ms | while a long job runs ${f(job.live_during_job.busy_final_latency_ms)} ms`);
+say(`   ${f(job.upload.bytes / 2 ** 20)} MiB upload in ${f(job.upload.seconds, 1)} s: server RSS idle ${f(job.upload.idle_rss_mb)} MB (baseline), peak during the upload ${f(job.upload.peak_rss_mb)} MB`);
+
+const report = { machine, overhead: overheads, concurrency: concs, event_log: log, memory: mem, accuracy: acc, trust: tr, dictation: dict, jobs: job };
 const outDir = values.out ?? join(import.meta.dir, quick ? 'out' : 'results');
 mkdirSync(outDir, { recursive: true });
 const stem = quick ? 'quick' : `${machine.date.slice(0, 10)}-${machine.commit}`;
@@ -221,5 +235,14 @@ ${rows(['voice', 'items', 'through the server items/s', 'baseline: binary direct
 
 Typed attempts (${r.dictation.typed_scoring_ms.attempts}): POST /api/v1/attempts p50 ${f(r.dictation.typed_scoring_ms.http_p50, 2)} ms, p95 ${f(r.dictation.typed_scoring_ms.http_p95, 2)} ms; baseline scoreAttempt() in-process p50 ${f(r.dictation.typed_scoring_ms.function_p50, 3)} ms, p95 ${f(r.dictation.typed_scoring_ms.function_p95, 3)} ms.
 Spoken attempts (${r.dictation.spoken.clips} LibriSpeech clips, ${f(r.dictation.spoken.audio_s, 1)} s): RTF ${f(r.dictation.spoken.server_rtf, 4)} through the server, baseline direct sherpa-onnx ${f(r.dictation.spoken.direct_rtf, 4)}; WER ${f(r.dictation.spoken.wer, 3)}.
+
+## 9. Batch jobs
+${rows(['figure', 'through the job path', 'baseline in the same run'], [
+  [`RTF, ${f(r.jobs.long_file.audio_s, 1)} s file in ${r.jobs.long_file.chunks} chunks`, `${f(r.jobs.long_file.job_rtf, 4)} (${f(r.jobs.long_file.ratio, 2)}x the baseline; wall from submit ${f(r.jobs.long_file.wall_rtf, 4)})`, `${f(r.jobs.long_file.direct_rtf, 4)}: one thread decoding it directly`],
+  ['WER on that file', f(r.jobs.long_file.job_wer, 3), f(r.jobs.long_file.direct_wer, 3)],
+  [`${r.jobs.short_files.files} short files (${f(r.jobs.short_files.audio_s, 1)} s), per minute`, `${f(r.jobs.short_files.jobs_per_min)} jobs (${r.jobs.short_files.concurrency} at a time)`, `${f(r.jobs.short_files.direct_files_per_min)} files decoded one after another`],
+  [`live session final latency (${r.jobs.live_during_job.clip_s} s at real time)`, `${f(r.jobs.live_during_job.busy_final_latency_ms)} ms while a long job runs`, `${f(r.jobs.live_during_job.idle_final_latency_ms)} ms idle`],
+  [`server RSS, ${f(r.jobs.upload.bytes / 2 ** 20)} MiB upload (${f(r.jobs.upload.seconds, 1)} s)`, `${f(r.jobs.upload.peak_rss_mb)} MB peak`, `${f(r.jobs.upload.idle_rss_mb)} MB idle`],
+])}
 `;
 }

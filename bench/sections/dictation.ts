@@ -8,6 +8,7 @@ import { parseWav } from '../../src/audio/wav';
 import { scoreAttempt } from '../../src/scoring/score';
 import { pooled, type ErrorRate } from '../../src/scoring/wer';
 import { jsonClient } from '../../test/helpers/http';
+import { decodeDirectly } from '../lib/direct';
 import { pct, startServerProcess } from '../lib/proc';
 
 export interface DictationResult {
@@ -93,12 +94,7 @@ export async function dictation(o: { sentences: string[]; clips: { path: string;
     const clipBytes = await Promise.all(o.clips.map(async (c) => new Uint8Array(await Bun.file(c.path).arrayBuffer())));
     const pcm = clipBytes.map((b) => parseWav(b).data);
     const audioS = pcm.reduce((n, c) => n + c.length / 32000, 0);
-    const worker = new Worker(new URL('../lib/direct-worker.ts', import.meta.url).href);
-    const direct = await new Promise<{ ms: number }>((resolve) => {
-      worker.onmessage = (e) => resolve(e.data);
-      worker.postMessage({ modelId: 'gigaspeech-zipformer-3.3M-en', clips: pcm, frameBytes: 3200 });
-    });
-    worker.terminate();
+    const direct = await decodeDirectly('gigaspeech-zipformer-3.3M-en', pcm);
     const spokenRates: ErrorRate[] = [];
     let spokenMs = 0;
     for (const [i, c] of o.clips.entries()) {

@@ -1,4 +1,5 @@
 import { finals, streamAudio } from '../../src/client/stream-client';
+import { decodeDirectly } from '../lib/direct';
 import { startServerProcess } from '../lib/proc';
 
 export interface OverheadResult {
@@ -16,12 +17,7 @@ const FRAME_BYTES = 3200;
 /** Real-time factor of the same audio decoded directly (in a Worker) and through the server. */
 export async function overhead(modelId: string, clips: Uint8Array<ArrayBuffer>[]): Promise<OverheadResult> {
   const audioS = clips.reduce((n, c) => n + c.length, 0) / 32000;
-  const worker = new Worker(new URL('../lib/direct-worker.ts', import.meta.url).href);
-  const direct = await new Promise<{ texts: string[][]; ms: number }>((resolve) => {
-    worker.onmessage = (e) => resolve(e.data);
-    worker.postMessage({ modelId, clips, frameBytes: FRAME_BYTES });
-  });
-  worker.terminate();
+  const direct = await decodeDirectly(modelId, clips, FRAME_BYTES);
 
   const server = await startServerProcess({ VOXLOG_WORKERS_PER_MODEL: '1' });
   try {

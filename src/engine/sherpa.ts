@@ -35,6 +35,8 @@ export interface SherpaVad {
   front(enableExternalBuffer?: boolean): { start: number; samples: Float32Array };
   pop(): void;
   flush(): void;
+  /** Back to the state of a new detector (segments, sample count). */
+  reset(): void;
 }
 export interface SherpaResampler {
   resample(samples: Float32Array, flush: boolean): Float32Array;

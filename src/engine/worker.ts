@@ -20,6 +20,7 @@ const batchStreams = new Set<string>();
  * Audio and control messages of batch streams, in arrival order. One is handled per turn of the
  * event loop, after whatever live messages arrived meanwhile: a live frame waits behind at most
  * one batch piece (a second of audio, some 20 ms of decoding), never behind a whole file.
+ * setImmediate, not setTimeout(0): in a Bun Worker the latter waited about 1.2 ms per hop.
  */
 const deferred: ToWorker[] = [];
 let draining = false;
@@ -94,7 +95,7 @@ function withDecoder(streamId: string, f: (d: StreamDecoder) => void): void {
 function drainOne(): void {
   const next = deferred.shift();
   if (next) handle(next);
-  if (deferred.length > 0) setTimeout(drainOne, 0);
+  if (deferred.length > 0) setImmediate(drainOne);
   else draining = false;
 }
 
@@ -102,7 +103,7 @@ self.onmessage = (e: MessageEvent<ToWorker>) => {
   const msg = e.data;
   if ((msg.type === 'audio' || msg.type === 'finalize' || msg.type === 'close') && batchStreams.has(msg.streamId)) {
     deferred.push(msg);
-    if (!draining) (draining = true), setTimeout(drainOne, 0);
+    if (!draining) (draining = true), setImmediate(drainOne);
     return;
   }
   handle(msg);

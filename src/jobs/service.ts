@@ -14,6 +14,7 @@ import { mayAccess, type Principal } from '../auth/principal';
 import type { JobsConfig } from '../config';
 import type { EngineRegistry } from '../engine/registry';
 import { ConflictError, NotFoundError, UnsupportedMediaError } from '../errors';
+import { Segmenter } from './chunking/segmenter';
 import type { TimedSegment } from './pipeline';
 import { ACTIVE_STATUSES, readJob, type JobRecord } from './read';
 import { runJob } from './runner';
@@ -89,6 +90,7 @@ export class JobService {
     this.actor.stop();
     for (const r of this.running.values()) r.abort.abort();
     await Promise.all([...this.running.values()].map((r) => r.done));
+    Segmenter.closeIdle();
   }
 
   /** Probes the upload (415 when it is not audio), files it under the job, records and queues it. */

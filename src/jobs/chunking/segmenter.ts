@@ -11,26 +11,43 @@ export interface Cut {
   readonly position: number;
 }
 
+/** Warm VAD workers waiting for the next file: starting one (thread, addon, model) took 120-200 ms. */
+const idle: Worker[] = [];
+const MAX_IDLE = 4;
+
 /**
- * Cuts a file's audio into chunks at silences, with Silero VAD in a Worker of its own. One request
- * at a time: the caller pushes the next piece only after the last one's chunks came back, so the
- * audio held anywhere is bounded by what the caller has not yet decoded.
+ * Cuts a file's audio into chunks at silences, with Silero VAD in a Worker of its own (reused
+ * from file to file). One request at a time: the caller pushes the next piece only after the last
+ * one's chunks came back, so the audio held anywhere is bounded by what the caller has not yet decoded.
  */
 export class Segmenter {
   private readonly worker: Worker;
   private waiting: { resolve: (c: Cut) => void; reject: (e: Error) => void } | undefined;
   private failure: Error | undefined;
+  private broken = false;
+  private readonly onClose = () => this.fail(new Error('the voice activity detector stopped'), true);
 
   constructor(vadModel: string, maxChunkMs: number) {
-    this.worker = new Worker(VAD_WORKER_URL);
+    this.worker = idle.pop() ?? Segmenter.spawn();
     this.worker.onmessage = (e: MessageEvent<FromVad>) => {
       const m = e.data;
-      if (m.type === 'error') this.fail(new Error(`voice activity detection failed: ${m.message}`));
+      if (m.type === 'error') this.fail(new Error(`voice activity detection failed: ${m.message}`), true);
       else this.settle((w) => w.resolve({ chunks: m.chunks, position: m.position }));
     };
-    this.worker.onerror = (e) => this.fail(new Error(`voice activity detection failed: ${e.message}`));
-    this.worker.addEventListener('close', () => this.fail(new Error('the voice activity detector stopped')));
+    this.worker.onerror = (e) => this.fail(new Error(`voice activity detection failed: ${e.message}`), true);
+    this.worker.addEventListener('close', this.onClose);
+    // A fresh VAD and chunker for this file, in a new or a reused worker.
     this.send({ type: 'init', vadModel, maxChunkMs });
+  }
+
+  /** Ends the idle workers (server shutdown). */
+  static closeIdle(): void {
+    for (const w of idle.splice(0)) w.postMessage({ type: 'exit' } satisfies ToVad);
+  }
+
+  // Bun Workers do not keep the process alive by default (`ref: false`): an idle one holds nothing up.
+  private static spawn(): Worker {
+    return new Worker(VAD_WORKER_URL);
   }
 
   /** Mono audio at `sampleRate`; resolves with the chunks it completed. */
@@ -43,9 +60,16 @@ export class Segmenter {
     return this.request({ type: 'finish' });
   }
 
-  /** Ends the worker between messages (never `terminate()`, which can abort a process inside native code). */
+  /**
+   * Done with this file: the worker waits for the next one, unless it failed or a request was still
+   * under way; then it is ended between messages (never `terminate()`, which can abort a process
+   * inside native code).
+   */
   stop(): void {
+    const reusable = !this.broken && !this.waiting && this.failure === undefined && idle.length < MAX_IDLE;
     this.failure ??= new Error('stopped');
+    this.worker.removeEventListener('close', this.onClose);
+    if (reusable) return void idle.push(this.worker);
     this.worker.postMessage({ type: 'exit' } satisfies ToVad);
   }
 
@@ -68,7 +92,8 @@ export class Segmenter {
     if (w) f(w);
   }
 
-  private fail(err: Error): void {
+  private fail(err: Error, broken: boolean): void {
+    this.broken ||= broken;
     this.failure ??= err;
     this.settle((w) => w.reject(this.failure!));
   }

@@ -21,9 +21,20 @@ let resampler: { rate: number; r: SherpaResampler } | undefined;
 
 const post = (m: FromVad, transfer: Transferable[] = []): void => self.postMessage(m, transfer);
 
+/** The settings the current VAD was made with: a worker reused for the next file with the same ones resets it instead. */
+let madeFor = '';
+
 function init(vadModel: string, maxChunkMs: number): void {
-  sherpa = loadSherpa();
+  sherpa ??= loadSherpa();
   const maxSamples = Math.round((maxChunkMs / 1000) * RATE);
+  chunker = new Chunker({ maxSamples, padSamples: PAD_SAMPLES, closeAfterSamples: CLOSE_AFTER_SAMPLES });
+  resampler = undefined;
+  if (vad && madeFor === `${vadModel}|${maxChunkMs}`) {
+    vad.reset();
+    vad.acceptWaveform(new Float32Array(VAD_PRIMING_SAMPLES));
+    return;
+  }
+  madeFor = `${vadModel}|${maxChunkMs}`;
   vad = new sherpa.Vad(
     {
       sileroVad: { model: vadModel, threshold: 0.5, minSilenceDuration: MIN_SILENCE_S, minSpeechDuration: 0.25, windowSize: 512, maxSpeechDuration: maxChunkMs / 1000 - 2 * (PAD_SAMPLES / RATE) },
@@ -36,7 +47,6 @@ function init(vadModel: string, maxChunkMs: number): void {
   );
   // Primed with silence as the offline decoder's is (see VAD_PRIMING_SAMPLES), so speech at 0 s is not clipped.
   vad.acceptWaveform(new Float32Array(VAD_PRIMING_SAMPLES));
-  chunker = new Chunker({ maxSamples, padSamples: PAD_SAMPLES, closeAfterSamples: CLOSE_AFTER_SAMPLES });
 }
 
 /** Speech the VAD has settled on, as chunks. */
