@@ -93,7 +93,14 @@ export async function transcribeInChunks(registry: EngineRegistry, modelId: stri
     position = cut.position;
     for (const chunk of cut.chunks) (found[chunk.index] = chunk.start), ready.push(chunk);
     pump();
-    while (ready.length >= READ_AHEAD_CHUNKS) await Promise.race(decoding.values());
+    while (ready.length >= READ_AHEAD_CHUNKS) await settleOne();
+  };
+  /** Waits for a chunk to finish; throws the run's failure. Never waits on nothing (after a failure nothing more starts). */
+  const settleOne = async () => {
+    check();
+    pump();
+    if (decoding.size === 0) return;
+    await Promise.race(decoding.values());
     check();
   };
   try {
@@ -105,8 +112,7 @@ export async function transcribeInChunks(registry: EngineRegistry, modelId: stri
     check();
     await take(await segmenter.finish());
     vadFinished = true;
-    while (decoding.size > 0 || (ready.length > 0 && failure === undefined)) await Promise.race(decoding.values());
-    check();
+    while (decoding.size > 0 || ready.length > 0) await settleOne();
   } catch (err) {
     for (const id of open) engine.close(id, Number.MAX_SAFE_INTEGER);
     throw err;
