@@ -7,6 +7,7 @@ import type { EventStore } from '../../events/store';
 import type { Config } from '../config';
 import type { EngineRegistry } from '../engine/registry';
 import { openAiRoutes } from './openai';
+import { jobLiveRoutes } from './live-routes';
 import { jobRoutes } from './routes';
 import { JobService } from './service';
 import { MULTIPART_SLACK, refuseOversized } from './upload';
@@ -30,7 +31,8 @@ export function jobs(config: Config, db: Database, store: EventStore, registry: 
     .onRequest(({ request }) => {
       if (request.method === 'POST' && UPLOAD_PATHS.has(new URL(request.url).pathname)) refuseOversized(request, max, 'VOXLOG_MAX_UPLOAD_BYTES');
     })
-    .use(jobRoutes(db, store, service, config.dataDir, max))
+    .use(jobRoutes(db, service, config.dataDir, max))
+    .use(jobLiveRoutes(db, store, service))
     .use(openAiRoutes(db, service, registry, config.dataDir, max));
   return { routes, service };
 }

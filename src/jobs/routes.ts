@@ -2,11 +2,9 @@ import type { Database } from 'bun:sqlite';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { Elysia, t } from 'elysia';
-import type { EventStore } from '../../events/store';
-import { callerOf, ownerFilter, requireAdmin } from '../auth/principal';
+import { callerOf, ownerFilter } from '../auth/principal';
 import { ConflictError, GoneError, ValidationError } from '../errors';
 import { idParams, pageQuery } from '../routes/paging';
-import { followJob } from './live';
 import { CONTENT_TYPES, FORMATS, toSrt, toText, toVerboseJson, toVtt, type Format } from './formats';
 import { JOB_STATUSES, JobSchema, JobStatusSchema, jobLog, jobSegments, listJobs, LogLineSchema, SegmentSchema } from './read';
 import type { JobService } from './service';
@@ -41,30 +39,8 @@ export function withUpload<T>(path: string, f: () => T): T {
   }
 }
 
-/** Server-Sent Events of a job's live feed (the same messages as its WebSocket). */
-function sse(store: EventStore, db: Database, id: string, signal: AbortSignal): Response {
-  const encoder = new TextEncoder();
-  const feed = followJob(store, db, id, signal);
-  let beat: Timer | undefined;
-  const body = new ReadableStream<Uint8Array>(
-    {
-      start(controller) {
-        beat = setInterval(() => controller.enqueue(encoder.encode(': keepalive\n\n')), 15_000);
-      },
-      async pull(controller) {
-        const next = await feed.next();
-        if (next.done) return void (clearInterval(beat), controller.close());
-        controller.enqueue(encoder.encode(`event: ${next.value.type}\ndata: ${JSON.stringify(next.value)}\n\n`));
-      },
-      cancel: () => void (clearInterval(beat), feed.return(undefined)),
-    },
-    { highWaterMark: 1 },
-  );
-  return new Response(body, { headers: { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' } });
-}
-
-/** `/api/v1/jobs`: submit, list, read, follow, download, cancel, restart; admin settings. */
-export const jobRoutes = (db: Database, store: EventStore, jobs: JobService, dataDir: string, maxUploadBytes: number) =>
+/** `/api/v1/jobs`: submit, list, read, download, cancel, restart. */
+export const jobRoutes = (db: Database, jobs: JobService, dataDir: string, maxUploadBytes: number) =>
   new Elysia({ name: 'jobs' })
     .post(
       '/api/v1/jobs',
@@ -140,14 +116,6 @@ export const jobRoutes = (db: Database, store: EventStore, jobs: JobService, dat
       jobs.get(callerOf(request), params.id);
       return { segments: jobSegments(db, params.id) };
     }, { params: idParams('job'), response: t.Object({ segments: t.Array(SegmentSchema) }), detail: { summary: 'Segments with word timings (ms on the file timeline), once completed', tags: ['jobs'] } })
-    .get('/api/v1/jobs/:id/events', ({ params, request }) => {
-      jobs.get(callerOf(request), params.id);
-      return sse(store, db, params.id, request.signal);
-    }, {
-      params: idParams('job'),
-      query: t.Object({ token: t.Optional(t.String({ description: 'credential for browsers (EventSource cannot set headers)' })) }),
-      detail: { summary: 'Live progress and log lines (text/event-stream): job, log, progress, end', tags: ['jobs'] },
-    })
     .get(
       '/api/v1/jobs/:id/download',
       ({ params, query, request }) => {
@@ -184,49 +152,4 @@ export const jobRoutes = (db: Database, store: EventStore, jobs: JobService, dat
       const r = await jobs.restart(callerOf(request), params.id);
       set.status = 202;
       return r.job;
-    }, { params: idParams('job'), response: { 202: JobSchema }, detail: { summary: 'Run a finished job again (409 while it has work ahead)', tags: ['jobs'] } })
-    .ws('/ws/jobs/:id', {
-      params: idParams('job'),
-      open(ws) {
-        const request = (ws.data as unknown as { request: Request }).request;
-        let caller;
-        try {
-          caller = callerOf(request);
-          jobs.get(caller, ws.data.params.id);
-        } catch (err) {
-          ws.send(JSON.stringify({ type: 'error', message: (err as Error).message }));
-          return void ws.close(1008, 'job not found');
-        }
-        const abort = new AbortController();
-        (ws.data as unknown as { abort: AbortController }).abort = abort;
-        void (async () => {
-          for await (const m of followJob(store, db, ws.data.params.id, abort.signal)) ws.send(JSON.stringify(m));
-          ws.close(1000, 'job finished');
-        })().catch(() => ws.close(1011, 'feed failed'));
-      },
-      close(ws) {
-        (ws.data as unknown as { abort?: AbortController }).abort?.abort();
-      },
-    })
-    .group('/api/v1/admin', (admin) =>
-      admin
-        .onBeforeHandle(({ request }) => requireAdmin(callerOf(request)))
-        .get('/concurrency', () => ({ max_concurrent_jobs: jobs.settings().max_concurrent_jobs }), {
-          response: t.Object({ max_concurrent_jobs: t.Integer() }),
-          detail: { summary: 'Jobs run at once', tags: ['admin'] },
-        })
-        .put('/concurrency', async ({ body, request }) => ({ max_concurrent_jobs: (await jobs.updateSettings(callerOf(request), { max_concurrent_jobs: body.max_concurrent_jobs })).max_concurrent_jobs }), {
-          body: t.Object({ max_concurrent_jobs: t.Integer({ minimum: 0, maximum: 64, error: 'max_concurrent_jobs must be an integer from 0 (pause) to 64' }) }),
-          response: t.Object({ max_concurrent_jobs: t.Integer() }),
-          detail: { summary: 'Change how many jobs run at once, now and after restarts (0 pauses the queue; running jobs finish)', tags: ['admin'] },
-        })
-        .get('/retention', () => ({ cleanup_days: jobs.settings().cleanup_days }), {
-          response: t.Object({ cleanup_days: t.Integer() }),
-          detail: { summary: 'Days a finished job keeps its upload and results', tags: ['admin'] },
-        })
-        .put('/retention', async ({ body, request }) => ({ cleanup_days: (await jobs.updateSettings(callerOf(request), { cleanup_days: body.cleanup_days })).cleanup_days }), {
-          body: t.Object({ cleanup_days: t.Integer({ minimum: 1, maximum: 36_500, error: 'cleanup_days must be an integer from 1 to 36500' }) }),
-          response: t.Object({ cleanup_days: t.Integer() }),
-          detail: { summary: 'Change the retention of finished jobs (the next sweep, hourly, applies it)', tags: ['admin'] },
-        }),
-    );
+    }, { params: idParams('job'), response: { 202: JobSchema }, detail: { summary: 'Run a finished job again (409 while it has work ahead)', tags: ['jobs'] } });
