@@ -146,6 +146,7 @@ async function compose(config: Config, lock: { release(): void }): Promise<Runni
     workers: () => registry.loaded().flatMap((e) => countBy(e.workers.map((w) => w.status)).map(([status, count]) => ({ model: e.modelId, status, count }))),
     logPosition: () => store.lastPosition(),
     sseSubscribers: () => sseSubscribers,
+    jobs: () => db.query('SELECT status, COUNT(*) AS count FROM jobs GROUP BY status').all() as { status: string; count: number }[],
   });
   store.observe({ onCommitted: (ms) => metrics.appendSeconds.observe(ms / 1000), onFailed: () => metrics.appendFailures.inc() });
   const onRejected = (reason: string) => metrics.rejected.inc({ reason });

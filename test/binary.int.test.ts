@@ -53,10 +53,21 @@ describe('the single binary from bun run build', () => {
     const spec = (await (await fetch(`${url}/swagger/json`)).json()) as { servers: { url: string }[]; paths: Record<string, unknown> };
     expect(spec.servers).toEqual([{ url }]);
     expect(Object.keys(spec.paths)).toContain('/api/v1/sessions');
+    expect(Object.keys(spec.paths)).toEqual(expect.arrayContaining(['/api/v1/jobs', '/api/v1/jobs/{id}/download', '/v1/audio/transcriptions']));
     expect(await (await fetch(`${url}/swagger`)).text()).toContain('/swagger/assets/swagger-ui-bundle.js');
     const bundle = await fetch(`${url}/swagger/assets/swagger-ui-bundle.js`);
     expect(bundle.status).toBe(200);
     expect((await bundle.arrayBuffer()).byteLength).toBeGreaterThan(1_000_000);
+  });
+
+  it('runs a batch job, its VAD worker bundled beside the engine worker', async () => {
+    const form = new FormData();
+    form.append('file', Bun.file(join(SHARED_DIR, 'audio', 'jfk', 'jfk.wav')), 'jfk.wav');
+    const { id } = (await (await fetch(`${url}/api/v1/jobs`, { method: 'POST', body: form })).json()) as { id: string };
+    const feed = await (await fetch(`${url}/api/v1/jobs/${id}/events`)).text();
+    expect(feed).toContain('"type":"end","status":"completed"');
+    const text = await (await fetch(`${url}/api/v1/jobs/${id}/download?format=txt`)).text();
+    expect(wordErrorRate(loadClip('jfk', 'jfk.wav').reference, text).rate).toBeLessThan(0.14);
   });
 
   it('runs an offline model behind the Silero VAD shipped beside it', async () => {

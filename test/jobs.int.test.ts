@@ -118,6 +118,7 @@ describe('batch jobs with the real model', () => {
     expect((await call('GET', '/api/v1/jobs?status=completed')).body.jobs.every((j: { status: string }) => j.status === 'completed')).toBe(true);
     expect((await call('GET', '/api/v1/jobs?status=nope')).status).toBe(400);
     expect((await call('GET', `/api/v1/jobs/${jobId}/download?format=docx`)).status).toBe(400);
+    expect(await (await fetch(`${server.url}/metrics`)).text()).toMatch(/^voxlog_jobs\{status="completed"\} [1-9]/m);
   });
 
   it('streams the same feed over a WebSocket', async () => {

@@ -96,6 +96,19 @@ describe('the official openai SDK pointed at voxlog', () => {
     expect((await bob('PUT', '/api/v1/admin/concurrency', { max_concurrent_jobs: 1 })).status).toBe(403);
   });
 
+  it("follows a job's live feed with the credential where browsers can put it", async () => {
+    const { id } = (await alice('GET', '/api/v1/jobs?limit=1')).body.jobs[0];
+    const key = client.apiKey!;
+    expect((await fetch(`${server.url}/api/v1/jobs/${id}/events`)).status).toBe(401);
+    const sse = await (await fetch(`${server.url}/api/v1/jobs/${id}/events?token=${key}`)).text();
+    expect(sse).toContain('"type":"end","status":"completed"');
+    const ws = new WebSocket(`${server.url.replace('http', 'ws')}/ws/jobs/${id}`, ['token', key]);
+    const messages: { type: string }[] = [];
+    ws.onmessage = (e) => messages.push(JSON.parse(String(e.data)));
+    expect(await new Promise<number>((resolve) => ws.addEventListener('close', (e) => resolve(e.code)))).toBe(1000);
+    expect(messages.at(-1)).toMatchObject({ type: 'end', status: 'completed' });
+  });
+
   it('lists models in the OpenAI shape', async () => {
     const ids = [];
     for await (const m of client.models.list()) ids.push(m.id), expect(m.object).toBe('model');

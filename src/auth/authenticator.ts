@@ -4,12 +4,13 @@ import type { Users } from './users';
 
 export type AuthOutcome = Principal | { readonly problem: string; readonly status: 401 | 403; readonly code: string } | null;
 
-/** Routes a browser cannot add headers to: they take the credential as `?token=`. */
+/** Routes a browser cannot add headers to (EventSource): they take the credential as `?token=`. */
 const QUERY_TOKEN_PATHS = new Set(['/api/v1/events/stream']);
+const takesQueryToken = (path: string): boolean => QUERY_TOKEN_PATHS.has(path) || /^\/api\/v1\/jobs\/[^/]+\/events$/.test(path);
 
 /**
  * The credential a request presents: `Authorization: Bearer …` or `Token …` (Deepgram's form), a
- * `Sec-WebSocket-Protocol: token, …` offer, or `?token=` on a WebSocket upgrade or the SSE feed.
+ * `Sec-WebSocket-Protocol: token, …` offer, or `?token=` on a WebSocket upgrade or an SSE feed.
  */
 export function presentedCredential(request: Request, url: URL): string | null {
   const header = request.headers.get('authorization');
@@ -19,7 +20,7 @@ export function presentedCredential(request: Request, url: URL): string | null {
     const offered = protocolToken(request.headers.get('sec-websocket-protocol'));
     if (offered) return offered;
   }
-  if (upgrade || QUERY_TOKEN_PATHS.has(url.pathname)) return url.searchParams.get('token');
+  if (upgrade || takesQueryToken(url.pathname)) return url.searchParams.get('token');
   return null;
 }
 

@@ -1,6 +1,7 @@
 import type { Database } from 'bun:sqlite';
 import { Elysia, t } from 'elysia';
 import type { EventStore } from '../../events/store';
+import { protocolToken } from '../auth/authenticator';
 import { callerOf, requireAdmin } from '../auth/principal';
 import { idParams } from '../routes/paging';
 import { followJob } from './live';
@@ -29,8 +30,10 @@ function sse(store: EventStore, db: Database, id: string, signal: AbortSignal): 
 }
 
 /** A job's live feed over SSE and WebSocket, and the admin settings of the queue. */
-export const jobLiveRoutes = (db: Database, store: EventStore, jobs: JobService) =>
-  new Elysia({ name: 'jobs-live' })
+export const jobLiveRoutes = (db: Database, store: EventStore, jobs: JobService) => {
+  /** Each open socket's feed, stopped when the socket closes. */
+  const feeds = new Map<string, AbortController>();
+  return new Elysia({ name: 'jobs-live' })
     .get('/api/v1/jobs/:id/events', ({ params, request }) => {
       jobs.get(callerOf(request), params.id);
       return sse(store, db, params.id, request.signal);
@@ -41,25 +44,27 @@ export const jobLiveRoutes = (db: Database, store: EventStore, jobs: JobService)
     })
     .ws('/ws/jobs/:id', {
       params: idParams('job'),
+      // A browser offering `token, <credential>` as the subprotocol must hear `token` back.
+      upgrade({ request, set }) {
+        if (protocolToken(request.headers.get('sec-websocket-protocol'))) set.headers['sec-websocket-protocol'] = 'token';
+      },
       open(ws) {
-        const request = (ws.data as unknown as { request: Request }).request;
-        let caller;
         try {
-          caller = callerOf(request);
-          jobs.get(caller, ws.data.params.id);
+          jobs.get(callerOf(ws.data.request), ws.data.params.id);
         } catch (err) {
           ws.send(JSON.stringify({ type: 'error', message: (err as Error).message }));
           return void ws.close(1008, 'job not found');
         }
         const abort = new AbortController();
-        (ws.data as unknown as { abort: AbortController }).abort = abort;
+        feeds.set(ws.id, abort);
         void (async () => {
           for await (const m of followJob(store, db, ws.data.params.id, abort.signal)) ws.send(JSON.stringify(m));
           ws.close(1000, 'job finished');
         })().catch(() => ws.close(1011, 'feed failed'));
       },
       close(ws) {
-        (ws.data as unknown as { abort?: AbortController }).abort?.abort();
+        feeds.get(ws.id)?.abort();
+        feeds.delete(ws.id);
       },
     })
     .group('/api/v1/admin', (admin) =>
@@ -84,3 +89,4 @@ export const jobLiveRoutes = (db: Database, store: EventStore, jobs: JobService)
           detail: { summary: 'Change the retention of finished jobs (the next sweep, hourly, applies it)', tags: ['admin'] },
         }),
     );
+};

@@ -6,6 +6,8 @@ export interface MetricSources {
   readonly workers: () => readonly { model: string; status: string; count: number }[];
   readonly logPosition: () => number;
   readonly sseSubscribers: () => number;
+  /** Jobs by status (the `jobs` view). */
+  readonly jobs: () => readonly { status: string; count: number }[];
 }
 
 const LATENCY_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10];
@@ -31,6 +33,16 @@ export class Metrics {
     new Gauge({ name: 'voxlog_sessions_active', help: 'Open WebSocket sessions', registers: r, collect() { this.set(sources.activeSessions()); } });
     new Gauge({ name: 'voxlog_eventlog_position', help: 'Global position of the newest event', registers: r, collect() { this.set(sources.logPosition()); } });
     new Gauge({ name: 'voxlog_sse_subscribers', help: 'Open live-tail (SSE) subscribers', registers: r, collect() { this.set(sources.sseSubscribers()); } });
+    new Gauge({
+      name: 'voxlog_jobs',
+      help: 'Batch jobs by status (dead-lettered jobs count as failed)',
+      labelNames: ['status'],
+      registers: r,
+      collect() {
+        this.reset();
+        for (const j of sources.jobs()) this.set({ status: j.status }, j.count);
+      },
+    });
     new Gauge({
       name: 'voxlog_engine_workers',
       help: 'Engine workers by model and status',

@@ -11,8 +11,11 @@ export interface Cut {
   readonly position: number;
 }
 
+/** A Bun Worker: unref'd, it no longer keeps the process alive (an idle pooled one must not). */
+type PooledWorker = Worker & { ref(): void; unref(): void };
+
 /** Warm VAD workers waiting for the next file: starting one (thread, addon, model) took 120-200 ms. */
-const idle: Worker[] = [];
+const idle: PooledWorker[] = [];
 const MAX_IDLE = 4;
 
 /**
@@ -21,7 +24,7 @@ const MAX_IDLE = 4;
  * one's chunks came back, so the audio held anywhere is bounded by what the caller has not yet decoded.
  */
 export class Segmenter {
-  private readonly worker: Worker;
+  private readonly worker: PooledWorker;
   private waiting: { resolve: (c: Cut) => void; reject: (e: Error) => void } | undefined;
   private failure: Error | undefined;
   private broken = false;
@@ -29,6 +32,7 @@ export class Segmenter {
 
   constructor(vadModel: string, maxChunkMs: number) {
     this.worker = idle.pop() ?? Segmenter.spawn();
+    this.worker.ref();
     this.worker.onmessage = (e: MessageEvent<FromVad>) => {
       const m = e.data;
       if (m.type === 'error') this.fail(new Error(`voice activity detection failed: ${m.message}`), true);
@@ -45,9 +49,8 @@ export class Segmenter {
     for (const w of idle.splice(0)) w.postMessage({ type: 'exit' } satisfies ToVad);
   }
 
-  // Bun Workers do not keep the process alive by default (`ref: false`): an idle one holds nothing up.
-  private static spawn(): Worker {
-    return new Worker(VAD_WORKER_URL);
+  private static spawn(): PooledWorker {
+    return new Worker(VAD_WORKER_URL) as PooledWorker;
   }
 
   /** Mono audio at `sampleRate`; resolves with the chunks it completed. */
@@ -69,7 +72,7 @@ export class Segmenter {
     const reusable = !this.broken && !this.waiting && this.failure === undefined && idle.length < MAX_IDLE;
     this.failure ??= new Error('stopped');
     this.worker.removeEventListener('close', this.onClose);
-    if (reusable) return void idle.push(this.worker);
+    if (reusable) return void (this.worker.unref(), idle.push(this.worker));
     this.worker.postMessage({ type: 'exit' } satisfies ToVad);
   }
 
