@@ -93,6 +93,10 @@ describe('the official openai SDK pointed at voxlog', () => {
     expect((await bob('GET', '/api/v1/jobs')).body.total).toBe(0);
     for (const [method, path] of [['GET', ''], ['GET', '/download'], ['GET', '/log'], ['DELETE', ''], ['POST', '/restart']] as const) expect((await bob(method, `/api/v1/jobs/${mine[0].id}${path}`)).status).toBe(404);
     expect((await admin('GET', '/api/v1/jobs')).body.total).toBe(mine.length);
+    // The event feed is filtered by owner too: the job's events (run, progress, completion) are alice's.
+    const completed = (await alice('GET', '/api/v1/events?type=JobCompleted')).body.events;
+    expect(completed.length).toBe(mine.length);
+    expect((await bob('GET', '/api/v1/events?type=JobProgressed')).body.events).toEqual([]);
     expect((await bob('PUT', '/api/v1/admin/concurrency', { max_concurrent_jobs: 1 })).status).toBe(403);
   });
 

@@ -77,6 +77,26 @@ export const openAiRoutes = (db: Database, jobs: JobService, registry: EngineReg
             'a voxlog model id picks that model. `prompt` is accepted and ignored (transducer models take no prompt). stream=true answers text/event-stream: ' +
             'transcript.text.delta per segment, then transcript.text.done.',
           tags: ['openai'],
+          requestBody: {
+            content: {
+              'multipart/form-data': {
+                schema: {
+                  type: 'object',
+                  required: ['file'],
+                  properties: {
+                    file: { type: 'string', format: 'binary' },
+                    model: { type: 'string', example: 'whisper-1' },
+                    language: { type: 'string' },
+                    prompt: { type: 'string' },
+                    response_format: { type: 'string', enum: [...RESPONSE_FORMATS] },
+                    'timestamp_granularities[]': { type: 'array', items: { type: 'string', enum: ['word', 'segment'] } },
+                    temperature: { type: 'number' },
+                    stream: { type: 'boolean' },
+                  },
+                },
+              },
+            },
+          },
         },
       },
     )

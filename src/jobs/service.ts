@@ -145,8 +145,9 @@ export class JobService {
   async delete(caller: Principal, id: string): Promise<void> {
     await this.locked(id, async () => {
       const { job } = this.get(caller, id);
-      const cancelled = ACTIVE_STATUSES.includes(job.status) ? [event('JobCancelled', { job_id: id, reason: 'deleted by its owner' })] : [];
-      await this.deps.store.append(jobStream(id), [...cancelled, event('JobDeleted', { job_id: id })], { expectedVersion: 'stream_exists' });
+      const owner = job.user_id === null ? {} : { user_id: job.user_id };
+      const cancelled = ACTIVE_STATUSES.includes(job.status) ? [event('JobCancelled', { job_id: id, reason: `deleted by ${caller.name}` }, owner)] : [];
+      await this.deps.store.append(jobStream(id), [...cancelled, event('JobDeleted', { job_id: id }, owner)], { expectedVersion: 'stream_exists' });
     });
     this.actor.send({ type: 'CANCEL', id });
     await this.running.get(id)?.done;
@@ -249,12 +250,13 @@ export class JobService {
     await this.append(id, [event('JobFailed', { job_id: id, attempt, code, message, permanent, dead_letter: deadLetter })]);
   }
 
-  /** Appends to a job's stream unless the job is gone; false then. */
+  /** Appends to a job's stream unless the job is gone (false then); each event names the job's owner, for the owner-filtered event feed. */
   private readonly append = (id: string, events: VoxEvent[]): Promise<boolean> =>
     this.locked(id, async () => {
       const r = readJob(this.deps.db, id);
       if (!r || r.job.status === 'cancelled') return false;
-      await this.deps.store.append(jobStream(id), events, { expectedVersion: 'stream_exists' });
+      const owned = r.job.user_id === null ? events : events.map((e) => ({ ...e, metadata: { ...e.metadata, user_id: r.job.user_id } }) as VoxEvent);
+      await this.deps.store.append(jobStream(id), owned, { expectedVersion: 'stream_exists' });
       return true;
     }).catch((err) => {
       console.error(`could not log ${events.map((e) => e.type).join(', ')} for job ${id}: ${String(err)}`);
