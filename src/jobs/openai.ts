@@ -12,7 +12,7 @@ import { toSrt, toVerboseJson, toVtt } from './formats';
 import { jobSegments } from './read';
 import { withUpload } from './routes';
 import type { JobService } from './service';
-import { receiveMultipart } from './upload';
+import { multipartBody, receiveMultipart } from './upload';
 
 const RESPONSE_FORMATS = ['json', 'text', 'srt', 'vtt', 'verbose_json'] as const;
 type ResponseFormat = (typeof RESPONSE_FORMATS)[number];
@@ -77,26 +77,15 @@ export const openAiRoutes = (db: Database, jobs: JobService, registry: EngineReg
             'a voxlog model id picks that model. `prompt` is accepted and ignored (transducer models take no prompt). stream=true answers text/event-stream: ' +
             'transcript.text.delta per segment, then transcript.text.done.',
           tags: ['openai'],
-          requestBody: {
-            content: {
-              'multipart/form-data': {
-                schema: {
-                  type: 'object',
-                  required: ['file'],
-                  properties: {
-                    file: { type: 'string', format: 'binary' },
-                    model: { type: 'string', example: 'whisper-1' },
-                    language: { type: 'string' },
-                    prompt: { type: 'string' },
-                    response_format: { type: 'string', enum: [...RESPONSE_FORMATS] },
-                    'timestamp_granularities[]': { type: 'array', items: { type: 'string', enum: ['word', 'segment'] } },
-                    temperature: { type: 'number' },
-                    stream: { type: 'boolean' },
-                  },
-                },
-              },
-            },
-          },
+          requestBody: multipartBody({
+            model: { type: 'string', example: 'whisper-1' },
+            language: { type: 'string' },
+            prompt: { type: 'string' },
+            response_format: { type: 'string', enum: [...RESPONSE_FORMATS] },
+            'timestamp_granularities[]': { type: 'array', items: { type: 'string', enum: ['word', 'segment'] } },
+            temperature: { type: 'number' },
+            stream: { type: 'boolean' },
+          }),
         },
       },
     )

@@ -8,7 +8,7 @@ import { idParams, pageQuery } from '../routes/paging';
 import { CONTENT_TYPES, FORMATS, toSrt, toText, toVerboseJson, toVtt, type Format } from './formats';
 import { JOB_STATUSES, JobSchema, JobStatusSchema, jobLog, jobSegments, listJobs, LogLineSchema, SegmentSchema } from './read';
 import type { JobService } from './service';
-import { receiveMultipart } from './upload';
+import { multipartBody, receiveMultipart } from './upload';
 
 const Priority = t.Union([t.Literal('high'), t.Literal('normal'), t.Literal('low')], { error: 'priority must be high, normal or low' });
 const JobDetail = t.Composite([JobSchema, t.Object({ text: t.Union([t.String(), t.Null()], { description: 'the transcript, once completed' }) })]);
@@ -63,23 +63,7 @@ export const jobRoutes = (db: Database, jobs: JobService, dataDir: string, maxUp
             'The upload streams to disk. Over VOXLOG_MAX_UPLOAD_BYTES: 413 (from Content-Length, before the body is read). ' +
             'Not audio: 415 with the reason, and nothing is queued. Follow it at GET /api/v1/jobs/{id}/events (SSE) or /ws/jobs/{id}.',
           tags: ['jobs'],
-          requestBody: {
-            content: {
-              'multipart/form-data': {
-                schema: {
-                  type: 'object',
-                  required: ['file'],
-                  properties: {
-                    file: { type: 'string', format: 'binary' },
-                    model: { type: 'string' },
-                    language: { type: 'string' },
-                    priority: { type: 'string', enum: ['high', 'normal', 'low'] },
-                    name: { type: 'string' },
-                  },
-                },
-              },
-            },
-          },
+          requestBody: multipartBody({ model: { type: 'string' }, language: { type: 'string' }, priority: { type: 'string', enum: ['high', 'normal', 'low'] }, name: { type: 'string' } }),
         },
       },
     )

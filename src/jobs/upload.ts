@@ -1,6 +1,7 @@
 // Multipart uploads streamed to disk as they arrive: a 1 GB recording never sits in memory, and
 // one over the limit is refused as soon as it is known to be (its Content-Length, else its bytes).
 import busboy from 'busboy';
+import type { OpenAPIV3 } from 'openapi-types';
 import { createWriteStream, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -26,6 +27,11 @@ export interface ReceivedForm {
 export const MULTIPART_SLACK = 1024 * 1024;
 const MAX_FIELDS = 32;
 const MAX_FIELD_BYTES = 64 * 1024;
+
+/** OpenAPI for a multipart body of a `file` and these other fields (streamed, so Elysia has no schema of it to show). */
+export const multipartBody = (fields: Record<string, OpenAPIV3.SchemaObject>): OpenAPIV3.RequestBodyObject => ({
+  content: { 'multipart/form-data': { schema: { type: 'object', required: ['file'], properties: { file: { type: 'string', format: 'binary' }, ...fields } } } },
+});
 
 /** Refuses a request whose declared length is over the limit, before any of its body is read. */
 export function refuseOversized(request: Request, maxBytes: number, setting: string): void {
