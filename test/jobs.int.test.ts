@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'bun:test';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseSync } from 'subtitle';
 import { WebVTTParser } from 'webvtt-parser';
@@ -226,6 +227,25 @@ describe('batch jobs with the real model', () => {
     expect(gone.status).toBe(410);
     expect(existsSync(join(server.dataDir, 'jobs', r.body.id))).toBe(false);
     expect((await call('GET', '/api/v1/admin/retention')).body).toEqual({ cleanup_days: 1 });
+  });
+});
+
+describe('settings an admin changes at runtime', () => {
+  it('outlive a restart (they are events in the log)', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'voxlog-settings-'));
+    try {
+      const first = await startTestServer({ VOXLOG_MAX_CONCURRENT_JOBS: '2', VOXLOG_CLEANUP_DAYS: '30' }, dataDir);
+      await jsonClient(first.url)('PUT', '/api/v1/admin/concurrency', { max_concurrent_jobs: 5 });
+      await jsonClient(first.url)('PUT', '/api/v1/admin/retention', { cleanup_days: 7 });
+      await first.stop();
+      const again = await startTestServer({ VOXLOG_MAX_CONCURRENT_JOBS: '2', VOXLOG_CLEANUP_DAYS: '30' }, dataDir);
+      const call = jsonClient(again.url);
+      expect((await call('GET', '/api/v1/admin/concurrency')).body).toEqual({ max_concurrent_jobs: 5 });
+      expect((await call('GET', '/api/v1/admin/retention')).body).toEqual({ cleanup_days: 7 });
+      await again.stop();
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 });
 
