@@ -3,7 +3,7 @@ import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pcm16Wav, silence } from './helpers/audio';
-import { jsonClient } from './helpers/http';
+import { jsonClient, signIn } from './helpers/http';
 import { eventually, startTestServer, type TestServer } from './helpers/server';
 
 const SECRET = 'a-test-secret-that-is-at-least-32-characters-long';
@@ -14,18 +14,14 @@ let alice: ReturnType<typeof jsonClient>;
 let bob: ReturnType<typeof jsonClient>;
 let aliceToken: string;
 
-async function signIn(name: string, password: string): Promise<string> {
-  const r = await fetch(`${server.url}/api/v1/auth/token`, { method: 'POST', body: new URLSearchParams({ username: name, password, grant_type: 'password' }) });
-  return ((await r.json()) as { access_token: string }).access_token;
-}
 
 beforeAll(async () => {
   server = await startTestServer({ VOXLOG_AUTH: 'on', VOXLOG_SECRET_KEY: SECRET, VOXLOG_ADMIN_PASSWORD: 'admin-password-1', VOXLOG_MAX_ATTEMPT_AUDIO_BYTES: String(UPLOAD_LIMIT) });
-  admin = jsonClient(server.url, await signIn('admin', 'admin-password-1'));
+  admin = jsonClient(server.url, await signIn(server.url, 'admin', 'admin-password-1'));
   for (const name of ['alice', 'bob']) expect((await admin('POST', '/api/v1/admin/users', { name, password: `${name}-password` })).status).toBe(201);
-  aliceToken = await signIn('alice', 'alice-password');
+  aliceToken = await signIn(server.url, 'alice', 'alice-password');
   alice = jsonClient(server.url, aliceToken);
-  bob = jsonClient(server.url, await signIn('bob', 'bob-password'));
+  bob = jsonClient(server.url, await signIn(server.url, 'bob', 'bob-password'));
 });
 afterAll(() => server.dispose());
 

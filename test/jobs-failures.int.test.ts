@@ -6,7 +6,7 @@ import { wordErrorRate } from '../src/scoring/wer';
 import { AUDIO_DIR, SHARED_DIR, STREAMING_MODEL } from './helpers/audio';
 import { jsonClient } from './helpers/http';
 import { longRecording } from './helpers/long-recording';
-import { startTestServer, waitForListening, type TestServer } from './helpers/server';
+import { startTestServer, untilJobEvent, waitForListening, type TestServer } from './helpers/server';
 
 const REAL = 'gigaspeech-zipformer-3.3M-en';
 const recording = longRecording(1);
@@ -25,11 +25,7 @@ const types = (server: TestServer, id: string) => server.store.readStream(`job-$
  * the worker exits, its supervisor restarts it, and the run hears `engine_crashed`.
  */
 async function crashDuringRun(server: TestServer, id: string, attempt: number): Promise<void> {
-  await new Promise<void>((resolve) => {
-    const started = () => server.store.readStream(`job-${id}`).some((e) => e.type === 'JobStarted' && e.data.attempt === attempt);
-    const stop = server.jobs.watch(id, () => started() && (stop(), resolve()));
-    if (started()) (stop(), resolve());
-  });
+  await untilJobEvent(server, id, (e) => e.type === 'JobStarted' && e.data.attempt === attempt);
   // Streams of an earlier run may linger while a crashed worker restarts: only this run's count.
   const earlier = new Set(server.registry.engine(REAL)?.streamIds ?? []);
   for (let i = 0; i < 2000; i++) {

@@ -8,7 +8,7 @@ import { wordErrorRate } from '../src/scoring/wer';
 import { AUDIO_DIR, pcm16Wav, silence } from './helpers/audio';
 import { jsonClient } from './helpers/http';
 import { longRecording } from './helpers/long-recording';
-import { startTestServer, type TestServer } from './helpers/server';
+import { startTestServer, untilJobEvent, type TestServer } from './helpers/server';
 
 /** WER of the real model through the job path on the long recording: measured 0.075-0.082 here; the bound leaves margin. */
 const WER_BOUND = 0.12;
@@ -20,14 +20,6 @@ const form = (file: Blob, name: string, fields: Record<string, string> = {}) => 
   for (const [k, v] of Object.entries(fields)) f.append(k, v);
   return f;
 };
-
-/** Resolves once the job's stream holds an event of `type` (already, or when it commits). */
-function untilEvent(server: TestServer, id: string, type: string): Promise<void> {
-  return new Promise<void>((resolve) => {
-    const stop = server.jobs.watch(id, (e) => e.type === type && (stop(), resolve()));
-    if (server.store.readStream(`job-${id}`).some((e) => e.type === type)) (stop(), resolve());
-  });
-}
 
 /** The SSE feed of a job, read to its end: every message, in order. */
 async function followSse(url: string): Promise<{ type: string; [k: string]: unknown }[]> {
@@ -64,6 +56,7 @@ describe('batch jobs with the real model', () => {
     expect(lines.some((l) => /^chunk \d+ of \d+/.test(l))).toBe(true);
     expect(lines.at(-1)).toStartWith('done:');
     const progress = events.filter((e) => e.type === 'progress').map((e) => e.progress as number);
+    expect(progress.length).toBeGreaterThan(0);
     expect(progress).toEqual([...progress].sort((a, b) => a - b));
     const { body: job } = await call('GET', `/api/v1/jobs/${jobId}`);
     expect(job).toMatchObject({ status: 'completed', progress: 1, attempts: 1, dead_letter: false, error: null, duration_ms: Math.round(recording.seconds * 1000) });
@@ -181,7 +174,7 @@ describe('batch jobs with the real model', () => {
 
   it('refuses to restart a running job, and it completes once', async () => {
     const r = await call('POST', '/api/v1/jobs', form(new Blob([recording.wav]), 'again.wav'));
-    await untilEvent(server, r.body.id, 'JobStarted');
+    await untilJobEvent(server, r.body.id, (e) => e.type === 'JobStarted');
     const restart = await call('POST', `/api/v1/jobs/${r.body.id}/restart`);
     expect(restart.status).toBe(409);
     expect(restart.body.error.code).toBe('job_active');
@@ -207,7 +200,7 @@ describe('batch jobs with the real model', () => {
 
   it('cancels a running job when it is deleted', async () => {
     const r = await call('POST', '/api/v1/jobs', form(new Blob([recording.wav]), 'cancel.wav'));
-    await untilEvent(server, r.body.id, 'JobProgressed');
+    await untilJobEvent(server, r.body.id, (e) => e.type === 'JobProgressed');
     expect((await call('DELETE', `/api/v1/jobs/${r.body.id}`)).status).toBe(204);
     await Bun.sleep(300);
     const types = server.store.readStream(`job-${r.body.id}`).map((e) => e.type);

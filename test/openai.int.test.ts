@@ -6,7 +6,7 @@ import { parseSync } from 'subtitle';
 import { WebVTTParser } from 'webvtt-parser';
 import { wordErrorRate } from '../src/scoring/wer';
 import { AUDIO_DIR, references } from './helpers/audio';
-import { jsonClient } from './helpers/http';
+import { jsonClient, signIn } from './helpers/http';
 import { startTestServer, type TestServer } from './helpers/server';
 
 const SECRET = 'a-test-secret-that-is-at-least-32-characters-long';
@@ -22,19 +22,15 @@ const jfk = () => toFile(JFK, 'jfk.wav', { type: 'audio/wav' });
 
 beforeAll(async () => {
   server = await startTestServer({ VOXLOG_DEFAULT_MODEL: '', VOXLOG_AUTH: 'on', VOXLOG_SECRET_KEY: SECRET, VOXLOG_ADMIN_PASSWORD: 'admin-password-1' });
-  const admin = jsonClient(server.url, await signIn('admin', 'admin-password-1'));
+  const admin = jsonClient(server.url, await signIn(server.url, 'admin', 'admin-password-1'));
   await admin('POST', '/api/v1/admin/users', { name: 'alice', password: 'alice-password' });
-  alice = jsonClient(server.url, await signIn('alice', 'alice-password'));
+  alice = jsonClient(server.url, await signIn(server.url, 'alice', 'alice-password'));
   const key = await alice('POST', '/api/v1/auth/keys', { name: 'open webui' });
   // The SDK sends its apiKey as a Bearer token: a voxlog API key works there.
   client = new OpenAI({ baseURL: `${server.url}/v1`, apiKey: key.body.key, maxRetries: 0 });
 });
 afterAll(() => server.dispose());
 
-async function signIn(name: string, password: string): Promise<string> {
-  const r = await fetch(`${server.url}/api/v1/auth/token`, { method: 'POST', body: new URLSearchParams({ username: name, password, grant_type: 'password' }) });
-  return ((await r.json()) as { access_token: string }).access_token;
-}
 
 describe('the official openai SDK pointed at voxlog', () => {
   it('transcribes with json (the default), using the default model for whisper-1', async () => {
@@ -85,9 +81,9 @@ describe('the official openai SDK pointed at voxlog', () => {
   });
 
   it("keeps each user's jobs to themselves", async () => {
-    const admin = jsonClient(server.url, await signIn('admin', 'admin-password-1'));
+    const admin = jsonClient(server.url, await signIn(server.url, 'admin', 'admin-password-1'));
     await admin('POST', '/api/v1/admin/users', { name: 'bob', password: 'bob-password' });
-    const bob = jsonClient(server.url, await signIn('bob', 'bob-password'));
+    const bob = jsonClient(server.url, await signIn(server.url, 'bob', 'bob-password'));
     const mine = (await alice('GET', '/api/v1/jobs')).body.jobs;
     expect(mine.length).toBeGreaterThan(0);
     expect((await bob('GET', '/api/v1/jobs')).body.total).toBe(0);

@@ -33,6 +33,9 @@ export function callerOf(request: Request): Principal {
 /** The owner filter for reads: a user sees their own rows, an admin (or open access) sees all. */
 export const ownerFilter = (p: Principal): string | undefined => (p.role === 'admin' ? undefined : p.userId ?? '');
 
+/** Event metadata naming who owns what an event is about (none when auth is off): the owner-filtered event feed reads it. */
+export const ownerMeta = (caller: Principal): { user_id?: string } => (caller.userId === null ? {} : { user_id: caller.userId });
+
 /** Whether `p` may read or act on something owned by `ownerId`. */
 export const mayAccess = (p: Principal, ownerId: string | null): boolean => p.role === 'admin' || (p.userId !== null && p.userId === ownerId);
 

@@ -10,15 +10,12 @@ import { openAiRoutes } from './openai';
 import { jobLiveRoutes } from './live-routes';
 import { jobRoutes } from './routes';
 import { JobService } from './service';
-import { MULTIPART_SLACK, refuseOversized } from './upload';
+import { MULTIPART_SLACK } from './upload';
 
 export interface Jobs {
   readonly routes: AnyElysia;
   readonly service: JobService;
 }
-
-/** Paths whose body is an upload bounded by VOXLOG_MAX_UPLOAD_BYTES. */
-const UPLOAD_PATHS = new Set(['/api/v1/jobs', '/v1/audio/transcriptions']);
 
 /** Largest request body the server must let through to the upload routes. */
 export const maxRequestBody = (config: Config): number => config.jobs.maxUploadBytes + MULTIPART_SLACK;
@@ -26,11 +23,9 @@ export const maxRequestBody = (config: Config): number => config.jobs.maxUploadB
 export function jobs(config: Config, db: Database, store: EventStore, registry: EngineRegistry, defaultModel: string): Jobs {
   const service = new JobService({ db, store, registry, defaultModel, dataDir: config.dataDir, config: config.jobs });
   const max = config.jobs.maxUploadBytes;
+  // Both upload routes skip Elysia's body parsing: receiveMultipart refuses an oversized body from its
+  // Content-Length before reading any of it, then streams the rest to disk.
   const routes = new Elysia({ name: 'jobs-slice' })
-    // Refused before the body is read, from its declared length.
-    .onRequest(({ request }) => {
-      if (request.method === 'POST' && UPLOAD_PATHS.has(new URL(request.url).pathname)) refuseOversized(request, max, 'VOXLOG_MAX_UPLOAD_BYTES');
-    })
     .use(jobRoutes(db, service, config.dataDir, max))
     .use(jobLiveRoutes(db, store, service))
     .use(openAiRoutes(db, service, registry, config.dataDir, max));

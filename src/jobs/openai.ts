@@ -10,9 +10,8 @@ import type { EngineRegistry } from '../engine/registry';
 import { UnavailableError, ValidationError } from '../errors';
 import { toSrt, toVerboseJson, toVtt } from './formats';
 import { jobSegments } from './read';
-import { withUpload } from './routes';
 import type { JobService } from './service';
-import { multipartBody, receiveMultipart } from './upload';
+import { multipartBody, receiveMultipart, withUpload } from './upload';
 
 const RESPONSE_FORMATS = ['json', 'text', 'srt', 'vtt', 'verbose_json'] as const;
 type ResponseFormat = (typeof RESPONSE_FORMATS)[number];

@@ -1,5 +1,4 @@
 import type { Database } from 'bun:sqlite';
-import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { Elysia, t } from 'elysia';
 import { callerOf, ownerFilter } from '../auth/principal';
@@ -8,7 +7,7 @@ import { idParams, pageQuery } from '../routes/paging';
 import { CONTENT_TYPES, FORMATS, toSrt, toText, toVerboseJson, toVtt, type Format } from './formats';
 import { JOB_STATUSES, JobSchema, JobStatusSchema, jobLog, jobSegments, listJobs, LogLineSchema, SegmentSchema } from './read';
 import type { JobService } from './service';
-import { multipartBody, receiveMultipart } from './upload';
+import { multipartBody, receiveMultipart, withUpload } from './upload';
 
 const Priority = t.Union([t.Literal('high'), t.Literal('normal'), t.Literal('low')], { error: 'priority must be high, normal or low' });
 const JobDetail = t.Composite([JobSchema, t.Object({ text: t.Union([t.String(), t.Null()], { description: 'the transcript, once completed' }) })]);
@@ -27,16 +26,6 @@ function submitFields(fields: Readonly<Record<string, string | string[]>>) {
   // `bun run transcribe --server` says so, for the job list; any other caller is the API.
   const source = one('client') === 'cli' ? 'cli' : 'api';
   return { name: one('name'), model: one('model'), language: one('language', 35), priority, source } as const;
-}
-
-/** Runs `f`; if it throws, the upload is deleted first (nothing is left behind for a refused request). */
-export function withUpload<T>(path: string, f: () => T): T {
-  try {
-    return f();
-  } catch (err) {
-    rmSync(path, { force: true });
-    throw err;
-  }
 }
 
 /** `/api/v1/jobs`: submit, list, read, download, cancel, restart. */

@@ -10,7 +10,7 @@ import type { EventStore } from '../../events/store';
 import { event, type RecordedEvent, type VoxEvent } from '../../events/types';
 import { findModel } from '../../models/catalog';
 import { AudioInputError, openAudio } from '../audio/input';
-import { mayAccess, type Principal } from '../auth/principal';
+import { mayAccess, ownerMeta, type Principal } from '../auth/principal';
 import type { JobsConfig } from '../config';
 import type { EngineRegistry } from '../engine/registry';
 import { ConflictError, NotFoundError, UnsupportedMediaError } from '../errors';
@@ -44,8 +44,6 @@ export interface JobSettings {
   readonly max_concurrent_jobs: number;
   readonly cleanup_days: number;
 }
-
-const meta = (caller: Principal) => (caller.userId === null ? {} : { user_id: caller.userId });
 
 export class JobService {
   private readonly actor;
@@ -123,7 +121,7 @@ export class JobService {
               audio: input.description,
               duration_ms: input.durationS === undefined ? null : Math.round(input.durationS * 1000),
             },
-            meta(caller),
+            ownerMeta(caller),
           ),
         ],
         { expectedVersion: 'no_stream' },
@@ -160,7 +158,7 @@ export class JobService {
       const { job } = this.get(caller, id);
       if (ACTIVE_STATUSES.includes(job.status)) throw new ConflictError(`job ${id} is ${job.status}; it can be restarted once it has finished (DELETE cancels it)`, 'job_active');
       if (job.status === 'expired') throw new ConflictError(`job ${id} expired and its upload was removed; submit the file again`, 'job_expired');
-      await this.deps.store.append(jobStream(id), [event('JobRetried', { job_id: id, cause: 'requested', message: 'restarted on request', delay_ms: 0 }, meta(caller))]);
+      await this.deps.store.append(jobStream(id), [event('JobRetried', { job_id: id, cause: 'requested', message: 'restarted on request', delay_ms: 0 }, ownerMeta(caller))]);
     });
     this.enqueue(id);
     return this.get(caller, id);
@@ -172,7 +170,7 @@ export class JobService {
 
   /** Changes settings at runtime (recorded in the log, so they outlive a restart). */
   async updateSettings(caller: Principal, patch: Partial<JobSettings>): Promise<JobSettings> {
-    await this.deps.store.append(JOB_SETTINGS_STREAM, [event('JobSettingsChanged', patch, meta(caller))]);
+    await this.deps.store.append(JOB_SETTINGS_STREAM, [event('JobSettingsChanged', patch, ownerMeta(caller))]);
     this.settingsNow = { ...this.settingsNow, ...patch };
     if (patch.max_concurrent_jobs !== undefined) this.actor.send({ type: 'SET_LIMIT', limit: patch.max_concurrent_jobs });
     return this.settingsNow;

@@ -33,8 +33,18 @@ export const multipartBody = (fields: Record<string, OpenAPIV3.SchemaObject>): O
   content: { 'multipart/form-data': { schema: { type: 'object', required: ['file'], properties: { file: { type: 'string', format: 'binary' }, ...fields } } } },
 });
 
+/** Runs `f`; if it throws, the upload is deleted first (nothing is left behind for a refused request). */
+export function withUpload<T>(path: string, f: () => T): T {
+  try {
+    return f();
+  } catch (err) {
+    rmSync(path, { force: true });
+    throw err;
+  }
+}
+
 /** Refuses a request whose declared length is over the limit, before any of its body is read. */
-export function refuseOversized(request: Request, maxBytes: number, setting: string): void {
+function refuseOversized(request: Request, maxBytes: number, setting: string): void {
   const length = Number(request.headers.get('content-length') ?? 0);
   if (length > maxBytes + MULTIPART_SLACK) throw new PayloadTooLargeError(`the upload is ${length} bytes; the most accepted is ${maxBytes} (${setting})`);
 }

@@ -16,3 +16,9 @@ export function jsonClient(baseUrl: string, token?: string) {
     return { status: r.status, body: parsed as T, headers: r.headers };
   };
 }
+
+/** Signs in with a password (the OAuth2 form `POST /api/v1/auth/token` takes) and returns the access token. */
+export async function signIn(baseUrl: string, name: string, password: string): Promise<string> {
+  const r = await fetch(`${baseUrl}/api/v1/auth/token`, { method: 'POST', body: new URLSearchParams({ username: name, password, grant_type: 'password' }) });
+  return ((await r.json()) as { access_token: string }).access_token;
+}

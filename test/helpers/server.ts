@@ -6,6 +6,7 @@ import { startServer, type RunningServer } from '../../src/app';
 import { LIFTED_LIMITS, loadConfig } from '../../src/config';
 import { streamAudio, type StreamOutcome } from '../../src/client/stream-client';
 import type { ServerMessage } from '../../src/server/protocol';
+import type { RecordedEvent } from '../../events/types';
 import { FRAME_BYTES, STREAMING_MODEL } from './audio';
 
 export interface TestServer extends Omit<RunningServer, 'db'> {
@@ -117,4 +118,12 @@ export async function waitForListening(proc: { stdout: ReadableStream<Uint8Array
     }
   })();
   return { url, printed: atListening, output: () => printed };
+}
+
+/** Resolves once the job's stream holds an event that `match` accepts (already there, or when it commits). */
+export function untilJobEvent(server: Pick<TestServer, 'jobs' | 'store'>, id: string, match: (e: RecordedEvent) => boolean): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const stop = server.jobs.watch(id, (e) => match(e) && (stop(), resolve()));
+    if (server.store.readStream(`job-${id}`).some(match)) (stop(), resolve());
+  });
 }

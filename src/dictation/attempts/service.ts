@@ -5,13 +5,12 @@ import { attemptStream, newAttemptId, sessionStream } from '../../../events/ids'
 import type { EventStore } from '../../../events/store';
 import { event } from '../../../events/types';
 import { AudioInputError, openAudio } from '../../audio/input';
-import { mayAccess, type Principal } from '../../auth/principal';
+import { mayAccess, ownerMeta, type Principal } from '../../auth/principal';
 import type { EngineRegistry } from '../../engine/registry';
 import { transcribeFile } from '../../engine/transcribe-file';
 import { NotFoundError, PayloadTooLargeError, UnsupportedMediaError, ValidationError } from '../../errors';
 import { scoreAttempt } from '../../scoring/score';
 import type { Items } from '../items/service';
-import { meta } from '../items/service';
 import { readAttempt, type Attempt } from './read';
 
 /** Longest spoken attempt decoded: a dictation sentence, with room to spare. */
@@ -119,7 +118,7 @@ export class Attempts {
             ...scored,
             words: [...score.words],
           },
-          meta(caller),
+          ownerMeta(caller),
         ),
       ],
       { expectedVersion: 'no_stream' },

@@ -3,7 +3,7 @@ import { Value } from '@sinclair/typebox/value';
 import { itemStream, newItemId } from '../../../events/ids';
 import type { EventStore } from '../../../events/store';
 import { event, type VoxEvent } from '../../../events/types';
-import { mayAccess, type Principal } from '../../auth/principal';
+import { mayAccess, ownerMeta, type Principal } from '../../auth/principal';
 import { NotFoundError, ValidationError } from '../../errors';
 import { audioHash } from '../tts/audio-files';
 import type { TtsService } from '../tts/service';
@@ -89,20 +89,20 @@ export class Items {
 
   async setDifficulty(caller: Principal, id: string, difficulty: number): Promise<Item> {
     this.get(caller, id);
-    await this.store.append(itemStream(id), [event('ItemUpdated', { item_id: id, difficulty }, meta(caller))]);
+    await this.store.append(itemStream(id), [event('ItemUpdated', { item_id: id, difficulty }, ownerMeta(caller))]);
     return this.get(caller, id);
   }
 
   async setTags(caller: Principal, id: string, tags: readonly string[]): Promise<Item> {
     this.get(caller, id);
-    await this.store.append(itemStream(id), [event('ItemUpdated', { item_id: id, tags: cleanTags(tags) }, meta(caller))]);
+    await this.store.append(itemStream(id), [event('ItemUpdated', { item_id: id, tags: cleanTags(tags) }, ownerMeta(caller))]);
     return this.get(caller, id);
   }
 
   /** Deletes the item; its attempts stay (marked), its audio file goes unless another item shares it. */
   async delete(caller: Principal, id: string): Promise<void> {
     const { audioHash } = this.find(caller, id);
-    await this.store.append(itemStream(id), [event('ItemDeleted', { item_id: id }, meta(caller))]);
+    await this.store.append(itemStream(id), [event('ItemDeleted', { item_id: id }, ownerMeta(caller))]);
     await this.tts.release(audioHash);
   }
 
@@ -116,7 +116,7 @@ export class Items {
     const speed = options.speed ?? item.audio.speed ?? 1;
     const hash = audioHash(item.text, item.locale, choice.voice.id, speed);
     if (hash === current) await this.tts.repairIfMissing(hash);
-    await this.store.append(itemStream(id), [event('TtsRequested', { item_id: id, audio_hash: hash, text: item.text, locale: item.locale, voice: choice.voice.id, speed }, meta(caller))]);
+    await this.store.append(itemStream(id), [event('TtsRequested', { item_id: id, audio_hash: hash, text: item.text, locale: item.locale, voice: choice.voice.id, speed }, ownerMeta(caller))]);
     if (hash !== current) await this.tts.release(current);
     await this.tts.request(hash);
     return this.get(caller, id);
@@ -126,8 +126,8 @@ export class Items {
     const id = newItemId();
     const hash = audioHash(c.text, c.locale, c.voice, c.speed);
     const events: VoxEvent[] = [
-      event('ItemCreated', { item_id: id, user_id: caller.userId, locale: c.locale, text: c.text, difficulty: c.difficulty, difficulty_inferred: c.inferred, tags: c.tags }, meta(caller)),
-      event('TtsRequested', { item_id: id, audio_hash: hash, text: c.text, locale: c.locale, voice: c.voice, speed: c.speed }, meta(caller)),
+      event('ItemCreated', { item_id: id, user_id: caller.userId, locale: c.locale, text: c.text, difficulty: c.difficulty, difficulty_inferred: c.inferred, tags: c.tags }, ownerMeta(caller)),
+      event('TtsRequested', { item_id: id, audio_hash: hash, text: c.text, locale: c.locale, voice: c.voice, speed: c.speed }, ownerMeta(caller)),
     ];
     await this.store.append(itemStream(id), events, { expectedVersion: 'no_stream' });
     await this.tts.request(hash);
@@ -136,7 +136,6 @@ export class Items {
 }
 
 /** The owner in an event's metadata, so the log can be filtered by it. */
-export const meta = (caller: Principal) => (caller.userId === null ? {} : { user_id: caller.userId });
 
 function rowProblem(problem: { path: string; message: string; schema: { error?: unknown } }): string {
   const field = problem.path.replace(/^\//, '').split('/')[0] || 'row';

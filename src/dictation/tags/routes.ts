@@ -3,9 +3,9 @@ import { Elysia, t } from 'elysia';
 import { tagsStream } from '../../../events/ids';
 import type { EventStore } from '../../../events/store';
 import { event } from '../../../events/types';
-import { callerOf, type Principal } from '../../auth/principal';
+import { callerOf, ownerMeta, type Principal } from '../../auth/principal';
 import { ConflictError, NotFoundError, ValidationError } from '../../errors';
-import { cleanTags, meta } from '../items/service';
+import { cleanTags } from '../items/service';
 import { TagName } from '../items/schemas';
 
 const TagSchema = t.Object({ name: t.String(), items: t.Integer({ description: 'live items carrying the tag' }), created_at: t.String() });
@@ -34,7 +34,7 @@ export const tagRoutes = (db: Database, store: EventStore) =>
         const [name] = cleanTags([body.name]);
         if (!name) throw new ValidationError('name is empty');
         if (tagsOf(db, ownerKey(caller), name).length > 0) throw new ConflictError(`tag ${JSON.stringify(name)} already exists`, 'tag_exists');
-        await store.append(tagsStream(caller.userId), [event('TagCreated', { user_id: caller.userId, name }, meta(caller))]);
+        await store.append(tagsStream(caller.userId), [event('TagCreated', { user_id: caller.userId, name }, ownerMeta(caller))]);
         set.status = 201;
         return tagsOf(db, ownerKey(caller), name)[0]!;
       },
@@ -49,7 +49,7 @@ export const tagRoutes = (db: Database, store: EventStore) =>
       async ({ params, request, set }) => {
         const caller = callerOf(request);
         if (tagsOf(db, ownerKey(caller), params.name).length === 0) throw new NotFoundError(`no tag ${JSON.stringify(params.name)}`, 'tag_not_found');
-        await store.append(tagsStream(caller.userId), [event('TagDeleted', { user_id: caller.userId, name: params.name }, meta(caller))]);
+        await store.append(tagsStream(caller.userId), [event('TagDeleted', { user_id: caller.userId, name: params.name }, ownerMeta(caller))]);
         set.status = 204;
       },
       { params: t.Object({ name: TagName }), detail: { summary: 'Delete a tag and take it off every item of yours', tags: ['dictation'] } },

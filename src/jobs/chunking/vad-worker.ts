@@ -71,7 +71,8 @@ function drainSpeech(): AudioChunk[] {
 function listen(pcm: Float32Array): AudioChunk[] {
   const out: AudioChunk[] = [];
   for (let at = 0; at < pcm.length; at += VAD_WINDOW) {
-    const window = pcm.slice(at, at + VAD_WINDOW);
+    // A view, not a copy: each message's audio is a fresh array, so the chunker may keep views of it.
+    const window = pcm.subarray(at, at + VAD_WINDOW);
     chunker!.push(window);
     vad!.acceptWaveform(window);
     if (!vad!.isEmpty()) out.push(...drainSpeech());
