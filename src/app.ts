@@ -35,6 +35,7 @@ import type { Session } from './server/session';
 import { transcribeRoutes } from './server/ws';
 import { dictation } from './dictation';
 import { jobs, maxRequestBody } from './jobs';
+import { uiRoutes } from './ui/routes';
 import type { JobService } from './jobs/service';
 
 /** What sessions write to when the event log is switched off for a benchmark baseline. */
@@ -177,11 +178,12 @@ async function compose(config: Config, lock: { release(): void }): Promise<Runni
     .use(healthRoutes(logHealth, registry, config.dataDir, config.modelDirs, config.version))
     .use(metricsRoutes(metrics))
     .use(adminRoutes(db, users, registry, metrics))
-    .use(modelRoutes(registry))
+    .use(modelRoutes(registry, defaultModel))
     .use(historyRoutes(db))
     .use(sessionRoutes(db, store))
     .use(eventRoutes(store, { onSubscribers: (d) => (sseSubscribers += d), onRejected, stallMs: config.limits.sseStallMs }))
     .use(statsRoutes(db))
+    .use(uiRoutes())
     .use(dictationApp.routes)
     .use(jobsApp.routes)
     .use(

@@ -3,6 +3,7 @@ import { bare } from '../config';
 import { errorBody, ForbiddenError, UnauthorizedError } from '../errors';
 import { KeyedBuckets } from '../limits/token-bucket';
 import type { Authenticator } from './authenticator';
+import { UI_PATH } from '../ui/routes';
 import { ANONYMOUS, rememberCaller } from './principal';
 
 export interface GateOptions {
@@ -16,7 +17,7 @@ export interface GateOptions {
   readonly onRejected?: (reason: string) => void;
 }
 
-/** Routes anyone may call: health, version, the API docs, and signing in. */
+/** Routes anyone may call: health, version, the API docs, and signing in (the web app's pages and files are public too: they hold no data). */
 const PUBLIC = /^\/(health|api\/v1\/version|api\/v1\/auth\/(token|register)|swagger(\/.*)?)$/;
 
 const refuse = (status: number, code: string, message: string, headers: Record<string, string> = {}) =>
@@ -52,7 +53,7 @@ export function gate(o: GateOptions) {
     .onBeforeHandle({ as: 'global' }, async ({ request, path }) => {
       const url = new URL(request.url);
       const outcome = await o.auth.resolve(request, url);
-      const isPublic = PUBLIC.test(path);
+      const isPublic = PUBLIC.test(path) || UI_PATH.test(path);
       if (outcome === null || 'problem' in outcome) {
         if (isPublic) return void rememberCaller(request, ANONYMOUS);
         o.onRejected?.('auth');

@@ -11,11 +11,12 @@ const ModelInfo = t.Object({
   status: t.String({ description: 'unloaded, missing, loading, ready, crashed, failed or stopped' }),
   size_bytes: t.Union([t.Integer(), t.Null()]),
   error: t.Union([t.String(), t.Null()], { description: 'why the model is missing or failed' }),
+  default: t.Boolean({ description: 'the model a session, job or attempt gets when it names none' }),
 });
 
 /** `GET /api/v1/models`: the catalog with what is on disk and loaded. */
-export const modelRoutes = (registry: EngineRegistry) =>
-  new Elysia({ name: 'models', prefix: '/api/v1' }).get('/models', () => ({ models: registry.list() }), {
+export const modelRoutes = (registry: EngineRegistry, defaultModel: string) =>
+  new Elysia({ name: 'models', prefix: '/api/v1' }).get('/models', () => ({ models: registry.list().map((m) => ({ ...m, default: m.id === defaultModel })) }), {
     response: t.Object({ models: t.Array(ModelInfo) }),
     detail: { summary: 'List models', tags: ['models'] },
   });

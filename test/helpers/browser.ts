@@ -1,0 +1,51 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+
+/** Where e2e tests leave screenshots (git-ignored). */
+export const ARTEFACTS = join(import.meta.dir, '..', '..', 'test-artefacts');
+
+/** Debian's Chromium (`.ci/run` installs it), or the one VOXLOG_CHROMIUM names. */
+export function chromiumPath(): string {
+  const path = process.env.VOXLOG_CHROMIUM ?? Bun.which('chromium') ?? Bun.which('chromium-browser') ?? Bun.which('google-chrome');
+  if (!path) throw new Error('browser tests need Chromium: apt-get install chromium (bash .ci/run does), or set VOXLOG_CHROMIUM');
+  return path;
+}
+
+/** Headless Chromium; with `fakeMicrophone`, its microphone plays that WAV (in a loop) and access is granted. */
+export function launchBrowser(fakeMicrophone?: string): Promise<Browser> {
+  const mic = fakeMicrophone ? ['--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream', `--use-file-for-fake-audio-capture=${fakeMicrophone}`] : [];
+  return chromium.launch({ executablePath: chromiumPath(), args: ['--no-sandbox', '--autoplay-policy=no-user-gesture-required', ...mic] });
+}
+
+export interface WatchedPage {
+  readonly page: Page;
+  /** Console errors and uncaught page errors, as text. */
+  readonly problems: string[];
+  /** Every request the page made to a host other than the server's. */
+  readonly foreign: string[];
+}
+
+/** A page that records console errors, page errors and requests to any other host than `origin`. */
+export async function watchedPage(browser: Browser, origin: string, viewport = { width: 1280, height: 900 }): Promise<WatchedPage> {
+  const context = await browser.newContext({ viewport, acceptDownloads: true });
+  const page = await context.newPage();
+  const problems: string[] = [];
+  const foreign: string[] = [];
+  page.on('console', (m) => m.type() === 'error' && problems.push(`console: ${m.text()}`));
+  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+  page.on('request', (r) => {
+    const url = r.url();
+    if (!url.startsWith(origin) && !url.startsWith('data:') && !url.startsWith('blob:')) foreign.push(url);
+  });
+  return { page, problems, foreign };
+}
+
+/** Saves a full-page screenshot under test-artefacts/screenshots/. */
+export async function screenshot(page: Page, name: string): Promise<string> {
+  const dir = join(ARTEFACTS, 'screenshots');
+  mkdirSync(dir, { recursive: true });
+  const path = join(dir, `${name}.png`);
+  await page.screenshot({ path, fullPage: true });
+  return path;
+}

@@ -1,0 +1,95 @@
+import { useEffect, useState } from 'preact/hooks';
+import { api, apiBlob, feedUrl, saveBlob } from '../api';
+import { clock, ErrorNote, when } from '../components/ui';
+import type { Job } from '../types';
+
+const FORMATS = ['srt', 'vtt', 'txt', 'json', 'verbose_json'] as const;
+const ACTIVE = new Set(['queued', 'running', 'retrying']);
+const extension = (f: string) => (f === 'verbose_json' ? 'verbose.json' : f);
+
+interface Line {
+  readonly at: string;
+  readonly level: string;
+  readonly message: string;
+}
+
+/** Follows a job's live feed (SSE) while it has work ahead: its state, progress and log lines. */
+function useJobFeed(initial: Job, onEnded: () => void) {
+  const [job, setJob] = useState(initial);
+  const [lines, setLines] = useState<Line[]>([]);
+  useEffect(() => setJob(initial), [initial]);
+  useEffect(() => {
+    if (!ACTIVE.has(initial.status)) return;
+    const feed = new EventSource(feedUrl(`/api/v1/jobs/${initial.id}/events`));
+    feed.addEventListener('job', (e) => setJob((JSON.parse(e.data) as { job: Job }).job));
+    feed.addEventListener('progress', (e) => setJob((j) => ({ ...j, ...(JSON.parse(e.data) as Partial<Job>) })));
+    feed.addEventListener('log', (e) => setLines((ls) => [...ls, JSON.parse(e.data) as Line]));
+    feed.addEventListener('end', () => (feed.close(), onEnded()));
+    return () => feed.close();
+  }, [initial.id, initial.status]);
+  return { job, lines };
+}
+
+/** One job: status, progress, its log, downloads, restart and delete. */
+export function JobCard({ initial, onChanged }: { readonly initial: Job; readonly onChanged: () => void }) {
+  const { job, lines } = useJobFeed(initial, onChanged);
+  const [format, setFormat] = useState<string>('srt');
+  const [showLog, setShowLog] = useState(false);
+  const [log, setLog] = useState<Line[]>([]);
+  const [error, setError] = useState<unknown>(null);
+  const act = (p: Promise<unknown>) => p.then(onChanged, setError);
+  const download = () => apiBlob(`/api/v1/jobs/${job.id}/download?format=${format}`).then((b) => saveBlob(b, `${job.name.replace(/\.[^.]+$/, '')}.${extension(format)}`), setError);
+  const toggleLog = async () => {
+    if (!showLog) setLog((await api<{ lines: Line[] }>(`/api/v1/jobs/${job.id}/log`).catch((e: unknown) => (setError(e), { lines: [] }))).lines);
+    setShowLog(!showLog);
+  };
+  const shown = showLog ? [...log, ...lines.filter((l) => !log.some((o) => o.at === l.at && o.message === l.message))] : lines.slice(-3);
+  return (
+    <article class="card" aria-label={`job ${job.name}`} data-job={job.id} data-status={job.status}>
+      <header class="toolbar">
+        <strong>{job.name}</strong>
+        <span class={`badge ${job.status}`}>{job.status}</span>
+        {job.dead_letter && <span class="badge failed">dead letter</span>}
+        <small class="muted">
+          {job.model_id} · {job.priority} · submitted {when(job.submitted_at)}
+          {job.duration_ms !== null && ` · ${clock(job.duration_ms)} of audio`}
+          {job.rtf !== null && ` · RTF ${job.rtf.toFixed(3)}`}
+        </small>
+      </header>
+      <label class="field">
+        <span>
+          {Math.round(job.progress * 100)} %{job.chunks_found > 0 && ` · chunk ${job.chunks_done} of ${job.chunks_found}`}
+        </span>
+        <progress max={1} value={job.progress} aria-label={`progress of ${job.name}`} />
+      </label>
+      {job.error && <p class="note error">{job.error.message}</p>}
+      {shown.length > 0 && (
+        <pre class="log" aria-label="job log">
+          {shown.map((l) => `${new Date(l.at).toLocaleTimeString()} ${l.level} ${l.message}`).join('\n')}
+        </pre>
+      )}
+      <div class="actions">
+        <select aria-label="download format" value={format} onChange={(e) => setFormat((e.target as HTMLSelectElement).value)} disabled={job.status !== 'completed'}>
+          {FORMATS.map((f) => (
+            <option key={f} value={f}>
+              {f}
+            </option>
+          ))}
+        </select>
+        <button type="button" onClick={download} disabled={job.status !== 'completed'}>
+          Download
+        </button>
+        <button type="button" onClick={toggleLog}>
+          {showLog ? 'Hide log' : 'Show log'}
+        </button>
+        <button type="button" onClick={() => act(api(`/api/v1/jobs/${job.id}/restart`, { method: 'POST' }))} disabled={ACTIVE.has(job.status) || job.status === 'expired'}>
+          Restart
+        </button>
+        <button type="button" class="danger" onClick={() => confirm(`Delete ${job.name} and its results?`) && act(api(`/api/v1/jobs/${job.id}`, { method: 'DELETE' }))}>
+          Delete
+        </button>
+      </div>
+      <ErrorNote error={error} />
+    </article>
+  );
+}

@@ -1,0 +1,42 @@
+import { useState } from 'preact/hooks';
+import { api, query } from '../api';
+import { ErrorNote, Field, Loading, Pager, useAsync } from '../components/ui';
+import { JobCard } from '../jobs/job-card';
+import { UploadJob } from '../jobs/upload';
+import type { Job, Page } from '../types';
+
+const LIMIT = 20;
+const STATUSES = ['', 'queued', 'running', 'retrying', 'completed', 'failed', 'cancelled', 'expired'];
+
+/** Batch jobs: upload, the queue with live progress and logs, downloads, restart and delete. */
+export function JobsPage() {
+  const [status, setStatus] = useState('');
+  const [q, setQ] = useState('');
+  const [offset, setOffset] = useState(0);
+  const list = useAsync(() => api<Page<'jobs', Job>>(`/api/v1/jobs${query({ status, q, limit: LIMIT, offset })}`), [status, q, offset]);
+  return (
+    <section aria-labelledby="jobs-title">
+      <h1 id="jobs-title">Jobs</h1>
+      <UploadJob onSubmitted={list.reload} />
+      <div class="filters">
+        <Field label="Status">
+          <select value={status} onChange={(e) => (setStatus((e.target as HTMLSelectElement).value), setOffset(0))}>
+            {STATUSES.map((s) => (
+              <option key={s} value={s}>
+                {s || 'any'}
+              </option>
+            ))}
+          </select>
+        </Field>
+        <Field label="Search">
+          <input type="search" value={q} onInput={(e) => (setQ((e.target as HTMLInputElement).value), setOffset(0))} />
+        </Field>
+      </div>
+      <ErrorNote error={list.error} />
+      {list.loading && !list.data && <Loading />}
+      {list.data?.jobs.length === 0 && <p class="muted">No jobs yet: upload a recording above.</p>}
+      {list.data?.jobs.map((j) => <JobCard key={j.id} initial={j} onChanged={list.reload} />)}
+      {list.data && <Pager offset={offset} limit={LIMIT} total={list.data.total} onChange={setOffset} />}
+    </section>
+  );
+}

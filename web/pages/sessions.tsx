@@ -1,0 +1,76 @@
+import { useState } from 'preact/hooks';
+import { api, query } from '../api';
+import { useModels } from '../components/models';
+import { clock, ErrorNote, Field, Loading, Pager, useAsync, when } from '../components/ui';
+import { Link } from '../router';
+import type { Page, SessionRow } from '../types';
+
+const LIMIT = 25;
+
+/** Sessions, newest first, filtered by model and open or closed. */
+export function SessionsPage() {
+  const { models } = useModels();
+  const [model, setModel] = useState('');
+  const [status, setStatus] = useState('');
+  const [offset, setOffset] = useState(0);
+  const list = useAsync(() => api<Page<'items', SessionRow>>(`/api/v1/sessions${query({ model_id: model, status, limit: LIMIT, offset })}`), [model, status, offset]);
+  const filter = (set: (v: string) => void) => (e: Event) => (set((e.target as HTMLSelectElement).value), setOffset(0));
+  return (
+    <section aria-labelledby="sessions-title">
+      <h1 id="sessions-title">Sessions</h1>
+      <div class="filters">
+        <Field label="Model">
+          <select value={model} onChange={filter(setModel)}>
+            <option value="">any</option>
+            {models.map((m) => (
+              <option key={m.id} value={m.id}>
+                {m.id}
+              </option>
+            ))}
+          </select>
+        </Field>
+        <Field label="Status">
+          <select value={status} onChange={filter(setStatus)}>
+            <option value="">any</option>
+            <option value="open">open</option>
+            <option value="closed">closed</option>
+          </select>
+        </Field>
+      </div>
+      <ErrorNote error={list.error} />
+      {list.loading && !list.data && <Loading />}
+      {list.data && list.data.items.length === 0 && <p class="muted">No sessions yet: record one on the Live page.</p>}
+      {list.data && list.data.items.length > 0 && (
+        <div class="table-wrap">
+          <table>
+            <thead>
+              <tr>
+                <th>Session</th>
+                <th>Started</th>
+                <th>Model</th>
+                <th class="num">Audio</th>
+                <th class="num">Segments</th>
+                <th>Ended</th>
+              </tr>
+            </thead>
+            <tbody>
+              {list.data.items.map((s) => (
+                <tr key={s.id}>
+                  <td>
+                    <Link href={`/sessions/${s.id}`}>{s.id}</Link>
+                  </td>
+                  <td>{when(s.created_at)}</td>
+                  <td>{s.model_id}</td>
+                  <td class="num">{clock(s.audio_ms)}</td>
+                  <td class="num">{s.segments}</td>
+                  <td>{s.closed_at ? s.close_reason : <span class="badge running">open</span>}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      {list.data && <Pager offset={offset} limit={LIMIT} total={list.data.total} onChange={setOffset} />}
+    </section>
+  );
+}
