@@ -45,19 +45,23 @@ function audioContext(): AudioContext {
  * Opens the microphone and starts handing out frames: PCM16 at 16 kHz where the browser resamples for us,
  * else float32 at the device's own rate (the server resamples either).
  */
+// The browser's echo cancelling, noise suppression and gain control reshape speech in ways the recogniser was not
+// trained on; it gets the microphone as it is.
 export async function startMic(workletUrl: string, h: MicHandlers): Promise<Mic> {
-  const media = await navigator.mediaDevices.getUserMedia({ audio: { channelCount: 1, echoCancellation: true, noiseSuppression: true } });
+  const media = await navigator.mediaDevices.getUserMedia({ audio: { channelCount: 1, echoCancellation: false, noiseSuppression: false, autoGainControl: false } });
   const ctx = audioContext();
   try {
     await ctx.audioWorklet.addModule(workletUrl);
     const source = ctx.createMediaStreamSource(media);
-    const node = new AudioWorkletNode(ctx, 'voxlog-mic', { numberOfInputs: 1, numberOfOutputs: 0, channelCount: 1, channelCountMode: 'explicit' });
+    const node = new AudioWorkletNode(ctx, 'voxlog-mic', { numberOfInputs: 1, numberOfOutputs: 1, channelCount: 1, channelCountMode: 'explicit' });
     const encoding = ctx.sampleRate === 16_000 ? 'pcm16' : 'float32';
     node.port.onmessage = (e: MessageEvent<Float32Array>) => {
       const block = e.data;
       h.onAudio(encoding === 'pcm16' ? toPcm16(block) : (block.buffer as ArrayBuffer), peak(block));
     };
     source.connect(node);
+    // The graph is only processed when it reaches the output; the worklet writes nothing, so this plays silence.
+    node.connect(ctx.destination);
     await ctx.resume();
     return {
       encoding,
@@ -65,6 +69,7 @@ export async function startMic(workletUrl: string, h: MicHandlers): Promise<Mic>
       async stop() {
         node.port.onmessage = null;
         source.disconnect();
+        node.disconnect();
         for (const t of media.getTracks()) t.stop();
         await ctx.close();
       },

@@ -7,7 +7,9 @@ declare function registerProcessor(name: string, ctor: new () => AudioWorkletPro
 declare const sampleRate: number;
 
 class MicCapture extends AudioWorkletProcessor {
-  private block = new Float32Array(Math.round(sampleRate / 10));
+  // Kept apart from the block: transferring a block detaches it, and its length reads 0 afterwards.
+  private readonly size = Math.round(sampleRate / 10);
+  private block = new Float32Array(this.size);
   private filled = 0;
 
   process(inputs: Float32Array[][]): boolean {
@@ -15,13 +17,13 @@ class MicCapture extends AudioWorkletProcessor {
     if (!channel) return true;
     let read = 0;
     while (read < channel.length) {
-      const n = Math.min(channel.length - read, this.block.length - this.filled);
+      const n = Math.min(channel.length - read, this.size - this.filled);
       this.block.set(channel.subarray(read, read + n), this.filled);
       this.filled += n;
       read += n;
-      if (this.filled === this.block.length) {
+      if (this.filled === this.size) {
         this.port.postMessage(this.block, [this.block.buffer]);
-        this.block = new Float32Array(this.block.length);
+        this.block = new Float32Array(this.size);
         this.filled = 0;
       }
     }

@@ -98,7 +98,7 @@ export function LivePage() {
       {notice && <p class="note">{notice}</p>}
       <ol class="transcript" aria-label="transcript" aria-live="polite">
         {lines.map((l) => (
-          <li key={l.segment} class="final" data-segment={l.segment}>
+          <li key={l.segment} class="final" data-segment={l.segment} data-start-ms={l.startMs} data-end-ms={l.endMs}>
             <time>
               {clock(l.startMs)}–{clock(l.endMs)}
             </time>
