@@ -31,7 +31,7 @@ export function Chart({ title, labels, series, height = 240 }: ChartProps) {
     const opts: uPlot.Options = {
       width: el.clientWidth || 600,
       height,
-      scales: { x: { time: false }, ...Object.fromEntries(scales.map((s) => [s, { range: (_u: uPlot, min: number, max: number): uPlot.Range.MinMax => [Math.min(0, min), max > 0 ? max * 1.1 : 1] }])) },
+      scales: { x: { time: false, range: (): uPlot.Range.MinMax => [-0.5, labels.length - 0.5] }, ...Object.fromEntries(scales.map((s) => [s, { range: (_u: uPlot, min: number, max: number): uPlot.Range.MinMax => [Math.min(0, min), max > 0 ? max * 1.1 : 1] }])) },
       axes: [
         { values: (_u, ticks) => ticks.map((t) => labels[Math.round(t)] ?? ''), space: 60 },
         ...scales.map((s, i) => ({ scale: s, side: i === 0 ? 3 : 1, grid: { show: i === 0 } })),

@@ -56,7 +56,7 @@ export function JobCard({ initial, onChanged }: { readonly initial: Job; readonl
           {job.rtf !== null && ` · RTF ${job.rtf.toFixed(3)}`}
         </small>
       </header>
-      <label class="field">
+      <label class="field wide">
         <span>
           {Math.round(job.progress * 100)} %{job.chunks_found > 0 && ` · chunk ${job.chunks_done} of ${job.chunks_found}`}
         </span>

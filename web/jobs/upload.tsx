@@ -70,7 +70,7 @@ export function UploadJob({ onSubmitted }: { readonly onSubmitted: (job: Job) =>
         </button>
       </div>
       {sent !== null && (
-        <label class="field">
+        <label class="field wide">
           <span>Uploading {Math.round(sent * 100)} %</span>
           <progress max={1} value={sent} />
         </label>

@@ -1,0 +1,71 @@
+import { afterAll, beforeAll, describe, expect, it } from 'bun:test';
+import { join } from 'node:path';
+import type { Browser } from 'playwright-core';
+import { parseSync } from 'subtitle';
+import { wordErrorRate } from '../src/scoring/wer';
+import { AUDIO_DIR, references } from './helpers/audio';
+import { launchBrowser, screenshot, watchedPage } from './helpers/browser';
+import { startTestServer, type TestServer } from './helpers/server';
+
+let server: TestServer;
+let browser: Browser;
+
+beforeAll(async () => {
+  server = await startTestServer({ VOXLOG_DEFAULT_MODEL: '' });
+  browser = await launchBrowser();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.dispose();
+});
+
+describe('jobs page', () => {
+  it('uploads a file, follows it to 100 %, downloads a valid SRT, restarts and deletes it', async () => {
+    const { page, problems, foreign } = await watchedPage(browser, server.url);
+    await page.goto(`${server.url}/jobs`);
+    const upload = page.getByRole('form', { name: 'upload a recording' });
+    await upload.getByLabel('Audio or video file').setInputFiles(join(AUDIO_DIR, 'jfk', 'jfk.wav'));
+    await upload.getByRole('button', { name: 'Upload' }).click();
+
+    const card = page.locator('article[data-job]').first();
+    await card.and(page.locator('[data-status="completed"]')).waitFor({ timeout: 60_000 });
+    expect(await card.getByRole('progressbar').evaluate((p: HTMLProgressElement) => p.value)).toBe(1);
+    await card.getByText('100 %').waitFor();
+    await screenshot(page, 'jobs-completed');
+
+    await card.getByLabel('download format').selectOption('srt');
+    const [download] = await Promise.all([page.waitForEvent('download'), card.getByRole('button', { name: 'Download' }).click()]);
+    expect(download.suggestedFilename()).toBe('jfk.srt');
+    const srt = await Bun.file((await download.path())!).text();
+    const cues = parseSync(srt).filter((n) => n.type === 'cue');
+    expect(cues.length).toBeGreaterThan(0);
+    const text = cues.map((c) => (c.data as { text: string }).text.replace(/\n/g, ' ')).join(' ');
+    expect(wordErrorRate(references('jfk').get('jfk')!, text).rate).toBeLessThan(0.25);
+
+    // Restart runs it again (back to completed); delete removes it from the list.
+    const id = await card.getAttribute('data-job');
+    await card.getByRole('button', { name: 'Restart' }).click();
+    const completions = () => server.store.readStream(`job-${id}`).filter((e) => e.type === 'JobCompleted').length;
+    while (completions() < 2) await Bun.sleep(100);
+    await page.locator(`article[data-job="${id}"][data-status="completed"]`).waitFor({ timeout: 30_000 });
+    expect(server.store.readStream(`job-${id}`).filter((e) => e.type === 'JobRetried').length).toBe(1);
+    page.once('dialog', (d) => void d.accept());
+    await page.locator(`article[data-job="${id}"]`).getByRole('button', { name: 'Delete' }).click();
+    await page.locator(`article[data-job="${id}"]`).waitFor({ state: 'detached' });
+    expect(server.store.readStream(`job-${id}`).at(-1)?.type).toBe('JobDeleted');
+    expect(problems).toEqual([]);
+    expect(foreign).toEqual([]);
+  }, 120_000);
+
+  it('answers a file that is not audio with the server\'s reason, and queues nothing', async () => {
+    const { page } = await watchedPage(browser, server.url);
+    await page.goto(`${server.url}/jobs`);
+    const upload = page.getByRole('form', { name: 'upload a recording' });
+    await upload.getByLabel('Audio or video file').setInputFiles({ name: 'notes.mp3', mimeType: 'audio/mpeg', buffer: Buffer.from('this is not audio at all') });
+    await upload.getByRole('button', { name: 'Upload' }).click();
+    await upload.getByRole('alert').waitFor();
+    expect(await upload.getByRole('alert').textContent()).toMatch(/audio|decode|format/i);
+    expect(await page.locator('article[data-job]').count()).toBe(0);
+  }, 60_000);
+});
