@@ -7,7 +7,10 @@ export type Who = Me | null | 'signed-out';
 /** Asks the server who the stored token (or none, when auth is off) belongs to. */
 export async function whoAmI(): Promise<Me | 'signed-out'> {
   try {
-    return await api<Me>('/api/v1/auth/me');
+    const me = await api<Me>('/api/v1/auth/me');
+    if (me.role !== 'anonymous') return me;
+    setToken(null);
+    return 'signed-out';
   } catch (err) {
     if (err instanceof ApiError && err.status === 401) {
       if (getToken()) setToken(null);

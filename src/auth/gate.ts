@@ -20,6 +20,8 @@ export interface GateOptions {
 /** Routes anyone may call: health, version, the API docs, and signing in (the web app's pages and files are public too: they hold no data). */
 const PUBLIC = /^\/(health|api\/v1\/version|api\/v1\/auth\/(token|register)|swagger(\/.*)?)$/;
 
+const WHO_AM_I = '/api/v1/auth/me';
+
 const refuse = (status: number, code: string, message: string, headers: Record<string, string> = {}) =>
   new Response(JSON.stringify(errorBody(code, message)), { status, headers: { 'content-type': 'application/json', ...headers } });
 
@@ -53,7 +55,8 @@ export function gate(o: GateOptions) {
     .onBeforeHandle({ as: 'global' }, async ({ request, path }) => {
       const url = new URL(request.url);
       const outcome = await o.auth.resolve(request, url);
-      const isPublic = PUBLIC.test(path) || UI_PATH.test(path);
+      // Asking who you are with no credential at all is answered (anonymous, 200), so a page can tell whether to offer a sign-in.
+      const isPublic = PUBLIC.test(path) || UI_PATH.test(path) || (outcome === null && path === WHO_AM_I);
       if (outcome === null || 'problem' in outcome) {
         if (isPublic) return void rememberCaller(request, ANONYMOUS);
         o.onRejected?.('auth');

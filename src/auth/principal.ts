@@ -30,6 +30,9 @@ export function callerOf(request: Request): Principal {
   return p;
 }
 
+/** The caller of a request that passed the gate, anonymous included (for routes that answer anyone). */
+export const remembered = (request: Request): Principal => callers.get(request) ?? ANONYMOUS;
+
 /** The owner filter for reads: a user sees their own rows, an admin (or open access) sees all. */
 export const ownerFilter = (p: Principal): string | undefined => (p.role === 'admin' ? undefined : p.userId ?? '');
 

@@ -1,6 +1,6 @@
 import { Elysia, t } from 'elysia';
 import { ForbiddenError, UnauthorizedError, ValidationError } from '../errors';
-import { callerOf } from './principal';
+import { callerOf, remembered } from './principal';
 import type { TokenIssuer } from './tokens';
 import { MIN_PASSWORD, type Users } from './users';
 
@@ -57,12 +57,12 @@ export const authRoutes = (users: Users, tokens: TokenIssuer, allowRegistration:
     .get(
       '/me',
       ({ request }) => {
-        const p = callerOf(request);
+        const p = remembered(request);
         return { user_id: p.userId, name: p.name, role: p.role, via: p.via, scopes: [...p.scopes] };
       },
       {
         response: t.Object({ user_id: t.Union([t.String(), t.Null()]), name: t.String(), role: t.String(), via: t.String(), scopes: t.Array(t.String()) }),
-        detail: { summary: 'Who the credential presented belongs to', tags: ['auth'] },
+        detail: { summary: 'Who the credential presented belongs to (with none: role anonymous when auth is on; 401 for a bad one)', tags: ['auth'] },
       },
     )
     .post(
