@@ -1,21 +1,18 @@
 import { useRef, useState } from 'preact/hooks';
-import { api, ApiError } from '../api';
+import { api, query } from '../api';
 import { LevelMeter } from '../components/level';
 import { ErrorNote, Field } from '../components/ui';
 import { useRecorder } from '../live/use-recorder';
-import type { Attempt, Item, ServerMessage } from '../types';
+import type { Attempt, Item, Page, ServerMessage } from '../types';
 import { Feedback } from './feedback';
 import { ItemAudio } from './item-audio';
 
-/** A spoken attempt is scored once its session closes; ask until the score is there. */
-async function scoredAttempt(id: string): Promise<Attempt> {
+/** A spoken attempt is scored once its session closes; ask (by session, which answers an empty list until then) until it is. */
+async function scoredAttempt(sessionId: string): Promise<Attempt> {
   for (let i = 0; i < 40; i++) {
-    try {
-      return await api<Attempt>(`/api/v1/attempts/${id}`);
-    } catch (err) {
-      if (!(err instanceof ApiError && err.status === 404)) throw err;
-      await new Promise((r) => setTimeout(r, 500));
-    }
+    const found = await api<Page<'items', Attempt>>(`/api/v1/attempts${query({ session_id: sessionId, limit: 1 })}`);
+    if (found.items[0]) return found.items[0];
+    await new Promise((r) => setTimeout(r, 500));
   }
   throw new Error('the spoken attempt was not scored within 20 s');
 }
@@ -27,13 +24,13 @@ export function Practice({ item, model, onScored }: { readonly item: Item; reado
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
   const [heard, setHeard] = useState('');
-  const attemptId = useRef<string | undefined>(undefined);
+  const sessionId = useRef<string | undefined>(undefined);
 
   const scored = (a: Attempt) => (setResult(a), onScored());
   const onMessage = (m: ServerMessage) => {
-    if (m.type === 'ready') attemptId.current = m.attempt_id;
+    if (m.type === 'ready') sessionId.current = m.session_id;
     if (m.type === 'partial' || m.type === 'final') setHeard(m.text);
-    if (m.type === 'closed' && attemptId.current) scoredAttempt(attemptId.current).then(scored, setError);
+    if (m.type === 'closed' && sessionId.current) scoredAttempt(sessionId.current).then(scored, setError);
   };
   const rec = useRecorder(onMessage);
 
