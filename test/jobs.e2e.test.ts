@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { parseSync } from 'subtitle';
 import { wordErrorRate } from '../src/scoring/wer';
-import { AUDIO_DIR, references } from './helpers/audio';
+import { AUDIO_DIR, concat, loadClip, pcm16Wav, references } from './helpers/audio';
 import { launchBrowser, screenshot, watchedPage } from './helpers/browser';
 import { startTestServer, type TestServer } from './helpers/server';
 
@@ -67,5 +67,30 @@ describe('jobs page', () => {
     await upload.getByRole('alert').waitFor();
     expect(await upload.getByRole('alert').textContent()).toMatch(/audio|decode|format/i);
     expect(await page.locator('article[data-job]').count()).toBe(0);
+  }, 60_000);
+
+  it('shows the upload itself progressing (on a throttled 4 Mbit/s link)', async () => {
+    const { page, problems } = await watchedPage(browser, server.url);
+    await page.goto(`${server.url}/jobs`);
+    const cdp = await page.context().newCDPSession(page);
+    await cdp.send('Network.enable');
+    await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: 500_000 });
+    // 2 MB: about four seconds at that rate.
+    const clip = loadClip('jfk', 'jfk.wav');
+    const upload = page.getByRole('form', { name: 'upload a recording' });
+    await upload.getByLabel('Audio or video file').setInputFiles({ name: 'long.wav', mimeType: 'audio/wav', buffer: Buffer.from(pcm16Wav(concat(Array(6).fill(clip.pcm16)))) });
+    await upload.getByRole('button', { name: 'Upload' }).click();
+    const seen = new Set<number>();
+    const bar = upload.getByRole('progressbar');
+    while (!(await page.locator('article[data-job]').count())) {
+      const value = await bar.evaluate((p: HTMLProgressElement) => p.value, undefined, { timeout: 200 }).catch(() => null);
+      if (value !== null) seen.add(Math.round(value * 100));
+      await page.waitForTimeout(100);
+    }
+    const between = [...seen].filter((v) => v > 0 && v < 100);
+    console.log(`upload progress seen: ${[...seen].sort((a, b) => a - b).join(', ')} %`);
+    expect(between.length).toBeGreaterThan(1);
+    await page.locator('article[data-job][data-status="completed"]').waitFor({ timeout: 60_000 });
+    expect(problems).toEqual([]);
   }, 60_000);
 });

@@ -65,7 +65,12 @@ describe('live page', () => {
     expect(await page.locator('[aria-label="word timings"] > span').count()).toBeGreaterThan(5);
     const timeline = page.getByRole('list', { name: 'events' });
     await timeline.getByText('SessionClosed').waitFor();
-    for (const type of ['SessionOpened', 'SegmentFinalized']) expect(await timeline.getByText(type, { exact: true }).count()).toBeGreaterThan(0);
+    for (const type of ['SessionOpened', 'PartialTranscribed', 'SegmentFinalized']) expect(await timeline.getByText(type, { exact: true }).count()).toBeGreaterThan(0);
+    // The timeline is the log's: as many entries as the session's stream holds; partials can be hidden.
+    expect(await timeline.locator('li').count()).toBe(server.store.readStream(`session-${sessionId}`).length);
+    await page.getByLabel('Show partials').uncheck();
+    expect(await timeline.getByText('PartialTranscribed', { exact: true }).count()).toBe(0);
+    expect(await timeline.getByText('SegmentFinalized', { exact: true }).count()).toBeGreaterThan(0);
     await screenshot(page, 'session');
     expect(problems).toEqual([]);
     expect(foreign).toEqual([]);

@@ -110,4 +110,30 @@ describe('every page, with auth on', () => {
     expect(await page.getByRole('alert').textContent()).toMatch(/password|credentials/i);
     await page.context().close();
   }, 30_000);
+
+  it('lets an admin create a user and an API key (shown once, and it works) and change job concurrency', async () => {
+    const { page, problems } = await watchedPage(browser, server.url);
+    await signInThroughPage(page, 'admin', 'correct horse battery');
+    await page.getByRole('navigation', { name: 'main' }).getByRole('link', { name: 'Admin' }).click();
+    const newUser = page.getByRole('form', { name: 'new user' });
+    await newUser.getByLabel('New user').fill('grace');
+    await newUser.getByLabel('Password').fill('compiler compiler');
+    await newUser.getByRole('button', { name: 'Create user' }).click();
+    await page.getByRole('table', { name: 'users' }).getByRole('cell', { name: 'grace' }).waitFor();
+
+    const newKey = page.getByRole('form', { name: 'new API key' });
+    await newKey.getByLabel('Key name').fill('e2e key');
+    await newKey.getByRole('button', { name: 'Create key' }).click();
+    const key = (await page.locator('.secret').textContent())!;
+    expect((await fetch(`${server.url}/api/v1/sessions`, { headers: { authorization: `Token ${key}` } })).status).toBe(200);
+    await page.getByRole('table', { name: 'API keys' }).getByRole('cell', { name: 'e2e key' }).waitFor();
+
+    const concurrency = page.getByRole('form', { name: 'Jobs run at once' });
+    await concurrency.getByRole('spinbutton').fill('3');
+    await concurrency.getByRole('button', { name: 'Save' }).click();
+    await concurrency.getByRole('status').waitFor();
+    expect(server.jobs.settings().max_concurrent_jobs).toBe(3);
+    expect(problems).toEqual([]);
+    await page.context().close();
+  }, 60_000);
 });

@@ -1,5 +1,6 @@
+import { useState } from 'preact/hooks';
 import { api } from '../api';
-import { clock, ErrorNote, Loading, useAsync, when } from '../components/ui';
+import { clock, ErrorNote, Field, Loading, useAsync, when } from '../components/ui';
 import { Link } from '../router';
 import type { LoggedEvent, SessionDetail } from '../types';
 
@@ -21,7 +22,9 @@ function gist(e: LoggedEvent): string {
 export function SessionPage({ id }: { readonly id: string }) {
   const session = useAsync(() => api<SessionDetail>(`/api/v1/sessions/${encodeURIComponent(id)}`), [id]);
   const events = useAsync(() => api<{ events: LoggedEvent[] }>(`/api/v1/sessions/${encodeURIComponent(id)}/events?limit=1000`), [id]);
+  const [partials, setPartials] = useState(true);
   const s = session.data;
+  const shown = (events.data?.events ?? []).filter((e) => partials || e.type !== 'PartialTranscribed');
   return (
     <section aria-labelledby="session-title">
       <p>
@@ -66,9 +69,12 @@ export function SessionPage({ id }: { readonly id: string }) {
       )}
       <h2>Event timeline</h2>
       <p class="muted">Every step as the log recorded it; the views above are rebuilt from these events.</p>
+      <Field label="Show partials">
+        <input type="checkbox" checked={partials} onChange={(e) => setPartials((e.target as HTMLInputElement).checked)} />
+      </Field>
       <ErrorNote error={events.error} />
       <ol class="timeline" aria-label="events">
-        {events.data?.events.map((e) => (
+        {shown.map((e) => (
           <li key={e.id}>
             <strong>{e.type}</strong> <small class="muted">v{e.version} · position {e.position} · {new Date(e.created_at).toLocaleTimeString()}</small>
             <div>
