@@ -1,29 +1,16 @@
-import { afterAll, beforeAll, describe, expect, it } from 'bun:test';
+import { describe, expect, it } from 'bun:test';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Browser } from 'playwright-core';
-import { concat, loadClip, pcm16Wav, silence } from './helpers/audio';
-import { launchBrowser, screenshot, watchedPage } from './helpers/browser';
-import { startTestServer, type TestServer } from './helpers/server';
+import { loadClip } from './helpers/audio';
+import { browserAndServer, launchBrowser, microphoneFile, screenshot, watchedPage } from './helpers/browser';
 
-let server: TestServer;
-let browser: Browser;
-
-beforeAll(async () => {
-  server = await startTestServer({ VOXLOG_DEFAULT_MODEL: '' });
-  browser = await launchBrowser();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.dispose();
-});
+const fx = browserAndServer({ VOXLOG_DEFAULT_MODEL: '' });
 
 describe('dictation page', () => {
   it('creates an item whose audio plays, and marks the one wrong word of a typed attempt', async () => {
-    const { page, problems, foreign } = await watchedPage(browser, server.url);
-    await page.goto(`${server.url}/dictation`);
+    const { page, problems, foreign } = await watchedPage(fx.browser, fx.server.url);
+    await page.goto(`${fx.server.url}/dictation`);
     const form = page.getByRole('form', { name: 'new item' });
     await form.getByLabel('Text to dictate').fill('The quick brown fox jumps over the lazy dog');
     await form.getByLabel('Tags').fill('animals, e2e');
@@ -74,12 +61,10 @@ describe('dictation page', () => {
     // The item is a LibriSpeech sentence and Chromium's fake microphone plays that recording.
     const clip = loadClip('librispeech', '1089-134686-0000.wav');
     const scratch = mkdtempSync(join(tmpdir(), 'voxlog-e2e-spoken-'));
-    const wav = join(scratch, 'microphone.wav');
-    await Bun.write(wav, pcm16Wav(concat([silence(1), clip.pcm16, silence(4)])));
-    const speaker = await launchBrowser(wav);
+    const speaker = await launchBrowser(await microphoneFile(scratch, clip.pcm16));
     try {
-      const { page, problems } = await watchedPage(speaker, server.url);
-      await page.goto(`${server.url}/dictation`);
+      const { page, problems } = await watchedPage(speaker, fx.server.url);
+      await page.goto(`${fx.server.url}/dictation`);
       const form = page.getByRole('form', { name: 'new item' });
       await form.getByLabel('Text to dictate').fill(clip.reference.toLowerCase());
       await form.getByRole('button', { name: 'Create item' }).click();

@@ -1,29 +1,16 @@
-import { afterAll, beforeAll, describe, expect, it } from 'bun:test';
+import { describe, expect, it } from 'bun:test';
 import { join } from 'node:path';
-import type { Browser } from 'playwright-core';
 import { parseSync } from 'subtitle';
 import { wordErrorRate } from '../src/scoring/wer';
 import { AUDIO_DIR, concat, loadClip, pcm16Wav, references } from './helpers/audio';
-import { launchBrowser, screenshot, watchedPage } from './helpers/browser';
-import { startTestServer, type TestServer } from './helpers/server';
+import { browserAndServer, screenshot, watchedPage } from './helpers/browser';
 
-let server: TestServer;
-let browser: Browser;
-
-beforeAll(async () => {
-  server = await startTestServer({ VOXLOG_DEFAULT_MODEL: '' });
-  browser = await launchBrowser();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.dispose();
-});
+const fx = browserAndServer({ VOXLOG_DEFAULT_MODEL: '' });
 
 describe('jobs page', () => {
   it('uploads a file, follows it to 100 %, downloads a valid SRT, restarts and deletes it', async () => {
-    const { page, problems, foreign } = await watchedPage(browser, server.url);
-    await page.goto(`${server.url}/jobs`);
+    const { page, problems, foreign } = await watchedPage(fx.browser, fx.server.url);
+    await page.goto(`${fx.server.url}/jobs`);
     const upload = page.getByRole('form', { name: 'upload a recording' });
     await upload.getByLabel('Audio or video file').setInputFiles(join(AUDIO_DIR, 'jfk', 'jfk.wav'));
     await upload.getByRole('button', { name: 'Upload' }).click();
@@ -46,21 +33,21 @@ describe('jobs page', () => {
     // Restart runs it again (back to completed); delete removes it from the list.
     const id = await card.getAttribute('data-job');
     await card.getByRole('button', { name: 'Restart' }).click();
-    const completions = () => server.store.readStream(`job-${id}`).filter((e) => e.type === 'JobCompleted').length;
+    const completions = () => fx.server.store.readStream(`job-${id}`).filter((e) => e.type === 'JobCompleted').length;
     while (completions() < 2) await Bun.sleep(100);
     await page.locator(`article[data-job="${id}"][data-status="completed"]`).waitFor({ timeout: 30_000 });
-    expect(server.store.readStream(`job-${id}`).filter((e) => e.type === 'JobRetried').length).toBe(1);
+    expect(fx.server.store.readStream(`job-${id}`).filter((e) => e.type === 'JobRetried').length).toBe(1);
     page.once('dialog', (d) => void d.accept());
     await page.locator(`article[data-job="${id}"]`).getByRole('button', { name: 'Delete' }).click();
     await page.locator(`article[data-job="${id}"]`).waitFor({ state: 'detached' });
-    expect(server.store.readStream(`job-${id}`).at(-1)?.type).toBe('JobDeleted');
+    expect(fx.server.store.readStream(`job-${id}`).at(-1)?.type).toBe('JobDeleted');
     expect(problems).toEqual([]);
     expect(foreign).toEqual([]);
   }, 120_000);
 
   it('answers a file that is not audio with the server\'s reason, and queues nothing', async () => {
-    const { page } = await watchedPage(browser, server.url);
-    await page.goto(`${server.url}/jobs`);
+    const { page } = await watchedPage(fx.browser, fx.server.url);
+    await page.goto(`${fx.server.url}/jobs`);
     const upload = page.getByRole('form', { name: 'upload a recording' });
     await upload.getByLabel('Audio or video file').setInputFiles({ name: 'notes.mp3', mimeType: 'audio/mpeg', buffer: Buffer.from('this is not audio at all') });
     await upload.getByRole('button', { name: 'Upload' }).click();
@@ -70,8 +57,8 @@ describe('jobs page', () => {
   }, 60_000);
 
   it('shows the upload itself progressing (on a throttled 4 Mbit/s link)', async () => {
-    const { page, problems } = await watchedPage(browser, server.url);
-    await page.goto(`${server.url}/jobs`);
+    const { page, problems } = await watchedPage(fx.browser, fx.server.url);
+    await page.goto(`${fx.server.url}/jobs`);
     const cdp = await page.context().newCDPSession(page);
     await cdp.send('Network.enable');
     await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: 500_000 });

@@ -1,39 +1,24 @@
-import { afterAll, beforeAll, describe, expect, it } from 'bun:test';
+import { describe, expect, it } from 'bun:test';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Browser } from 'playwright-core';
 import { wordErrorRate } from '../src/scoring/wer';
-import { concat, loadClip, pcm16Wav, silence } from './helpers/audio';
-import { launchBrowser, screenshot, watchedPage } from './helpers/browser';
-import { startTestServer, type TestServer } from './helpers/server';
+import { loadClip } from './helpers/audio';
+import { browserAndServer, launchBrowser, microphoneFile, screenshot, watchedPage } from './helpers/browser';
+import { startTestServer } from './helpers/server';
 
 // The real model through the whole browser path (fake microphone → AudioWorklet → 16 kHz PCM16 → WebSocket):
 // measured WER 0.143 on this clip (an AND heard in the leading silence, LAIDED, FLOWER, FATTEN); the bound leaves room for resampling differences between Chromium builds.
 const WER_BOUND = 0.25;
 const clip = loadClip('librispeech', '1089-134686-0000.wav');
 
-let server: TestServer;
-let browser: Browser;
 const dataDir = mkdtempSync(join(tmpdir(), 'voxlog-e2e-live-'));
-
-beforeAll(async () => {
-  // Silence before the clip covers the microphone starting; after it, the endpoint rule (1.2 s) ends the segment.
-  const wav = join(dataDir, 'microphone.wav');
-  await Bun.write(wav, pcm16Wav(concat([silence(1), clip.pcm16, silence(4)])));
-  server = await startTestServer({ VOXLOG_DEFAULT_MODEL: '' }, dataDir);
-  browser = await launchBrowser(wav);
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.dispose();
-});
+const fx = browserAndServer({ VOXLOG_DEFAULT_MODEL: '' }, { dataDir, fakeMicrophone: () => microphoneFile(dataDir, clip.pcm16) });
 
 describe('live page', () => {
   it('transcribes the microphone: the final on the page is within the WER bound, and its session has segments and a timeline', async () => {
-    const { page, problems, foreign } = await watchedPage(browser, server.url);
-    await page.goto(`${server.url}/live`);
+    const { page, problems, foreign } = await watchedPage(fx.browser, fx.server.url);
+    await page.goto(`${fx.server.url}/live`);
     await page.getByRole('button', { name: 'Record' }).click();
     // Wait until the finals hold most of the clip's words (the segment that ends at its trailing silence).
     // Chromium plays the file in a loop: only finals that start within its first pass count.
@@ -67,7 +52,7 @@ describe('live page', () => {
     await timeline.getByText('SessionClosed').waitFor();
     for (const type of ['SessionOpened', 'PartialTranscribed', 'SegmentFinalized']) expect(await timeline.getByText(type, { exact: true }).count()).toBeGreaterThan(0);
     // The timeline is the log's: as many entries as the session's stream holds; partials can be hidden.
-    expect(await timeline.locator('li').count()).toBe(server.store.readStream(`session-${sessionId}`).length);
+    expect(await timeline.locator('li').count()).toBe(fx.server.store.readStream(`session-${sessionId}`).length);
     await page.getByLabel('Show partials').uncheck();
     expect(await timeline.getByText('PartialTranscribed', { exact: true }).count()).toBe(0);
     expect(await timeline.getByText('SegmentFinalized', { exact: true }).count()).toBeGreaterThan(0);
@@ -77,8 +62,8 @@ describe('live page', () => {
   }, 90_000);
 
   it('switches the model while recording, then rides out a server restart by resuming the same session', async () => {
-    const { page, problems } = await watchedPage(browser, server.url);
-    await page.goto(`${server.url}/live`);
+    const { page, problems } = await watchedPage(fx.browser, fx.server.url);
+    await page.goto(`${fx.server.url}/live`);
     await page.getByRole('button', { name: 'Record' }).click();
     await page.getByRole('status').filter({ hasText: 'Recording.' }).waitFor();
     await page.getByLabel('Model').selectOption('gigaspeech-zipformer-3.3M-en-greedy');
@@ -86,16 +71,16 @@ describe('live page', () => {
     const sessionId = (await page.getByRole('status').getByRole('link').textContent())!;
 
     // The server goes away (close 1001) and comes back on the same port and data directory.
-    const port = server.port;
-    await server.stop();
+    const port = fx.server.port;
+    await fx.server.stop();
     await page.getByRole('status').filter({ hasText: 'Connection lost' }).waitFor();
-    server = await startTestServer({ VOXLOG_DEFAULT_MODEL: '', PORT: String(port) }, dataDir);
+    fx.server = await startTestServer({ VOXLOG_DEFAULT_MODEL: '', PORT: String(port) }, dataDir);
     await page.getByRole('status').filter({ hasText: 'Reconnected: the session continues' }).waitFor({ timeout: 30_000 });
     expect(await page.getByRole('status').getByRole('link').textContent()).toBe(sessionId);
     await page.locator('.transcript li.final').first().waitFor({ timeout: 45_000 });
     await page.getByRole('button', { name: 'Stop' }).click();
     await page.getByRole('status').filter({ hasText: 'Stopped.' }).waitFor();
-    const types = server.store.readStream(`session-${sessionId}`).map((e) => e.type);
+    const types = fx.server.store.readStream(`session-${sessionId}`).map((e) => e.type);
     expect(types).toContain('ModelSwitched');
     expect(types).toContain('SessionResumed');
     expect(problems.filter((p) => !p.includes('WebSocket'))).toEqual([]);
@@ -106,7 +91,7 @@ describe('live page', () => {
     try {
       const context = await denied.newContext();
       const page = await context.newPage();
-      await page.goto(`${server.url}/live`);
+      await page.goto(`${fx.server.url}/live`);
       await page.getByRole('button', { name: 'Record' }).click();
       await page.getByRole('alert').filter({ hasText: /Microphone access was denied|No microphone was found/ }).waitFor();
       await screenshot(page, 'live-denied');

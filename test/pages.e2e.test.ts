@@ -1,10 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'bun:test';
+import { beforeAll, describe, expect, it } from 'bun:test';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { AUDIO_DIR } from './helpers/audio';
-import { launchBrowser, screenshot, watchedPage } from './helpers/browser';
+import { browserAndServer, screenshot, watchedPage } from './helpers/browser';
 import { jsonClient, signIn } from './helpers/http';
-import { startTestServer, type TestServer } from './helpers/server';
 
 const PAGES = [
   { path: '/live', heading: 'Live transcription' },
@@ -16,23 +15,18 @@ const PAGES = [
 ] as const;
 const PHONE = { width: 375, height: 740 };
 
-let server: TestServer;
-let browser: Browser;
+const fx = browserAndServer(
+  { VOXLOG_DEFAULT_MODEL: '', VOXLOG_AUTH: 'on', VOXLOG_ADMIN_PASSWORD: 'correct horse battery' },
+  { fakeMicrophone: async () => join(AUDIO_DIR, 'jfk', 'jfk.wav') },
+);
 
 beforeAll(async () => {
-  server = await startTestServer({ VOXLOG_DEFAULT_MODEL: '', VOXLOG_AUTH: 'on', VOXLOG_ADMIN_PASSWORD: 'correct horse battery' });
-  const admin = jsonClient(server.url, await signIn(server.url, 'admin', 'correct horse battery'));
+  const admin = jsonClient(fx.server.url, await signIn(fx.server.url, 'admin', 'correct horse battery'));
   expect((await admin('POST', '/api/v1/admin/users', { name: 'ada', password: 'analytical engine', role: 'user' })).status).toBe(201);
-  browser = await launchBrowser(join(AUDIO_DIR, 'jfk', 'jfk.wav'));
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.dispose();
 });
 
 async function signInThroughPage(page: Page, name: string, password: string): Promise<void> {
-  await page.goto(`${server.url}/`);
+  await page.goto(`${fx.server.url}/`);
   await page.getByRole('heading', { name: 'Sign in' }).waitFor();
   await page.getByLabel('User name').fill(name);
   await page.getByLabel('Password').fill(password);
@@ -51,10 +45,10 @@ const unlabelled = (page: Page) =>
 describe('every page, with auth on', () => {
   it('asks for a sign-in, then loads each page with no console error, no foreign request, labelled controls, and no sideways scroll on a phone', async () => {
     for (const viewport of [undefined, PHONE]) {
-      const { page, problems, foreign } = await watchedPage(browser, server.url, viewport);
+      const { page, problems, foreign } = await watchedPage(fx.browser, fx.server.url, viewport);
       await signInThroughPage(page, 'admin', 'correct horse battery');
       for (const { path, heading } of PAGES) {
-        await page.goto(`${server.url}${path}`);
+        await page.goto(`${fx.server.url}${path}`);
         await page.getByRole('heading', { name: heading, exact: true }).waitFor();
         await page.waitForLoadState('networkidle');
         expect({ path, unlabelled: await unlabelled(page) }).toEqual({ path, unlabelled: [] });
@@ -68,7 +62,7 @@ describe('every page, with auth on', () => {
   }, 120_000);
 
   it('is reachable by keyboard: the first Tab lands on the skip link, and Enter on a nav link changes the page', async () => {
-    const { page } = await watchedPage(browser, server.url);
+    const { page } = await watchedPage(fx.browser, fx.server.url);
     await signInThroughPage(page, 'admin', 'correct horse battery');
     await page.keyboard.press('Tab');
     expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Skip to content');
@@ -80,7 +74,7 @@ describe('every page, with auth on', () => {
   }, 60_000);
 
   it('keeps the token for WebSocket upgrades: a signed-in user records a session, sees it listed, and has no Admin page', async () => {
-    const { page, problems } = await watchedPage(browser, server.url);
+    const { page, problems } = await watchedPage(fx.browser, fx.server.url);
     await signInThroughPage(page, 'ada', 'analytical engine');
     expect(await page.getByRole('navigation', { name: 'main' }).getByRole('link', { name: 'Admin' }).count()).toBe(0);
     await page.getByRole('button', { name: 'Record' }).click();
@@ -90,7 +84,7 @@ describe('every page, with auth on', () => {
     const sessionId = await page.getByRole('status').getByRole('link').textContent();
     await page.getByRole('link', { name: 'Sessions' }).click();
     await page.getByRole('link', { name: sessionId! }).waitFor();
-    const rows = server.db().query('SELECT s.id FROM sessions s JOIN users u ON u.id = s.user_id WHERE u.name = ?').all('ada');
+    const rows = fx.server.db().query('SELECT s.id FROM sessions s JOIN users u ON u.id = s.user_id WHERE u.name = ?').all('ada');
     expect(rows).toEqual([{ id: sessionId }]);
 
     // Signing out forgets the token: the next page asks again.
@@ -101,8 +95,8 @@ describe('every page, with auth on', () => {
   }, 60_000);
 
   it('says when a password is wrong', async () => {
-    const { page } = await watchedPage(browser, server.url);
-    await page.goto(`${server.url}/`);
+    const { page } = await watchedPage(fx.browser, fx.server.url);
+    await page.goto(`${fx.server.url}/`);
     await page.getByLabel('User name').fill('ada');
     await page.getByLabel('Password').fill('not her password');
     await page.getByRole('button', { name: 'Sign in' }).click();
@@ -112,7 +106,7 @@ describe('every page, with auth on', () => {
   }, 30_000);
 
   it('lets an admin create a user and an API key (shown once, and it works) and change job concurrency', async () => {
-    const { page, problems } = await watchedPage(browser, server.url);
+    const { page, problems } = await watchedPage(fx.browser, fx.server.url);
     await signInThroughPage(page, 'admin', 'correct horse battery');
     await page.getByRole('navigation', { name: 'main' }).getByRole('link', { name: 'Admin' }).click();
     const newUser = page.getByRole('form', { name: 'new user' });
@@ -125,14 +119,14 @@ describe('every page, with auth on', () => {
     await newKey.getByLabel('Key name').fill('e2e key');
     await newKey.getByRole('button', { name: 'Create key' }).click();
     const key = (await page.locator('.secret').textContent())!;
-    expect((await fetch(`${server.url}/api/v1/sessions`, { headers: { authorization: `Token ${key}` } })).status).toBe(200);
+    expect((await fetch(`${fx.server.url}/api/v1/sessions`, { headers: { authorization: `Token ${key}` } })).status).toBe(200);
     await page.getByRole('table', { name: 'API keys' }).getByRole('cell', { name: 'e2e key' }).waitFor();
 
     const concurrency = page.getByRole('form', { name: 'Jobs run at once' });
     await concurrency.getByRole('spinbutton').fill('3');
     await concurrency.getByRole('button', { name: 'Save' }).click();
     await concurrency.getByRole('status').waitFor();
-    expect(server.jobs.settings().max_concurrent_jobs).toBe(3);
+    expect(fx.server.jobs.settings().max_concurrent_jobs).toBe(3);
     expect(problems).toEqual([]);
     await page.context().close();
   }, 60_000);

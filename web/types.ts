@@ -1,6 +1,7 @@
 // Shapes of the API's answers as the pages use them (the server's schemas are the full truth: /swagger).
 export type { Job, Segment as JobSegment } from '../src/jobs/read';
 export type { ServerMessage } from '../src/server/protocol';
+export type { ProgressDay as DayProgress } from '../src/dictation/stats/queries';
 
 export interface Me {
   readonly user_id: string | null;
@@ -86,15 +87,6 @@ export interface Attempt {
 export interface Tag {
   readonly name: string;
   readonly items: number;
-}
-
-export interface DayProgress {
-  readonly date: string;
-  readonly attempts: number;
-  readonly mean_wer: number | null;
-  readonly mean_accuracy: number | null;
-  readonly best_accuracy: number | null;
-  readonly practice_ms: number;
 }
 
 /** A page of a list: `items` (or `jobs`, ...) plus where it sits in the whole. */

@@ -1,6 +1,9 @@
+import { afterAll, beforeAll } from 'bun:test';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { concat, pcm16Wav, silence } from './audio';
+import { startTestServer, type TestServer } from './server';
 
 /** Where e2e tests leave screenshots (git-ignored). */
 export const ARTEFACTS = join(import.meta.dir, '..', '..', 'test-artefacts');
@@ -47,5 +50,33 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   mkdirSync(dir, { recursive: true });
   const path = join(dir, `${name}.png`);
   await page.screenshot({ path, fullPage: true });
+  return path;
+}
+
+/**
+ * A real server (env as startTestServer takes it) and a Chromium for a test file, started before its tests and
+ * stopped after. Read them through the returned object: they exist only once beforeAll has run.
+ */
+export function browserAndServer(env: Record<string, string>, o: { fakeMicrophone?: () => Promise<string>; dataDir?: string } = {}) {
+  const fixture = {} as { server: TestServer; browser: Browser };
+  beforeAll(async () => {
+    const mic = await o.fakeMicrophone?.();
+    fixture.server = await startTestServer(env, o.dataDir);
+    fixture.browser = await launchBrowser(mic);
+  });
+  afterAll(async () => {
+    await fixture.browser?.close();
+    await fixture.server?.dispose();
+  });
+  return fixture;
+}
+
+/**
+ * A WAV for Chromium's fake microphone: a second of silence (the microphone starting), the speech, then four
+ * seconds of silence, so the endpoint rule (1.2 s) ends the segment before the file plays again.
+ */
+export async function microphoneFile(dir: string, pcm16: Uint8Array): Promise<string> {
+  const path = join(dir, 'microphone.wav');
+  await Bun.write(path, pcm16Wav(concat([silence(1), pcm16, silence(4)])));
   return path;
 }

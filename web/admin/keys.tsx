@@ -1,3 +1,4 @@
+import { valueOf } from '../components/form';
 import { useState } from 'preact/hooks';
 import { api } from '../api';
 import { ErrorNote, Field, useAsync, when } from '../components/ui';
@@ -66,10 +67,10 @@ export function Keys() {
       </div>
       <form class="toolbar" onSubmit={create} aria-label="new API key">
         <Field label="Key name">
-          <input required value={name} onInput={(e) => setName((e.target as HTMLInputElement).value)} />
+          <input required value={name} onInput={(e) => setName(valueOf(e))} />
         </Field>
         <Field label="Scope">
-          <select value={scope} onChange={(e) => setScope((e.target as HTMLSelectElement).value)}>
+          <select value={scope} onChange={(e) => setScope(valueOf(e))}>
             <option value="all">all</option>
             <option value="metrics">metrics only</option>
           </select>

@@ -1,3 +1,4 @@
+import { valueOf } from '../components/form';
 import { useState } from 'preact/hooks';
 import { api } from '../api';
 import { bytes, ErrorNote, Field, useAsync } from '../components/ui';
@@ -64,7 +65,7 @@ function NumberSetting({ path, field, label, hint, min, max }: { readonly path: 
   return (
     <form class="toolbar" onSubmit={save} aria-label={label}>
       <Field label={label} hint={hint}>
-        <input type="number" min={min} max={max} required value={draft || (current.data?.[field] ?? '')} onInput={(e) => (setSaved(false), setDraft((e.target as HTMLInputElement).value))} />
+        <input type="number" min={min} max={max} required value={draft || (current.data?.[field] ?? '')} onInput={(e) => (setSaved(false), setDraft(valueOf(e)))} />
       </Field>
       <button type="submit">Save</button>
       {saved && <span role="status">Saved.</span>}

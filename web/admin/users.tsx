@@ -1,5 +1,6 @@
 import { useState } from 'preact/hooks';
 import { api } from '../api';
+import { valueOf } from '../components/form';
 import { ErrorNote, Field, useAsync, when } from '../components/ui';
 import type { Me } from '../types';
 
@@ -10,8 +11,6 @@ interface User {
   readonly disabled: boolean;
   readonly created_at: string;
 }
-
-const value = (e: Event) => (e.target as HTMLInputElement).value;
 
 /** Users and roles: create, promote or demote, disable or re-enable. */
 export function Users({ me }: { readonly me: Me }) {
@@ -45,7 +44,7 @@ export function Users({ me }: { readonly me: Me }) {
               <tr key={u.id}>
                 <td>{u.name}</td>
                 <td>
-                  <select aria-label={`role of ${u.name}`} value={u.role} disabled={u.id === me.user_id} onChange={(e) => patch(u, { role: value(e) })}>
+                  <select aria-label={`role of ${u.name}`} value={u.role} disabled={u.id === me.user_id} onChange={(e) => patch(u, { role: valueOf(e) })}>
                     <option value="user">user</option>
                     <option value="admin">admin</option>
                   </select>
@@ -63,13 +62,13 @@ export function Users({ me }: { readonly me: Me }) {
       </div>
       <form class="toolbar" onSubmit={create} aria-label="new user">
         <Field label="New user">
-          <input required autocomplete="off" value={name} onInput={(e) => setName(value(e))} />
+          <input required autocomplete="off" value={name} onInput={(e) => setName(valueOf(e))} />
         </Field>
         <Field label="Password">
-          <input required type="password" autocomplete="new-password" minLength={8} value={password} onInput={(e) => setPassword(value(e))} />
+          <input required type="password" autocomplete="new-password" minLength={8} value={password} onInput={(e) => setPassword(valueOf(e))} />
         </Field>
         <Field label="Role">
-          <select value={role} onChange={(e) => setRole(value(e))}>
+          <select value={role} onChange={(e) => setRole(valueOf(e))}>
             <option value="user">user</option>
             <option value="admin">admin</option>
           </select>

@@ -1,3 +1,4 @@
+import { valueOf } from './form';
 import { api } from '../api';
 import type { Model } from '../types';
 import { useAsync } from './ui';
@@ -11,7 +12,7 @@ export function useModels() {
 
 export function ModelSelect({ id, models, value, onChange }: { readonly id?: string; readonly models: readonly Model[]; readonly value: string; readonly onChange: (id: string) => void }) {
   return (
-    <select id={id} value={value} onChange={(e) => onChange((e.target as HTMLSelectElement).value)}>
+    <select id={id} value={value} onChange={(e) => onChange(valueOf(e))}>
       {models.map((m) => (
         <option key={m.id} value={m.id} title={m.description}>
           {m.id}

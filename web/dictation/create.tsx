@@ -1,30 +1,10 @@
 import { useState } from 'preact/hooks';
 import { api } from '../api';
+import { useSubmit, valueOf } from '../components/form';
 import { ErrorNote, Field } from '../components/ui';
 import type { Item, Tag } from '../types';
 
-const value = (e: Event) => (e.target as HTMLInputElement).value;
 const tagList = (s: string) => s.split(',').map((t) => t.trim()).filter(Boolean);
-
-/** A form whose submit calls `send`, shows its error, and resets on success. */
-function useForm(send: () => Promise<void>) {
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
-  const onSubmit = async (e: Event) => {
-    e.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
-      await send();
-      (e.target as HTMLFormElement).reset();
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
-  };
-  return { error, busy, onSubmit };
-}
 
 /** New item: its text is read aloud by a voice in the background. */
 export function CreateItem({ onCreated }: { readonly onCreated: (item: Item) => void }) {
@@ -32,7 +12,7 @@ export function CreateItem({ onCreated }: { readonly onCreated: (item: Item) => 
   const [locale, setLocale] = useState('en-US');
   const [difficulty, setDifficulty] = useState('');
   const [tags, setTags] = useState('');
-  const form = useForm(async () => {
+  const form = useSubmit(async () => {
     const item = await api<Item>('/api/v1/items', { method: 'POST', json: { text, locale, tags: tagList(tags), ...(difficulty ? { difficulty: Number(difficulty) } : {}) } });
     setText('');
     setTags('');
@@ -42,14 +22,14 @@ export function CreateItem({ onCreated }: { readonly onCreated: (item: Item) => 
     <form class="card stack" onSubmit={form.onSubmit} aria-label="new item">
       <h2>New item</h2>
       <Field label="Text to dictate">
-        <textarea name="text" required maxLength={1000} value={text} onInput={(e) => setText(value(e))} />
+        <textarea name="text" required maxLength={1000} value={text} onInput={(e) => setText(valueOf(e))} />
       </Field>
       <div class="toolbar">
         <Field label="Locale">
-          <input name="locale" required value={locale} size={8} onInput={(e) => setLocale(value(e))} />
+          <input name="locale" required value={locale} size={8} onInput={(e) => setLocale(valueOf(e))} />
         </Field>
         <Field label="Difficulty">
-          <select name="difficulty" value={difficulty} onChange={(e) => setDifficulty(value(e))}>
+          <select name="difficulty" value={difficulty} onChange={(e) => setDifficulty(valueOf(e))}>
             <option value="">inferred</option>
             {[1, 2, 3, 4, 5].map((d) => (
               <option key={d} value={d}>
@@ -59,7 +39,7 @@ export function CreateItem({ onCreated }: { readonly onCreated: (item: Item) => 
           </select>
         </Field>
         <Field label="Tags" hint="comma-separated">
-          <input name="tags" value={tags} onInput={(e) => setTags(value(e))} />
+          <input name="tags" value={tags} onInput={(e) => setTags(valueOf(e))} />
         </Field>
       </div>
       <button class="primary" type="submit" disabled={form.busy}>
@@ -73,7 +53,7 @@ export function CreateItem({ onCreated }: { readonly onCreated: (item: Item) => 
 /** Tags: create and delete. */
 export function TagManager({ tags, onChanged }: { readonly tags: readonly Tag[]; readonly onChanged: () => void }) {
   const [name, setName] = useState('');
-  const form = useForm(async () => {
+  const form = useSubmit(async () => {
     await api('/api/v1/tags', { method: 'POST', json: { name } });
     setName('');
     onChanged();
@@ -93,7 +73,7 @@ export function TagManager({ tags, onChanged }: { readonly tags: readonly Tag[];
         ))}
       </ul>
       <Field label="New tag">
-        <input name="tag" required maxLength={40} value={name} onInput={(e) => setName(value(e))} />
+        <input name="tag" required maxLength={40} value={name} onInput={(e) => setName(valueOf(e))} />
       </Field>
       <button type="submit" disabled={form.busy}>
         Add tag

@@ -1,3 +1,4 @@
+import { valueOf } from '../components/form';
 import { useRef, useState } from 'preact/hooks';
 import { api, query } from '../api';
 import { LevelMeter } from '../components/level';
@@ -62,7 +63,7 @@ export function Practice({ item, model, onScored }: { readonly item: Item; reado
       <ItemAudio item={item} />
       <form class="stack" onSubmit={submit}>
         <Field label="What you heard">
-          <textarea name="attempt" value={text} onInput={(e) => setText((e.target as HTMLTextAreaElement).value)} required />
+          <textarea name="attempt" value={text} onInput={(e) => setText(valueOf(e))} required />
         </Field>
         <div class="actions">
           <button class="primary" type="submit" disabled={busy || !text.trim()}>

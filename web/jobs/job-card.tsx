@@ -1,3 +1,4 @@
+import { valueOf } from '../components/form';
 import { useEffect, useState } from 'preact/hooks';
 import { api, apiBlob, feedUrl, saveBlob } from '../api';
 import { clock, ErrorNote, when } from '../components/ui';
@@ -69,7 +70,7 @@ export function JobCard({ initial, onChanged }: { readonly initial: Job; readonl
         </pre>
       )}
       <div class="actions">
-        <select aria-label="download format" value={format} onChange={(e) => setFormat((e.target as HTMLSelectElement).value)} disabled={job.status !== 'completed'}>
+        <select aria-label="download format" value={format} onChange={(e) => setFormat(valueOf(e))} disabled={job.status !== 'completed'}>
           {FORMATS.map((f) => (
             <option key={f} value={f}>
               {f}

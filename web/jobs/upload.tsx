@@ -1,3 +1,4 @@
+import { valueOf } from '../components/form';
 import { useState } from 'preact/hooks';
 import { ApiError, authHeaders } from '../api';
 import { ModelSelect, useModels } from '../components/models';
@@ -59,7 +60,7 @@ export function UploadJob({ onSubmitted }: { readonly onSubmitted: (job: Job) =>
           <ModelSelect models={models} value={model || defaultId} onChange={setModel} />
         </Field>
         <Field label="Priority">
-          <select value={priority} onChange={(e) => setPriority((e.target as HTMLSelectElement).value)}>
+          <select value={priority} onChange={(e) => setPriority(valueOf(e))}>
             <option value="high">high</option>
             <option value="normal">normal</option>
             <option value="low">low</option>

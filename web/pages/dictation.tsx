@@ -1,5 +1,6 @@
 import { useState } from 'preact/hooks';
 import { api, query } from '../api';
+import { valueOf } from '../components/form';
 import { ModelSelect, useModels } from '../components/models';
 import { ErrorNote, Field, Loading, Pager, percent, useAsync } from '../components/ui';
 import { CreateItem, TagManager } from '../dictation/create';
@@ -8,7 +9,20 @@ import { ProgressChart } from '../dictation/progress-chart';
 import type { Item, Page, Tag } from '../types';
 
 const LIMIT = 20;
-const value = (e: Event) => (e.target as HTMLInputElement).value;
+
+function DifficultyField({ label, value, onChange }: { readonly label: string; readonly value: string; readonly onChange: (e: Event) => void }) {
+  return (
+    <Field label={label}>
+      <select value={value} onChange={onChange}>
+        {['', '1', '2', '3', '4', '5'].map((d) => (
+          <option key={d} value={d}>
+            {d || 'any'}
+          </option>
+        ))}
+      </select>
+    </Field>
+  );
+}
 
 /** Dictation practice: find an item, listen, type or speak it, see the score; create items and tags; progress. */
 export function DictationPage() {
@@ -20,7 +34,7 @@ export function DictationPage() {
   const [model, setModel] = useState('');
   const items = useAsync(() => api<Page<'items', Item>>(`/api/v1/items${query({ ...filters, limit: LIMIT, offset })}`), [filters, offset, version]);
   const tags = useAsync(() => api<{ tags: Tag[] }>('/api/v1/tags'), [version]);
-  const set = (k: keyof typeof filters) => (e: Event) => (setFilters({ ...filters, [k]: value(e) }), setOffset(0));
+  const set = (k: keyof typeof filters) => (e: Event) => (setFilters({ ...filters, [k]: valueOf(e) }), setOffset(0));
   const changed = () => setVersion((v) => v + 1);
 
   return (
@@ -43,24 +57,8 @@ export function DictationPage() {
             ))}
           </select>
         </Field>
-        <Field label="Difficulty from">
-          <select value={filters.difficulty_min} onChange={set('difficulty_min')}>
-            {['', '1', '2', '3', '4', '5'].map((d) => (
-              <option key={d} value={d}>
-                {d || 'any'}
-              </option>
-            ))}
-          </select>
-        </Field>
-        <Field label="to">
-          <select value={filters.difficulty_max} onChange={set('difficulty_max')}>
-            {['', '1', '2', '3', '4', '5'].map((d) => (
-              <option key={d} value={d}>
-                {d || 'any'}
-              </option>
-            ))}
-          </select>
-        </Field>
+        <DifficultyField label="Difficulty from" value={filters.difficulty_min} onChange={set('difficulty_min')} />
+        <DifficultyField label="to" value={filters.difficulty_max} onChange={set('difficulty_max')} />
         <Field label="Practised">
           <select value={filters.practiced} onChange={set('practiced')}>
             <option value="">any</option>

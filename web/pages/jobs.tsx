@@ -1,3 +1,4 @@
+import { valueOf } from '../components/form';
 import { useState } from 'preact/hooks';
 import { api, query } from '../api';
 import { ErrorNote, Field, Loading, Pager, useAsync } from '../components/ui';
@@ -20,7 +21,7 @@ export function JobsPage() {
       <UploadJob onSubmitted={list.reload} />
       <div class="filters">
         <Field label="Status">
-          <select value={status} onChange={(e) => (setStatus((e.target as HTMLSelectElement).value), setOffset(0))}>
+          <select value={status} onChange={(e) => (setStatus(valueOf(e)), setOffset(0))}>
             {STATUSES.map((s) => (
               <option key={s} value={s}>
                 {s || 'any'}
@@ -29,7 +30,7 @@ export function JobsPage() {
           </select>
         </Field>
         <Field label="Search">
-          <input type="search" value={q} onInput={(e) => (setQ((e.target as HTMLInputElement).value), setOffset(0))} />
+          <input type="search" value={q} onInput={(e) => (setQ(valueOf(e)), setOffset(0))} />
         </Field>
       </div>
       <ErrorNote error={list.error} />

@@ -1,3 +1,4 @@
+import { valueOf } from '../components/form';
 import { useState } from 'preact/hooks';
 import { api, query } from '../api';
 import { useModels } from '../components/models';
@@ -14,7 +15,7 @@ export function SessionsPage() {
   const [status, setStatus] = useState('');
   const [offset, setOffset] = useState(0);
   const list = useAsync(() => api<Page<'items', SessionRow>>(`/api/v1/sessions${query({ model_id: model, status, limit: LIMIT, offset })}`), [model, status, offset]);
-  const filter = (set: (v: string) => void) => (e: Event) => (set((e.target as HTMLSelectElement).value), setOffset(0));
+  const filter = (set: (v: string) => void) => (e: Event) => (set(valueOf(e)), setOffset(0));
   return (
     <section aria-labelledby="sessions-title">
       <h1 id="sessions-title">Sessions</h1>
