@@ -10,7 +10,7 @@ export const UI_PATH = /^\/(|live|sessions|sessions\/[\w-]+|dictation|jobs|stats
 const CSP = [
   "default-src 'self'",
   "script-src 'self'",
-  "style-src 'self' 'unsafe-inline'",
+  "style-src 'self'",
   "img-src 'self' data: blob:",
   "media-src 'self' blob:",
   "connect-src 'self'",
