@@ -4,6 +4,7 @@ import { parseSync } from 'subtitle';
 import { wordErrorRate } from '../src/scoring/wer';
 import { AUDIO_DIR, concat, loadClip, pcm16Wav, references } from './helpers/audio';
 import { browserAndServer, screenshot, watchedPage } from './helpers/browser';
+import { jsonClient } from './helpers/http';
 
 const fx = browserAndServer({ VOXLOG_DEFAULT_MODEL: '' });
 
@@ -28,7 +29,9 @@ describe('jobs page', () => {
     const cues = parseSync(srt).filter((n) => n.type === 'cue');
     expect(cues.length).toBeGreaterThan(0);
     const text = cues.map((c) => (c.data as { text: string }).text.replace(/\n/g, ' ')).join(' ');
-    expect(wordErrorRate(references('jfk').get('jfk')!, text).rate).toBeLessThan(0.25);
+    const wer = wordErrorRate(references('jfk').get('jfk')!, text).rate;
+    console.log(`SRT downloaded through the page: ${cues.length} cues, WER ${wer.toFixed(3)}`);
+    expect(wer).toBeLessThan(0.25);
 
     // Restart runs it again (back to completed); delete removes it from the list.
     const id = await card.getAttribute('data-job');
@@ -80,4 +83,25 @@ describe('jobs page', () => {
     await page.locator('article[data-job][data-status="completed"]').waitFor({ timeout: 60_000 });
     expect(problems).toEqual([]);
   }, 60_000);
+
+  it('follows at most three jobs over their own feeds (a browser has six connections per host) and still shows every job finish', async () => {
+    const call = jsonClient(fx.server.url);
+    expect((await call('PUT', '/api/v1/admin/concurrency', { max_concurrent_jobs: 0 })).status).toBe(200);
+    const jfk = await Bun.file(join(AUDIO_DIR, 'jfk', 'jfk.wav')).arrayBuffer();
+    for (let n = 0; n < 6; n++) {
+      const form = new FormData();
+      form.append('file', new File([jfk], `queued-${n}.wav`, { type: 'audio/wav' }));
+      expect((await call('POST', '/api/v1/jobs', form)).status).toBe(202);
+    }
+    const { page, problems } = await watchedPage(fx.browser, fx.server.url);
+    const feeds: string[] = [];
+    page.on('request', (r) => /\/api\/v1\/jobs\/[^/]+\/events/.test(r.url()) && feeds.push(r.url()));
+    await page.goto(`${fx.server.url}/jobs?status=`);
+    await page.locator('article[data-job]').filter({ hasText: 'queued-5.wav' }).waitFor();
+    await page.waitForTimeout(500);
+    expect(feeds.length).toBe(3);
+    expect((await call('PUT', '/api/v1/admin/concurrency', { max_concurrent_jobs: 2 })).status).toBe(200);
+    for (let n = 0; n < 6; n++) await page.locator('article[data-status="completed"]').filter({ hasText: `queued-${n}.wav` }).waitFor({ timeout: 60_000 });
+    expect(problems).toEqual([]);
+  }, 120_000);
 });

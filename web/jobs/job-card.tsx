@@ -5,7 +5,7 @@ import { clock, ErrorNote, when } from '../components/ui';
 import type { Job } from '../types';
 
 const FORMATS = ['srt', 'vtt', 'txt', 'json', 'verbose_json'] as const;
-const ACTIVE = new Set(['queued', 'running', 'retrying']);
+export const ACTIVE = new Set(['queued', 'running', 'retrying']);
 const extension = (f: string) => (f === 'verbose_json' ? 'verbose.json' : f);
 
 interface Line {
@@ -14,26 +14,26 @@ interface Line {
   readonly message: string;
 }
 
-/** Follows a job's live feed (SSE) while it has work ahead: its state, progress and log lines. */
-function useJobFeed(initial: Job, onEnded: () => void) {
+/** Follows a job's live feed (SSE) while it has work ahead and `live` is set: its state, progress and log lines. */
+function useJobFeed(initial: Job, live: boolean, onEnded: () => void) {
   const [job, setJob] = useState(initial);
   const [lines, setLines] = useState<Line[]>([]);
   useEffect(() => setJob(initial), [initial]);
   useEffect(() => {
-    if (!ACTIVE.has(initial.status)) return;
+    if (!live || !ACTIVE.has(initial.status)) return;
     const feed = new EventSource(feedUrl(`/api/v1/jobs/${initial.id}/events`));
     feed.addEventListener('job', (e) => setJob((JSON.parse(e.data) as { job: Job }).job));
     feed.addEventListener('progress', (e) => setJob((j) => ({ ...j, ...(JSON.parse(e.data) as Partial<Job>) })));
     feed.addEventListener('log', (e) => setLines((ls) => [...ls, JSON.parse(e.data) as Line]));
     feed.addEventListener('end', () => (feed.close(), onEnded()));
     return () => feed.close();
-  }, [initial.id, initial.status]);
+  }, [initial.id, initial.status, live]);
   return { job, lines };
 }
 
-/** One job: status, progress, its log, downloads, restart and delete. */
-export function JobCard({ initial, onChanged }: { readonly initial: Job; readonly onChanged: () => void }) {
-  const { job, lines } = useJobFeed(initial, onChanged);
+/** One job: status, progress, its log, downloads, restart and delete; followed live when `live`. */
+export function JobCard({ initial, live, onChanged }: { readonly initial: Job; readonly live: boolean; readonly onChanged: () => void }) {
+  const { job, lines } = useJobFeed(initial, live, onChanged);
   const [format, setFormat] = useState<string>('srt');
   const [showLog, setShowLog] = useState(false);
   const [log, setLog] = useState<Line[]>([]);
