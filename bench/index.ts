@@ -16,6 +16,7 @@ import { overhead, type OverheadResult } from './sections/overhead';
 import { trust } from './sections/trust';
 import { dictation } from './sections/dictation';
 import { jobs } from './sections/jobs';
+import { web, type WebResult } from './sections/web';
 import { PREFERRED_DEFAULT_MODEL } from '../models/catalog';
 
 const { values } = parseArgs({ args: Bun.argv.slice(2), options: { quick: { type: 'boolean', default: false }, soak: { type: 'string' }, out: { type: 'string' } } });
@@ -26,7 +27,7 @@ const GREEDY = `${REAL}-greedy`;
 const STREAMING = 'tiny-streaming-lstm-ctc-en';
 const OFFLINE = 'tiny-offline-bigru-ctc-en';
 const plan = quick
-  ? { jobRounds: 1, shortJobs: 4, liveSeconds: 3, uploadBytes: 64 * 1024 ** 2, dictationSentences: 3, typedAttempts: 50, spokenClips: 1, requests: 300, sessionOpens: 10, sseEvents: 50_000, overheadModels: [REAL, STREAMING], overheadClips: 6, concurrencyModels: [REAL], levels: [1, 4], seconds: 7, appends: 2000, logEvents: 20_000, lagClients: 2, lagSeconds: 2, sessions: 5, soak: 0.1, soakClients: 2, accuracyModels: [REAL, STREAMING], perSet: 2 }
+  ? { jobRounds: 1, shortJobs: 4, liveSeconds: 3, uploadBytes: 64 * 1024 ** 2, dictationSentences: 3, typedAttempts: 50, spokenClips: 1, requests: 300, sessionOpens: 10, sseEvents: 50_000, overheadModels: [REAL, STREAMING], overheadClips: 6, concurrencyModels: [REAL], levels: [1, 4], seconds: 7, appends: 2000, logEvents: 20_000, lagClients: 2, lagSeconds: 2, sessions: 5, soak: 0.1, soakClients: 2, accuracyModels: [REAL, STREAMING], perSet: 2, webClips: ['1089-134686-0000.wav'] }
   : {
       // About 7 minutes of real speech in one file; 40 short clips; a 1 GiB upload.
       jobRounds: 6,
@@ -55,6 +56,7 @@ const plan = quick
       soakClients: 12,
       accuracyModels: [REAL, GREEDY, STREAMING, OFFLINE],
       perSet: 1000,
+      webClips: ['1089-134686-0000.wav', '1089-134686-0001.wav', '1089-134691-0000.wav'],
     };
 const soakMinutes = values.soak ? Number(values.soak) : plan.soak;
 
@@ -167,7 +169,19 @@ say(`   ${job.short_files.files} short files (${f(job.short_files.audio_s, 1)} s
 say(`   a live session (${job.live_during_job.clip_s} s at real time), mean final latency: idle ${f(job.live_during_job.idle_final_latency_ms)} ms | while a long job runs ${f(job.live_during_job.busy_final_latency_ms)} ms`);
 say(`   ${f(job.upload.bytes / 2 ** 20)} MiB upload in ${f(job.upload.seconds, 1)} s: server RSS idle ${f(job.upload.idle_rss_mb)} MB (baseline), peak during the upload ${f(job.upload.peak_rss_mb)} MB`);
 
-const report = { machine, overhead: overheads, concurrency: concs, event_log: log, memory: mem, accuracy: acc, trust: tr, dictation: dict, jobs: job };
+say('\n10. Web app: the bundle, serving it, loading the live page, and the browser microphone path beside the native client');
+const webApp = await web({ clips: plan.webClips });
+if ('skipped' in webApp) say(`   skipped: ${webApp.skipped}`);
+else {
+  const b = webApp.bundle;
+  say(`   bundle ${b.files.map((x) => `${x.name} ${f(x.bytes / 1e3, 1)} kB`).join(', ')}: ${f(b.bytes / 1e3, 1)} kB | sent gzipped ${f(b.gzip_bytes / 1e3, 1)} kB | built in ${f(b.build_ms)} ms`);
+  say(`   GET /ui/main.js on a fresh server (bundled then) ${f(webApp.first_request.bundling_ms)} ms | again (kept) ${f(webApp.first_request.cached_ms, 1)} ms`);
+  say(`   /live in Chromium until Record is enabled: first page of a fresh server ${f(webApp.page_load.cold_ms)} ms | again ${f(webApp.page_load.warm_ms)} ms`);
+  const l = webApp.live;
+  say(`   ${l.clips} LibriSpeech clip(s), ${l.words} words, through the page's microphone: WER ${f(l.page_wer, 3)}, server final latency ${f(l.page_final_latency_ms)} ms | native client at real time: WER ${f(l.native_wer, 3)}, ${f(l.native_final_latency_ms)} ms`);
+}
+
+const report = { machine, overhead: overheads, concurrency: concs, event_log: log, memory: mem, accuracy: acc, trust: tr, dictation: dict, jobs: job, web: webApp };
 const outDir = values.out ?? join(import.meta.dir, quick ? 'out' : 'results');
 mkdirSync(outDir, { recursive: true });
 const stem = quick ? 'quick' : `${machine.date.slice(0, 10)}-${machine.commit}`;
@@ -244,5 +258,20 @@ ${rows(['figure', 'through the job path', 'baseline in the same run'], [
   [`live session final latency (${r.jobs.live_during_job.clip_s} s at real time)`, `${f(r.jobs.live_during_job.busy_final_latency_ms)} ms while a long job runs`, `${f(r.jobs.live_during_job.idle_final_latency_ms)} ms idle`],
   [`server RSS, ${f(r.jobs.upload.bytes / 2 ** 20)} MiB upload (${f(r.jobs.upload.seconds, 1)} s)`, `${f(r.jobs.upload.peak_rss_mb)} MB peak`, `${f(r.jobs.upload.idle_rss_mb)} MB idle`],
 ])}
+
+## 10. Web app
+${webMarkdown(r.web, rows)}
 `;
+}
+
+function webMarkdown(w: WebResult, rows: (head: string[], body: (string | number)[][]) => string): string {
+  if ('skipped' in w) return `Skipped: ${w.skipped}`;
+  const l = w.live;
+  return rows(['figure', 'the web app', 'baseline in the same run'], [
+    ['bundle (main.js, main.css, worklet.js)', `${f(w.bundle.bytes / 1e3, 1)} kB (built in ${f(w.bundle.build_ms)} ms)`, `${f(w.bundle.gzip_bytes / 1e3, 1)} kB as sent gzipped`],
+    ['GET /ui/main.js', `${f(w.first_request.bundling_ms)} ms on a fresh server (bundled then)`, `${f(w.first_request.cached_ms, 1)} ms again`],
+    ['/live in Chromium until Record is enabled', `${f(w.page_load.cold_ms)} ms, first page of a fresh server`, `${f(w.page_load.warm_ms)} ms again`],
+    [`WER, ${l.clips} LibriSpeech clip(s), ${l.words} words`, `${f(l.page_wer, 3)} through the page's microphone`, `${f(l.native_wer, 3)} native client at real time`],
+    ['server final latency (mean)', `${f(l.page_final_latency_ms)} ms`, `${f(l.native_final_latency_ms)} ms`],
+  ]);
 }

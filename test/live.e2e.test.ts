@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { wordErrorRate } from '../src/scoring/wer';
 import { loadClip } from './helpers/audio';
-import { browserAndServer, launchBrowser, microphoneFile, screenshot, watchedPage } from './helpers/browser';
+import { browserAndServer, launchBrowser, microphoneFile, recordOnLivePage, screenshot, watchedPage } from './helpers/browser';
 import { startTestServer } from './helpers/server';
 
 // The real model through the whole browser path (fake microphone → AudioWorklet → 16 kHz PCM16 → WebSocket):
@@ -19,31 +19,15 @@ describe('live page', () => {
   it('transcribes the microphone: the final on the page is within the WER bound, and its session has segments and a timeline', async () => {
     const { page, problems, foreign } = await watchedPage(fx.browser, fx.server.url);
     await page.goto(`${fx.server.url}/live`);
-    await page.getByRole('button', { name: 'Record' }).click();
-    // Wait until the finals hold most of the clip's words (the segment that ends at its trailing silence).
-    // Chromium plays the file in a loop: only finals that start within its first pass count.
-    const firstPassMs = (1 + clip.pcm16.length / 32_000) * 1000;
-    const finalsText = () =>
-      page.locator('.transcript li.final').evaluateAll((lis, end) => lis.filter((li) => Number((li as HTMLElement).dataset.startMs) < end).map((li) => li.querySelector('.text')!.textContent).join(' '), firstPassMs);
-    const enough = Math.round(clip.reference.split(' ').length * 0.7);
-    const meter = page.getByRole('meter', { name: 'input level' });
-    let loudest = -60;
-    for (let text = ''; text.split(/\s+/).filter(Boolean).length < enough; text = await finalsText()) {
-      await page.waitForTimeout(250);
-      loudest = Math.max(loudest, Number(await meter.getAttribute('aria-valuenow')));
-    }
+    const { text, sessionId, loudestDb } = await recordOnLivePage(page, clip.reference, (clip.pcm16.length / 32_000) * 1000);
     // The level meter moved with the speech.
-    expect(loudest).toBeGreaterThan(-30);
-    const text = await finalsText();
+    expect(loudestDb).toBeGreaterThan(-30);
     const wer = wordErrorRate(clip.reference, text).rate;
     console.log(`live page final: WER ${wer.toFixed(3)} (bound ${WER_BOUND}): ${text}`);
     expect(wer).toBeLessThan(WER_BOUND);
     await screenshot(page, 'live-recording');
 
-    await page.getByRole('button', { name: 'Stop' }).click();
-    await page.getByRole('status').filter({ hasText: 'Stopped.' }).waitFor();
     const sessionLink = page.getByRole('status').getByRole('link');
-    const sessionId = (await sessionLink.textContent())!;
     await sessionLink.click();
     await page.waitForURL(`**/sessions/${sessionId}`);
     await page.getByRole('list', { name: 'segments' }).locator('li').first().waitFor();

@@ -80,3 +80,35 @@ export async function microphoneFile(dir: string, pcm16: Uint8Array): Promise<st
   await Bun.write(path, pcm16Wav(concat([silence(1), pcm16, silence(4)])));
   return path;
 }
+
+/** What the live page showed for one recording of a microphoneFile. */
+export interface PageRecording {
+  /** The finals that start within the file's first pass (Chromium plays it in a loop), joined. */
+  readonly text: string;
+  readonly sessionId: string;
+  /** The loudest input level the meter showed, in dB. */
+  readonly loudestDb: number;
+}
+
+/**
+ * Records on the live page (already open) until its finals hold 70 % of the reference's words, then stops and
+ * waits for the session to close. `speechMs` is the length of the speech in the microphoneFile.
+ */
+export async function recordOnLivePage(page: Page, reference: string, speechMs: number): Promise<PageRecording> {
+  const firstPassMs = 1000 + speechMs;
+  const finalsText = () =>
+    page.locator('.transcript li.final').evaluateAll((lis, end) => lis.filter((li) => Number((li as HTMLElement).dataset.startMs) < end).map((li) => li.querySelector('.text')!.textContent).join(' '), firstPassMs);
+  const enough = Math.round(reference.split(' ').length * 0.7);
+  const meter = page.getByRole('meter', { name: 'input level' });
+  await page.getByRole('button', { name: 'Record' }).click();
+  let loudestDb = -60;
+  for (let text = ''; text.split(/\s+/).filter(Boolean).length < enough; text = await finalsText()) {
+    await page.waitForTimeout(250);
+    loudestDb = Math.max(loudestDb, Number(await meter.getAttribute('aria-valuenow')));
+  }
+  const text = await finalsText();
+  await page.getByRole('button', { name: 'Stop' }).click();
+  await page.getByRole('status').filter({ hasText: 'Stopped.' }).waitFor();
+  const sessionId = (await page.getByRole('status').getByRole('link').textContent())!;
+  return { text, sessionId, loudestDb };
+}
