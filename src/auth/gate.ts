@@ -17,7 +17,7 @@ export interface GateOptions {
   readonly onRejected?: (reason: string) => void;
 }
 
-/** Routes anyone may call: health, version, the API docs, and signing in (the web app's pages and files are public too: they hold no data). */
+/** Routes anyone may call: health, version, the API docs, and signing in. */
 const PUBLIC = /^\/(health|api\/v1\/version|api\/v1\/auth\/(token|register)|swagger(\/.*)?)$/;
 
 const WHO_AM_I = '/api/v1/auth/me';
@@ -55,7 +55,8 @@ export function gate(o: GateOptions) {
     .onBeforeHandle({ as: 'global' }, async ({ request, path }) => {
       const url = new URL(request.url);
       const outcome = await o.auth.resolve(request, url);
-      // Asking who you are with no credential at all is answered (anonymous, 200), so a page can tell whether to offer a sign-in.
+      // The web app's pages and files hold no data, so they are public too. Asking who you are with no credential
+      // at all is answered (anonymous, 200), so a page can tell whether to offer a sign-in.
       const isPublic = PUBLIC.test(path) || UI_PATH.test(path) || (outcome === null && path === WHO_AM_I);
       if (outcome === null || 'problem' in outcome) {
         if (isPublic) return void rememberCaller(request, ANONYMOUS);
