@@ -1,6 +1,7 @@
 // Shapes of the API's answers as the pages use them (the server's schemas are the full truth: /swagger).
 export type { Job, Segment as JobSegment } from '../src/jobs/read';
 export type { ServerMessage } from '../src/server/protocol';
+export type { LoggedEvent, SessionDetail, SessionRow } from '../src/routes/sessions';
 export type { ProgressDay as DayProgress } from '../src/dictation/stats/queries';
 
 export interface Me {
@@ -20,40 +21,6 @@ export interface Model {
   readonly status: string;
   readonly error: string | null;
   readonly default: boolean;
-}
-
-export interface Word {
-  readonly word: string;
-  readonly start_ms: number;
-  readonly end_ms: number;
-}
-
-export interface SessionRow {
-  readonly id: string;
-  readonly user_id: string | null;
-  readonly model_id: string;
-  readonly encoding: string;
-  readonly sample_rate: number;
-  readonly created_at: string;
-  readonly closed_at: string | null;
-  readonly close_reason: string | null;
-  readonly audio_ms: number;
-  readonly segments: number;
-  readonly duration_ms: number | null;
-}
-
-export interface SessionDetail extends Omit<SessionRow, 'segments'> {
-  readonly segments: readonly { segment_seq: number; content: string; start_ms: number; end_ms: number; model_id: string; latency_ms: number; words: readonly Word[] }[];
-  readonly transcript: string;
-}
-
-export interface LoggedEvent {
-  readonly id: string;
-  readonly version: number;
-  readonly position: number;
-  readonly type: string;
-  readonly data: Record<string, unknown>;
-  readonly created_at: string;
 }
 
 export interface Item {

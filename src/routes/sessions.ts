@@ -32,6 +32,11 @@ const Segment = t.Object({
   words: t.Array(Word),
   created_at: t.String({ format: 'date-time' }),
 });
+const SessionDetail = t.Object({ ...Session.properties, transcript: t.String(), segments: t.Array(Segment) });
+/** A row of `GET /api/v1/sessions`, and one session with its segments (the web app reads these). */
+export type SessionRow = typeof Session.static;
+export type SessionDetail = typeof SessionDetail.static;
+export type LoggedEvent = typeof RecordedEventSchema.static;
 export const RecordedEventSchema = t.Object({
   id: t.String(),
   stream_id: t.String(),
@@ -87,7 +92,7 @@ export const sessionRoutes = (db: Database, store: EventStore) =>
       },
       {
         params: SessionId,
-        response: t.Object({ ...Session.properties, transcript: t.String(), segments: t.Array(Segment) }),
+        response: SessionDetail,
         detail: { summary: 'One session with its segments in order', tags: ['sessions'] },
       },
     )

@@ -33,6 +33,8 @@ const MAX_HELD_FRAMES = 100;
 export class LiveConnection {
   private ws: WebSocket | null = null;
   private sessionId: string | null = null;
+  /** `ready` came on the current socket: until then frames are held, so those held across a reconnect go first. */
+  private ready = false;
   private model: string;
   private held: (ArrayBuffer | string)[] = [];
   private finishing = false;
@@ -49,7 +51,7 @@ export class LiveConnection {
   }
 
   send(frame: ArrayBuffer | string): void {
-    if (this.ws?.readyState === WebSocket.OPEN && this.sessionId !== null) return this.ws.send(frame);
+    if (this.ready && this.ws?.readyState === WebSocket.OPEN) return this.ws.send(frame);
     this.held.push(frame);
     if (this.held.length > MAX_HELD_FRAMES) this.held.shift();
   }
@@ -86,11 +88,13 @@ export class LiveConnection {
     });
     ws.binaryType = 'arraybuffer';
     this.ws = ws;
+    this.ready = false;
     this.h.onState({ kind: 'connecting' });
     ws.onmessage = (e) => {
       const m = JSON.parse(String(e.data)) as ServerMessage;
       if (m.type === 'ready') {
         this.sessionId = m.session_id;
+        this.ready = true;
         this.reconnects = 0;
         this.lastError = null;
         this.h.onState({ kind: 'open', sessionId: m.session_id, resumed: m.resumed });
@@ -103,6 +107,7 @@ export class LiveConnection {
   }
 
   private closed(code: number, reason: string): void {
+    this.ready = false;
     const canResume = this.sessionId !== null && this.o.itemId === undefined;
     const retry = !this.finishing && TRANSIENT.has(code) && this.reconnects < MAX_RECONNECTS && (canResume || this.sessionId === null);
     if (retry) {
