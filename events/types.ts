@@ -16,6 +16,7 @@ export const eventSchemas = {
     sample_rate: t.Integer(),
     user_id: t.Union([t.String(), t.Null()]),
     language: t.Union([t.String(), t.Null()], { description: 'since schema v2; v1 events read as null' }),
+    protocol: t.String({ description: "what the client speaks: voxlog, deepgram, wyoming or twilio (since schema v3; older events read as voxlog)" }),
   }),
   PartialTranscribed: t.Object({
     session_id: t.String(),
@@ -104,7 +105,7 @@ export const eventSchemas = {
 export type EventType = keyof typeof eventSchemas;
 export const eventTypes = Object.keys(eventSchemas) as EventType[];
 export const schemaVersions: Record<EventType, number> = {
-  SessionOpened: 2,
+  SessionOpened: 3,
   PartialTranscribed: 1,
   SegmentFinalized: 1,
   ModelSwitched: 1,
@@ -127,7 +128,7 @@ type Upcaster = (data: Record<string, unknown>) => Record<string, unknown>;
 
 /** For each type, how data stored at schema version v becomes version v + 1. */
 const upcasters: Partial<Record<EventType, Record<number, Upcaster>>> = {
-  SessionOpened: { 1: (d) => ({ ...d, language: null }) },
+  SessionOpened: { 1: (d) => ({ ...d, language: null }), 2: (d) => ({ ...d, protocol: 'voxlog' }) },
 };
 
 /** Brings data stored at an older schema version up to the current one, step by step. */

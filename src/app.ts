@@ -32,6 +32,7 @@ import { adminRoutes } from './routes/admin';
 import { metricsRoutes } from './routes/metrics';
 import { closeOrphans } from './server/orphans';
 import type { Session } from './server/session';
+import { SocketsPerIp } from './server/host';
 import { transcribeRoutes } from './server/ws';
 import { dictation } from './dictation';
 import { jobs, maxRequestBody } from './jobs';
@@ -191,6 +192,7 @@ async function compose(config: Config, lock: { release(): void }): Promise<Runni
         registry,
         store: sessionStore,
         sessions,
+        sockets: new SocketsPerIp(config.limits.maxSocketsPerIp),
         defaultModel,
         practice: dictationApp.practice,
         idleMs: config.sessionIdleMs,

@@ -15,7 +15,7 @@ const fresh = (projections: Projection[] = [historyProjection]) => {
   return { db, store: new EventStore(db, projections, () => new Date('2026-11-21T10:00:00Z')) };
 };
 
-const opened = (id: string) => event('SessionOpened', { session_id: id, model_id: 'm', encoding: 'pcm16', sample_rate: 16000, user_id: null, language: null });
+const opened = (id: string) => event('SessionOpened', { session_id: id, model_id: 'm', encoding: 'pcm16', sample_rate: 16000, user_id: null, language: null, protocol: 'voxlog' });
 const finalized = (id: string, segment: number, text: string) =>
   event('SegmentFinalized', { session_id: id, segment, text, start_ms: 0, end_ms: 100, words: [], latency_ms: 5, model_id: 'm', reason: 'endpoint' });
 

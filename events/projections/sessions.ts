@@ -3,7 +3,7 @@ import { sql, type Projection } from '../projection';
 /** Sessions and their finalized segments in order: `GET /api/v1/sessions` and `/sessions/{id}`. */
 export const sessionsProjection: Projection = {
   name: 'sessions',
-  version: 2,
+  version: 3,
   canHandle: ['SessionOpened', 'SessionResumed', 'SegmentFinalized', 'SessionClosed'],
   tables: ['segments', 'sessions'],
   init: `
@@ -11,7 +11,7 @@ export const sessionsProjection: Projection = {
       id TEXT PRIMARY KEY, user_id TEXT, model_id TEXT NOT NULL, encoding TEXT NOT NULL,
       sample_rate INTEGER NOT NULL, created_at TEXT NOT NULL, closed_at TEXT, close_reason TEXT,
       audio_ms INTEGER NOT NULL DEFAULT 0, segments INTEGER NOT NULL DEFAULT 0,
-      duration_ms INTEGER, position INTEGER NOT NULL);
+      duration_ms INTEGER, position INTEGER NOT NULL, protocol TEXT NOT NULL DEFAULT 'voxlog');
     CREATE INDEX IF NOT EXISTS sessions_newest ON sessions (position DESC);
     CREATE INDEX IF NOT EXISTS sessions_model ON sessions (model_id, position);
     CREATE TABLE IF NOT EXISTS segments (
@@ -25,8 +25,8 @@ export const sessionsProjection: Projection = {
       case 'SessionOpened':
         return [
           sql(
-            `INSERT INTO sessions (id, user_id, model_id, encoding, sample_rate, created_at, position)
-             VALUES ($id, $user_id, $model_id, $encoding, $sample_rate, $created_at, $position)
+            `INSERT INTO sessions (id, user_id, model_id, encoding, sample_rate, created_at, position, protocol)
+             VALUES ($id, $user_id, $model_id, $encoding, $sample_rate, $created_at, $position, $protocol)
              ON CONFLICT (id) DO NOTHING`,
             {
               id: event.data.session_id,
@@ -36,6 +36,7 @@ export const sessionsProjection: Projection = {
               sample_rate: event.data.sample_rate,
               created_at: event.createdAt,
               position: event.position,
+              protocol: event.data.protocol,
             },
           ),
         ];

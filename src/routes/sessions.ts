@@ -19,6 +19,7 @@ const Session = t.Object({
   audio_ms: t.Integer(),
   segments: t.Integer(),
   duration_ms: t.Union([t.Integer(), t.Null()]),
+  protocol: t.String({ description: 'what the client spoke: voxlog (/ws/transcribe), deepgram, wyoming or twilio' }),
 });
 const Word = t.Object({ word: t.String(), start_ms: t.Integer(), end_ms: t.Integer() });
 const Segment = t.Object({
@@ -49,7 +50,10 @@ export const RecordedEventSchema = t.Object({
   created_at: t.String({ format: 'date-time' }),
 });
 
-const SESSION_COLUMNS = 'id, user_id, model_id, encoding, sample_rate, created_at, closed_at, close_reason, audio_ms, segments, duration_ms';
+/** What a session's client can speak (`SessionOpened.protocol`). */
+export const PROTOCOLS = ['voxlog', 'deepgram', 'wyoming', 'twilio'] as const;
+
+const SESSION_COLUMNS = 'id, user_id, model_id, encoding, sample_rate, created_at, closed_at, close_reason, audio_ms, segments, duration_ms, protocol';
 const SessionId = t.Object({ id: t.String({ minLength: 1, maxLength: 64, error: 'session id must be 1 to 64 characters' }) });
 
 /** Sessions and their segments (projections) and their raw events (the log). */
@@ -60,7 +64,7 @@ export const sessionRoutes = (db: Database, store: EventStore) =>
       ({ query, request }) => {
         // A user sees only their own sessions whatever user_id they ask for; an admin may filter by any.
         const owner = ownerFilter(callerOf(request));
-        const { clause, params } = whereEquals({ model_id: query.model_id, user_id: owner ?? query.user_id });
+        const { clause, params } = whereEquals({ model_id: query.model_id, user_id: owner ?? query.user_id, protocol: query.protocol });
         const status = query.status === undefined ? '' : `${clause ? 'AND' : 'WHERE'} closed_at IS ${query.status === 'open' ? '' : 'NOT '}NULL`;
         const items = db
           .query(`SELECT ${SESSION_COLUMNS} FROM sessions ${clause} ${status} ORDER BY position DESC LIMIT $limit OFFSET $offset`)
@@ -74,6 +78,7 @@ export const sessionRoutes = (db: Database, store: EventStore) =>
           model_id: idFilter('model_id'),
           user_id: idFilter('user_id'),
           status: t.Optional(t.Union([t.Literal('open'), t.Literal('closed')], { error: 'status must be open or closed' })),
+          protocol: t.Optional(t.Union(PROTOCOLS.map((p) => t.Literal(p)), { error: `protocol must be one of ${PROTOCOLS.join(', ')}` })),
         }),
         response: t.Object({ items: t.Array(Session), total: t.Integer(), limit: t.Integer(), offset: t.Integer() }),
         detail: { summary: 'Sessions, newest first', tags: ['sessions'] },

@@ -65,6 +65,14 @@ export interface SessionOptions {
   readonly resume?: ResumePoint;
   /** A dictation item this session is an attempt at: scored under `attemptId` when it closes. */
   readonly practice?: { readonly itemId: string; readonly attemptId: string };
+  /** A client speaking another service's protocol (an adapter): named in SessionOpened, its references on every event. */
+  readonly origin?: SessionOrigin;
+}
+
+export interface SessionOrigin {
+  readonly protocol: 'deepgram' | 'wyoming' | 'twilio';
+  /** The client's own ids (Twilio's call_sid, stream_sid and track), copied into every event's metadata. */
+  readonly refs?: Readonly<Record<string, string>>;
 }
 
 /** Close codes for refusals that are not server faults (those close 1011). */
@@ -117,7 +125,8 @@ export class Session {
     this.now = deps.now ?? (() => performance.now());
     this.openedAt = this.now();
     this.arrivals = new Arrivals(this.now);
-    this.outbox = new Outbox(deps.store, sessionStream(options.sessionId), (m) => deps.socket.send(m), options.owner === null ? {} : { user_id: options.owner }, () =>
+    const metadata = { ...(options.owner === null ? {} : { user_id: options.owner }), ...(options.origin ? { protocol: options.origin.protocol, ...options.origin.refs } : {}) };
+    this.outbox = new Outbox(deps.store, sessionStream(options.sessionId), (m) => deps.socket.send(m), metadata, () =>
       void this.end('log_write_failed', 'the event log cannot store results', CloseCode.internalError),
     );
     this.guard = new IntakeGuard(options.limits, this.now());
@@ -383,7 +392,7 @@ export class Session {
           const format = { model_id: context.modelId, encoding: s.encoding, sample_rate: s.sampleRate };
           const first = o.resume
             ? event('SessionResumed', { session_id: id, ...format, at_ms: o.resume.atMs, next_segment: o.resume.nextSegment })
-            : event('SessionOpened', { session_id: id, ...format, user_id: o.owner, language: o.language });
+            : event('SessionOpened', { session_id: id, ...format, user_id: o.owner, language: o.language, protocol: o.origin?.protocol ?? 'voxlog' });
           // `ready` rides with the opening event so nothing the held audio produces can overtake it.
           void this.outbox.emit([first], this.readyMessage(context.modelId), o.resume ? o.resume.version : 'no_stream');
           this.feedHeld();

@@ -5,11 +5,11 @@ import { protocolToken } from '../auth/authenticator';
 import { callerOf, mayAccess, type Principal } from '../auth/principal';
 import type { Limits } from '../config';
 import type { EngineRegistry } from '../engine/registry';
-import { RateLimitedError } from '../errors';
 import type { SessionSummary } from '../ops/logs';
 import type { Metrics } from '../ops/metrics';
 import { CloseCode, type ServerMessage } from './protocol';
-import { Session, type ResumePoint, type SessionObserver, type SessionOptions } from './session';
+import { cutSlowConsumer, runSession, wsOutlet, type SocketsPerIp } from './host';
+import type { ResumePoint, Session, SessionOptions } from './session';
 import { DEFAULT_SETTINGS, parseSettings } from './settings';
 
 export interface TranscribeDeps {
@@ -21,6 +21,8 @@ export interface TranscribeDeps {
   readonly limits: Limits;
   /** Live sessions by socket id, so the server can drain them at shutdown. */
   readonly sessions: Map<string, Session>;
+  /** Open sockets per client address, shared with the protocol adapters. */
+  readonly sockets: SocketsPerIp;
   readonly onRejected?: (reason: string) => void;
   readonly metrics?: Metrics;
   readonly log?: (s: SessionSummary) => void;
@@ -83,85 +85,29 @@ function resumePoint(sessionId: string, deps: TranscribeDeps, caller: Principal)
   return { point: { nextSegment, atMs, version: events.at(-1)!.version }, modelId };
 }
 
-/** How long a deliberate close waits for the client's answer before the connection is cut. */
-const CLOSE_WAIT_MS = 5_000;
-
-/** Session activity into the metrics and the log. */
-const observer = (deps: TranscribeDeps): SessionObserver => ({
-  frame: () => deps.metrics?.frames.inc(),
-  partial: (ms) => deps.metrics?.partialLag.observe(ms / 1000),
-  final: (ms) => deps.metrics?.finalLatency.observe(ms / 1000),
-  ended: (summary) => {
-    deps.metrics?.sessionsEnded.inc({ reason: summary.reason });
-    deps.log?.(summary);
-  },
-});
-
-/** Flow control Bun's ServerWebSocket has (1.4.5) but the type Elysia exposes does not declare. */
-interface Flow {
-  getBufferedAmount(): number;
-  pause(): void;
-  resume(): void;
-}
-const bufferedAmount = (raw: object): number => (raw as Flow).getBufferedAmount();
-
 /** `GET /ws/transcribe`: live transcription sessions (DESIGN.md §4). */
-export const transcribeRoutes = (deps: TranscribeDeps) => {
-  const perIp = new Map<string, number>();
-  // Ending the session closes the socket, which cuts a client that never answers the close frame.
-  const slowConsumer = (id: string) => {
-    deps.onRejected?.('slow_consumer');
-    void deps.sessions.get(id)?.end('slow_consumer', `more than ${deps.limits.maxOutboundBytes} bytes queued for this client for ${deps.limits.graceMs} ms; it is not reading`, CloseCode.policyViolation);
-  };
-  return new Elysia({ name: 'transcribe' }).ws('/ws/transcribe', {
+export const transcribeRoutes = (deps: TranscribeDeps) =>
+  new Elysia({ name: 'transcribe' }).ws('/ws/transcribe', {
     upgrade({ request, set }) {
       // A browser that offered `token, <credential>` fails the handshake unless the protocol is echoed.
       if (protocolToken(request.headers.get('sec-websocket-protocol'))) set.headers['sec-websocket-protocol'] = 'token';
     },
     beforeHandle({ request, server }) {
-      const ip = server?.requestIP(request)?.address ?? 'unknown';
-      if ((perIp.get(ip) ?? 0) >= deps.limits.maxSocketsPerIp) {
-        deps.onRejected?.('sockets_per_ip');
-        throw new RateLimitedError(`${ip} already has ${deps.limits.maxSocketsPerIp} open sockets (VOXLOG_MAX_SOCKETS_PER_IP)`, 5, 'too_many_connections');
-      }
+      deps.sockets.check(server?.requestIP(request)?.address ?? 'unknown', deps.onRejected);
     },
     open(ws) {
-      const ip = ws.raw.remoteAddress;
-      perIp.set(ip, (perIp.get(ip) ?? 0) + 1);
-      (ws.data as { ip?: string }).ip = ip;
-      let slowSince: number | undefined;
-      let cutOff = false;
-      const socket = {
-        send: (m: ServerMessage) => {
-          if (ws.raw.readyState !== 1) return;
-          ws.send(JSON.stringify(m));
-          // A client that does not read must not make the server hold its results without bound.
-          if (bufferedAmount(ws.raw) <= deps.limits.maxOutboundBytes) return void (slowSince = undefined);
-          const now = performance.now();
-          slowSince ??= now;
-          if (now - slowSince >= deps.limits.graceMs && !cutOff) (cutOff = true), slowConsumer(ws.id);
-        },
-        close: (code: number, reason: string) => {
-          if (ws.raw.readyState !== 1) return;
-          ws.close(code, reason);
-          // A client that does not read never answers the close frame: do not hold its socket for it.
-          setTimeout(() => ws.raw.readyState !== 3 && ws.raw.terminate(), CLOSE_WAIT_MS).unref();
-        },
-        pause: () => ws.raw.readyState === 1 && (ws.raw as unknown as Flow).pause(),
-        resume: () => ws.raw.readyState === 1 && (ws.raw as unknown as Flow).resume(),
-      };
-      const options = sessionOptionsFrom(ws.data.query as Query, deps, callerOf(ws.data.request));
+      // Kept: the address is not readable once the socket has closed.
+      (ws.data as { ip?: string }).ip = ws.raw.remoteAddress;
+      deps.sockets.add(ws.raw.remoteAddress);
+      const outlet = wsOutlet(ws, deps, cutSlowConsumer(deps, ws.id));
+      const socket = { ...outlet, send: (m: ServerMessage) => outlet.text(JSON.stringify(m)) };
+      const caller = callerOf(ws.data.request);
+      const options = sessionOptionsFrom(ws.data.query as Query, deps, caller);
       if ('code' in options) {
         socket.send({ type: 'error', code: options.code, message: options.message });
         return socket.close(options.closeCode, options.code);
       }
-      const session = new Session({ acquire: (id) => deps.registry.acquire(id), store: deps.store, socket, onRejected: deps.onRejected, observe: observer(deps) }, options);
-      deps.sessions.set(ws.id, session);
-      const { practice } = options;
-      void session.done.then(() => {
-        deps.sessions.delete(ws.id);
-        if (practice) deps.practice?.score(callerOf(ws.data.request), practice.itemId, practice.attemptId, session.id);
-      });
+      runSession(deps, ws.id, socket, options, caller);
     },
     message(ws, message) {
       const session = deps.sessions.get(ws.id);
@@ -171,12 +117,7 @@ export const transcribeRoutes = (deps: TranscribeDeps) => {
     },
     close(ws) {
       const ip = (ws.data as { ip?: string }).ip;
-      if (ip !== undefined) {
-        const n = (perIp.get(ip) ?? 1) - 1;
-        if (n <= 0) perIp.delete(ip);
-        else perIp.set(ip, n);
-      }
+      if (ip !== undefined) deps.sockets.remove(ip);
       deps.sessions.get(ws.id)?.socketGone();
     },
   });
-};
