@@ -33,7 +33,8 @@ import { metricsRoutes } from './routes/metrics';
 import { closeOrphans } from './server/orphans';
 import type { Session } from './server/session';
 import { SocketsPerIp } from './server/host';
-import { transcribeRoutes } from './server/ws';
+import { transcribeRoutes, type TranscribeDeps } from './server/ws';
+import { deepgramRoutes } from './protocols/deepgram';
 import { dictation } from './dictation';
 import { jobs, maxRequestBody } from './jobs';
 import { uiRoutes } from './ui/routes';
@@ -166,6 +167,20 @@ async function compose(config: Config, lock: { release(): void }): Promise<Runni
   const unfinished = await jobsApp.service.start();
   if (unfinished > 0) console.log(`resuming ${unfinished} job(s) the last run left unfinished`);
 
+  const live: TranscribeDeps = {
+    registry,
+    store: sessionStore,
+    sessions,
+    sockets: new SocketsPerIp(config.limits.maxSocketsPerIp),
+    defaultModel,
+    practice: dictationApp.practice,
+    idleMs: config.sessionIdleMs,
+    maxFrameBytes: config.maxFrameBytes,
+    limits: config.limits,
+    onRejected,
+    metrics,
+    log: sessionLog(config.logFormat),
+  };
   // Filled in once the port is bound: with PORT=0 only then is it known.
   const servers: { url: string }[] = [];
   // Bun refuses bodies over 128 MB by default; uploads may be larger (they stream to disk).
@@ -187,22 +202,8 @@ async function compose(config: Config, lock: { release(): void }): Promise<Runni
     .use(uiRoutes())
     .use(dictationApp.routes)
     .use(jobsApp.routes)
-    .use(
-      transcribeRoutes({
-        registry,
-        store: sessionStore,
-        sessions,
-        sockets: new SocketsPerIp(config.limits.maxSocketsPerIp),
-        defaultModel,
-        practice: dictationApp.practice,
-        idleMs: config.sessionIdleMs,
-        maxFrameBytes: config.maxFrameBytes,
-        limits: config.limits,
-        onRejected,
-        metrics,
-        log: sessionLog(config.logFormat),
-      }),
-    );
+    .use(transcribeRoutes(live))
+    .use(deepgramRoutes(live, { db, jobs: jobsApp.service, dataDir: config.dataDir, maxUploadBytes: config.jobs.maxUploadBytes, version: config.version }));
   try {
     // reusePort off: with it on (Elysia's default) a second server on a taken port starts anyway and
     // the kernel splits requests between two servers with two databases.

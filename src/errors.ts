@@ -94,6 +94,15 @@ export const openAiErrorBody = (code: string, message: string, status: number) =
   error: { message, type: status >= 500 ? 'server_error' : 'invalid_request_error', param: null, code },
 });
 
+/** Deepgram's error shape (`/v1/listen`): a short category in `err_code`, what went wrong in `err_msg`. */
+export const deepgramErrorBody = (code: string, message: string, status: number) => ({
+  err_code: DEEPGRAM_CODES[status] ?? (status >= 500 ? 'INTERNAL_SERVER_ERROR' : 'Bad Request'),
+  err_msg: message,
+  request_id: crypto.randomUUID(),
+  voxlog_code: code,
+});
+const DEEPGRAM_CODES: Record<number, string> = { 401: 'INVALID_AUTH', 403: 'INSUFFICIENT_PERMISSIONS', 413: 'PAYLOAD_TOO_LARGE', 415: 'UNSUPPORTED_MEDIA', 429: 'TOO_MANY_REQUESTS' };
+
 /** Something that existed and was removed for good (an expired job's results). */
 export class GoneError extends VoxError {
   constructor(message: string, code = 'gone') {

@@ -136,3 +136,27 @@ function sampleReader(h: WavHeader, v: DataView, b: Uint8Array): (at: number) =>
     }
   }
 }
+
+/** WAVE format tags by wire encoding: what a header for headerless audio says. */
+const FORMAT_TAGS = { pcm16: { tag: 1, bits: 16 }, mulaw: { tag: 7, bits: 8 }, alaw: { tag: 6, bits: 8 } } as const;
+
+/** The 44-byte header of a mono WAV file holding `dataBytes` of `encoding` audio at `rate` Hz. */
+export function wavHeader(encoding: keyof typeof FORMAT_TAGS, rate: number, dataBytes: number): Uint8Array {
+  const { tag, bits } = FORMAT_TAGS[encoding];
+  const out = new Uint8Array(44);
+  const h = new DataView(out.buffer);
+  const text = (s: string, at: number) => out.set(new TextEncoder().encode(s), at);
+  text('RIFF', 0);
+  h.setUint32(4, 36 + dataBytes, true);
+  text('WAVEfmt ', 8);
+  h.setUint32(16, 16, true);
+  h.setUint16(20, tag, true);
+  h.setUint16(22, 1, true);
+  h.setUint32(24, rate, true);
+  h.setUint32(28, (rate * bits) / 8, true);
+  h.setUint16(32, bits / 8, true);
+  h.setUint16(34, bits, true);
+  text('data', 36);
+  h.setUint32(40, dataBytes, true);
+  return out;
+}

@@ -24,10 +24,19 @@ export function presentedCredential(request: Request, url: URL): string | null {
   return null;
 }
 
-/** `token, <credential>` as offered in Sec-WebSocket-Protocol (how browsers and Deepgram SDKs send it). */
+/**
+ * `token, <credential>` (or `bearer, <credential>`) as offered in Sec-WebSocket-Protocol: how browsers
+ * and Deepgram's SDKs in a browser send it.
+ */
 export function protocolToken(header: string | null): string | null {
+  return offeredProtocol(header)?.credential ?? null;
+}
+
+/** The scheme offered first (to echo back, or the browser fails the handshake) and its credential. */
+export function offeredProtocol(header: string | null): { scheme: string; credential: string } | null {
   const parts = header?.split(',').map((p) => p.trim()) ?? [];
-  return parts[0]?.toLowerCase() === 'token' && parts[1] ? parts[1] : null;
+  const scheme = parts[0]?.toLowerCase();
+  return (scheme === 'token' || scheme === 'bearer') && parts[1] ? { scheme: parts[0]!, credential: parts[1] } : null;
 }
 
 /** Turns a request's credential into a principal: a JWT access token or an API key. */

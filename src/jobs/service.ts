@@ -28,7 +28,7 @@ export interface SubmitOptions {
   readonly model?: string;
   readonly language?: string;
   readonly priority: 'high' | 'normal' | 'low';
-  readonly source: 'api' | 'openai' | 'cli';
+  readonly source: 'api' | 'openai' | 'cli' | 'deepgram';
 }
 
 export interface JobDeps {

@@ -2,10 +2,11 @@
 // one over the limit is refused as soon as it is known to be (its Content-Length, else its bytes).
 import busboy from 'busboy';
 import type { OpenAPIV3 } from 'openapi-types';
-import { createWriteStream, mkdirSync, rmSync } from 'node:fs';
+import { closeSync, createWriteStream, mkdirSync, openSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { wavHeader } from '../audio/wav';
 import { PayloadTooLargeError, ValidationError } from '../errors';
 
 /** An uploaded file on disk, under a temporary name until a job takes it. */
@@ -96,4 +97,47 @@ export async function receiveMultipart(request: Request, o: { dir: string; maxBy
     throw new PayloadTooLargeError(`the file is over ${o.maxBytes} bytes, the most accepted (${o.setting})`);
   }
   return { upload, fields };
+}
+
+/**
+ * Writes a raw request body (the audio itself, as Deepgram's file API takes it) into `dir`. Headerless
+ * audio (`raw` names its encoding and rate) gets a WAV header, so the audio input reads it like a file.
+ * Also returns the SHA-256 of the body as sent.
+ */
+export async function receiveRaw(request: Request, o: { dir: string; maxBytes: number; setting: string; raw?: { encoding: 'pcm16' | 'mulaw' | 'alaw'; rate: number } }): Promise<StoredUpload & { sha256: string }> {
+  if (!request.body) throw new ValidationError('the request has no body: send the audio as the body', 'file_missing');
+  refuseOversized(request, o.maxBytes, o.setting);
+  mkdirSync(o.dir, { recursive: true });
+  const path = join(o.dir, `upload-${crypto.randomUUID()}`);
+  const skip = o.raw ? 44 : 0;
+  let size = 0;
+  const hash = new Bun.CryptoHasher('sha256');
+  const counted = new TransformStream<Uint8Array, Uint8Array>({
+    transform(chunk, controller) {
+      size += chunk.length;
+      if (size > o.maxBytes) return controller.error(new PayloadTooLargeError(`the file is over ${o.maxBytes} bytes, the most accepted (${o.setting})`));
+      hash.update(chunk);
+      controller.enqueue(chunk);
+    },
+  });
+  try {
+    await pipeline(Readable.fromWeb(request.body.pipeThrough(counted) as unknown as import('node:stream/web').ReadableStream), createWriteStream(path, { start: skip }));
+  } catch (err) {
+    rmSync(path, { force: true });
+    if (err instanceof PayloadTooLargeError) throw err;
+    throw new ValidationError(`the upload could not be read: ${(err as Error).message}`, 'bad_upload');
+  }
+  if (size === 0) {
+    rmSync(path, { force: true });
+    throw new ValidationError('the request body is empty: send the audio as the body', 'file_missing');
+  }
+  if (o.raw) {
+    const fd = openSync(path, 'r+');
+    try {
+      writeSync(fd, wavHeader(o.raw.encoding, o.raw.rate, size), 0, 44, 0);
+    } finally {
+      closeSync(fd);
+    }
+  }
+  return { path, fileName: 'upload', size: size + skip, contentType: request.headers.get('content-type') ?? 'application/octet-stream', sha256: hash.digest('hex') };
 }

@@ -1,9 +1,12 @@
 import { Elysia } from 'elysia';
-import { errorBody, openAiErrorBody, RateLimitedError, VoxError } from '../errors';
+import { deepgramErrorBody, errorBody, openAiErrorBody, RateLimitedError, VoxError } from '../errors';
 
-/** Maps every failure to `{ error: { code, message } }` with the right status. */
+/** Maps every failure to `{ error: { code, message } }` (OpenAI's or Deepgram's shape on their routes) with the right status. */
 export const errorHandling = new Elysia({ name: 'errors' }).onError({ as: 'global' }, ({ code, error, set, request }) => {
-  const body = new URL(request.url).pathname.startsWith('/v1/') ? (c: string, m: string) => openAiErrorBody(c, m, Number(set.status) || 500) : errorBody;
+  const path = new URL(request.url).pathname;
+  // Each compatible API answers in its own shape; status is read late (it is set below).
+  const foreign = path === '/v1/listen' ? deepgramErrorBody : path.startsWith('/v1/') ? openAiErrorBody : undefined;
+  const body = foreign ? (c: string, m: string) => foreign(c, m, Number(set.status) || 500) : errorBody;
   if (error instanceof VoxError) {
     set.status = error.status;
     if (error.status === 401) set.headers['www-authenticate'] = 'Bearer';

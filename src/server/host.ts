@@ -2,6 +2,7 @@
 // socket as a session's bounded way out, and starting a tracked session. The native protocol
 // (ws.ts) and the adapters (src/protocols/) are thin layers over these.
 import type { ElysiaWS } from 'elysia/ws';
+import { offeredProtocol } from '../auth/authenticator';
 import type { Principal } from '../auth/principal';
 import { RateLimitedError } from '../errors';
 import { CloseCode } from './protocol';
@@ -30,6 +31,12 @@ export class SocketsPerIp {
     if (n <= 0) this.open.delete(ip);
     else this.open.set(ip, n);
   }
+}
+
+/** A browser that offered `token, <credential>` fails the handshake unless the scheme is echoed back. */
+export function echoProtocol(request: Request, set: { headers: Record<string, string | number> }): void {
+  const offered = offeredProtocol(request.headers.get('sec-websocket-protocol'));
+  if (offered) set.headers['sec-websocket-protocol'] = offered.scheme;
 }
 
 /** How long a deliberate close waits for the client's answer before the connection is cut. */

@@ -1,4 +1,5 @@
 import type { Word } from '../../events/types';
+import type { FinalReason } from '../engine/protocol';
 
 /** Control messages a client may send as JSON text frames. */
 export type ClientMessage = { readonly type: 'finalize' } | { readonly type: 'keepalive' } | { readonly type: 'close' } | { readonly type: 'config'; readonly [key: string]: unknown };
@@ -52,7 +53,7 @@ export type ServerMessage =
   | { readonly type: 'speech_started'; readonly at_ms: number; readonly segment: number }
   | { readonly type: 'model_switched'; readonly from_model_id: string; readonly model_id: string; readonly at_ms: number; readonly waited_ms: number }
   | ({ readonly type: 'partial'; readonly is_final: false } & ResultFields)
-  | ({ readonly type: 'final'; readonly is_final: true; readonly words: readonly Word[] } & ResultFields)
+  | ({ readonly type: 'final'; readonly is_final: true; readonly words: readonly Word[]; /** What ended the segment. */ readonly reason: FinalReason } & ResultFields)
   | { readonly type: 'error'; readonly code: string; readonly message: string }
   | { readonly type: 'closed'; readonly session_id: string; readonly reason: string; readonly audio_ms: number; readonly segments: number; readonly duration_ms: number };
 

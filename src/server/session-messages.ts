@@ -27,7 +27,7 @@ export const finalOut = (sessionId: string, r: Result & { words: readonly Word[]
     model_id: r.modelId,
     reason: r.reason,
   }),
-  { type: 'final', is_final: true, ...fields(r), words: r.words },
+  { type: 'final', is_final: true, ...fields(r), words: r.words, reason: r.reason },
 ];
 
 /** The switch that `context` is finishing: from its current model to `nextModelId`. */

@@ -1,14 +1,13 @@
 import { Elysia } from 'elysia';
 import { newAttemptId, newSessionId, sessionStream } from '../../events/ids';
 import type { EventStore } from '../../events/store';
-import { protocolToken } from '../auth/authenticator';
 import { callerOf, mayAccess, type Principal } from '../auth/principal';
 import type { Limits } from '../config';
 import type { EngineRegistry } from '../engine/registry';
 import type { SessionSummary } from '../ops/logs';
 import type { Metrics } from '../ops/metrics';
 import { CloseCode, type ServerMessage } from './protocol';
-import { cutSlowConsumer, runSession, wsOutlet, type SocketsPerIp } from './host';
+import { cutSlowConsumer, echoProtocol, runSession, wsOutlet, type SocketsPerIp } from './host';
 import type { ResumePoint, Session, SessionOptions } from './session';
 import { DEFAULT_SETTINGS, parseSettings } from './settings';
 
@@ -89,8 +88,7 @@ function resumePoint(sessionId: string, deps: TranscribeDeps, caller: Principal)
 export const transcribeRoutes = (deps: TranscribeDeps) =>
   new Elysia({ name: 'transcribe' }).ws('/ws/transcribe', {
     upgrade({ request, set }) {
-      // A browser that offered `token, <credential>` fails the handshake unless the protocol is echoed.
-      if (protocolToken(request.headers.get('sec-websocket-protocol'))) set.headers['sec-websocket-protocol'] = 'token';
+      echoProtocol(request, set);
     },
     beforeHandle({ request, server }) {
       deps.sockets.check(server?.requestIP(request)?.address ?? 'unknown', deps.onRejected);

@@ -1,0 +1,69 @@
+// Deepgram's `/v1/listen` query string, translated to voxlog's own session query. What voxlog has
+// no use for (punctuate, smart_format, keywords, keyterm, diarize, tag, ...) is accepted and ignored,
+// as a client written for Deepgram sends it whatever it asks for.
+import { findModel } from '../../../models/catalog';
+import type { CatalogEntry } from '../../../models/catalog';
+
+/** How a Deepgram client wants its results, beyond what the session itself is told. */
+export interface ListenOptions {
+  /** Send interim (not final) results as well. Deepgram's default is false. */
+  readonly interim: boolean;
+  /** `endpointing=false` turns `speech_final` off; a number of ms is the silence that ends an utterance. */
+  readonly endpointing: number | false;
+  /** Send `UtteranceEnd` after each endpoint, when set. */
+  readonly utteranceEndMs: number | null;
+  /** Send `SpeechStarted`. */
+  readonly vadEvents: boolean;
+}
+
+const ENCODINGS: Record<string, string> = { linear16: 'pcm16', mulaw: 'mulaw', alaw: 'alaw' };
+type Query = Record<string, string | undefined>;
+
+const flag = (v: string | undefined, name: string): boolean | { error: string } => {
+  if (v === undefined || v === '') return false;
+  if (v === 'true' || v === 'false') return v === 'true';
+  return { error: `${name} must be true or false` };
+};
+
+/** A voxlog recognizer id picks that model; any other name (nova-3, base, enhanced) means the default. */
+export function modelFor(requested: string | undefined, catalog: readonly CatalogEntry[]): string | undefined {
+  const entry = requested ? findModel(requested, catalog) : undefined;
+  return entry && (entry.kind === 'streaming' || entry.kind === 'offline') ? entry.id : undefined;
+}
+
+/** The native query for the session, and how results go back; or what is wrong, in Deepgram's words. */
+export function parseListenQuery(q: Query, catalog: readonly CatalogEntry[]): { native: Query; options: ListenOptions } | { error: string } {
+  const encoding = q.encoding ?? 'linear16';
+  if (!(encoding in ENCODINGS)) return { error: `encoding ${JSON.stringify(encoding)} is not supported here; use linear16, mulaw or alaw (containerized audio is not accepted on the live socket)` };
+  if (q.channels !== undefined && q.channels !== '1') return { error: `channels=${q.channels}: voxlog transcribes one channel; send mono audio with channels=1` };
+  if (q.multichannel === 'true') return { error: 'multichannel=true is not supported; send one channel' };
+  const interim = flag(q.interim_results, 'interim_results');
+  const vadEvents = flag(q.vad_events, 'vad_events');
+  if (typeof interim !== 'boolean') return interim;
+  if (typeof vadEvents !== 'boolean') return vadEvents;
+  let endpointing: number | false = 10;
+  if (q.endpointing === 'false') endpointing = false;
+  else if (q.endpointing !== undefined && q.endpointing !== 'true') {
+    if (!/^\d{1,5}$/.test(q.endpointing)) return { error: 'endpointing must be a whole number of milliseconds, or false' };
+    endpointing = Number(q.endpointing);
+  }
+  let utteranceEndMs: number | null = null;
+  if (q.utterance_end_ms !== undefined) {
+    if (!/^\d{1,5}$/.test(q.utterance_end_ms) || Number(q.utterance_end_ms) < 1000) return { error: 'utterance_end_ms must be a whole number of milliseconds, at least 1000' };
+    utteranceEndMs = Number(q.utterance_end_ms);
+  }
+  // `multi` and other names that are not BCP 47 tags are Deepgram's own; they are not recorded.
+  const language = q.language && /^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$/.test(q.language) ? q.language : undefined;
+  const native: Query = {
+    encoding: ENCODINGS[encoding],
+    sample_rate: q.sample_rate ?? (encoding === 'linear16' ? '16000' : '8000'),
+    model: modelFor(q.model, catalog),
+    language,
+    // An endpointing of N ms is the silence that ends a segment on models voxlog segments with a VAD
+    // (offline models); streaming models end segments by their own endpoint rule.
+    ...(typeof endpointing === 'number' ? { min_silence_ms: String(Math.min(5000, Math.max(100, endpointing))) } : {}),
+    // Interim re-decodes cost offline models a decode each: only when the client wants interims.
+    interim_ms: interim ? undefined : '0',
+  };
+  return { native, options: { interim, endpointing, utteranceEndMs, vadEvents } };
+}

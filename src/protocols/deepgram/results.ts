@@ -1,0 +1,119 @@
+// voxlog's session messages as Deepgram's live messages (Results, SpeechStarted, UtteranceEnd,
+// Metadata), and its close codes as Deepgram's close reasons.
+import type { Word } from '../../../events/types';
+import type { ServerMessage } from '../../server/protocol';
+import type { ListenOptions } from './query';
+
+/** What Deepgram's `model_info` says of a model. */
+export interface ModelInfo {
+  readonly name: string;
+  readonly version: string;
+  readonly arch: string;
+}
+
+/** A stable UUID-shaped id for a model (Deepgram clients read `model_uuid` as a UUID). */
+export function modelUuid(modelId: string): string {
+  const h = new Bun.CryptoHasher('sha256').update(modelId).digest('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
+}
+
+const seconds = (ms: number) => Math.round(ms) / 1000;
+
+/**
+ * Deepgram's word list. voxlog's models give no confidences, so every confidence is 1; they give no
+ * punctuation either, so `punctuated_word` is the word (lower case, as Deepgram's unpunctuated output).
+ */
+export const dgWords = (words: readonly Word[]) =>
+  words.map((w) => {
+    const word = w.word.toLowerCase();
+    return { word, start: seconds(w.start_ms), end: seconds(w.end_ms), confidence: 1, punctuated_word: word };
+  });
+
+/** Per connection: turns each session message into the Deepgram messages it stands for (often none). */
+export class LiveTranslator {
+  private readonly hash = new Bun.CryptoHasher('sha256');
+  private readonly created = new Date().toISOString();
+  private model: ModelInfo | undefined;
+
+  constructor(
+    private readonly requestId: string,
+    private readonly options: ListenOptions,
+    private readonly describe: (modelId: string) => ModelInfo,
+  ) {}
+
+  /** Audio as it arrives, for the `sha256` that Metadata reports. */
+  heard(frame: Uint8Array): void {
+    this.hash.update(frame);
+  }
+
+  translate(m: ServerMessage): object[] {
+    switch (m.type) {
+      case 'ready':
+        this.model = this.describe(m.model_id);
+        return [];
+      case 'partial':
+        return this.options.interim ? [this.results(m, false, false, false)] : [];
+      case 'final': {
+        const speechFinal = this.options.endpointing !== false && m.reason === 'endpoint';
+        const out: object[] = [this.results(m, true, speechFinal, m.reason === 'finalize')];
+        if (speechFinal && this.options.utteranceEndMs !== null) out.push({ type: 'UtteranceEnd', channel: [0, 1], last_word_end: seconds(m.words.at(-1)?.end_ms ?? m.end_ms) });
+        return out;
+      }
+      case 'speech_started':
+        return this.options.vadEvents ? [{ type: 'SpeechStarted', channel: [0], timestamp: seconds(m.at_ms) }] : [];
+      case 'closed': {
+        const model = this.model ?? this.describe('');
+        const uuid = modelUuid(model.name);
+        return [
+          {
+            type: 'Metadata',
+            transaction_key: 'deprecated',
+            request_id: this.requestId,
+            sha256: this.hash.digest('hex'),
+            created: this.created,
+            duration: seconds(m.audio_ms),
+            channels: 1,
+            models: [uuid],
+            model_info: { [uuid]: model },
+          },
+        ];
+      }
+      case 'error':
+        // Deepgram's SDKs surface this shape (type, description, message, variant) as an error.
+        return [{ type: 'Error', description: m.message, message: m.code, variant: m.code }];
+      case 'model_switched':
+        return [];
+      default: {
+        const never: never = m;
+        return [never];
+      }
+    }
+  }
+
+  private results(m: Extract<ServerMessage, { type: 'partial' | 'final' }>, isFinal: boolean, speechFinal: boolean, fromFinalize: boolean): object {
+    const model = this.model ?? this.describe(m.model_id);
+    const words = m.type === 'final' ? dgWords(m.words) : [];
+    return {
+      type: 'Results',
+      channel_index: [0, 1],
+      duration: seconds(m.end_ms - m.start_ms),
+      start: seconds(m.start_ms),
+      is_final: isFinal,
+      speech_final: speechFinal,
+      from_finalize: fromFinalize,
+      channel: { alternatives: [{ transcript: m.text.toLowerCase(), confidence: 1, words }] },
+      metadata: { request_id: this.requestId, model_info: model, model_uuid: modelUuid(model.name) },
+    };
+  }
+}
+
+/**
+ * The close reason Deepgram would give: `DATA-0000` for audio it cannot use, `NET-0001` when no audio
+ * came in time, `NET-0000` for the server's own trouble; followed by what voxlog says.
+ */
+export function closeReason(code: number, voxReason: string, message: string | undefined): string {
+  if (code === 1000) return '';
+  const kind = voxReason === 'idle_timeout' ? 'NET-0001' : code === 1011 || code === 1001 || code === 1013 ? 'NET-0000' : 'DATA-0000';
+  // A close frame's reason holds at most 123 bytes.
+  return `${kind}: ${message ?? voxReason}`.slice(0, 120);
+}
