@@ -35,6 +35,7 @@ import type { Session } from './server/session';
 import { SocketsPerIp } from './server/host';
 import { transcribeRoutes, type TranscribeDeps } from './server/ws';
 import { deepgramRoutes } from './protocols/deepgram';
+import { startWyoming, type WyomingServer } from './protocols/wyoming/server';
 import { dictation } from './dictation';
 import { jobs, maxRequestBody } from './jobs';
 import { uiRoutes } from './ui/routes';
@@ -60,6 +61,8 @@ export interface RunningServer {
   readonly logHealth: LogHealth;
   /** The batch job queue (operations and tests: the retention sweep, fault injection). */
   readonly jobs: JobService;
+  /** The Wyoming server's port, when VOXLOG_WYOMING_PORT turned it on. */
+  readonly wyomingPort?: number;
   stop(): Promise<void>;
 }
 
@@ -204,16 +207,20 @@ async function compose(config: Config, lock: { release(): void }): Promise<Runni
     .use(jobsApp.routes)
     .use(transcribeRoutes(live))
     .use(deepgramRoutes(live, { db, jobs: jobsApp.service, dataDir: config.dataDir, maxUploadBytes: config.jobs.maxUploadBytes, version: config.version }));
-  try {
-    // reusePort off: with it on (Elysia's default) a second server on a taken port starts anyway and
-    // the kernel splits requests between two servers with two databases.
-    app.listen({ hostname: config.host, port: config.port, reusePort: false });
-  } catch (err) {
+  /** What a start that fails after composing must let go of (the data lock is released by the caller). */
+  const release = async () => {
     await registry.stopAll();
     dictationApp.tts.stop();
     await jobsApp.service.stop();
     logHealth.stop();
     db.close();
+  };
+  try {
+    // reusePort off: with it on (Elysia's default) a second server on a taken port starts anyway and
+    // the kernel splits requests between two servers with two databases.
+    app.listen({ hostname: config.host, port: config.port, reusePort: false });
+  } catch (err) {
+    await release();
     const code = (err as { code?: string }).code;
     if (code === 'EADDRINUSE') throw new StartupError(`port ${config.port} on ${config.host} is already in use; stop what is listening there or set PORT to another port (PORT=0 picks a free one)`);
     throw new StartupError(`cannot listen on ${config.host}:${config.port}: ${(err as Error).message}`);
@@ -221,6 +228,15 @@ async function compose(config: Config, lock: { release(): void }): Promise<Runni
 
   const server = app.server!;
   const url = server.url.href.replace(/\/$/, '');
+  const { wyomingPort, wyomingApiKey } = config.protocols;
+  let wyoming: WyomingServer | undefined;
+  try {
+    wyoming = wyomingPort === null ? undefined : startWyoming(live, auth, { host: config.host, port: wyomingPort, apiKey: wyomingApiKey, version: config.version, url });
+  } catch (err) {
+    await app.stop();
+    await release();
+    throw new StartupError(`cannot listen for Wyoming on ${config.host}:${wyomingPort}: ${(err as Error).message} (VOXLOG_WYOMING_PORT)`);
+  }
   servers.push(...(config.openapiServers ?? [url]).map((u) => ({ url: u })));
   return {
     url,
@@ -230,7 +246,9 @@ async function compose(config: Config, lock: { release(): void }): Promise<Runni
     db,
     logHealth,
     jobs: jobsApp.service,
+    wyomingPort: wyoming?.port,
     async stop() {
+      wyoming?.stop();
       const drains = [...sessions.values()].map((s) => s.shutdown());
       await Promise.race([Promise.all(drains), Bun.sleep(DRAIN_TIMEOUT_MS)]);
       await Promise.race([dictationApp.scored(), Bun.sleep(DRAIN_TIMEOUT_MS)]);

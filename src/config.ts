@@ -31,6 +31,19 @@ export interface Config {
   readonly logFormat: 'text' | 'json';
   readonly dictation: DictationConfig;
   readonly jobs: JobsConfig;
+  readonly protocols: ProtocolsConfig;
+}
+
+/** The protocol adapters that need settings of their own (Deepgram's needs none). */
+export interface ProtocolsConfig {
+  /** TCP port of the Wyoming server (Home Assistant); null leaves it off. It listens on HOST. */
+  readonly wyomingPort: number | null;
+  /** With auth on: the API key Wyoming sessions run as (Wyoming clients cannot present one). */
+  readonly wyomingApiKey: string | undefined;
+  /** Where Twilio Media Streams finals are POSTed as they happen; undefined sends none. */
+  readonly twilioWebhookUrl: string | undefined;
+  /** Shared secret the webhook's HMAC-SHA256 signature is made with. */
+  readonly twilioWebhookSecret: string | undefined;
 }
 
 /** Batch transcription jobs. */
@@ -267,7 +280,14 @@ export function loadConfig(env: Env = process.env): Config {
       cleanupDays: int('VOXLOG_CLEANUP_DAYS', 30, 1, 36_500),
       maxChunkMs: int('VOXLOG_JOB_MAX_CHUNK_S', 10, 5, 120) * 1000,
     },
+    protocols: {
+      wyomingPort: env.VOXLOG_WYOMING_PORT?.trim() ? int('VOXLOG_WYOMING_PORT', 10300, 0, 65535) : null,
+      wyomingApiKey: env.VOXLOG_WYOMING_API_KEY?.trim() || undefined,
+      twilioWebhookUrl: env.VOXLOG_TWILIO_WEBHOOK_URL?.trim() ? urls('VOXLOG_TWILIO_WEBHOOK_URL', [])[0] : undefined,
+      twilioWebhookSecret: env.VOXLOG_TWILIO_WEBHOOK_SECRET || undefined,
+    },
   };
+  if (config.protocols.twilioWebhookUrl && !config.protocols.twilioWebhookSecret) problems.push('VOXLOG_TWILIO_WEBHOOK_URL needs VOXLOG_TWILIO_WEBHOOK_SECRET: the webhook is signed with it');
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
 }

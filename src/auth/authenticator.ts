@@ -50,7 +50,12 @@ export class Authenticator {
   /** The caller; null when no credential was presented (and auth is on). */
   async resolve(request: Request, url: URL): Promise<AuthOutcome> {
     if (!this.enabled) return OPEN_ACCESS;
-    const credential = presentedCredential(request, url);
+    return this.resolveCredential(presentedCredential(request, url));
+  }
+
+  /** The principal a credential stands for (a protocol that carries it outside HTTP, e.g. Wyoming's configured key). */
+  async resolveCredential(credential: string | null): Promise<AuthOutcome> {
+    if (!this.enabled) return OPEN_ACCESS;
     if (credential === null) return null;
     if (credential === '') return { problem: 'Authorization must be "Bearer <token>" or "Token <API key>"', status: 401, code: 'invalid_credentials' };
     if (credential.startsWith('vox_')) {

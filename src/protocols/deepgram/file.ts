@@ -9,6 +9,7 @@ import { UnavailableError, ValidationError } from '../../errors';
 import { jobSegments } from '../../jobs/read';
 import type { JobService } from '../../jobs/service';
 import { receiveRaw } from '../../jobs/upload';
+import { readable } from '../text';
 import { modelFor } from './query';
 import { dgWords, modelUuid, type ModelInfo } from './results';
 
@@ -52,11 +53,11 @@ export const deepgramFile = (d: FileDeps) =>
       const uuid = modelUuid(model.name);
       const segments = jobSegments(d.db, record.job.id);
       const words = dgWords(segments.flatMap((s) => s.words));
-      const utterances = segments.map((s) => ({ id: `${record.job.id}-${s.id}`, start: s.start_ms / 1000, end: s.end_ms / 1000, confidence: 1, channel: 0, transcript: s.text.toLowerCase(), words: dgWords(s.words) }));
+      const utterances = segments.map((s) => ({ id: `${record.job.id}-${s.id}`, start: s.start_ms / 1000, end: s.end_ms / 1000, confidence: 1, channel: 0, transcript: readable(s.text), words: dgWords(s.words) }));
       return {
         metadata: { transaction_key: 'deprecated', request_id: record.job.id, sha256, created, duration: (done.job.audio_ms ?? 0) / 1000, channels: 1, models: [uuid], model_info: { [uuid]: model } },
         results: {
-          channels: [{ alternatives: [{ transcript: (done.text ?? '').toLowerCase(), confidence: 1, words }] }],
+          channels: [{ alternatives: [{ transcript: readable(done.text ?? ''), confidence: 1, words }] }],
           ...(q.utterances === 'true' ? { utterances } : {}),
         },
       };

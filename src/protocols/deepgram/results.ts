@@ -2,6 +2,7 @@
 // Metadata), and its close codes as Deepgram's close reasons.
 import type { Word } from '../../../events/types';
 import type { ServerMessage } from '../../server/protocol';
+import { readable } from '../text';
 import type { ListenOptions } from './query';
 
 /** What Deepgram's `model_info` says of a model. */
@@ -21,11 +22,11 @@ const seconds = (ms: number) => Math.round(ms) / 1000;
 
 /**
  * Deepgram's word list. voxlog's models give no confidences, so every confidence is 1; they give no
- * punctuation either, so `punctuated_word` is the word (lower case, as Deepgram's unpunctuated output).
+ * punctuation either, so `punctuated_word` is the word (capitals lowered, as in Deepgram's unpunctuated output).
  */
 export const dgWords = (words: readonly Word[]) =>
   words.map((w) => {
-    const word = w.word.toLowerCase();
+    const word = readable(w.word);
     return { word, start: seconds(w.start_ms), end: seconds(w.end_ms), confidence: 1, punctuated_word: word };
   });
 
@@ -101,7 +102,7 @@ export class LiveTranslator {
       is_final: isFinal,
       speech_final: speechFinal,
       from_finalize: fromFinalize,
-      channel: { alternatives: [{ transcript: m.text.toLowerCase(), confidence: 1, words }] },
+      channel: { alternatives: [{ transcript: readable(m.text), confidence: 1, words }] },
       metadata: { request_id: this.requestId, model_info: model, model_uuid: modelUuid(model.name) },
     };
   }

@@ -1,0 +1,103 @@
+// The Wyoming TCP server (VOXLOG_WYOMING_PORT): Home Assistant's voice pipeline, and anything else
+// that speaks Wyoming, uses voxlog as its speech-to-text service.
+import type { Socket, TCPSocketListener } from 'bun';
+import type { Authenticator } from '../../auth/authenticator';
+import type { TranscribeDeps } from '../../server/ws';
+import { WyomingFormatError, WyomingReader } from './codec';
+import { WyomingConnection } from './connection';
+
+export interface WyomingOptions {
+  readonly host: string;
+  readonly port: number;
+  readonly apiKey: string | undefined;
+  readonly version: string;
+  /** The HTTP server's address (its web app), given as the program's attribution link. */
+  readonly url: string;
+}
+
+interface State {
+  readonly reader: WyomingReader;
+  readonly connection: WyomingConnection;
+  /** Bytes the kernel would not take yet, written on `drain`. */
+  pending: Uint8Array[];
+}
+
+const ATTRIBUTION = { name: 'k2-fsa/sherpa-onnx', url: 'https://github.com/k2-fsa/sherpa-onnx' };
+
+export interface WyomingServer {
+  readonly port: number;
+  stop(): void;
+}
+
+export function startWyoming(live: TranscribeDeps, auth: Authenticator, o: WyomingOptions): WyomingServer {
+  const info = () => ({
+    asr: [
+      {
+        name: 'voxlog',
+        description: 'voxlog: self-hosted speech-to-text (sherpa-onnx)',
+        attribution: { name: 'voxlog', url: o.url },
+        installed: true,
+        version: o.version,
+        supports_transcript_streaming: true,
+        models: live.registry
+          .list()
+          .filter((m) => m.kind === 'streaming' || m.kind === 'offline')
+          .map((m) => ({ name: m.id, description: m.description, attribution: ATTRIBUTION, installed: m.available, languages: [m.language], version: o.version })),
+      },
+    ],
+    tts: [],
+    handle: [],
+    intent: [],
+    wake: [],
+    mic: [],
+    snd: [],
+  });
+  const flush = (socket: Socket<State>) => {
+    const s = socket.data;
+    while (s.pending.length > 0) {
+      const head = s.pending[0]!;
+      const n = socket.write(head);
+      if (n < head.length) return void (s.pending[0] = head.subarray(Math.max(0, n)));
+      s.pending.shift();
+    }
+  };
+  const listener: TCPSocketListener<State> = Bun.listen<State>({
+    hostname: o.host,
+    port: o.port,
+    socket: {
+      open(socket) {
+        const wire = {
+          write: (bytes: Uint8Array) => {
+            socket.data.pending.push(bytes);
+            flush(socket);
+          },
+          pause: () => socket.pause(),
+          resume: () => socket.resume(),
+        };
+        socket.data = { reader: new WyomingReader(live.maxFrameBytes), connection: new WyomingConnection({ live, auth, apiKey: o.apiKey, info }, wire), pending: [] };
+      },
+      data(socket, chunk) {
+        const { reader, connection } = socket.data;
+        try {
+          for (const e of reader.push(chunk)) connection.receive(e);
+        } catch (err) {
+          if (!(err instanceof WyomingFormatError)) throw err;
+          // The stream cannot be followed past a malformed event: say why, then hang up.
+          connection.error(err.message, 'malformed_event');
+          connection.gone();
+          socket.end();
+        }
+      },
+      drain: flush,
+      close(socket) {
+        socket.data?.connection.gone();
+      },
+      error(socket, err) {
+        console.error('wyoming connection error:', err);
+        socket.data?.connection.gone();
+      },
+    },
+  });
+  console.log(`wyoming listening on tcp://${o.host}:${listener.port}`);
+  return { port: listener.port, stop: () => listener.stop(true) };
+}

@@ -1,0 +1,123 @@
+// The Wyoming server driven by a client written here from the protocol's description, sending what
+// Home Assistant's wyoming integration sends: describe on its own connection, then per utterance
+// transcribe, audio-start, audio-chunk..., audio-stop, and reading until transcript.
+import { afterAll, beforeAll, describe, expect, it } from 'bun:test';
+import { wordErrorRate } from '../src/scoring/wer';
+import { librispeech, nativeTranscript, startAuthedServer } from './helpers/adapters';
+import { eventually, startTestServer, type TestServer } from './helpers/server';
+
+type Event = { type: string; data: Record<string, any>; payload?: Uint8Array };
+
+/** A Wyoming client: header line with data_length/payload_length, then the data JSON, then the payload. */
+async function connect(port: number) {
+  const events: Event[] = [];
+  let buffer = Buffer.alloc(0);
+  let closed = false;
+  const socket = await Bun.connect({
+    hostname: '127.0.0.1',
+    port,
+    socket: {
+      data(_s, chunk) {
+        buffer = Buffer.concat([buffer, chunk]);
+        for (;;) {
+          const nl = buffer.indexOf(10);
+          if (nl < 0) return;
+          const header = JSON.parse(buffer.subarray(0, nl).toString());
+          const dataLength = header.data_length ?? 0;
+          const payloadLength = header.payload_length ?? 0;
+          if (buffer.length < nl + 1 + dataLength + payloadLength) return;
+          const data = { ...(header.data ?? {}), ...(dataLength ? JSON.parse(buffer.subarray(nl + 1, nl + 1 + dataLength).toString()) : {}) };
+          events.push({ type: header.type, data });
+          buffer = buffer.subarray(nl + 1 + dataLength + payloadLength);
+        }
+      },
+      close() {
+        closed = true;
+      },
+    },
+  });
+  const write = (type: string, data: Record<string, unknown> = {}, payload?: Uint8Array) => {
+    const body = Buffer.from(JSON.stringify(data));
+    const header = { type, version: '1.7.2', data_length: body.length, ...(payload ? { payload_length: payload.length } : {}) };
+    socket.write(Buffer.concat([Buffer.from(`${JSON.stringify(header)}\n`), body, payload ?? Buffer.alloc(0)]));
+  };
+  const next = (type: string, after = 0) => eventually(() => events.slice(after).find((e) => e.type === type), 60_000);
+  return { socket, events, write, next, raw: (bytes: string) => socket.write(bytes), closed: () => closed };
+}
+
+/** What Home Assistant sends for one utterance: 16 kHz, 16-bit mono, in 1024-byte chunks. */
+function sendUtterance(c: Awaited<ReturnType<typeof connect>>, pcm: Uint8Array, transcribe: Record<string, unknown> = { language: 'en' }) {
+  c.write('transcribe', transcribe);
+  c.write('audio-start', { rate: 16000, width: 2, channels: 1, timestamp: 0 });
+  for (let i = 0; i < pcm.length; i += 1024) c.write('audio-chunk', { rate: 16000, width: 2, channels: 1, timestamp: Math.round(i / 32) }, pcm.subarray(i, i + 1024));
+  c.write('audio-stop', { timestamp: Math.round(pcm.length / 32) });
+}
+
+let server: TestServer;
+let key: string;
+let userId: string;
+beforeAll(async () => {
+  // The key is made on a first run; the server then restarts with it as VOXLOG_WYOMING_API_KEY, as an operator would.
+  const first = await startAuthedServer();
+  ({ key, userId } = first);
+  await first.server.stop();
+  server = await startTestServer({ VOXLOG_DEFAULT_MODEL: '', VOXLOG_AUTH: 'on', VOXLOG_WYOMING_PORT: '0', VOXLOG_WYOMING_API_KEY: key }, first.server.dataDir);
+});
+afterAll(() => server.dispose());
+
+describe('Wyoming (Home Assistant)', () => {
+  it('describes one asr program listing the models, with transcript streaming', async () => {
+    const c = await connect(server.wyomingPort!);
+    c.write('describe');
+    const info = await c.next('info');
+    const asr = info.data.asr;
+    expect(asr).toHaveLength(1);
+    expect(asr[0]).toMatchObject({ name: 'voxlog', installed: true, supports_transcript_streaming: true, attribution: { name: 'voxlog' } });
+    const real = asr[0].models.find((m: { name: string }) => m.name === 'gigaspeech-zipformer-3.3M-en');
+    expect(real).toMatchObject({ installed: true, languages: ['en'], attribution: { url: expect.stringContaining('sherpa-onnx') } });
+    c.socket.end();
+  });
+
+  it("transcribes an utterance as the native protocol does, streaming chunks before the transcript, as the key's user", async () => {
+    const clip = librispeech();
+    const c = await connect(server.wyomingPort!);
+    sendUtterance(c, clip.pcm16);
+    const transcript = await c.next('transcript');
+    const types = c.events.map((e) => e.type);
+    expect(types[0]).toBe('transcript-start');
+    expect(types.slice(-2)).toEqual(['transcript-stop', 'transcript']);
+    const chunks = c.events.filter((e) => e.type === 'transcript-chunk').map((e) => e.data.text).join('');
+    expect(chunks).toBe(transcript.data.text);
+    expect(transcript.data.language).toBe('en');
+    const native = await nativeTranscript(server, key, clip.pcm16);
+    expect(transcript.data.text).toBe(native.toLowerCase());
+    expect(wordErrorRate(clip.reference, transcript.data.text).rate).toBeLessThan(0.15);
+    // A second utterance on the same connection is a second session.
+    sendUtterance(c, clip.pcm16);
+    await eventually(() => c.events.filter((e) => e.type === 'transcript').length === 2, 60_000);
+    const rows = server.db().query(`SELECT user_id, protocol FROM sessions WHERE protocol = 'wyoming'`).all();
+    expect(rows).toEqual([{ user_id: userId, protocol: 'wyoming' }, { user_id: userId, protocol: 'wyoming' }]);
+    c.socket.end();
+  });
+
+  it('answers bad audio with an error event and keeps the connection; a malformed header gets an error and a hang-up', async () => {
+    const c = await connect(server.wyomingPort!);
+    c.write('audio-start', { rate: 16000, width: 1, channels: 1 });
+    expect((await c.next('error')).data).toMatchObject({ code: 'invalid_audio_format', text: expect.stringContaining('width') });
+    c.write('transcribe', { name: 'no-such-model' });
+    c.write('audio-start', { rate: 16000, width: 2, channels: 1 });
+    expect((await c.next('error', 1)).data).toMatchObject({ code: 'unknown_model' });
+    c.write('ping', { text: 'still there' });
+    expect((await c.next('pong')).data).toEqual({ text: 'still there' });
+    c.raw('{"type": "audio-chunk", "payload_length": -5}\n');
+    expect((await c.next('error', 3)).data).toMatchObject({ code: 'malformed_event' });
+    await eventually(() => c.closed());
+  });
+
+  it('refuses a session when the presented key is wrong', async () => {
+    const c = await connect(server.wyomingPort!);
+    c.write('audio-start', { rate: 16000, width: 2, channels: 1, token: 'vox_not_a_key' });
+    expect((await c.next('error')).data).toMatchObject({ code: 'unauthorized' });
+    c.socket.end();
+  });
+});
