@@ -35,6 +35,7 @@ import type { Session } from './server/session';
 import { SocketsPerIp } from './server/host';
 import { transcribeRoutes, type TranscribeDeps } from './server/ws';
 import { deepgramRoutes } from './protocols/deepgram';
+import { twilioRoutes } from './protocols/twilio';
 import { startWyoming, type WyomingServer } from './protocols/wyoming/server';
 import { dictation } from './dictation';
 import { jobs, maxRequestBody } from './jobs';
@@ -206,7 +207,8 @@ async function compose(config: Config, lock: { release(): void }): Promise<Runni
     .use(dictationApp.routes)
     .use(jobsApp.routes)
     .use(transcribeRoutes(live))
-    .use(deepgramRoutes(live, { db, jobs: jobsApp.service, dataDir: config.dataDir, maxUploadBytes: config.jobs.maxUploadBytes, version: config.version }));
+    .use(deepgramRoutes(live, { db, jobs: jobsApp.service, dataDir: config.dataDir, maxUploadBytes: config.jobs.maxUploadBytes, version: config.version }))
+    .use(twilioRoutes(live, auth, { webhookUrl: config.protocols.twilioWebhookUrl, webhookSecret: config.protocols.twilioWebhookSecret }));
   /** What a start that fails after composing must let go of (the data lock is released by the caller). */
   const release = async () => {
     await registry.stopAll();

@@ -3,6 +3,7 @@ import { bare } from '../config';
 import { errorBody, ForbiddenError, UnauthorizedError } from '../errors';
 import { KeyedBuckets } from '../limits/token-bucket';
 import type { Authenticator } from './authenticator';
+import { TWILIO_PATH } from '../protocols/twilio';
 import { UI_PATH } from '../ui/routes';
 import { ANONYMOUS, rememberCaller } from './principal';
 
@@ -56,8 +57,9 @@ export function gate(o: GateOptions) {
       const url = new URL(request.url);
       const outcome = await o.auth.resolve(request, url);
       // The web app's pages and files hold no data, so they are public too. Asking who you are with no credential
-      // at all is answered (anonymous, 200), so a page can tell whether to offer a sign-in.
-      const isPublic = PUBLIC.test(path) || UI_PATH.test(path) || (outcome === null && path === WHO_AM_I);
+      // at all is answered (anonymous, 200), so a page can tell whether to offer a sign-in. Twilio's media
+      // streams cannot carry a credential on the upgrade: the stream authenticates in its start frame.
+      const isPublic = PUBLIC.test(path) || UI_PATH.test(path) || path === TWILIO_PATH || (outcome === null && path === WHO_AM_I);
       if (outcome === null || 'problem' in outcome) {
         if (isPublic) return void rememberCaller(request, ANONYMOUS);
         o.onRejected?.('auth');
