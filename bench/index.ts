@@ -17,6 +17,7 @@ import { trust } from './sections/trust';
 import { dictation } from './sections/dictation';
 import { jobs } from './sections/jobs';
 import { web, type WebResult } from './sections/web';
+import { protocols } from './sections/protocols';
 import { PREFERRED_DEFAULT_MODEL } from '../models/catalog';
 
 const { values } = parseArgs({ args: Bun.argv.slice(2), options: { quick: { type: 'boolean', default: false }, soak: { type: 'string' }, out: { type: 'string' } } });
@@ -27,7 +28,7 @@ const GREEDY = `${REAL}-greedy`;
 const STREAMING = 'tiny-streaming-lstm-ctc-en';
 const OFFLINE = 'tiny-offline-bigru-ctc-en';
 const plan = quick
-  ? { jobRounds: 1, shortJobs: 4, liveSeconds: 3, uploadBytes: 64 * 1024 ** 2, dictationSentences: 3, typedAttempts: 50, spokenClips: 1, requests: 300, sessionOpens: 10, sseEvents: 50_000, overheadModels: [REAL, STREAMING], overheadClips: 6, concurrencyModels: [REAL], levels: [1, 4], seconds: 7, appends: 2000, logEvents: 20_000, lagClients: 2, lagSeconds: 2, sessions: 5, soak: 0.1, soakClients: 2, accuracyModels: [REAL, STREAMING], perSet: 2, webClips: ['1089-134686-0000.wav'] }
+  ? { jobRounds: 1, shortJobs: 4, liveSeconds: 3, uploadBytes: 64 * 1024 ** 2, dictationSentences: 3, typedAttempts: 50, spokenClips: 1, requests: 300, sessionOpens: 10, sseEvents: 50_000, overheadModels: [REAL, STREAMING], overheadClips: 6, concurrencyModels: [REAL], levels: [1, 4], seconds: 7, appends: 2000, logEvents: 20_000, lagClients: 2, lagSeconds: 2, sessions: 5, soak: 0.1, soakClients: 2, accuracyModels: [REAL, STREAMING], perSet: 2, webClips: ['1089-134686-0000.wav'], protocolClips: { librispeech: ['1089-134686-0000.wav'], telephony: ['vm-newuser'] } }
   : {
       // About 7 minutes of real speech in one file; 40 short clips; a 1 GiB upload.
       jobRounds: 6,
@@ -57,6 +58,7 @@ const plan = quick
       accuracyModels: [REAL, GREEDY, STREAMING, OFFLINE],
       perSet: 1000,
       webClips: ['1089-134686-0000.wav', '1089-134686-0001.wav', '1089-134691-0000.wav'],
+      protocolClips: { librispeech: ['1089-134686-0000.wav', '1089-134686-0001.wav', '1089-134691-0000.wav'], telephony: ['vm-newuser', 'dir-instr', 'vm-instructions'] },
     };
 const soakMinutes = values.soak ? Number(values.soak) : plan.soak;
 
@@ -181,7 +183,13 @@ else {
   say(`   ${l.clips} LibriSpeech clip(s), ${l.words} words, through the page's microphone: WER ${f(l.page_wer, 3)}, server final latency ${f(l.page_final_latency_ms)} ms | native client at real time: WER ${f(l.native_wer, 3)}, ${f(l.native_final_latency_ms)} ms`);
 }
 
-const report = { machine, overhead: overheads, concurrency: concs, event_log: log, memory: mem, accuracy: acc, trust: tr, dictation: dict, jobs: job, web: webApp };
+say('\n11. Protocol adapters: the same clips at real time through each adapter and through the native protocol');
+const proto = await protocols(plan.protocolClips);
+for (const p of proto.rows) {
+  say(`   ${p.protocol} (${p.input}, ${p.clips} clip(s), ${p.words} words): WER ${f(p.wer, 3)}, final lag ${f(p.final_lag_ms)} ms | native protocol: WER ${f(p.native_wer, 3)}, ${f(p.native_final_lag_ms)} ms`);
+}
+
+const report = { machine, overhead: overheads, concurrency: concs, event_log: log, memory: mem, accuracy: acc, trust: tr, dictation: dict, jobs: job, web: webApp, protocols: proto };
 const outDir = values.out ?? join(import.meta.dir, quick ? 'out' : 'results');
 mkdirSync(outDir, { recursive: true });
 const stem = quick ? 'quick' : `${machine.date.slice(0, 10)}-${machine.commit}`;
@@ -261,6 +269,10 @@ ${rows(['figure', 'through the job path', 'baseline in the same run'], [
 
 ## 10. Web app
 ${webMarkdown(r.web, rows)}
+
+## 11. Protocol adapters
+The same clips streamed at real time, at once, through the adapter and the native \`/ws/transcribe\` (the baseline). Final lag: when a final reached the client (Twilio: the webhook) minus when its audio ended.
+${rows(['adapter', 'audio', 'words', 'WER', 'native WER', 'final lag ms', 'native final lag ms'], r.protocols.rows.map((p) => [p.protocol, `${p.input}, ${p.clips} clip(s)`, p.words, f(p.wer, 3), f(p.native_wer, 3), f(p.final_lag_ms), f(p.native_final_lag_ms)]))}
 `;
 }
 

@@ -27,7 +27,7 @@ async function writer(w: number): Promise<never> {
       for (const e of withIds) out.write(`ack ${e.id}\n`);
       out.flush();
     };
-    await send([event('SessionOpened', { session_id: id, model_id: `m${w % 3}`, encoding: 'pcm16', sample_rate: 16000, user_id: null, language: null })], 'no_stream');
+    await send([event('SessionOpened', { session_id: id, model_id: `m${w % 3}`, encoding: 'pcm16', sample_rate: 16000, user_id: null, language: null, protocol: 'voxlog' })], 'no_stream');
     for (let seg = 0; seg < 4; seg++) {
       await send([
         event('PartialTranscribed', { session_id: id, segment: seg, text: 'par', start_ms: seg * 1000, end_ms: seg * 1000 + 500, model_id: `m${w % 3}` }),
