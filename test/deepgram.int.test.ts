@@ -75,6 +75,16 @@ describe('Deepgram live (/v1/listen over WebSocket) with the real SDK', () => {
     expect(ends.length).toBeGreaterThan(0);
   });
 
+  it('takes the key as the `token` subprotocol, as browsers send it', async () => {
+    const ws = new WebSocket(`${s.server.url.replace('http', 'ws')}/v1/listen?encoding=linear16&sample_rate=16000`, ['token', s.key]);
+    await new Promise((r, j) => ((ws.onopen = r), (ws.onclose = j)));
+    expect(ws.protocol).toBe('token');
+    const metadata = new Promise<Message>((r) => (ws.onmessage = (e) => JSON.parse(String(e.data)).type === 'Metadata' && r(JSON.parse(String(e.data)))));
+    ws.send(new Uint8Array(32_000));
+    ws.send('{"type": "CloseStream"}');
+    expect((await metadata).duration).toBe(1);
+  });
+
   it('answers a message it does not know with an Error message and keeps the session', async () => {
     const conn = await client.listen.v1.connect({ model: 'nova-3', encoding: 'linear16', sample_rate: 16000, reconnectAttempts: 0 } as never);
     const messages: Message[] = [];

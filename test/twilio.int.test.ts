@@ -77,7 +77,8 @@ describe('Twilio Media Streams', () => {
     const { closed } = await call(twilioCall(caller.bytes, agent.bytes, { callSid: 'CA0001', token: s.key }));
     expect((await closed).code).toBe(1000);
     const db = s.server.db();
-    const sessions = db.query(`SELECT id, user_id FROM sessions WHERE protocol = 'twilio' ORDER BY position`).all() as { id: string; user_id: string }[];
+    const listed = await (await fetch(`${s.server.url}/api/v1/sessions?protocol=twilio`, { headers: { authorization: `Token ${s.key}` } })).json();
+    const sessions = listed.items as { id: string; user_id: string }[];
     expect(sessions).toHaveLength(2);
     for (const row of sessions) expect(row.user_id).toBe(s.userId);
     const transcripts = new Map<string, string>();

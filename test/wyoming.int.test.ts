@@ -95,8 +95,8 @@ describe('Wyoming (Home Assistant)', () => {
     // A second utterance on the same connection is a second session.
     sendUtterance(c, clip.pcm16);
     await eventually(() => c.events.filter((e) => e.type === 'transcript').length === 2, 60_000);
-    const rows = server.db().query(`SELECT user_id, protocol FROM sessions WHERE protocol = 'wyoming'`).all();
-    expect(rows).toEqual([{ user_id: userId, protocol: 'wyoming' }, { user_id: userId, protocol: 'wyoming' }]);
+    const listed = await (await fetch(`${server.url}/api/v1/sessions?protocol=wyoming`, { headers: { authorization: `Token ${key}` } })).json();
+    expect(listed.items.map((r: { user_id: string; protocol: string }) => [r.user_id, r.protocol])).toEqual([[userId, 'wyoming'], [userId, 'wyoming']]);
     c.socket.end();
   });
 

@@ -7,14 +7,17 @@ import { Link } from '../router';
 import type { Page, SessionRow } from '../types';
 
 const LIMIT = 25;
+/** What a session's client spoke (the server's `?protocol=` filter takes these). */
+const PROTOCOLS = ['voxlog', 'deepgram', 'wyoming', 'twilio'];
 
-/** Sessions, newest first, filtered by model and open or closed. */
+/** Sessions, newest first, filtered by model, open or closed, and the protocol their client spoke. */
 export function SessionsPage() {
   const { models } = useModels();
   const [model, setModel] = useState('');
   const [status, setStatus] = useState('');
+  const [protocol, setProtocol] = useState('');
   const [offset, setOffset] = useState(0);
-  const list = useAsync(() => api<Page<'items', SessionRow>>(`/api/v1/sessions${query({ model_id: model, status, limit: LIMIT, offset })}`), [model, status, offset]);
+  const list = useAsync(() => api<Page<'items', SessionRow>>(`/api/v1/sessions${query({ model_id: model, status, protocol, limit: LIMIT, offset })}`), [model, status, protocol, offset]);
   const filter = (set: (v: string) => void) => (e: Event) => (set(valueOf(e)), setOffset(0));
   return (
     <section aria-labelledby="sessions-title">
@@ -37,6 +40,16 @@ export function SessionsPage() {
             <option value="closed">closed</option>
           </select>
         </Field>
+        <Field label="Client">
+          <select value={protocol} onChange={filter(setProtocol)}>
+            <option value="">any</option>
+            {PROTOCOLS.map((p) => (
+              <option key={p} value={p}>
+                {p}
+              </option>
+            ))}
+          </select>
+        </Field>
       </div>
       <ErrorNote error={list.error} />
       {list.loading && !list.data && <Loading />}
@@ -49,6 +62,7 @@ export function SessionsPage() {
                 <th>Session</th>
                 <th>Started</th>
                 <th>Model</th>
+                <th>Client</th>
                 <th class="num">Audio</th>
                 <th class="num">Segments</th>
                 <th>Ended</th>
@@ -62,6 +76,7 @@ export function SessionsPage() {
                   </td>
                   <td>{when(s.created_at)}</td>
                   <td>{s.model_id}</td>
+                  <td>{s.protocol}</td>
                   <td class="num">{clock(s.audio_ms)}</td>
                   <td class="num">{s.segments}</td>
                   <td>{s.closed_at ? s.close_reason : <span class="badge running">open</span>}</td>
