@@ -5,7 +5,7 @@ import { DeepgramClient } from '@deepgram/sdk';
 import { wordErrorRate } from '../src/scoring/wer';
 import { librispeech, nativeTranscript, startAuthedServer, telephonyMulaw, type AuthedServer } from './helpers/adapters';
 import { pcm16Wav } from './helpers/audio';
-import { eventually } from './helpers/server';
+import { eventually, startTestServer } from './helpers/server';
 
 /** Measured through the adapter (the same as native): 0.048 on this clip, 0.14 on the μ-law prompt. */
 const WER_BOUND = { librispeech: 0.15, telephony: 0.3 };
@@ -136,6 +136,17 @@ describe('Deepgram errors, in its shapes', () => {
     const badKey = await fetch(`${s.server.url}/v1/listen`, { method: 'POST', body: new Uint8Array(10), headers: { authorization: 'Token vx_nope' } });
     expect(badKey.status).toBe(401);
     expect(await badKey.json()).toMatchObject({ err_code: 'INVALID_AUTH' });
+  });
+
+  it('closes a socket that sends nothing as Deepgram does: 1011 NET-0001', async () => {
+    const idle = await startTestServer({ VOXLOG_SESSION_IDLE_MS: '1000' });
+    try {
+      const ws = new WebSocket(`${idle.url.replace('http', 'ws')}/v1/listen`);
+      const closed = await new Promise<{ code: number; reason: string }>((r) => (ws.onclose = (e) => r({ code: e.code, reason: e.reason })));
+      expect(closed).toMatchObject({ code: 1011, reason: expect.stringMatching(/^NET-0001: /) });
+    } finally {
+      await idle.dispose();
+    }
   });
 
   it('fails the handshake for a query it cannot serve, and for no credential', async () => {

@@ -87,7 +87,7 @@ function timeline(): void {
 function describe(e: RecordedEvent): string {
   switch (e.type) {
     case 'SessionOpened':
-      return `session ${e.data.session_id} model ${e.data.model_id} ${e.data.encoding}@${e.data.sample_rate}`;
+      return `session ${e.data.session_id} model ${e.data.model_id} ${e.data.encoding}@${e.data.sample_rate}${e.data.protocol === 'voxlog' ? '' : ` via ${e.data.protocol}`}`;
     case 'PartialTranscribed':
       return `#${e.data.segment} … ${e.data.text}`;
     case 'SegmentFinalized':

@@ -36,6 +36,9 @@ export interface Practice {
 }
 
 type Query = Record<string, string | undefined>;
+
+/** A BCP 47 tag such as `en` or `en-US` (the shape, not the registry). */
+export const isLanguageTag = (s: string): boolean => /^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$/.test(s);
 type Refusal = { readonly code: string; readonly message: string; readonly closeCode: number };
 
 /** Validates the upgrade's query string into session options, or says what is wrong and how to close. */
@@ -43,7 +46,7 @@ export function sessionOptionsFrom(query: Query, deps: TranscribeDeps, caller: P
   const settings = parseSettings(query, DEFAULT_SETTINGS, 'query');
   if ('error' in settings) return { code: 'invalid_audio_format', message: settings.error, closeCode: CloseCode.unsupportedData };
   const language = query.language || null;
-  if (language !== null && !/^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$/.test(language)) {
+  if (language !== null && !isLanguageTag(language)) {
     return { code: 'invalid_audio_format', message: `language ${JSON.stringify(language)} is not a BCP 47 tag such as en or en-US`, closeCode: CloseCode.unsupportedData };
   }
   const common = { settings, language, idleMs: deps.idleMs, maxFrameBytes: deps.maxFrameBytes, limits: deps.limits, owner: caller.userId };

@@ -9,6 +9,7 @@ import { UnavailableError, ValidationError } from '../../errors';
 import { jobSegments } from '../../jobs/read';
 import type { JobService } from '../../jobs/service';
 import { receiveRaw } from '../../jobs/upload';
+import { isLanguageTag } from '../../server/ws';
 import { readable } from '../text';
 import { modelFor } from './query';
 import { dgWords, modelUuid, type ModelInfo } from './results';
@@ -44,7 +45,7 @@ export const deepgramFile = (d: FileDeps) =>
       }
       if (q.channels !== undefined && q.channels !== '1') throw new ValidationError('voxlog transcribes one channel; multichannel audio is mixed down, so omit channels', 'Bad Request');
       const { sha256, ...upload } = await receiveRaw(request, { dir: join(d.dataDir, 'jobs', '.incoming'), maxBytes: d.maxUploadBytes, setting: 'VOXLOG_MAX_UPLOAD_BYTES', raw: rawFormat(q) });
-      const language = q.language && /^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$/.test(q.language) ? q.language : undefined;
+      const language = q.language && isLanguageTag(q.language) ? q.language : undefined;
       const record = await d.jobs.submit(callerOf(request), upload, { name: 'deepgram upload', model: modelFor(q.model, d.catalog), language, priority: 'high', source: 'deepgram' });
       const created = new Date().toISOString();
       const done = await d.jobs.finished(record.job.id);

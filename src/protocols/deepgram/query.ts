@@ -3,6 +3,7 @@
 // as a client written for Deepgram sends it whatever it asks for.
 import { findModel } from '../../../models/catalog';
 import type { CatalogEntry } from '../../../models/catalog';
+import { isLanguageTag } from '../../server/ws';
 
 /** How a Deepgram client wants its results, beyond what the session itself is told. */
 export interface ListenOptions {
@@ -53,7 +54,7 @@ export function parseListenQuery(q: Query, catalog: readonly CatalogEntry[]): { 
     utteranceEndMs = Number(q.utterance_end_ms);
   }
   // `multi` and other names that are not BCP 47 tags are Deepgram's own; they are not recorded.
-  const language = q.language && /^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$/.test(q.language) ? q.language : undefined;
+  const language = q.language && isLanguageTag(q.language) ? q.language : undefined;
   const native: Query = {
     encoding: ENCODINGS[encoding],
     sample_rate: q.sample_rate ?? (encoding === 'linear16' ? '16000' : '8000'),

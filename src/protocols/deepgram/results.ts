@@ -113,8 +113,10 @@ export class LiveTranslator {
  * came in time, `NET-0000` for the server's own trouble; followed by what voxlog says.
  */
 export function closeReason(code: number, voxReason: string, message: string | undefined): string {
+  // voxlog ends an idle session normally; Deepgram closes it as an error (1011, see live.ts).
+  if (voxReason === 'idle_timeout') return 'NET-0001: no audio or KeepAlive came within VOXLOG_SESSION_IDLE_MS';
   if (code === 1000) return '';
-  const kind = voxReason === 'idle_timeout' ? 'NET-0001' : code === 1011 || code === 1001 || code === 1013 ? 'NET-0000' : 'DATA-0000';
+  const kind = code === 1011 || code === 1001 || code === 1013 ? 'NET-0000' : 'DATA-0000';
   // A close frame's reason holds at most 123 bytes.
   return `${kind}: ${message ?? voxReason}`.slice(0, 120);
 }
