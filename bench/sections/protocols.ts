@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { wordErrorRate } from '../../src/scoring/wer';
 import { AUDIO_DIR, concat, loadClip, references } from '../../test/helpers/audio';
+import { connectWyoming } from '../../test/helpers/wyoming';
 import { startServerProcess } from '../lib/proc';
 
 type Final = { text: string; startMs: number; endMs: number; at: number };
@@ -47,39 +48,15 @@ async function wsClient(url: string, frames: readonly Uint8Array[], intervalMs: 
 
 /** A Wyoming client (as Home Assistant's): transcribe, audio-start, chunks, audio-stop; chunks are timed against the session's segments. */
 async function wyomingClient(port: number, frames: readonly Uint8Array[], intervalMs: number) {
-  const arrivals: number[] = [];
-  let buffer = Buffer.alloc(0);
-  let done!: () => void;
-  const finished = new Promise<void>((r) => (done = r));
-  const socket = await Bun.connect({
-    hostname: '127.0.0.1',
-    port,
-    socket: {
-      data(_s, chunk) {
-        buffer = Buffer.concat([buffer, chunk]);
-        for (let nl = buffer.indexOf(10); nl >= 0; nl = buffer.indexOf(10)) {
-          const h = JSON.parse(buffer.subarray(0, nl).toString());
-          const length = (h.data_length ?? 0) + (h.payload_length ?? 0);
-          if (buffer.length < nl + 1 + length) return;
-          buffer = buffer.subarray(nl + 1 + length);
-          if (h.type === 'transcript-chunk') arrivals.push(performance.now());
-          if (h.type === 'transcript') done();
-        }
-      },
-    },
-  });
-  const event = (type: string, data: object, payload?: Uint8Array) => {
-    const body = Buffer.from(JSON.stringify(data));
-    return Buffer.concat([Buffer.from(`${JSON.stringify({ type, data_length: body.length, ...(payload ? { payload_length: payload.length } : {}) })}\n`), body, payload ?? Buffer.alloc(0)]);
-  };
+  const c = await connectWyoming(port);
   const format = { rate: 16000, width: 2, channels: 1 };
-  socket.write(event('transcribe', { language: 'en' }));
-  socket.write(event('audio-start', format));
-  const t0 = await paced(frames, intervalMs, (f) => socket.write(event('audio-chunk', format, f)));
-  socket.write(event('audio-stop', {}));
-  await finished;
-  socket.end();
-  return { t0, arrivals };
+  c.write('transcribe', { language: 'en' });
+  c.write('audio-start', format);
+  const t0 = await paced(frames, intervalMs, (f) => c.write('audio-chunk', format, f));
+  c.write('audio-stop');
+  await c.next('transcript');
+  c.socket.end();
+  return { t0, arrivals: c.events.filter((e) => e.type === 'transcript-chunk').map((e) => e.at) };
 }
 
 interface Clip {
