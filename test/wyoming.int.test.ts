@@ -76,6 +76,21 @@ describe('Wyoming (Home Assistant)', () => {
     await eventually(() => c.closed());
   });
 
+  it('counts its connections toward VOXLOG_MAX_SOCKETS_PER_IP', async () => {
+    const small = await startTestServer({ VOXLOG_WYOMING_PORT: '0', VOXLOG_MAX_SOCKETS_PER_IP: '1' });
+    try {
+      const first = await connect(small.wyomingPort!);
+      const second = await connect(small.wyomingPort!);
+      expect((await second.next('error')).data).toMatchObject({ code: 'too_many_connections' });
+      await eventually(() => second.closed());
+      first.write('ping');
+      await first.next('pong');
+      first.socket.end();
+    } finally {
+      await small.dispose();
+    }
+  });
+
   it('refuses a session when the presented key is wrong', async () => {
     const c = await connect(server.wyomingPort!);
     c.write('audio-start', { rate: 16000, width: 2, channels: 1, token: 'vox_not_a_key' });

@@ -20,6 +20,8 @@ interface State {
   readonly connection: WyomingConnection;
   /** Bytes the kernel would not take yet, written on `drain`. */
   pending: Uint8Array[];
+  /** The client's address while it counts toward VOXLOG_MAX_SOCKETS_PER_IP. */
+  ip: string | undefined;
 }
 
 const ATTRIBUTION = { name: 'k2-fsa/sherpa-onnx', url: 'https://github.com/k2-fsa/sherpa-onnx' };
@@ -74,7 +76,15 @@ export function startWyoming(live: TranscribeDeps, auth: Authenticator, o: Wyomi
           pause: () => socket.pause(),
           resume: () => socket.resume(),
         };
-        socket.data = { reader: new WyomingReader(live.maxFrameBytes), connection: new WyomingConnection({ live, auth, apiKey: o.apiKey, info }, wire), pending: [] };
+        socket.data = { reader: new WyomingReader(live.maxFrameBytes), connection: new WyomingConnection({ live, auth, apiKey: o.apiKey, info }, wire), pending: [], ip: socket.remoteAddress };
+        try {
+          live.sockets.check(socket.remoteAddress, live.onRejected);
+        } catch (err) {
+          socket.data.ip = undefined;
+          socket.data.connection.error((err as Error).message, 'too_many_connections');
+          return void socket.end();
+        }
+        live.sockets.add(socket.remoteAddress);
       },
       data(socket, chunk) {
         const { reader, connection } = socket.data;
@@ -90,6 +100,7 @@ export function startWyoming(live: TranscribeDeps, auth: Authenticator, o: Wyomi
       },
       drain: flush,
       close(socket) {
+        if (socket.data?.ip !== undefined) live.sockets.remove(socket.data.ip);
         socket.data?.connection.gone();
       },
       error(socket, err) {
