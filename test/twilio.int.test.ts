@@ -102,6 +102,8 @@ describe('Twilio Media Streams', () => {
       expect(mine.map((d) => d.text).join(' ')).toBe(transcripts.get(track)!);
       expect(mine.map((d) => d.segment)).toEqual(mine.map((_, i) => i));
       expect(mine[0]).toMatchObject({ type: 'transcript', call_sid: 'CA0001', stream_sid: 'MZ0001', custom_parameters: { customer: '42' } });
+      // The key rode in as a custom parameter; it is not passed on.
+      expect(mine[0].custom_parameters).toEqual({ customer: '42' });
     }
     // The SSE feed carries the same finals, with the call in each event's metadata.
     const feed = await fetch(`${s.server.url}/api/v1/events/stream?type=SegmentFinalized`, { headers: { authorization: `Token ${s.key}` }, signal: AbortSignal.timeout(5000) });

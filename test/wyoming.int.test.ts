@@ -4,6 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'bun:test';
 import { wordErrorRate } from '../src/scoring/wer';
 import { librispeech, nativeTranscript, startAuthedServer } from './helpers/adapters';
+import { jsonClient } from './helpers/http';
 import { eventually, startTestServer, type TestServer } from './helpers/server';
 import { connectWyoming as connect, type WyomingClient } from './helpers/wyoming';
 
@@ -18,10 +19,11 @@ function sendUtterance(c: WyomingClient, pcm: Uint8Array, transcribe: Record<str
 let server: TestServer;
 let key: string;
 let userId: string;
+let token: string;
 beforeAll(async () => {
   // The key is made on a first run; the server then restarts with it as VOXLOG_WYOMING_API_KEY, as an operator would.
   const first = await startAuthedServer();
-  ({ key, userId } = first);
+  ({ key, userId, token } = first);
   await first.server.stop();
   server = await startTestServer({ VOXLOG_DEFAULT_MODEL: '', VOXLOG_AUTH: 'on', VOXLOG_WYOMING_PORT: '0', VOXLOG_WYOMING_API_KEY: key }, first.server.dataDir);
 });
@@ -95,6 +97,16 @@ describe('Wyoming (Home Assistant)', () => {
     const c = await connect(server.wyomingPort!);
     c.write('audio-start', { rate: 16000, width: 2, channels: 1, token: 'vox_not_a_key' });
     expect((await c.next('error')).data).toMatchObject({ code: 'unauthorized' });
+    c.socket.end();
+  });
+
+  it('stops taking utterances once VOXLOG_WYOMING_API_KEY is revoked, without a restart', async () => {
+    const api = jsonClient(server.url, token);
+    const { body } = await api('GET', '/api/v1/auth/keys');
+    expect((await api('DELETE', `/api/v1/auth/keys/${body.keys[0].id}`)).status).toBe(200);
+    const c = await connect(server.wyomingPort!);
+    sendUtterance(c, new Uint8Array(3200));
+    expect((await c.next('error')).data).toMatchObject({ code: 'unauthorized', text: expect.stringContaining('revoked') });
     c.socket.end();
   });
 });

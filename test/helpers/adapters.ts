@@ -13,6 +13,8 @@ export interface AuthedServer {
   /** An admin's access token. */
   readonly admin: string;
   readonly userId: string;
+  /** The key's user's access token (to manage the key). */
+  readonly token: string;
 }
 
 /** The real default model, auth on, and a user with an API key (what a deployed client holds). */
@@ -23,7 +25,7 @@ export async function startAuthedServer(env: Record<string, string> = {}): Promi
   const user = await call('POST', '/api/v1/admin/users', { name: 'caller', password: 'caller-password-1', role: 'user' });
   const token = await signIn(server.url, 'caller', 'caller-password-1');
   const created = await jsonClient(server.url, token)('POST', '/api/v1/auth/keys', { name: 'adapter' });
-  return { server, key: created.body.key, admin, userId: user.body.id };
+  return { server, key: created.body.key, admin, userId: user.body.id, token };
 }
 
 /** LibriSpeech clip 1089-134686-0000 at 16 kHz: what every adapter is checked on. */
