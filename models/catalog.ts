@@ -229,5 +229,14 @@ export const mergeCatalog = (extra: readonly CatalogEntry[]): readonly CatalogEn
 /** Looks a model up by id (in the built-in catalog unless another is given). */
 export const findModel = (id: string, entries: readonly CatalogEntry[] = [...builtInCatalog, ...ttsCatalog]): CatalogEntry | undefined => entries.find((m) => m.id === id);
 
+/**
+ * The recognizer a client of another service's API asked for: a voxlog recognizer id picks it; any other
+ * name (whisper-1, nova-3) is undefined, which means the default model.
+ */
+export function compatibleModel(requested: string | undefined, entries: readonly CatalogEntry[]): string | undefined {
+  const entry = requested ? findModel(requested, entries) : undefined;
+  return entry && (entry.kind === 'streaming' || entry.kind === 'offline') ? entry.id : undefined;
+}
+
 /** The folder name a model's files live in. */
 export const modelFolder = (entry: CatalogEntry): string => entry.dir ?? entry.id;

@@ -113,19 +113,20 @@ describe('Twilio Media Streams', () => {
     await reader.cancel();
   }, 120_000);
 
-  it('drops frames with bad base64 or out of order and keeps the call; ends a stream whose media comes before start', async () => {
+  it('drops frames with bad base64, out of order or a repeated chunk and keeps the call; ends a stream whose media comes before start', async () => {
     const caller = telephonyMulaw('demo-congrats');
     const silent = new Uint8Array(0);
     const mangled = twilioCall(caller.bytes, silent, {
       callSid: 'CA0002',
       token: s.key,
-      mangle: (f, i) => (i === 10 ? { ...f, media: { ...f.media, payload: '!!not base64!!' } } : i === 20 ? { ...f, sequenceNumber: '3' } : f),
+      mangle: (f, i) => (i === 10 ? { ...f, media: { ...f.media, payload: '!!not base64!!' } } : i === 20 ? { ...f, sequenceNumber: '3' } : i === 30 ? { ...f, media: { ...f.media, chunk: '2' } } : f),
     });
     const { closed } = await call(mangled);
     expect((await closed).code).toBe(1000);
     const metrics = await (await fetch(`${s.server.url}/metrics`, { headers: { authorization: `Bearer ${s.admin}` } })).text();
     expect(metrics).toMatch(/voxlog_rejected_total\{reason="twilio_bad_payload"\} 1/);
     expect(metrics).toMatch(/voxlog_rejected_total\{reason="twilio_out_of_order"\} 1/);
+    expect(metrics).toMatch(/voxlog_rejected_total\{reason="twilio_duplicate_chunk"\} 1/);
     const id = (s.server.db().query(`SELECT id FROM sessions WHERE protocol = 'twilio' ORDER BY position DESC`).get() as { id: string }).id;
     const text = (s.server.db().query(`SELECT group_concat(content, ' ') AS t FROM segments WHERE session_id = ?`).get(id) as { t: string }).t;
     expect(wordErrorRate(caller.reference, text).rate).toBeLessThan(0.35);

@@ -4,10 +4,10 @@
 import type { Database } from 'bun:sqlite';
 import { join } from 'node:path';
 import { Elysia } from 'elysia';
-import { findModel } from '../../models/catalog';
+import { compatibleModel } from '../../models/catalog';
 import { callerOf } from '../auth/principal';
 import type { EngineRegistry } from '../engine/registry';
-import { UnavailableError, ValidationError } from '../errors';
+import { ValidationError } from '../errors';
 import { toSrt, toVerboseJson, toVtt } from './formats';
 import { jobSegments } from './read';
 import type { JobService } from './service';
@@ -47,11 +47,6 @@ function readFields(fields: Readonly<Record<string, string | string[]>>): Reques
 /** `/v1/audio/transcriptions` and `/v1/models` in OpenAI's shapes (errors too: `{error: {message, type, param, code}}`). */
 export const openAiRoutes = (db: Database, jobs: JobService, registry: EngineRegistry, dataDir: string, maxUploadBytes: number) => {
   const started = Math.floor(Date.now() / 1000);
-  /** A voxlog recognizer id picks that model; anything else (whisper-1, gpt-4o-transcribe) means the default. */
-  const modelFor = (requested: string | undefined) => {
-    const entry = requested === undefined ? undefined : findModel(requested, registry.catalog);
-    return entry && (entry.kind === 'streaming' || entry.kind === 'offline') ? entry.id : undefined;
-  };
   return new Elysia({ name: 'openai' })
     .post(
       '/v1/audio/transcriptions',
@@ -60,11 +55,10 @@ export const openAiRoutes = (db: Database, jobs: JobService, registry: EngineReg
         const form = await receiveMultipart(request, { dir: join(dataDir, 'jobs', '.incoming'), maxBytes: maxUploadBytes, setting: 'VOXLOG_MAX_UPLOAD_BYTES' });
         if (!form.upload) throw new ValidationError("file: a multipart field named 'file' with the audio is required", 'file_missing');
         const fields = withUpload(form.upload.path, () => readFields(form.fields));
-        const record = await jobs.submit(caller, form.upload, { name: form.upload.fileName, model: modelFor(fields.model), language: fields.language, priority: 'high', source: 'openai' });
+        const record = await jobs.submit(caller, form.upload, { name: form.upload.fileName, model: compatibleModel(fields.model, registry.catalog), language: fields.language, priority: 'high', source: 'openai' });
         const id = record.job.id;
         if (fields.stream) return streamed(jobs, id);
-        const done = await jobs.finished(id);
-        if (!done || done.job.status !== 'completed') throw new UnavailableError(`transcription failed: ${done?.job.error?.message ?? done?.job.status ?? 'the job was deleted'}`, done?.job.error?.code ?? 'transcription_failed');
+        const done = await jobs.completed(id);
         return respond(db, id, done.text ?? '', fields, done.job.audio_ms ?? 0);
       },
       {

@@ -13,7 +13,7 @@ import { AudioInputError, openAudio } from '../audio/input';
 import { mayAccess, ownerMeta, type Principal } from '../auth/principal';
 import type { JobsConfig } from '../config';
 import type { EngineRegistry } from '../engine/registry';
-import { ConflictError, NotFoundError, UnsupportedMediaError } from '../errors';
+import { ConflictError, NotFoundError, UnavailableError, UnsupportedMediaError } from '../errors';
 import { Segmenter } from './chunking/segmenter';
 import type { TimedSegment } from './pipeline';
 import { ACTIVE_STATUSES, readJob, type JobRecord } from './read';
@@ -212,6 +212,13 @@ export class JobService {
       const stop = this.watch(id, () => void check());
       check();
     });
+  }
+
+  /** Waits for the job; a compatible API's answer needs it completed, anything else is a 503 saying why. */
+  async completed(id: string): Promise<JobRecord> {
+    const done = await this.finished(id);
+    if (!done || done.job.status !== 'completed') throw new UnavailableError(`transcription failed: ${done?.job.error?.message ?? done?.job.status ?? 'the job was deleted'}`, done?.job.error?.code ?? 'transcription_failed');
+    return done;
   }
 
   private resolveModel(requested: string | undefined): string {

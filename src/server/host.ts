@@ -26,6 +26,23 @@ export class SocketsPerIp {
     this.open.set(ip, (this.open.get(ip) ?? 0) + 1);
   }
 
+  /** A WebSocket route's `beforeHandle`: refuses the upgrade (429) when the caller's address is full. */
+  checkUpgrade(request: Request, server: { requestIP(r: Request): { address: string } | null } | null, onRejected?: (reason: string) => void): void {
+    this.check(server?.requestIP(request)?.address ?? 'unknown', onRejected);
+  }
+
+  /** Counts an opened WebSocket; its address is kept on it, since it cannot be read once the socket has closed. */
+  opened(ws: AnyWs): void {
+    (ws.data as { ip?: string }).ip = ws.raw.remoteAddress;
+    this.add(ws.raw.remoteAddress);
+  }
+
+  /** Stops counting a WebSocket counted by `opened`. */
+  closed(ws: AnyWs): void {
+    const ip = (ws.data as { ip?: string }).ip;
+    if (ip !== undefined) this.remove(ip);
+  }
+
   remove(ip: string): void {
     const n = (this.open.get(ip) ?? 1) - 1;
     if (n <= 0) this.open.delete(ip);

@@ -94,12 +94,10 @@ export const transcribeRoutes = (deps: TranscribeDeps) =>
       echoProtocol(request, set);
     },
     beforeHandle({ request, server }) {
-      deps.sockets.check(server?.requestIP(request)?.address ?? 'unknown', deps.onRejected);
+      deps.sockets.checkUpgrade(request, server, deps.onRejected);
     },
     open(ws) {
-      // Kept: the address is not readable once the socket has closed.
-      (ws.data as { ip?: string }).ip = ws.raw.remoteAddress;
-      deps.sockets.add(ws.raw.remoteAddress);
+      deps.sockets.opened(ws);
       const outlet = wsOutlet(ws, deps, cutSlowConsumer(deps, ws.id));
       const socket = { ...outlet, send: (m: ServerMessage) => outlet.text(JSON.stringify(m)) };
       const caller = callerOf(ws.data.request);
@@ -117,8 +115,7 @@ export const transcribeRoutes = (deps: TranscribeDeps) =>
       else session.handleText(message);
     },
     close(ws) {
-      const ip = (ws.data as { ip?: string }).ip;
-      if (ip !== undefined) deps.sockets.remove(ip);
+      deps.sockets.closed(ws);
       deps.sessions.get(ws.id)?.socketGone();
     },
   });

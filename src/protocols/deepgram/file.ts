@@ -3,15 +3,14 @@
 import type { Database } from 'bun:sqlite';
 import { join } from 'node:path';
 import { Elysia } from 'elysia';
-import type { CatalogEntry } from '../../../models/catalog';
+import { compatibleModel, type CatalogEntry } from '../../../models/catalog';
 import { callerOf } from '../../auth/principal';
-import { UnavailableError, ValidationError } from '../../errors';
+import { ValidationError } from '../../errors';
 import { jobSegments } from '../../jobs/read';
 import type { JobService } from '../../jobs/service';
 import { receiveRaw } from '../../jobs/upload';
 import { isLanguageTag } from '../../server/ws';
 import { readable } from '../text';
-import { modelFor } from './query';
 import { dgWords, modelUuid, type ModelInfo } from './results';
 
 export interface FileDeps {
@@ -46,10 +45,9 @@ export const deepgramFile = (d: FileDeps) =>
       if (q.channels !== undefined && q.channels !== '1') throw new ValidationError('voxlog transcribes one channel; multichannel audio is mixed down, so omit channels', 'Bad Request');
       const { sha256, ...upload } = await receiveRaw(request, { dir: join(d.dataDir, 'jobs', '.incoming'), maxBytes: d.maxUploadBytes, setting: 'VOXLOG_MAX_UPLOAD_BYTES', raw: rawFormat(q) });
       const language = q.language && isLanguageTag(q.language) ? q.language : undefined;
-      const record = await d.jobs.submit(callerOf(request), upload, { name: 'deepgram upload', model: modelFor(q.model, d.catalog), language, priority: 'high', source: 'deepgram' });
+      const record = await d.jobs.submit(callerOf(request), upload, { name: 'deepgram upload', model: compatibleModel(q.model, d.catalog), language, priority: 'high', source: 'deepgram' });
       const created = new Date().toISOString();
-      const done = await d.jobs.finished(record.job.id);
-      if (!done || done.job.status !== 'completed') throw new UnavailableError(`transcription failed: ${done?.job.error?.message ?? done?.job.status ?? 'the job was deleted'}`, done?.job.error?.code ?? 'transcription_failed');
+      const done = await d.jobs.completed(record.job.id);
       const model = d.describe(done.job.model_id);
       const uuid = modelUuid(model.name);
       const segments = jobSegments(d.db, record.job.id);

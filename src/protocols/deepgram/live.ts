@@ -9,27 +9,29 @@ import { parseListenQuery } from './query';
 import { closeReason, LiveTranslator, type ModelInfo } from './results';
 
 type Query = Record<string, string | undefined>;
-type Attached = { ip?: string; dg?: { translator: LiveTranslator; socket: SessionSocket } };
+type Parsed = Exclude<ReturnType<typeof parseListenQuery>, { error: string }>;
+type Attached = { dg?: { translator: LiveTranslator; socket: SessionSocket } };
 
 /** Deepgram's control messages, as voxlog's. */
 const CONTROL: Record<string, string> = { KeepAlive: 'keepalive', Finalize: 'finalize', CloseStream: 'close' };
 
-export const deepgramLive = (deps: TranscribeDeps, describe: (modelId: string) => ModelInfo) =>
-  new Elysia({ name: 'deepgram-live' }).ws('/v1/listen', {
+export const deepgramLive = (deps: TranscribeDeps, describe: (modelId: string) => ModelInfo) => {
+  /** The query as the handshake read it, for the socket it opens (the same Request reaches `open`). */
+  const parsedFor = new WeakMap<Request, Parsed>();
+  return new Elysia({ name: 'deepgram-live' }).ws('/v1/listen', {
     upgrade({ request, set }) {
       echoProtocol(request, set);
     },
     beforeHandle({ request, server, query }) {
-      deps.sockets.check(server?.requestIP(request)?.address ?? 'unknown', deps.onRejected);
+      deps.sockets.checkUpgrade(request, server, deps.onRejected);
       // A bad query fails the handshake (400), as Deepgram's does.
       const parsed = parseListenQuery(query as Query, deps.registry.catalog);
       if ('error' in parsed) throw new ValidationError(parsed.error, 'Bad Request');
+      parsedFor.set(request, parsed);
     },
     open(ws) {
-      (ws.data as { ip?: string }).ip = ws.raw.remoteAddress;
-      deps.sockets.add(ws.raw.remoteAddress);
-      const parsed = parseListenQuery(ws.data.query as Query, deps.registry.catalog);
-      if ('error' in parsed) return void ws.close(1008, `DATA-0000: ${parsed.error}`.slice(0, 120));
+      deps.sockets.opened(ws);
+      const parsed = parsedFor.get(ws.data.request)!;
       const caller = callerOf(ws.data.request);
       const options = sessionOptionsFrom(parsed.native, deps, caller);
       if ('code' in options) return void ws.close(options.closeCode, `DATA-0000: ${options.message}`.slice(0, 120));
@@ -63,8 +65,8 @@ export const deepgramLive = (deps: TranscribeDeps, describe: (modelId: string) =
       dg.socket.send({ type: 'error', code: 'INVALID_MESSAGE', message: `${what}; expected KeepAlive, Finalize or CloseStream (audio goes in binary frames)` });
     },
     close(ws) {
-      const ip = (ws.data as { ip?: string }).ip;
-      if (ip !== undefined) deps.sockets.remove(ip);
+      deps.sockets.closed(ws);
       deps.sessions.get(ws.id)?.socketGone();
     },
   });
+};

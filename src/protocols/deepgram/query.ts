@@ -1,8 +1,7 @@
 // Deepgram's `/v1/listen` query string, translated to voxlog's own session query. What voxlog has
 // no use for (punctuate, smart_format, keywords, keyterm, diarize, tag, ...) is accepted and ignored,
 // as a client written for Deepgram sends it whatever it asks for.
-import { findModel } from '../../../models/catalog';
-import type { CatalogEntry } from '../../../models/catalog';
+import { compatibleModel, type CatalogEntry } from '../../../models/catalog';
 import { isLanguageTag } from '../../server/ws';
 
 /** How a Deepgram client wants its results, beyond what the session itself is told. */
@@ -25,12 +24,6 @@ const flag = (v: string | undefined, name: string): boolean | { error: string } 
   if (v === 'true' || v === 'false') return v === 'true';
   return { error: `${name} must be true or false` };
 };
-
-/** A voxlog recognizer id picks that model; any other name (nova-3, base, enhanced) means the default. */
-export function modelFor(requested: string | undefined, catalog: readonly CatalogEntry[]): string | undefined {
-  const entry = requested ? findModel(requested, catalog) : undefined;
-  return entry && (entry.kind === 'streaming' || entry.kind === 'offline') ? entry.id : undefined;
-}
 
 /** The native query for the session, and how results go back; or what is wrong, in Deepgram's words. */
 export function parseListenQuery(q: Query, catalog: readonly CatalogEntry[]): { native: Query; options: ListenOptions } | { error: string } {
@@ -58,7 +51,7 @@ export function parseListenQuery(q: Query, catalog: readonly CatalogEntry[]): { 
   const native: Query = {
     encoding: ENCODINGS[encoding],
     sample_rate: q.sample_rate ?? (encoding === 'linear16' ? '16000' : '8000'),
-    model: modelFor(q.model, catalog),
+    model: compatibleModel(q.model, catalog),
     language,
     // An endpointing of N ms is the silence that ends a segment on models voxlog segments with a VAD
     // (offline models); streaming models end segments by their own endpoint rule.

@@ -73,5 +73,6 @@ const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$
 /** A media payload's bytes, or null when it is not valid base64 (never decoded leniently). */
 export function decodePayload(payload: string): Uint8Array | null {
   if (!BASE64.test(payload)) return null;
-  return Uint8Array.from(Buffer.from(payload, 'base64'));
+  // A Buffer is a Uint8Array: no copy (Uint8Array.from would copy it element by element, 50 times a second per track).
+  return Buffer.from(payload, 'base64');
 }

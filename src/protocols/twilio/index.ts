@@ -16,11 +16,10 @@ export function twilioRoutes(live: TranscribeDeps, auth: Authenticator, o: { web
   const calls = new Map<string, TwilioCall>();
   return new Elysia({ name: 'twilio' }).ws(TWILIO_PATH, {
     beforeHandle({ request, server }) {
-      live.sockets.check(server?.requestIP(request)?.address ?? 'unknown', live.onRejected);
+      live.sockets.checkUpgrade(request, server, live.onRejected);
     },
     open(ws) {
-      (ws.data as { ip?: string }).ip = ws.raw.remoteAddress;
-      live.sockets.add(ws.raw.remoteAddress);
+      live.sockets.opened(ws);
       // Twilio cannot send a header or a query with its stream: the gate lets the upgrade through,
       // and the call authenticates at `start` (customParameters.token) unless a ?token= already did.
       const caller = remembered(ws.data.request);
@@ -31,8 +30,7 @@ export function twilioRoutes(live: TranscribeDeps, auth: Authenticator, o: { web
       calls.get(ws.id)?.receive(message);
     },
     close(ws) {
-      const ip = (ws.data as { ip?: string }).ip;
-      if (ip !== undefined) live.sockets.remove(ip);
+      live.sockets.closed(ws);
       calls.get(ws.id)?.gone();
       calls.delete(ws.id);
     },

@@ -37,11 +37,6 @@ export class Webhook {
     this.chains.set(callSid, next);
   }
 
-  /** Resolves when everything queued so far has been delivered or given up on. */
-  async idle(): Promise<void> {
-    while (this.chains.size > 0) await Promise.all(this.chains.values());
-  }
-
   private async deliver(body: string): Promise<void> {
     const delays = this.o.delaysMs ?? RETRY_DELAYS_MS;
     for (let attempt = 0; ; attempt++) {
