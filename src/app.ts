@@ -144,6 +144,8 @@ async function compose(config: Config, lock: { release(): void }): Promise<Runni
     catalog: config.catalog,
     modelDirs: config.modelDirs,
     workersPerModel: config.workersPerModel,
+    host: config.engineHost,
+    batch: config.batch,
     idleMs: config.engineIdleMs,
     maxLoaded: config.maxLoadedModels,
     hooks: engineHooks(store, () => metrics),

@@ -5,6 +5,10 @@ import { mergeCatalog, type CatalogEntry } from '../models/catalog';
 import { readCatalogFile } from '../models/catalog-file';
 import pkg from '../package.json';
 /** Validated runtime configuration; every field comes from the environment (and `.env`, which Bun loads). */
+/** Where an engine's recognizer runs: a Bun Worker in the server process, or a child process of its own. */
+export const ENGINE_HOSTS = ['worker', 'process'] as const;
+export type EngineHostKind = (typeof ENGINE_HOSTS)[number];
+
 export interface Config {
   readonly host: string;
   readonly port: number;
@@ -21,6 +25,10 @@ export interface Config {
   readonly sessionIdleMs: number;
   readonly sqliteSynchronous: 'OFF' | 'NORMAL' | 'FULL' | 'EXTRA';
   readonly workersPerModel: number;
+  /** Where engines run: `worker` (a Bun Worker, the default) or `process` (a supervised child process each). */
+  readonly engineHost: EngineHostKind;
+  /** Most streams decoded in one call (1: one by one), and the longest a ready chunk waits for others. */
+  readonly batch: { readonly size: number; readonly waitMs: number };
   readonly engineIdleMs: number;
   readonly maxLoadedModels: number;
   /** `false` only for benchmarks measuring the log's cost: sessions then record nothing. */
@@ -194,6 +202,8 @@ export function loadConfig(env: Env = process.env): Config {
     return fallback;
   };
 
+  const engineHost = (env.VOXLOG_ENGINE_HOST?.trim().toLowerCase() || 'worker') as EngineHostKind;
+  if (!ENGINE_HOSTS.includes(engineHost)) problems.push(`VOXLOG_ENGINE_HOST=${JSON.stringify(env.VOXLOG_ENGINE_HOST)} must be ${ENGINE_HOSTS.join(' or ')}`);
   const host = env.HOST?.trim() || '127.0.0.1';
   const authMode = (env.VOXLOG_AUTH?.trim().toLowerCase() || 'auto') as 'auto' | 'on' | 'off';
   if (!['auto', 'on', 'off'].includes(authMode)) problems.push(`VOXLOG_AUTH=${JSON.stringify(env.VOXLOG_AUTH)} must be auto, on or off`);
@@ -235,6 +245,8 @@ export function loadConfig(env: Env = process.env): Config {
     sessionIdleMs: int('VOXLOG_SESSION_IDLE_MS', 60_000, 1_000, 24 * 3600_000),
     sqliteSynchronous: sync as Config['sqliteSynchronous'],
     workersPerModel: int('VOXLOG_WORKERS_PER_MODEL', navigator.hardwareConcurrency || 1, 1, 64),
+    engineHost,
+    batch: { size: int('VOXLOG_MAX_BATCH', 16, 1, 256), waitMs: int('VOXLOG_BATCH_WAIT_MS', 10, 0, 1000) },
     engineIdleMs: int('VOXLOG_ENGINE_IDLE_MS', 600_000, 1_000, 7 * 24 * 3600_000),
     maxLoadedModels: int('VOXLOG_MAX_LOADED_MODELS', 4, 1, 64),
     eventLog: flag('VOXLOG_EVENT_LOG', true),

@@ -18,10 +18,10 @@ function decoder(posted: FromWorker[]) {
 }
 
 describe('the offline VAD decoder', () => {
-  it('keeps only the onset lookback of audio through a long silence', () => {
+  it('keeps only the onset lookback of audio through a long silence', async () => {
     const posted: FromWorker[] = [];
     const d = decoder(posted);
-    for (let i = 0; i < 600; i++) d.accept(i, new Float32Array(1600), 16000); // 60 s of silence
+    for (let i = 0; i < 600; i++) await d.accept(i, new Float32Array(1600), 16000); // 60 s of silence
     expect(posted).toEqual([]);
     expect(d.audioMs).toBe(60_000);
     // 0.4 s of onset lookback plus the frame that straddles it, not 60 s of audio.

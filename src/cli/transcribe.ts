@@ -50,7 +50,7 @@ let failed = 0;
 
 if (values.server === undefined) {
   const config = cliConfig();
-  const registry = new EngineRegistry({ catalog: config.catalog, modelDirs: config.modelDirs, workersPerModel: config.workersPerModel, idleMs: 3_600_000, maxLoaded: 2 });
+  const registry = new EngineRegistry({ catalog: config.catalog, modelDirs: config.modelDirs, workersPerModel: config.workersPerModel, host: config.engineHost, batch: config.batch, idleMs: 3_600_000, maxLoaded: 2 });
   const modelId = values.model ?? registry.defaultModel(config.defaultModel);
   try {
     for (const file of positionals) {

@@ -8,9 +8,10 @@ export type Post = (m: FromWorker) => void;
 export interface StreamDecoder {
   /** Session audio time (ms) fed so far. */
   readonly audioMs: number;
-  accept(seq: number, samples: Float32Array, sampleRate: number): void;
+  /** A promise when decoding is async (offline models): the next call must wait for it. */
+  accept(seq: number, samples: Float32Array, sampleRate: number): void | Promise<void>;
   /** Flushes the open segment as a final with `reason` and keeps the stream usable. */
-  finalize(seq: number, reason: FinalReason): void;
+  finalize(seq: number, reason: FinalReason): void | Promise<void>;
 }
 
 /** Groups character tokens into words; a word runs from its first token to the token after its last. */

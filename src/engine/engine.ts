@@ -1,3 +1,4 @@
+import type { EngineHostKind } from '../config';
 import { UnavailableError } from '../errors';
 import type { LoadSpec, StreamEvent, StreamOptions } from './protocol';
 import { WorkerSlot, type SlotStatus } from './worker-slot';
@@ -26,13 +27,14 @@ export class Engine {
     readonly modelId: string,
     spec: LoadSpec,
     workers: number,
+    host: EngineHostKind = 'worker',
     hooks: EngineHooks = {},
   ) {
     let failedReported = false;
     this.slots = Array.from(
       { length: Math.max(1, workers) },
       (_, i) =>
-        new WorkerSlot(modelId, i, spec, {
+        new WorkerSlot(modelId, i, spec, host, {
           onReady: (slot, loadMs, restarts, downMs) => hooks.onStarted?.(modelId, slot.index, loadMs, restarts, downMs),
           onCrashed: (slot, message, restarts, streams) => hooks.onCrashed?.(modelId, slot.index, message, restarts, streams),
           onFailed: (_, message) => {
@@ -64,8 +66,13 @@ export class Engine {
     return [...this.placement.keys()];
   }
 
-  get workers(): readonly { index: number; status: SlotStatus; streams: number }[] {
-    return this.slots.map((s) => ({ index: s.index, status: s.status, streams: s.load }));
+  get workers(): readonly { index: number; status: SlotStatus; streams: number; pid: number | null }[] {
+    return this.slots.map((s) => ({ index: s.index, status: s.status, streams: s.load, pid: s.pid }));
+  }
+
+  /** The engine process serving `streamId` (VOXLOG_ENGINE_HOST=process), for operations and fault-injection tests. */
+  pidOf(streamId: string): number | null {
+    return this.placement.get(streamId)?.pid ?? null;
   }
 
   /** Resolves when the model is loaded on some worker; rejects if every worker failed to load. */

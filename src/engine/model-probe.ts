@@ -4,7 +4,13 @@ import type { LoadSpec } from './protocol';
 
 const PROBE_TIMEOUT_MS = 60_000;
 
-export type ProbeResult = { readonly ok: true; readonly ms: number } | { readonly ok: false; readonly reason: string };
+/** How many streams one decode call may take (null: no limit from the model), and why. */
+export interface BatchCapacity {
+  readonly size: number | null;
+  readonly reason: string;
+}
+
+export type ProbeResult = { readonly ok: true; readonly ms: number; readonly batch?: BatchCapacity } | { readonly ok: false; readonly reason: string };
 
 /**
  * Loads the model in a child process first, so a file that makes native code abort fails there,
@@ -31,8 +37,16 @@ async function run(spec: LoadSpec): Promise<ProbeResult> {
   const t0 = performance.now();
   const child = Bun.spawn(childCommand(PROBE_COMMAND, JSON.stringify(spec)), { stdout: 'pipe', stderr: 'pipe', timeout: PROBE_TIMEOUT_MS });
   const [out, err, code] = await Promise.all([new Response(child.stdout).text(), new Response(child.stderr).text(), child.exited]);
-  if (code === 0 && out.trim().endsWith('ok')) return { ok: true, ms: Math.round(performance.now() - t0) };
+  const lines = out.split('\n').map((l) => l.trim());
   const how = child.signalCode ? `killed by ${child.signalCode}` : `exit code ${code}`;
   const detail = stderrDetail(err);
+  if (lines.includes('ok')) {
+    const ms = Math.round(performance.now() - t0);
+    const said = lines.find((l) => l.startsWith('batch '))?.match(/^batch (\d+|any) (.*)$/);
+    if (code === 0 && said) return { ok: true, ms, batch: { size: said[1] === 'any' ? null : Number(said[1]), reason: said[2]! } };
+    if (code === 0) return { ok: true, ms };
+    // The model decoded; only the two-stream decodeStreams call after it failed.
+    return { ok: true, ms, batch: { size: 1, reason: `decodeStreams aborted in the probe process (${how})${detail ? `: ${detail}` : ''}` } };
+  }
   return { ok: false, reason: `the model crashed or failed when loaded in a probe process (${how})${detail ? `: ${detail}` : ''}` };
 }

@@ -1,6 +1,6 @@
 import { wordsFromTokens, type Post, type StreamDecoder } from './decoder';
 import type { FinalReason, StreamOptions } from './protocol';
-import type { SherpaModule, SherpaOfflineRecognizer, SherpaResampler, SherpaVad } from './sherpa';
+import type { SherpaModule, SherpaOfflineRecognizer, SherpaResampler, SherpaResult, SherpaVad } from './sherpa';
 
 const RATE = 16000;
 /** Silero looks back about this far when it confirms speech; interim decodes start that early. */
@@ -73,7 +73,12 @@ export class OfflineVadDecoder implements StreamDecoder {
     return this.recent.reduce((n, c) => n + c.samples.length, 0);
   }
 
-  accept(seq: number, samples: Float32Array, sampleRate: number): void {
+  /**
+   * Async: segments are decoded with sherpa's async decode, on its thread pool, so the worker stays
+   * free for other streams meanwhile (several sessions' segments decode at once). The caller runs
+   * one call per stream at a time, in order (EngineCore chains them).
+   */
+  async accept(seq: number, samples: Float32Array, sampleRate: number): Promise<void> {
     this.inputMs += (samples.length * 1000) / sampleRate;
     const pcm = this.to16k(samples, sampleRate, false);
     this.push(pcm);
@@ -86,21 +91,21 @@ export class OfflineVadDecoder implements StreamDecoder {
     // cut by flushing. Only while it hears speech: a flush outside speech corrupts its buffer.
     if (this.speechStart !== undefined && this.vad.isDetected() && this.fed - this.speechStart >= (this.options.maxSegmentMs * RATE) / 1000) {
       this.vad.flush();
-      this.drain(seq, 'max_length');
+      await this.drain(seq, 'max_length');
       this.speechStart = this.fed;
       return;
     }
-    if (this.drain(seq, 'endpoint')) return;
+    if (await this.drain(seq, 'endpoint')) return;
     if (this.speechStart !== undefined && this.options.interimMs > 0 && this.fed - this.lastInterimAt >= (this.options.interimMs * RATE) / 1000) {
       this.lastInterimAt = this.fed;
-      this.interim(seq);
+      await this.interim(seq);
     }
   }
 
-  finalize(seq: number, reason: FinalReason): void {
+  async finalize(seq: number, reason: FinalReason): Promise<void> {
     if (this.resampler) this.push(this.to16k(new Float32Array(0), this.inputRate, true));
     this.vad.flush();
-    this.drain(seq, reason);
+    await this.drain(seq, reason);
     this.speechStart = undefined;
     this.lastPartial = '';
   }
@@ -115,7 +120,7 @@ export class OfflineVadDecoder implements StreamDecoder {
   }
 
   /** Decodes every segment the VAD has closed; returns whether there was one. */
-  private drain(seq: number, reason: FinalReason): boolean {
+  private async drain(seq: number, reason: FinalReason): Promise<boolean> {
     let any = false;
     while (!this.vad.isEmpty()) {
       const segment = this.vad.front(false);
@@ -124,7 +129,7 @@ export class OfflineVadDecoder implements StreamDecoder {
       // VAD positions count the priming silence; a segment that reaches back into it starts at 0.
       const start = Math.max(0, segment.start - VAD_PRIMING_SAMPLES);
       const samples = segment.samples.subarray(start - (segment.start - VAD_PRIMING_SAMPLES));
-      const result = this.decode(samples);
+      const result = await this.decode(samples);
       const startMs = this.ms(start);
       const endMs = this.ms(start + samples.length);
       const text = result.text.trim();
@@ -138,16 +143,16 @@ export class OfflineVadDecoder implements StreamDecoder {
     return any;
   }
 
-  private interim(seq: number): void {
+  private async interim(seq: number): Promise<void> {
     const start = this.speechStart!;
     const audio = this.since(start);
-    const text = this.decode(audio).text.trim();
+    const text = (await this.decode(audio)).text.trim();
     if (text === '' || text === this.lastPartial) return;
     this.lastPartial = text;
     this.post({ type: 'partial', streamId: this.streamId, seq, text, startMs: this.ms(start), endMs: this.ms(this.fed) });
   }
 
-  private decode(samples: Float32Array) {
+  private decode(samples: Float32Array): Promise<Omit<SherpaResult, 'start_time'>> {
     const stream = this.recognizer.createStream();
     if (samples.length < MIN_DECODE_SAMPLES) {
       const padded = new Float32Array(MIN_DECODE_SAMPLES);
@@ -155,8 +160,7 @@ export class OfflineVadDecoder implements StreamDecoder {
       samples = padded;
     }
     stream.acceptWaveform({ samples, sampleRate: RATE });
-    this.recognizer.decode(stream);
-    return this.recognizer.getResult(stream);
+    return this.recognizer.decodeAsync(stream);
   }
 
   /** Silero needs 16 kHz; other rates go through one resampler per stream (it keeps filter state). */

@@ -2,13 +2,14 @@
 // and the model's metadata. onnxruntime-node could read them too, but it is a 288 MB native
 // dependency the server otherwise does not need (sherpa-onnx brings its own runtime).
 
-/** One graph output: its name and dimensions (a number, or the symbolic name of a dynamic one). */
+/** One graph input or output: its name and dimensions (a number, or the symbolic name of a dynamic one). */
 export interface OnnxOutput {
   readonly name: string;
   readonly dims: readonly (number | string)[];
 }
 
 export interface OnnxInfo {
+  readonly inputs: readonly OnnxOutput[];
   readonly outputs: readonly OnnxOutput[];
   readonly metadata: Readonly<Record<string, string>>;
 }
@@ -61,19 +62,23 @@ function output(valueInfo: Uint8Array): OnnxOutput {
   return { name, dims };
 }
 
-/** Parses a model: ModelProto.graph (7) → GraphProto.output (12); ModelProto.metadata_props (14). */
+/** Parses a model: ModelProto.graph (7) → GraphProto.input (11) and output (12); ModelProto.metadata_props (14). */
 export function readOnnxInfo(model: Uint8Array): OnnxInfo {
+  const inputs: OnnxOutput[] = [];
   const outputs: OnnxOutput[] = [];
   const metadata: Record<string, string> = {};
   for (const [field, wire, value] of fields(model)) {
     if (wire !== 2) continue;
-    if (field === 7) for (const out of bytesOf(value as Uint8Array, 12)) outputs.push(output(out));
+    if (field === 7) {
+      for (const inp of bytesOf(value as Uint8Array, 11)) inputs.push(output(inp));
+      for (const out of bytesOf(value as Uint8Array, 12)) outputs.push(output(out));
+    }
     if (field === 14) {
       const [key, val] = [bytesOf(value as Uint8Array, 1)[0], bytesOf(value as Uint8Array, 2)[0]];
       if (key) metadata[decoder.decode(key)] = val ? decoder.decode(val) : '';
     }
   }
-  return { outputs, metadata };
+  return { inputs, outputs, metadata };
 }
 
 /**
@@ -85,4 +90,10 @@ export function vocabularySize(info: OnnxInfo): number | null {
   if (Number.isInteger(declared) && declared > 0) return declared;
   const last = info.outputs[0]?.dims.at(-1);
   return typeof last === 'number' && last > 0 ? last : null;
+}
+
+/** How many streams the model takes in one call: its first input's batch dimension, or null when it is dynamic. */
+export function batchDimension(info: OnnxInfo): number | null {
+  const first = info.inputs[0]?.dims[0];
+  return typeof first === 'number' && first > 0 ? first : null;
 }

@@ -2,13 +2,15 @@
 // sherpa-onnx can abort the process from native code on a bad or mismatched model: a wrong .onnx
 // file at load, or a token table shorter than the model's vocabulary at the first word it decodes.
 // Here that costs only this child. Run as `bun src/main.ts __probe '<LoadSpec JSON>'` (or
-// `voxlog __probe ...` for the binary): exits 0 and prints "ok" when the model works.
+// `voxlog __probe ...` for the binary): exits 0 and prints "ok" when the model works, then for a
+// streaming model "batch N|any REASON": how many streams one decodeStreams call may take.
 import { readFileSync } from 'node:fs';
 // Embedded in the single binary by `bun build --compile`.
 import speechPath from '../../assets/probe-speech.wav' with { type: 'file' };
 import { parseWav } from '../audio/wav';
 import { AudioDecoder } from '../audio/codecs';
-import { readOnnxInfo, vocabularySize } from './onnx-info';
+import { basename } from 'node:path';
+import { batchDimension, readOnnxInfo, vocabularySize } from './onnx-info';
 import type { LoadSpec } from './protocol';
 import { loadSherpa } from './sherpa';
 
@@ -33,6 +35,33 @@ export function checkTokens(recognizer: unknown): string | null {
     if (vocab !== null && count < vocab) return `${tokens} has ${count} tokens but the model scores ${vocab}: decoding would abort on the first token past the table`;
   }
   return null;
+}
+
+/** The batch size every ONNX file of the recognizer accepts (null: no file fixes it), and why. */
+export function batchLimit(recognizer: unknown): { size: number | null; reason: string } {
+  const mc = (recognizer as { modelConfig?: Record<string, unknown> }).modelConfig ?? {};
+  const files = Object.values(mc).flatMap((v) => (v && typeof v === 'object' ? Object.values(v) : [])).filter((f): f is string => typeof f === 'string' && f.endsWith('.onnx'));
+  for (const file of files) {
+    const info = readOnnxInfo(new Uint8Array(readFileSync(file)));
+    const fixed = batchDimension(info);
+    const input = info.inputs[0];
+    if (fixed !== null && input) return { size: fixed, reason: `${basename(file)} takes a batch of ${fixed} (input ${input.name} is [${input.dims.join(',')}])` };
+  }
+  return { size: null, reason: 'every model file has a dynamic batch dimension' };
+}
+
+/**
+ * Decodes two streams in one decodeStreams call. Only after "ok" is printed: should the call abort
+ * the process, the parent knows the model works and only batching does not.
+ */
+function tryBatch(rec: InstanceType<ReturnType<typeof loadSherpa>['OnlineRecognizer']>, samples: Float32Array): void {
+  const streams = [rec.createStream(), rec.createStream()];
+  for (const s of streams) s.acceptWaveform({ samples, sampleRate: 16000 });
+  for (;;) {
+    const ready = streams.filter((s) => rec.isReady(s));
+    if (ready.length === 0) break;
+    rec.decodeStreams(ready);
+  }
 }
 
 function speech(): Float32Array {
@@ -63,6 +92,11 @@ export function runProbe(specJson: string): void {
     s.inputFinished();
     while (rec.isReady(s)) rec.decode(s);
     rec.getResult(s);
+    console.log('ok');
+    const limit = batchLimit(spec.recognizer);
+    if (limit.size === null) tryBatch(rec, samples);
+    console.log(`batch ${limit.size ?? 'any'} ${limit.size === null ? `${limit.reason}; decodeStreams of 2 streams worked in the probe` : limit.reason}`);
+    return;
   } else {
     const rec = new sherpa.OfflineRecognizer(spec.recognizer);
     const s = rec.createStream();

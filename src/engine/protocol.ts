@@ -1,4 +1,5 @@
 import type { Word } from '../../events/types';
+import type { BatchSettings } from './batcher';
 
 /** Why a segment was finalized. */
 export type FinalReason = 'endpoint' | 'finalize' | 'close' | 'switch' | 'max_length';
@@ -20,7 +21,8 @@ export interface StreamOptions {
 
 /** What the worker loads: one recognizer of a kind, plus the VAD for offline models. */
 export type LoadSpec =
-  | { readonly kind: 'streaming'; readonly recognizer: unknown }
+  /** `batch`: decode ready streams together (absent or size 1: one by one, as models fixed at batch 1 need). */
+  | { readonly kind: 'streaming'; readonly recognizer: unknown; readonly batch?: BatchSettings }
   | { readonly kind: 'offline'; readonly recognizer: unknown; readonly vadModel: string };
 
 /** Messages from the engine to its worker. Audio is Float32 at `sampleRate`, transferred. */

@@ -3,7 +3,9 @@ import { findModel, PREFERRED_DEFAULT_MODEL, VAD_MODEL_ID, type CatalogEntry } f
 import { NotFoundError, UnavailableError, ValidationError } from '../errors';
 import { Engine, type EngineHooks, type EngineStatus } from './engine';
 import { loadSpec, locateModel } from './model-files';
-import { ModelProbe } from './model-probe';
+import type { EngineHostKind } from '../config';
+import type { BatchSettings } from './batcher';
+import { ModelProbe, type BatchCapacity } from './model-probe';
 
 export interface ModelInfo {
   readonly id: string;
@@ -15,13 +17,18 @@ export interface ModelInfo {
   readonly status: EngineStatus | 'unloaded' | 'missing';
   readonly size_bytes: number | null;
   readonly error: string | null;
-  readonly workers: readonly { index: number; status: string; streams: number }[];
+  /** Streams decoded in one call once probed (1: one by one), and why; null until the model's first load. */
+  readonly batch: { readonly size: number; readonly reason: string } | null;
+  readonly workers: Engine['workers'];
 }
 
 export interface RegistryOptions {
   readonly catalog: readonly CatalogEntry[];
   readonly modelDirs: readonly string[];
   readonly workersPerModel: number;
+  readonly host: EngineHostKind;
+  /** The configured most streams per decode call and wait; a model fixed at batch 1 gets 1. */
+  readonly batch: BatchSettings;
   /** An engine with no stream for this long is unloaded. */
   readonly idleMs: number;
   /** Most engines loaded at once; loading another unloads the least recently used idle one. */
@@ -34,6 +41,8 @@ export class EngineRegistry {
   private readonly engines = new Map<string, Engine>();
   /** Why a model could not be used, until its files change. */
   private readonly failures = new Map<string, string>();
+  /** Batch size per streaming model, from its probe. */
+  private readonly batching = new Map<string, { size: number; reason: string }>();
   private readonly probe = new ModelProbe();
   private readonly sweeper: Timer;
 
@@ -67,10 +76,12 @@ export class EngineRegistry {
         throw new UnavailableError(`model ${modelId} cannot be loaded: ${probed.reason}`, 'model_load_failed');
       }
       this.failures.delete(modelId);
+      const batched = this.batchFor(modelId, probed.batch);
       engine = this.engines.get(modelId); // another session may have started it while this one probed
       if (!engine || engine.status === 'failed' || engine.status === 'stopped') {
         this.makeRoom();
-        engine = new Engine(modelId, spec, this.options.workersPerModel, this.options.hooks);
+        const withBatch = spec.kind === 'streaming' ? { ...spec, batch: { size: batched.size, waitMs: this.options.batch.waitMs } } : spec;
+        engine = new Engine(modelId, withBatch, this.options.workersPerModel, this.options.host, this.options.hooks);
         this.engines.set(modelId, engine);
       }
     }
@@ -113,6 +124,7 @@ export class EngineRegistry {
         status,
         size_bytes: loc.available ? loc.sizeBytes : null,
         error: failure ?? engine?.lastError ?? (loc.available ? null : loc.reason),
+        batch: this.batching.get(m.id) ?? null,
         workers: engine?.workers ?? [],
       };
     });
@@ -157,6 +169,18 @@ export class EngineRegistry {
     if (!victim) throw new UnavailableError(`${live.length} models are loaded and all are in use (VOXLOG_MAX_LOADED_MODELS=${this.options.maxLoaded}); try again later`, 'too_many_models');
     void victim[1].stop();
     this.engines.delete(victim[0]);
+  }
+
+  /** The batch size a model's engine uses: the model's capacity capped by VOXLOG_MAX_BATCH. */
+  private batchFor(modelId: string, capacity: BatchCapacity | undefined): { size: number; reason: string } {
+    const max = this.options.batch.size;
+    const batch = !capacity
+      ? { size: 1, reason: 'offline model: segments of several streams decode at once on the thread pool instead' }
+      : capacity.size !== null && capacity.size <= max
+        ? { size: capacity.size, reason: capacity.reason }
+        : { size: max, reason: `${capacity.reason}; VOXLOG_MAX_BATCH=${max}` };
+    this.batching.set(modelId, batch);
+    return batch;
   }
 
   /** Path of the Silero VAD weights (offline models and batch chunking use them). */

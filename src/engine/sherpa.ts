@@ -19,6 +19,8 @@ export interface SherpaOnlineRecognizer {
   isEndpoint(s: SherpaOnlineStream): boolean;
   reset(s: SherpaOnlineStream): void;
   getResult(s: SherpaOnlineStream): SherpaResult;
+  /** Decodes one chunk of each stream in a single call; every stream must be ready. */
+  decodeStreams(streams: SherpaOnlineStream[]): void;
 }
 export interface SherpaOfflineStream {
   acceptWaveform(wave: { samples: Float32Array; sampleRate: number }): void;
@@ -26,6 +28,8 @@ export interface SherpaOfflineStream {
 export interface SherpaOfflineRecognizer {
   createStream(): SherpaOfflineStream;
   decode(s: SherpaOfflineStream): void;
+  /** Decodes on sherpa's thread pool and resolves with the result. */
+  decodeAsync(s: SherpaOfflineStream): Promise<Omit<SherpaResult, 'start_time'>>;
   getResult(s: SherpaOfflineStream): Omit<SherpaResult, 'start_time'>;
 }
 export interface SherpaVad {

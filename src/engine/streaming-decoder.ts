@@ -31,10 +31,30 @@ export class StreamingDecoder implements StreamDecoder {
   }
 
   accept(seq: number, samples: Float32Array, sampleRate: number): void {
+    this.feed(samples, sampleRate);
+    while (this.ready) this.recognizer.decode(this.stream);
+    this.emit(seq);
+  }
+
+  /** The sherpa stream, for decoding several streams in one call (see StreamBatcher). */
+  get sherpaStream(): SherpaOnlineStream {
+    return this.stream;
+  }
+
+  /** Whether a whole model chunk waits to be decoded. */
+  get ready(): boolean {
+    return this.recognizer.isReady(this.stream);
+  }
+
+  /** Adds audio without decoding it: `accept` split in two so a batcher can decode between. */
+  feed(samples: Float32Array, sampleRate: number): void {
     this.sampleRate = sampleRate;
     this.stream.acceptWaveform({ samples, sampleRate });
     this.fedMs += (samples.length * 1000) / sampleRate;
-    while (this.recognizer.isReady(this.stream)) this.recognizer.decode(this.stream);
+  }
+
+  /** After decoding what `feed` gave: a final at an endpoint, else a partial if the text changed. */
+  emit(seq: number): void {
     const result = this.recognizer.getResult(this.stream);
     const text = result.text.trim();
     if (this.recognizer.isEndpoint(this.stream)) {

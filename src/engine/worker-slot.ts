@@ -1,6 +1,7 @@
-import { pathToFileURL } from 'node:url';
 import { createActor, type Actor } from 'xstate';
 import { engineMachine } from '../../actors/engine.machine';
+import type { EngineHostKind } from '../config';
+import { startHost, type EngineHost } from './hosts';
 import type { FromWorker, LoadSpec, StreamEvent, StreamOptions, ToWorker } from './protocol';
 
 export type SlotStatus = 'loading' | 'ready' | 'crashed' | 'failed' | 'stopped';
@@ -24,30 +25,26 @@ export interface SlotHooks {
 }
 
 /**
- * The worker's entry point. In the binary, `bun run build` bundles it beside the main program (the
- * build's entry points are src/main.ts and src/engine/worker.ts), and `import.meta.url` is the bundle's.
- */
-const WORKER_URL = Bun.isStandaloneExecutable ? new URL('engine/worker.js', pathToFileURL(Bun.main)).href : new URL('./worker.ts', import.meta.url).href;
-
-/**
- * One Bun Worker running a model, supervised by an engine actor: restarted with backoff after a
- * crash, with its streams reopened where their audio left off. Audio is posted straight to the
- * worker with transferred buffers, never through the actor's mailbox.
+ * One engine host (a Bun Worker or a child process) running a model, supervised by an engine actor:
+ * restarted with backoff after a crash, with its streams reopened where their audio left off.
+ * Audio goes straight to the host, never through the actor's mailbox.
  */
 export class WorkerSlot {
-  private worker: Worker | undefined;
+  private worker: EngineHost | undefined;
   private readonly streams = new Map<string, OpenStream>();
   /** Messages posted while the worker is (re)loading; sent once it is ready. */
   private backlog: ToWorker[] = [];
   private readonly actor: Actor<typeof engineMachine>;
   private crashedAt = 0;
-  /** Settles when the latest worker's thread has ended. */
+  /** Settles when the latest host has ended. */
   private ended: Promise<void> = Promise.resolve();
+  private endedNow: (() => void) | undefined;
 
   constructor(
     readonly modelId: string,
     readonly index: number,
     private readonly spec: LoadSpec,
+    private readonly host: EngineHostKind,
     private readonly hooks: SlotHooks,
   ) {
     const machine = engineMachine.provide({
@@ -81,6 +78,11 @@ export class WorkerSlot {
     return this.streams.size;
   }
 
+  /** The engine process's id with VOXLOG_ENGINE_HOST=process, else null. */
+  get pid(): number | null {
+    return this.worker?.pid ?? null;
+  }
+
   open(streamId: string, originMs: number, options: StreamOptions, listener: (e: StreamEvent) => void): void {
     this.streams.set(streamId, { listener, options, audioMs: originMs, pendingMs: 0 });
     this.post({ type: 'open', streamId, originMs, options });
@@ -90,7 +92,7 @@ export class WorkerSlot {
     const s = this.streams.get(streamId);
     const ms = (samples.length * 1000) / sampleRate;
     if (s) (s.audioMs += ms), (s.pendingMs += ms);
-    this.post({ type: 'audio', streamId, seq, samples, sampleRate }, [samples.buffer as ArrayBuffer]);
+    this.post({ type: 'audio', streamId, seq, samples, sampleRate });
   }
 
   /** Milliseconds of a stream's audio waiting in (or on the way to) the worker. */
@@ -98,14 +100,14 @@ export class WorkerSlot {
     return this.streams.get(streamId)?.pendingMs ?? 0;
   }
 
-  post(msg: ToWorker, transfer: Transferable[] = []): void {
-    if (this.worker && this.status === 'ready') this.worker.postMessage(msg, transfer);
+  post(msg: ToWorker): void {
+    if (this.worker && this.status === 'ready') this.worker.send(msg);
     else this.backlog.push(msg);
   }
 
   /** Makes the worker exit with a failure, as a dying one would, so the supervisor restarts it (operations and tests). */
   crashWorker(): void {
-    this.worker?.postMessage({ type: 'exit', code: 1 } satisfies ToWorker);
+    this.worker?.send({ type: 'exit', code: 1 });
   }
 
   /** Stops supervising and ends the worker; resolves once its thread is gone. */
@@ -115,30 +117,22 @@ export class WorkerSlot {
   }
 
   private spawn(): void {
-    const worker = new Worker(WORKER_URL);
-    this.worker = worker;
-    worker.onmessage = (e: MessageEvent<FromWorker>) => this.onWorkerMessage(e.data);
-    worker.onerror = (e) => {
-      if (this.worker === worker) this.actor.send({ type: 'WORKER_EXITED', message: `worker error: ${e.message}` });
-    };
-    this.ended = new Promise((resolve) =>
-      worker.addEventListener('close', () => {
-        resolve();
-        if (this.worker === worker) this.actor.send({ type: 'WORKER_EXITED', message: 'worker exited' });
-      }),
-    );
-    worker.postMessage({ type: 'load', spec: this.spec } satisfies ToWorker);
+    const host = startHost(this.host, {
+      message: (m) => this.onWorkerMessage(m),
+      exited: (message) => this.worker === host && this.actor.send({ type: 'WORKER_EXITED', message }),
+    });
+    this.worker = host;
+    this.ended = new Promise((resolve) => (this.endedNow = resolve));
+    host.send({ type: 'load', spec: this.spec });
   }
 
-  /**
-   * Asks the worker to exit after the message it is handling. Never `terminate()`: a Worker terminated
-   * while sherpa-onnx loads a model aborts the whole process (seen on Bun 1.4.5: "terminate called
-   * after throwing an instance of 'Napi::Error'"). Posting to a worker that already exited does nothing.
-   */
+  /** Asks the host to exit after the message it is handling (see EngineHost.exit). */
   private kill(): void {
-    const w = this.worker;
+    const host = this.worker;
     this.worker = undefined;
-    w?.postMessage({ type: 'exit', code: 0 } satisfies ToWorker);
+    const done = this.endedNow;
+    if (host) void host.exit(0).then(done);
+    else done?.();
   }
 
   private onWorkerMessage(m: FromWorker): void {
@@ -173,7 +167,7 @@ export class WorkerSlot {
   private onReady(loadMs: number, restarts: number): void {
     const pending = this.backlog;
     this.backlog = [];
-    for (const msg of pending) this.worker!.postMessage(msg, msg.type === 'audio' ? [msg.samples.buffer as ArrayBuffer] : []);
+    for (const msg of pending) this.worker!.send(msg);
     this.hooks.onReady?.(this, loadMs, restarts, this.crashedAt ? Math.round(performance.now() - this.crashedAt) : 0);
     this.crashedAt = 0;
   }

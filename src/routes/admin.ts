@@ -79,6 +79,6 @@ export const adminRoutes = (db: Database, users: Users, registry: EngineRegistry
       },
     )
     .get('/workers', () => ({ models: registry.loaded().map(({ modelId, status, workers }) => ({ model_id: modelId, status, workers: workers.map((w) => ({ ...w })) })) }), {
-      response: t.Object({ models: t.Array(t.Object({ model_id: t.String(), status: t.String(), workers: t.Array(t.Object({ index: t.Integer(), status: t.String(), streams: t.Integer() })) })) }),
+      response: t.Object({ models: t.Array(t.Object({ model_id: t.String(), status: t.String(), workers: t.Array(t.Object({ index: t.Integer(), status: t.String(), streams: t.Integer(), pid: t.Union([t.Integer(), t.Null()], { description: 'the engine process (VOXLOG_ENGINE_HOST=process)' }) })) })) }),
       detail: { summary: 'Engine workers per loaded model, live', tags: ['admin'] },
     });

@@ -11,6 +11,9 @@ const ModelInfo = t.Object({
   status: t.String({ description: 'unloaded, missing, loading, ready, crashed, failed or stopped' }),
   size_bytes: t.Union([t.Integer(), t.Null()]),
   error: t.Union([t.String(), t.Null()], { description: 'why the model is missing or failed' }),
+  batch: t.Union([t.Object({ size: t.Integer({ description: 'streams decoded in one call; 1 is one by one' }), reason: t.String() }), t.Null()], {
+    description: "the model's batch decoding, known once it has been probed (its first load)",
+  }),
   default: t.Boolean({ description: 'the model a session, job or attempt gets when it names none' }),
 });
 
