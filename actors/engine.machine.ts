@@ -3,6 +3,8 @@ import { assign, setup } from 'xstate';
 export interface EngineContext {
   readonly modelId: string;
   readonly restarts: number;
+  /** Crashes since the worker last decoded audio: a model that crashes on every decode stops being restarted. */
+  readonly streak: number;
   readonly loadMs: number | null;
   readonly lastError: string | null;
 }
@@ -11,9 +13,11 @@ export type EngineMachineEvent =
   | { type: 'WORKER_READY'; loadMs: number }
   | { type: 'WORKER_LOAD_FAILED'; message: string }
   | { type: 'WORKER_EXITED'; message: string }
+  /** The worker decoded audio since it became ready: the crash streak ends. */
+  | { type: 'WORKER_HEALTHY' }
   | { type: 'STOP' };
 
-/** Crashes in a row while loading before the model is marked failed instead of restarted. */
+/** Crashes in a row (while loading, or before any audio was decoded) before the model is marked failed instead of restarted. */
 export const MAX_LOAD_CRASHES = 3;
 
 /**
@@ -33,7 +37,7 @@ export const engineMachine = setup({
     announceCrash: (_, _params: { message: string }) => {},
   },
   guards: {
-    tooManyCrashes: ({ context }) => context.restarts + 1 >= MAX_LOAD_CRASHES,
+    tooManyCrashes: ({ context }) => context.streak + 1 >= MAX_LOAD_CRASHES,
   },
   delays: {
     backoff: ({ context }) => Math.min(10_000, 200 * 2 ** Math.max(0, context.restarts - 1)),
@@ -41,7 +45,7 @@ export const engineMachine = setup({
 }).createMachine({
   id: 'engine',
   initial: 'loading',
-  context: ({ input }) => ({ modelId: input.modelId, restarts: 0, loadMs: null, lastError: null }),
+  context: ({ input }) => ({ modelId: input.modelId, restarts: 0, streak: 0, loadMs: null, lastError: null }),
   on: { STOP: '.stopped' },
   states: {
     loading: {
@@ -56,13 +60,20 @@ export const engineMachine = setup({
       },
     },
     ready: {
-      on: { WORKER_EXITED: 'crashed' },
+      on: {
+        WORKER_HEALTHY: { actions: assign({ streak: 0 }) },
+        WORKER_EXITED: [
+          { guard: 'tooManyCrashes', target: 'failed', actions: assign({ lastError: ({ event }) => `crashed ${MAX_LOAD_CRASHES} times in a row before decoding any audio; last: ${event.message}` }) },
+          { target: 'crashed' },
+        ],
+      },
     },
     crashed: {
       entry: [
         'stopWorker',
         assign({
           restarts: ({ context }) => context.restarts + 1,
+          streak: ({ context }) => context.streak + 1,
           lastError: ({ event }) => (event.type === 'WORKER_EXITED' ? event.message : null),
         }),
         { type: 'announceCrash', params: ({ event }) => ({ message: event.type === 'WORKER_EXITED' ? event.message : 'worker exited' }) },

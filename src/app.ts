@@ -85,9 +85,10 @@ function engineHooks(store: EventStore, metrics: () => Metrics): EngineHooks {
       console.error(`model ${id} failed: ${message}`);
       void engineEvent(id, event('EngineFailed', { model_id: id, message }));
     },
-    onDecoded: (id, audioMs, busyMs) => {
+    onDecoded: (id, audioMs, busyMs, batch) => {
       metrics().audioSeconds.inc({ model: id }, audioMs / 1000);
       metrics().decodeSeconds.inc({ model: id }, busyMs / 1000);
+      if (batch > 0) metrics().batchStreams.observe({ model: id }, batch);
     },
   };
 }
@@ -146,6 +147,7 @@ async function compose(config: Config, lock: { release(): void }): Promise<Runni
     workersPerModel: config.workersPerModel,
     host: config.engineHost,
     batch: config.batch,
+    abortOnDecode: config.abortOnDecode,
     idleMs: config.engineIdleMs,
     maxLoaded: config.maxLoadedModels,
     hooks: engineHooks(store, () => metrics),

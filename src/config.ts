@@ -29,6 +29,8 @@ export interface Config {
   readonly engineHost: EngineHostKind;
   /** Most streams decoded in one call (1: one by one), and the longest a ready chunk waits for others. */
   readonly batch: { readonly size: number; readonly waitMs: number };
+  /** VOXLOG_FAULT_ABORT_ON_DECODE: models whose engine aborts natively at its first decode (crash-isolation tests only). */
+  readonly abortOnDecode: readonly string[];
   readonly engineIdleMs: number;
   readonly maxLoadedModels: number;
   /** `false` only for benchmarks measuring the log's cost: sessions then record nothing. */
@@ -247,6 +249,7 @@ export function loadConfig(env: Env = process.env): Config {
     workersPerModel: int('VOXLOG_WORKERS_PER_MODEL', navigator.hardwareConcurrency || 1, 1, 64),
     engineHost,
     batch: { size: int('VOXLOG_MAX_BATCH', 16, 1, 256), waitMs: int('VOXLOG_BATCH_WAIT_MS', 10, 0, 1000) },
+    abortOnDecode: list('VOXLOG_FAULT_ABORT_ON_DECODE', []),
     engineIdleMs: int('VOXLOG_ENGINE_IDLE_MS', 600_000, 1_000, 7 * 24 * 3600_000),
     maxLoadedModels: int('VOXLOG_MAX_LOADED_MODELS', 4, 1, 64),
     eventLog: flag('VOXLOG_EVENT_LOG', true),

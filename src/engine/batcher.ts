@@ -79,7 +79,7 @@ export class StreamBatcher {
       return this.post({ type: 'stream_error', streamId: msg.streamId, message: String(err) });
     }
     if (decoder.ready) this.pending.set(msg.streamId, { decoder, msg, t0 });
-    else this.finish({ decoder, msg, t0 }, performance.now() - t0);
+    else this.finish({ decoder, msg, t0 }, performance.now() - t0, 0);
   }
 
   private decode(round: Fed[]): void {
@@ -95,23 +95,24 @@ export class StreamBatcher {
         }
       }
     } catch (err) {
-      for (const f of round) this.post({ type: 'stream_error', streamId: f.msg.streamId, message: String(err) }), this.consumed(f, 0);
+      for (const f of round) this.post({ type: 'stream_error', streamId: f.msg.streamId, message: String(err) }), this.consumed(f, 0, 0);
       return;
     }
     const share = (performance.now() - t0) / round.length;
-    for (const f of round) this.finish(f, share);
+    const together = Math.min(round.length, this.settings.size);
+    for (const f of round) this.finish(f, share, together);
   }
 
-  private finish(f: Fed, busyMs: number): void {
+  private finish(f: Fed, busyMs: number, batch: number): void {
     try {
       f.decoder.emit(f.msg.seq);
     } catch (err) {
       this.post({ type: 'stream_error', streamId: f.msg.streamId, message: String(err) });
     }
-    this.consumed(f, busyMs);
+    this.consumed(f, busyMs, batch);
   }
 
-  private consumed(f: Fed, busyMs: number): void {
-    this.post({ type: 'consumed', streamId: f.msg.streamId, audioMs: (f.msg.samples.length * 1000) / f.msg.sampleRate, busyMs });
+  private consumed(f: Fed, busyMs: number, batch: number): void {
+    this.post({ type: 'consumed', streamId: f.msg.streamId, audioMs: (f.msg.samples.length * 1000) / f.msg.sampleRate, busyMs, batch });
   }
 }

@@ -27,6 +27,7 @@ export class EngineCore {
   private readonly chains = new Map<string, Promise<void>>();
   private readonly deferred: StreamMsg[] = [];
   private draining = false;
+  private abortOnDecode = false;
 
   constructor(
     private readonly post: Post,
@@ -65,6 +66,7 @@ export class EngineCore {
 
   private load(spec: LoadSpec): void {
     const t0 = performance.now();
+    this.abortOnDecode = spec.abortOnDecode === true;
     try {
       const sherpa = (this.sherpa ??= loadSherpa());
       if (spec.kind === 'streaming') {
@@ -95,6 +97,7 @@ export class EngineCore {
   }
 
   private stream(msg: StreamMsg): void {
+    if (msg.type === 'audio' && this.abortOnDecode) process.abort();
     const loaded = this.loaded;
     if (loaded?.kind === 'streaming' && loaded.batcher) return loaded.batcher.push(msg);
     if (loaded?.kind === 'offline') {
@@ -112,7 +115,7 @@ export class EngineCore {
     if (msg.type !== 'audio') return this.control(msg);
     const t0 = performance.now();
     await this.withDecoder(msg.streamId, (d) => d.accept(msg.seq, msg.samples, msg.sampleRate));
-    this.post({ type: 'consumed', streamId: msg.streamId, audioMs: (msg.samples.length * 1000) / msg.sampleRate, busyMs: performance.now() - t0 });
+    this.post({ type: 'consumed', streamId: msg.streamId, audioMs: (msg.samples.length * 1000) / msg.sampleRate, busyMs: performance.now() - t0, batch: 1 });
   }
 
   private control(msg: Exclude<StreamMsg, { type: 'audio' }>): Promise<void> {

@@ -9,7 +9,7 @@ export interface EngineHooks {
   readonly onStarted?: (modelId: string, worker: number, loadMs: number, restarts: number, downMs: number) => void;
   readonly onCrashed?: (modelId: string, worker: number, message: string, restarts: number, streams: number) => void;
   readonly onFailed?: (modelId: string, message: string) => void;
-  readonly onDecoded?: (modelId: string, audioMs: number, busyMs: number) => void;
+  readonly onDecoded?: (modelId: string, audioMs: number, busyMs: number, batch: number) => void;
 }
 
 /**
@@ -41,7 +41,7 @@ export class Engine {
             if (this.status === 'failed' && !failedReported) (failedReported = true), hooks.onFailed?.(modelId, message);
           },
           onStatus: () => this.notify(),
-          onDecoded: (audioMs, busyMs) => hooks.onDecoded?.(modelId, audioMs, busyMs),
+          onDecoded: (audioMs, busyMs, batch) => hooks.onDecoded?.(modelId, audioMs, busyMs, batch),
         }),
     );
   }
@@ -94,7 +94,7 @@ export class Engine {
     this.placement.set(streamId, slot);
     this.lastUsed = Date.now();
     slot.open(streamId, originMs, options, (e) => {
-      if (e.type === 'closed') {
+      if (e.type === 'closed' || e.type === 'engine_failed') {
         this.placement.delete(streamId);
         this.lastUsed = Date.now();
       }

@@ -22,8 +22,16 @@ export interface StreamOptions {
 /** What the worker loads: one recognizer of a kind, plus the VAD for offline models. */
 export type LoadSpec =
   /** `batch`: decode ready streams together (absent or size 1: one by one, as models fixed at batch 1 need). */
-  | { readonly kind: 'streaming'; readonly recognizer: unknown; readonly batch?: BatchSettings }
-  | { readonly kind: 'offline'; readonly recognizer: unknown; readonly vadModel: string };
+  | ({ readonly kind: 'streaming'; readonly recognizer: unknown; readonly batch?: BatchSettings } & Faults)
+  | ({ readonly kind: 'offline'; readonly recognizer: unknown; readonly vadModel: string } & Faults);
+
+/**
+ * Fault injection (VOXLOG_FAULT_ABORT_ON_DECODE): the host aborts natively (SIGABRT) at its first
+ * decode, as a model sherpa-onnx cannot run would. Tests of crash isolation use it; nothing else should.
+ */
+export interface Faults {
+  readonly abortOnDecode?: boolean;
+}
 
 /** Messages from the engine to its worker. Audio is Float32 at `sampleRate`, transferred. */
 export type ToWorker =
@@ -51,11 +59,16 @@ export type FromWorker =
   | ({ readonly type: 'final'; readonly words: readonly Word[]; readonly reason: FinalReason } & StreamResult)
   | { readonly type: 'speech_started'; readonly streamId: string; readonly seq: number; readonly atMs: number }
   | { readonly type: 'closed'; readonly streamId: string; readonly audioMs: number }
-  /** One audio message decoded: how much audio and how long the worker spent on it (backpressure, RTF). */
-  | { readonly type: 'consumed'; readonly streamId: string; readonly audioMs: number; readonly busyMs: number }
+  /**
+   * One audio message decoded: how much audio, how long the worker spent on it (backpressure, RTF)
+   * and how many streams shared the decode call that decoded it (0: no whole chunk to decode yet).
+   */
+  | { readonly type: 'consumed'; readonly streamId: string; readonly audioMs: number; readonly busyMs: number; readonly batch: number }
   | { readonly type: 'stream_error'; readonly streamId: string; readonly message: string };
 
 /** What a session hears about its stream. */
 export type StreamEvent =
   | Extract<FromWorker, { type: 'partial' | 'final' | 'speech_started' | 'closed' | 'stream_error' }>
-  | { readonly type: 'engine_crashed'; readonly streamId: string; readonly message: string };
+  | { readonly type: 'engine_crashed'; readonly streamId: string; readonly message: string }
+  /** The model will not be restarted again: the stream is over (audioMs: the session audio sent to it). */
+  | { readonly type: 'engine_failed'; readonly streamId: string; readonly message: string; readonly audioMs: number };

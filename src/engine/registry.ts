@@ -29,6 +29,8 @@ export interface RegistryOptions {
   readonly host: EngineHostKind;
   /** The configured most streams per decode call and wait; a model fixed at batch 1 gets 1. */
   readonly batch: BatchSettings;
+  /** Models whose engine aborts at its first decode (fault injection for crash-isolation tests). */
+  readonly abortOnDecode?: readonly string[];
   /** An engine with no stream for this long is unloaded. */
   readonly idleMs: number;
   /** Most engines loaded at once; loading another unloads the least recently used idle one. */
@@ -80,8 +82,9 @@ export class EngineRegistry {
       engine = this.engines.get(modelId); // another session may have started it while this one probed
       if (!engine || engine.status === 'failed' || engine.status === 'stopped') {
         this.makeRoom();
-        const withBatch = spec.kind === 'streaming' ? { ...spec, batch: { size: batched.size, waitMs: this.options.batch.waitMs } } : spec;
-        engine = new Engine(modelId, withBatch, this.options.workersPerModel, this.options.host, this.options.hooks);
+        const abortOnDecode = this.options.abortOnDecode?.includes(modelId) === true;
+        const full = spec.kind === 'streaming' ? { ...spec, abortOnDecode, batch: { size: batched.size, waitMs: this.options.batch.waitMs } } : { ...spec, abortOnDecode };
+        engine = new Engine(modelId, full, this.options.workersPerModel, this.options.host, this.options.hooks);
         this.engines.set(modelId, engine);
       }
     }

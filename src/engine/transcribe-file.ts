@@ -26,7 +26,7 @@ export async function transcribeFile(registry: EngineRegistry, modelId: string, 
     engine.open(streamId, 0, { minSilenceMs: DEFAULT_SETTINGS.minSilenceMs, maxSegmentMs: DEFAULT_SETTINGS.maxSegmentMs, interimMs: 0 }, (e) => {
       if (e.type === 'final' && e.text.trim() !== '') segments.push({ text: e.text.trim(), startMs: e.startMs, endMs: e.endMs, words: e.words });
       else if (e.type === 'closed') resolve(e.audioMs);
-      else if (e.type === 'stream_error' || e.type === 'engine_crashed') reject(new UnavailableError(`the ${modelId} engine failed on this audio: ${e.message}`, 'engine_failed'));
+      else if (e.type === 'stream_error' || e.type === 'engine_crashed' || e.type === 'engine_failed') reject(new UnavailableError(`the ${modelId} engine failed on this audio: ${e.message}`, 'engine_failed'));
     });
   });
   closed.catch(() => {}); // awaited below; an engine failure while the file is still being read must not go unhandled

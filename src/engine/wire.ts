@@ -41,14 +41,15 @@ export function encodeToEngine(msg: ToWorker): Uint8Array {
   return bytes;
 }
 
-/** `f64 audioMs | f64 busyMs | id`. */
+/** `f64 audioMs | f64 busyMs | u16 batch | id`. */
 export function encodeFromEngine(msg: FromWorker): Uint8Array {
   if (msg.type !== 'consumed') return jsonFrame(msg);
   const id = utf8.encode(msg.streamId);
-  const { bytes, view } = frame(CONSUMED_KIND, 16 + id.length);
+  const { bytes, view } = frame(CONSUMED_KIND, 18 + id.length);
   view.setFloat64(5, msg.audioMs, true);
   view.setFloat64(13, msg.busyMs, true);
-  bytes.set(id, 21);
+  view.setUint16(21, msg.batch, true);
+  bytes.set(id, 23);
   return bytes;
 }
 
@@ -68,7 +69,7 @@ function decodeFromEngine(kind: number, body: Uint8Array): FromWorker {
   if (kind === JSON_KIND) return JSON.parse(text.decode(body)) as FromWorker;
   if (kind !== CONSUMED_KIND) throw new Error(`unknown engine frame kind ${kind}`);
   const view = new DataView(body.buffer, body.byteOffset, body.byteLength);
-  return { type: 'consumed', audioMs: view.getFloat64(0, true), busyMs: view.getFloat64(8, true), streamId: text.decode(body.subarray(16)) };
+  return { type: 'consumed', audioMs: view.getFloat64(0, true), busyMs: view.getFloat64(8, true), batch: view.getUint16(16, true), streamId: text.decode(body.subarray(18)) };
 }
 
 /** Cuts a byte stream into frames, however the socket chunks it. */

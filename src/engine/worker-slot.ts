@@ -21,7 +21,7 @@ export interface SlotHooks {
   readonly onFailed?: (slot: WorkerSlot, message: string) => void;
   readonly onStatus?: () => void;
   /** Audio decoded and the worker time it took (for real-time-factor metrics). */
-  readonly onDecoded?: (audioMs: number, busyMs: number) => void;
+  readonly onDecoded?: (audioMs: number, busyMs: number, batch: number) => void;
 }
 
 /**
@@ -39,6 +39,8 @@ export class WorkerSlot {
   /** Settles when the latest host has ended. */
   private ended: Promise<void> = Promise.resolve();
   private endedNow: (() => void) | undefined;
+  /** The current host has decoded audio (ends the supervisor's crash streak once per host). */
+  private healthy = false;
 
   constructor(
     readonly modelId: string,
@@ -58,7 +60,7 @@ export class WorkerSlot {
     this.actor = createActor(machine, { input: { modelId } });
     this.actor.subscribe({
       next: (s) => {
-        if (s.matches('failed')) hooks.onFailed?.(this, s.context.lastError ?? 'failed');
+        if (s.matches('failed')) this.onFailed(s.context.lastError ?? 'failed');
         hooks.onStatus?.();
       },
       error: (err) => console.error(`engine ${modelId} worker ${index} supervisor failed:`, err),
@@ -122,6 +124,7 @@ export class WorkerSlot {
       exited: (message) => this.worker === host && this.actor.send({ type: 'WORKER_EXITED', message }),
     });
     this.worker = host;
+    this.healthy = false;
     this.ended = new Promise((resolve) => (this.endedNow = resolve));
     host.send({ type: 'load', spec: this.spec });
   }
@@ -148,9 +151,10 @@ export class WorkerSlot {
         return stream?.listener(m);
       }
       case 'consumed': {
+        if (!this.healthy) (this.healthy = true), this.actor.send({ type: 'WORKER_HEALTHY' });
         const stream = this.streams.get(m.streamId);
         if (stream) stream.pendingMs = Math.max(0, stream.pendingMs - m.audioMs);
-        return this.hooks.onDecoded?.(m.audioMs, m.busyMs);
+        return this.hooks.onDecoded?.(m.audioMs, m.busyMs, m.batch);
       }
       case 'partial':
       case 'final':
@@ -170,6 +174,15 @@ export class WorkerSlot {
     for (const msg of pending) this.worker!.send(msg);
     this.hooks.onReady?.(this, loadMs, restarts, this.crashedAt ? Math.round(performance.now() - this.crashedAt) : 0);
     this.crashedAt = 0;
+  }
+
+  /** Ends every stream: the model is not restarted again. */
+  private onFailed(message: string): void {
+    const streams = [...this.streams];
+    this.streams.clear();
+    this.backlog = [];
+    this.hooks.onFailed?.(this, message);
+    for (const [streamId, s] of streams) s.listener({ type: 'engine_failed', streamId, message, audioMs: Math.round(s.audioMs) });
   }
 
   private onCrash(message: string, restarts: number): void {

@@ -134,7 +134,7 @@ function decodeChunk(engine: Engine, chunk: AudioChunk, open: Set<string>, signa
     engine.open(streamId, Math.round(chunk.start / (RATE / 1000)), options, (e) => {
       if (e.type === 'final' && e.text.trim() !== '') segments.push({ text: e.text.trim(), start_ms: e.startMs, end_ms: e.endMs, words: e.words });
       else if (e.type === 'closed') open.delete(streamId), resolve(segments);
-      else if (e.type === 'stream_error' || e.type === 'engine_crashed') {
+      else if (e.type === 'stream_error' || e.type === 'engine_crashed' || e.type === 'engine_failed') {
         // A restarted worker reopens the stream; this chunk's audio is gone from it, so it is closed.
         failed = true;
         engine.close(streamId, ++seq);

@@ -20,6 +20,7 @@ export class Metrics {
   readonly decodeSeconds = new Counter({ name: 'voxlog_decode_seconds_total', help: 'Engine worker time spent decoding, seconds (divide by audio seconds for the real-time factor)', labelNames: ['model'], registers: [this.registry] });
   readonly partialLag = new Histogram({ name: 'voxlog_partial_lag_seconds', help: 'From the audio that produced a partial reaching the server to the partial being sent', buckets: LATENCY_BUCKETS, registers: [this.registry] });
   readonly finalLatency = new Histogram({ name: 'voxlog_final_latency_seconds', help: 'From the last audio of a segment reaching the server to its final being sent', buckets: LATENCY_BUCKETS, registers: [this.registry] });
+  readonly batchStreams = new Histogram({ name: 'voxlog_decode_batch_streams', help: 'Streams decoded together in the call that decoded each audio frame (1: one by one)', labelNames: ['model'], buckets: [1, 2, 4, 8, 16, 32, 64], registers: [this.registry] });
   readonly restarts = new Counter({ name: 'voxlog_engine_restarts_total', help: 'Engine worker crashes followed by a restart', labelNames: ['model'], registers: [this.registry] });
   readonly appendSeconds = new Histogram({ name: 'voxlog_eventlog_append_seconds', help: 'Event log append latency (queue to commit)', buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1], registers: [this.registry] });
   readonly appendFailures = new Counter({ name: 'voxlog_eventlog_append_failures_total', help: 'Appends that failed', registers: [this.registry] });

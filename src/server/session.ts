@@ -342,6 +342,10 @@ export class Session {
         return void this.actor.send({ type: 'ENGINE_ERROR', code: 'stream_error', message: e.message });
       case 'engine_crashed':
         return void this.actor.send({ type: 'ENGINE_ERROR', code: 'engine_crashed', message: `the model's worker crashed and was restarted; audio in flight may be lost (${e.message})` });
+      case 'engine_failed':
+        // Nothing will flush the stream: end the session now with what the log already holds.
+        this.actor.send({ type: 'FATAL', code: 'engine_failed', message: `the model's engine failed and is not restarted again: ${e.message}`, closeCode: 1011 });
+        return void this.actor.send({ type: 'STREAM_CLOSED', audioMs: e.audioMs });
       default: {
         const never: never = e;
         console.error('unknown stream event', never);
