@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LIFTED_LIMITS } from '../../src/config';
@@ -12,9 +12,9 @@ export interface ServerProcess {
 }
 
 /** Starts voxlog in its own process (the load generator must not share its event loop). */
-export async function startServerProcess(env: Record<string, string> = {}, dataDir = mkdtempSync(join(tmpdir(), 'voxlog-bench-'))): Promise<ServerProcess> {
+export async function startServerProcess(env: Record<string, string> = {}, dataDir = mkdtempSync(join(tmpdir(), 'voxlog-bench-')), bunFlags: string[] = []): Promise<ServerProcess> {
   const port = 21000 + Math.floor(Math.random() * 2000);
-  const proc = Bun.spawn(['bun', 'src/main.ts'], {
+  const proc = Bun.spawn(['bun', ...bunFlags, 'src/main.ts'], {
     cwd: join(import.meta.dir, '../..'),
     env: { ...process.env, ...LIFTED_LIMITS, ...env, PORT: String(port), HOST: '127.0.0.1', VOXLOG_DATA_DIR: dataDir },
     stdout: 'ignore',
@@ -38,10 +38,22 @@ export async function startServerProcess(env: Record<string, string> = {}, dataD
   };
 }
 
-/** CPU seconds a process has used (user + system). */
+/** CPU seconds a process and its live descendants have used (user + system): engine processes count too. */
 export function cpuSeconds(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
+  const procs = readdirSync('/proc').filter((d) => /^\d+$/.test(d)).flatMap((d) => {
+    try {
+      const fields = readFileSync(`/proc/${d}/stat`, 'utf8').split(') ')[1]!.split(' ');
+      return [{ pid: Number(d), ppid: Number(fields[1]), cpu: (Number(fields[11]) + Number(fields[12])) / 100 }];
+    } catch {
+      return []; // it exited meanwhile
+    }
+  });
+  const tree = new Set([pid]);
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const p of procs) if (!tree.has(p.pid) && tree.has(p.ppid)) (tree.add(p.pid), (grew = true));
+  }
+  return procs.filter((p) => tree.has(p.pid)).reduce((n, p) => n + p.cpu, 0);
 }
 
 /** Resident memory of a process, MB. */

@@ -39,6 +39,14 @@ export class AudioDecoder {
   }
 
   decode(frame: Uint8Array): Float32Array {
+    return decodeSamples(this.encoding, this.take(frame));
+  }
+
+  /**
+   * The frame's whole samples as bytes the caller owns (a copy it may transfer), the rest carried:
+   * sessions hand these to the engine host, which converts them (decodeSamples) off the main thread.
+   */
+  take(frame: Uint8Array): Uint8Array<ArrayBuffer> {
     const width = BYTES_PER_SAMPLE[this.encoding];
     let bytes = frame;
     if (this.carry.length > 0) {
@@ -49,12 +57,14 @@ export class AudioDecoder {
     const whole = bytes.length - (bytes.length % width);
     // The hot path: most frames hold whole samples, so nothing is carried or allocated.
     this.carry = whole === bytes.length ? NO_BYTES : bytes.slice(whole);
-    return decodeSamples(this.encoding, bytes.subarray(0, whole));
+    return bytes.slice(0, whole);
   }
 }
 
-function decodeSamples(encoding: Encoding, bytes: Uint8Array): Float32Array {
+/** Whole samples in `encoding` → Float32 in [-1, 1]. Aligned float32 bytes are viewed, not copied. */
+export function decodeSamples(encoding: Encoding, bytes: Uint8Array): Float32Array {
   const n = bytes.length / BYTES_PER_SAMPLE[encoding];
+  if (encoding === 'float32' && bytes.byteOffset % 4 === 0) return new Float32Array(bytes.buffer, bytes.byteOffset, n);
   const out = new Float32Array(n);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   switch (encoding) {

@@ -1,5 +1,5 @@
 import type { Post } from './decoder';
-import type { ToWorker } from './protocol';
+import type { DecodedAudio, ToWorker } from './protocol';
 import type { SherpaOnlineRecognizer } from './sherpa';
 import type { StreamingDecoder } from './streaming-decoder';
 
@@ -9,7 +9,7 @@ export interface BatchSettings {
   readonly waitMs: number;
 }
 
-type StreamMsg = Extract<ToWorker, { type: 'audio' | 'finalize' | 'close' }>;
+type StreamMsg = DecodedAudio | Extract<ToWorker, { type: 'finalize' | 'close' }>;
 type Fed = { readonly decoder: StreamingDecoder; readonly msg: Extract<StreamMsg, { type: 'audio' }>; readonly t0: number };
 
 /**

@@ -1,3 +1,4 @@
+import type { Encoding } from '../audio/codecs';
 import type { EngineHostKind } from '../config';
 import { UnavailableError } from '../errors';
 import type { LoadSpec, StreamEvent, StreamOptions } from './protocol';
@@ -102,8 +103,14 @@ export class Engine {
     });
   }
 
+  /** Float32 samples (jobs, files); the engine takes over their buffer. */
   feed(streamId: string, seq: number, samples: Float32Array, sampleRate: number): void {
-    this.placement.get(streamId)?.feed(streamId, seq, samples, sampleRate);
+    this.feedEncoded(streamId, seq, new Uint8Array(samples.buffer as ArrayBuffer, samples.byteOffset, samples.byteLength), 'float32', sampleRate);
+  }
+
+  /** A client's whole samples as they came (sessions): the engine host converts them; it takes over the buffer. */
+  feedEncoded(streamId: string, seq: number, pcm: Uint8Array<ArrayBuffer>, encoding: Encoding, sampleRate: number): void {
+    this.placement.get(streamId)?.feed(streamId, seq, pcm, encoding, sampleRate);
   }
 
   /** Audio of `streamId` sent to its worker and not yet decoded, in ms. */

@@ -46,7 +46,7 @@ class WorkerHost implements EngineHost {
   }
 
   send(msg: ToWorker): void {
-    this.worker.postMessage(msg, msg.type === 'audio' ? [msg.samples.buffer as ArrayBuffer] : []);
+    this.worker.postMessage(msg, msg.type === 'audio' ? [msg.pcm.buffer] : []);
   }
 
   /**

@@ -1,4 +1,5 @@
 import type { Word } from '../../events/types';
+import type { Encoding } from '../audio/codecs';
 import type { BatchSettings } from './batcher';
 
 /** Why a segment was finalized. */
@@ -33,15 +34,30 @@ export interface Faults {
   readonly abortOnDecode?: boolean;
 }
 
-/** Messages from the engine to its worker. Audio is Float32 at `sampleRate`, transferred. */
+/**
+ * Messages from the engine to its worker. Audio is the client's whole samples in `encoding` at
+ * `sampleRate`, transferred (Worker) or sent as bytes (process): the host converts them to Float32.
+ */
 export type ToWorker =
   | { readonly type: 'load'; readonly spec: LoadSpec }
   | { readonly type: 'open'; readonly streamId: string; readonly originMs: number; readonly options: StreamOptions }
-  | { readonly type: 'audio'; readonly streamId: string; readonly seq: number; readonly samples: Float32Array; readonly sampleRate: number }
+  | AudioMessage
   | { readonly type: 'finalize'; readonly streamId: string; readonly seq: number }
   | { readonly type: 'close'; readonly streamId: string; readonly seq: number; readonly reason: 'close' | 'switch' }
   /** Ends the worker between messages, never inside native code (see WorkerSlot.kill). */
   | { readonly type: 'exit'; readonly code: number };
+
+export interface AudioMessage {
+  readonly type: 'audio';
+  readonly streamId: string;
+  readonly seq: number;
+  readonly pcm: Uint8Array<ArrayBuffer>;
+  readonly encoding: Encoding;
+  readonly sampleRate: number;
+}
+
+/** An audio message once the host has converted it. */
+export type DecodedAudio = Omit<AudioMessage, 'pcm' | 'encoding'> & { readonly samples: Float32Array };
 
 /** A recognition result for one stream; `seq` is the audio or control message that produced it. */
 export interface StreamResult {

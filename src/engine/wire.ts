@@ -2,6 +2,7 @@
 // over a Unix socket. Every frame is `u32 length (LE) | u8 kind | body`. Audio to the engine and
 // its per-frame `consumed` answers are binary; the rare control messages and the results (text)
 // are JSON. Audio is never JSON.
+import { ENCODINGS } from '../audio/codecs';
 import type { FromWorker, ToWorker } from './protocol';
 
 const JSON_KIND = 0;
@@ -28,16 +29,17 @@ function jsonFrame(msg: unknown): Uint8Array {
   return bytes;
 }
 
-/** `u32 seq | u32 sampleRate | u16 id length | id | f32 samples`. */
+/** `u32 seq | u32 sampleRate | u8 encoding | u16 id length | id | samples as the client sent them`. */
 export function encodeToEngine(msg: ToWorker): Uint8Array {
   if (msg.type !== 'audio') return jsonFrame(msg);
   const id = utf8.encode(msg.streamId);
-  const { bytes, view } = frame(AUDIO_KIND, 10 + id.length + msg.samples.byteLength);
+  const { bytes, view } = frame(AUDIO_KIND, 11 + id.length + msg.pcm.byteLength);
   view.setUint32(5, msg.seq, true);
   view.setUint32(9, msg.sampleRate, true);
-  view.setUint16(13, id.length, true);
-  bytes.set(id, 15);
-  bytes.set(new Uint8Array(msg.samples.buffer, msg.samples.byteOffset, msg.samples.byteLength), 15 + id.length);
+  bytes[13] = ENCODINGS.indexOf(msg.encoding);
+  view.setUint16(14, id.length, true);
+  bytes.set(id, 16);
+  bytes.set(msg.pcm, 16 + id.length);
   return bytes;
 }
 
@@ -57,12 +59,13 @@ function decodeToEngine(kind: number, body: Uint8Array): ToWorker {
   if (kind === JSON_KIND) return JSON.parse(text.decode(body)) as ToWorker;
   if (kind !== AUDIO_KIND) throw new Error(`unknown engine frame kind ${kind}`);
   const view = new DataView(body.buffer, body.byteOffset, body.byteLength);
-  const idLength = view.getUint16(8, true);
-  const streamId = text.decode(body.subarray(10, 10 + idLength));
-  // A copy: decoders keep audio (offline interim decodes), and the read buffer is reused.
-  // (`new Uint8Array(view)` copies; a socket's Buffer `slice` would not.)
-  const samples = new Float32Array(new Uint8Array(body.subarray(10 + idLength)).buffer);
-  return { type: 'audio', streamId, seq: view.getUint32(0, true), sampleRate: view.getUint32(4, true), samples };
+  const encoding = ENCODINGS[body[8]!];
+  if (!encoding) throw new Error(`unknown audio encoding ${body[8]} in an engine frame`);
+  const idLength = view.getUint16(9, true);
+  const streamId = text.decode(body.subarray(11, 11 + idLength));
+  // A copy: the socket reuses its read buffer. (`new Uint8Array(view)` copies; a Buffer's `slice` would not.)
+  const pcm = new Uint8Array(body.subarray(11 + idLength));
+  return { type: 'audio', streamId, seq: view.getUint32(0, true), sampleRate: view.getUint32(4, true), encoding, pcm };
 }
 
 function decodeFromEngine(kind: number, body: Uint8Array): FromWorker {

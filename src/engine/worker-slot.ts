@@ -1,5 +1,6 @@
 import { createActor, type Actor } from 'xstate';
 import { engineMachine } from '../../actors/engine.machine';
+import { BYTES_PER_SAMPLE, type Encoding } from '../audio/codecs';
 import type { EngineHostKind } from '../config';
 import { startHost, type EngineHost } from './hosts';
 import type { FromWorker, LoadSpec, StreamEvent, StreamOptions, ToWorker } from './protocol';
@@ -90,11 +91,11 @@ export class WorkerSlot {
     this.post({ type: 'open', streamId, originMs, options });
   }
 
-  feed(streamId: string, seq: number, samples: Float32Array, sampleRate: number): void {
+  feed(streamId: string, seq: number, pcm: Uint8Array<ArrayBuffer>, encoding: Encoding, sampleRate: number): void {
     const s = this.streams.get(streamId);
-    const ms = (samples.length * 1000) / sampleRate;
+    const ms = (pcm.length * 1000) / BYTES_PER_SAMPLE[encoding] / sampleRate;
     if (s) (s.audioMs += ms), (s.pendingMs += ms);
-    this.post({ type: 'audio', streamId, seq, samples, sampleRate });
+    this.post({ type: 'audio', streamId, seq, pcm, encoding, sampleRate });
   }
 
   /** Milliseconds of a stream's audio waiting in (or on the way to) the worker. */

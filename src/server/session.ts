@@ -298,10 +298,10 @@ export class Session {
   }
 
   private feed(frame: Uint8Array): void {
-    const samples = this.decoder.decode(frame);
-    if (samples.length === 0) return;
+    const pcm = this.decoder.take(frame);
+    if (pcm.length === 0) return;
     const seq = this.arrivals.next();
-    this.engine!.feed(this.id, seq, samples, this.settings.sampleRate);
+    this.engine!.feedEncoded(this.id, seq, pcm, this.settings.encoding, this.settings.sampleRate);
     const t = this.now();
     if (t - this.lastActivity >= ACTIVITY_EVERY_MS) {
       this.lastActivity = t;

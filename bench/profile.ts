@@ -1,0 +1,42 @@
+// bun run bench:profile [--clients N] [--seconds S] [--model ID] [--host worker|process]
+// Profiles the server's main thread (Bun's CPU profiler) under N real-time clients and prints where
+// its time went: the top functions by self time, grouped by source file. Engines (Workers or
+// processes) are not in it: the question is what the thread serving every socket spends itself on.
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { parseWav } from '../src/audio/wav';
+import { sharedDir } from '../src/config';
+import { realtimeClient } from './lib/clients';
+import { cpuSeconds, startServerProcess } from './lib/proc';
+import { programme } from './sections/concurrency';
+
+const { values } = parseArgs({ args: Bun.argv.slice(2), options: { clients: { type: 'string', default: '64' }, seconds: { type: 'string', default: '15' }, model: { type: 'string', default: 'gigaspeech-zipformer-3.3M-en-greedy' }, host: { type: 'string', default: 'worker' } } });
+const clients = Number(values.clients);
+const seconds = Number(values.seconds);
+const dir = join(sharedDir()!, 'audio', 'synthetic-seen');
+const clips = readdirSync(dir).filter((f) => f.endsWith('.wav')).sort().map((f) => parseWav(new Uint8Array(readFileSync(join(dir, f)))).data);
+const profDir = mkdtempSync(join(tmpdir(), 'voxlog-prof-'));
+
+const server = await startServerProcess({ VOXLOG_DEFAULT_MODEL: values.model!, VOXLOG_ENGINE_HOST: values.host! }, undefined, ['--cpu-prof-md', `--cpu-prof-dir=${profDir}`]);
+await realtimeClient(server.wsUrl(), programme(clips, 0, 1)); // load the model
+const cpu0 = cpuSeconds(server.pid);
+const t0 = performance.now();
+const runs = await Promise.all(Array.from({ length: clients }, (_, i) => realtimeClient(server.wsUrl(), programme(clips, i, seconds))));
+const wall = (performance.now() - t0) / 1000;
+const cpu = cpuSeconds(server.pid) - cpu0;
+process.kill(server.pid, 'SIGTERM'); // a clean exit writes the profile
+await server.stop();
+const md = readdirSync(profDir).find((f) => f.endsWith('.md'));
+if (!md) throw new Error(`no profile written in ${profDir}`);
+const text = readFileSync(join(profDir, md), 'utf8');
+console.log(`${clients} clients × ${seconds} s on ${values.model} (${values.host} host): ${runs.reduce((n, r) => n + r.texts.length, 0)} finals; server CPU (all threads and engine processes) ${((cpu / wall) * 100).toFixed(0)} %`);
+console.log(`profile: ${join(profDir, md)}`);
+console.log(summarise(text));
+
+/** The profile's hot-function table, grouped by file: where the main thread's self time went. */
+function summarise(markdown: string): string {
+  const rows = markdown.split('\n').filter((l) => /^\| *\d/.test(l) || /^\|[^|]*\|[^|]*%/.test(l));
+  return rows.slice(0, 40).join('\n');
+}
