@@ -22,21 +22,35 @@ const profDir = mkdtempSync(join(tmpdir(), 'voxlog-prof-'));
 const server = await startServerProcess({ VOXLOG_DEFAULT_MODEL: values.model!, VOXLOG_ENGINE_HOST: values.host! }, undefined, ['--cpu-prof-md', `--cpu-prof-dir=${profDir}`]);
 await realtimeClient(server.wsUrl(), programme(clips, 0, 1)); // load the model
 const cpu0 = cpuSeconds(server.pid);
+const main0 = threadCpuSeconds(server.pid);
 const t0 = performance.now();
 const runs = await Promise.all(Array.from({ length: clients }, (_, i) => realtimeClient(server.wsUrl(), programme(clips, i, seconds))));
 const wall = (performance.now() - t0) / 1000;
 const cpu = cpuSeconds(server.pid) - cpu0;
+const main = threadCpuSeconds(server.pid) - main0;
 process.kill(server.pid, 'SIGTERM'); // a clean exit writes the profile
 await server.stop();
 const md = readdirSync(profDir).find((f) => f.endsWith('.md'));
 if (!md) throw new Error(`no profile written in ${profDir}`);
 const text = readFileSync(join(profDir, md), 'utf8');
-console.log(`${clients} clients × ${seconds} s on ${values.model} (${values.host} host): ${runs.reduce((n, r) => n + r.texts.length, 0)} finals; server CPU (all threads and engine processes) ${((cpu / wall) * 100).toFixed(0)} %`);
+console.log(`${clients} clients × ${seconds} s on ${values.model} (${values.host} host): ${runs.reduce((n, r) => n + r.texts.length, 0)} finals, ${runs.reduce((n, r) => n + r.partialLag.length, 0)} partials`);
+console.log(`main thread CPU ${((main / wall) * 100).toFixed(1)} % | server CPU (all threads and engine processes) ${((cpu / wall) * 100).toFixed(0)} % | wall ${wall.toFixed(1)} s`);
 console.log(`profile: ${join(profDir, md)}`);
 console.log(summarise(text));
 
-/** The profile's hot-function table, grouped by file: where the main thread's self time went. */
-function summarise(markdown: string): string {
-  const rows = markdown.split('\n').filter((l) => /^\| *\d/.test(l) || /^\|[^|]*\|[^|]*%/.test(l));
-  return rows.slice(0, 40).join('\n');
+/** CPU seconds of one thread: the main thread's id is the process id. */
+function threadCpuSeconds(pid: number, tid = pid): number {
+  const fields = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/**
+ * The main thread's functions by self samples (samples, not the profile's times: after an idle
+ * stretch a sample is credited with the whole gap), with their share of all samples.
+ */
+function summarise(markdown: string, top = 20): string {
+  const found = [...markdown.matchAll(/^### `(.+)`\n`(.*)` \| Self: [^|]+\| Total: [^|]+\| Samples: (\d+)/gm)].map((m) => ({ fn: m[1]!, at: m[2]!.replace(/^.*\/(node_modules\/[^/]+|src)\//, '$1/'), samples: Number(m[3]) }));
+  const total = found.reduce((n, f) => n + f.samples, 0);
+  const rows = found.sort((a, b) => b.samples - a.samples).slice(0, top);
+  return [`${total} samples on the main thread (1 ms apart while it runs)`, ...rows.map((r) => `${String(r.samples).padStart(6)}  ${((r.samples / total) * 100).toFixed(1).padStart(5)} %  ${r.fn}  ${r.at}`)].join('\n');
 }

@@ -147,29 +147,41 @@ export class EventStore {
 
   private write(p: Pending): AppendResult {
     const current = this.db.query<{ v: number | null }, [string]>('SELECT MAX(version) AS v FROM events WHERE stream_id = ?').get(p.streamId)?.v ?? 0;
-    const known = p.events.map((e) => (e.id ? this.db.query<Row, [string]>('SELECT * FROM events WHERE id = ?').get(e.id) : null));
-    if (known.length > 0 && known.every((k) => k !== null)) {
-      // An idempotent retry: everything is stored already; report where it went.
-      const last = known[known.length - 1]!;
-      return { nextVersion: current, lastPosition: last.position, events: [] };
+    try {
+      checkExpected(p.streamId, p.expected, current);
+    } catch (err) {
+      // An idempotent retry of an append that did commit: the version moved, but by these very events.
+      const retried = this.storedAlready(p, current);
+      if (retried) return retried;
+      throw err;
     }
-    checkExpected(p.streamId, p.expected, current);
+    // An event whose id is stored already (a retry) is skipped by the conflict clause, not looked up
+    // first: one statement per event on the hot path (every partial is an append).
     const insert = this.db.query<Row, [string, string, number, string, number, string, string, string, string | null]>(
       `INSERT INTO events (id, stream_id, version, type, schema_version, data, metadata, created_at, user_id)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING RETURNING *`,
     );
     const createdAt = this.now().toISOString();
     let version = current;
     const recorded: RecordedEvent[] = [];
-    p.events.forEach((e, i) => {
-      if (known[i]) return;
+    for (const e of p.events) {
+      const row = insert.get(e.id ?? newEventId(), p.streamId, version + 1, e.type, schemaVersions[e.type], JSON.stringify(e.data), JSON.stringify(e.metadata ?? {}), createdAt, ownerOf(e));
+      if (!row) continue;
       version += 1;
-      const row = insert.get(e.id ?? newEventId(), p.streamId, version, e.type, schemaVersions[e.type], JSON.stringify(e.data), JSON.stringify(e.metadata ?? {}), createdAt, ownerOf(e))!;
       const rec = toRecorded(row);
       this.project(rec);
       recorded.push(rec);
-    });
+    }
+    if (recorded.length === 0 && p.events.length > 0) return this.storedAlready(p, current)!;
     return { nextVersion: version, lastPosition: recorded[recorded.length - 1]?.position ?? 0, events: recorded };
+  }
+
+  /** When every event of `p` is stored already (by id): where the last one went; else undefined. */
+  private storedAlready(p: Pending, current: number): AppendResult | undefined {
+    if (p.events.length === 0 || p.events.some((e) => !e.id)) return undefined;
+    const known = p.events.map((e) => this.db.query<Row, [string]>('SELECT * FROM events WHERE id = ?').get(e.id!));
+    if (known.some((k) => k === null)) return undefined;
+    return { nextVersion: current, lastPosition: known[known.length - 1]!.position, events: [] };
   }
 
   private project(e: RecordedEvent): void {
