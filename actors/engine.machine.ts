@@ -40,7 +40,9 @@ export const engineMachine = setup({
     tooManyCrashes: ({ context }) => context.streak + 1 >= MAX_LOAD_CRASHES,
   },
   delays: {
-    backoff: ({ context }) => Math.min(10_000, 200 * 2 ** Math.max(0, context.restarts - 1)),
+    // A first crash restarts at once (its sessions are waiting); crashes in a row back off. Counted
+    // by the streak, not by lifetime restarts: a worker that crashed once a week ago restarts at once too.
+    backoff: ({ context }) => (context.streak <= 1 ? 0 : Math.min(10_000, 200 * 2 ** (context.streak - 2))),
   },
 }).createMachine({
   id: 'engine',

@@ -18,6 +18,7 @@ import { dictation } from './sections/dictation';
 import { jobs } from './sections/jobs';
 import { web, type WebResult } from './sections/web';
 import { protocols } from './sections/protocols';
+import { engines, type EngineSweep, type EnginesResult } from './sections/engines';
 import { PREFERRED_DEFAULT_MODEL } from '../models/catalog';
 
 const { values } = parseArgs({ args: Bun.argv.slice(2), options: { quick: { type: 'boolean', default: false }, soak: { type: 'string' }, out: { type: 'string' } } });
@@ -28,7 +29,7 @@ const GREEDY = `${REAL}-greedy`;
 const STREAMING = 'tiny-streaming-lstm-ctc-en';
 const OFFLINE = 'tiny-offline-bigru-ctc-en';
 const plan = quick
-  ? { jobRounds: 1, shortJobs: 4, liveSeconds: 3, uploadBytes: 64 * 1024 ** 2, dictationSentences: 3, typedAttempts: 50, spokenClips: 1, requests: 300, sessionOpens: 10, sseEvents: 50_000, overheadModels: [REAL, STREAMING], overheadClips: 6, concurrencyModels: [REAL], levels: [1, 4], seconds: 7, appends: 2000, logEvents: 20_000, lagClients: 2, lagSeconds: 2, sessions: 5, soak: 0.1, soakClients: 2, accuracyModels: [REAL, STREAMING], perSet: 2, webClips: ['1089-134686-0000.wav'], protocolClips: { librispeech: ['1089-134686-0000.wav'], telephony: ['vm-newuser'] } }
+  ? { jobRounds: 1, shortJobs: 4, liveSeconds: 3, uploadBytes: 64 * 1024 ** 2, dictationSentences: 3, typedAttempts: 50, spokenClips: 1, requests: 300, sessionOpens: 10, sseEvents: 50_000, overheadModels: [REAL, STREAMING], overheadClips: 6, concurrencyModels: [REAL], levels: [1, 4], seconds: 7, appends: 2000, logEvents: 20_000, lagClients: 2, lagSeconds: 2, sessions: 5, soak: 0.1, soakClients: 2, accuracyModels: [REAL, STREAMING], perSet: 2, webClips: ['1089-134686-0000.wav'], protocolClips: { librispeech: ['1089-134686-0000.wav'], telephony: ['vm-newuser'] }, refine: false, processModels: [REAL], realLevels: [1, 4], batchLevels: [4, 8], kills: 1, engineOverheadModels: [STREAMING] }
   : {
       // About 7 minutes of real speech in one file; 40 short clips; a 1 GiB upload.
       jobRounds: 6,
@@ -59,6 +60,13 @@ const plan = quick
       perSet: 1000,
       webClips: ['1089-134686-0000.wav', '1089-134686-0001.wav', '1089-134691-0000.wav'],
       protocolClips: { librispeech: ['1089-134686-0000.wav', '1089-134686-0001.wav', '1089-134691-0000.wav'], telephony: ['vm-newuser', 'dir-instr', 'vm-instructions'] },
+      // Concurrency sweeps then halve the gap between the last level that held and the first that did not.
+      refine: true,
+      processModels: [REAL, GREEDY],
+      realLevels: [16, 32, 48, 64, 80, 96, 128],
+      batchLevels: [64, 128, 192, 256, 384, 512],
+      kills: 5,
+      engineOverheadModels: [REAL, GREEDY],
     };
 const soakMinutes = values.soak ? Number(values.soak) : plan.soak;
 
@@ -95,14 +103,14 @@ const directRtf = (model: string) => overheads.find((o) => o.model === model)?.d
 say(`\n2. Concurrency: N clients streaming speech at 1x in 100 ms frames (${plan.seconds} s each); holds = p95 partial lag < ${LAG_LIMIT_MS} ms without a growing backlog`);
 const concs: (Omit<Awaited<ReturnType<typeof concurrency>>, 'raw'> & { model: string; ceiling_streams: number })[] = [];
 for (const model of plan.concurrencyModels) {
-  const { raw: _raw, ...conc } = await concurrency(seen, plan.levels, plan.seconds, { VOXLOG_DEFAULT_MODEL: model });
+  const { raw: _raw, ...conc } = await concurrency(seen, plan.levels, plan.seconds, { VOXLOG_DEFAULT_MODEL: model }, plan.refine);
   const ceiling = machine.cores / directRtf(model);
   concs.push({ model, ...conc, ceiling_streams: ceiling });
   say(`   ${model}`);
-  say('   clients | partial lag p50/p95/p99 ms | backlog growth ms | endpoint→final p50/p95 ms | server CPU % | loadgen CPU % | holds');
+  say('   clients | partial lag p50/p95/p99 ms | backlog growth ms | endpoint→final p50/p95 ms | server CPU % | main thread % | loadgen CPU % | holds');
   for (const l of conc.levels) {
     say(
-      `   ${String(l.clients).padStart(7)} | ${`${f(l.partial_lag_ms.p50)} / ${f(l.partial_lag_ms.p95)} / ${f(l.partial_lag_ms.p99)}`.padStart(26)} | ${f(l.backlog_growth_ms).padStart(17)} | ${`${f(l.endpoint_to_final_ms.p50)} / ${f(l.endpoint_to_final_ms.p95)}`.padStart(25)} | ${f(l.server_cpu_pct).padStart(12)} | ${f(l.loadgen_cpu_pct).padStart(13)} | ${l.holds ? 'yes' : 'NO'}`,
+      `   ${String(l.clients).padStart(7)} | ${`${f(l.partial_lag_ms.p50)} / ${f(l.partial_lag_ms.p95)} / ${f(l.partial_lag_ms.p99)}`.padStart(26)} | ${f(l.backlog_growth_ms).padStart(17)} | ${`${f(l.endpoint_to_final_ms.p50)} / ${f(l.endpoint_to_final_ms.p95)}`.padStart(25)} | ${f(l.server_cpu_pct).padStart(12)} | ${f(l.main_thread_cpu_pct).padStart(13)} | ${f(l.loadgen_cpu_pct).padStart(13)} | ${l.holds ? 'yes' : 'NO'}`,
     );
   }
   say(`   largest N that holds: ${conc.largest_holding}${conc.levels.every((l) => l.holds) ? ' (every level tried held)' : ''} | ceiling implied by the direct RTF on ${machine.cores} cores: ${f(ceiling)} streams (${f((conc.largest_holding / ceiling) * 100)} % reached)`);
@@ -189,7 +197,27 @@ for (const p of proto.rows) {
   say(`   ${p.protocol} (${p.input}, ${p.clips} clip(s), ${p.words} words): WER ${f(p.wer, 3)}, final lag ${f(p.final_lag_ms)} ms | native protocol: WER ${f(p.native_wer, 3)}, ${f(p.native_final_lag_ms)} ms`);
 }
 
-const report = { machine, overhead: overheads, concurrency: concs, event_log: log, memory: mem, accuracy: acc, trust: tr, dictation: dict, jobs: job, web: webApp, protocols: proto };
+say('\n12. Engines: the process host beside the Worker host, batched decoding beside one by one, and a killed engine');
+const eng = await engines(
+  {
+    overheadModels: plan.engineOverheadModels,
+    overheadClips: seen.slice(0, plan.overheadClips),
+    processModels: plan.processModels,
+    realLevels: plan.realLevels,
+    batchModel: STREAMING,
+    batchLevels: plan.batchLevels,
+    clips: seen,
+    seconds: plan.seconds,
+    restartModel: REAL,
+    kills: plan.kills,
+    refine: plan.refine,
+  },
+  say,
+);
+const targets = engineTargets(eng);
+for (const t of targets) say(`   ${t.figure}: ${t.value} | baseline ${t.baseline} | target ${t.target}: ${t.met}`);
+
+const report = { machine, overhead: overheads, concurrency: concs, event_log: log, memory: mem, accuracy: acc, trust: tr, dictation: dict, jobs: job, web: webApp, protocols: proto, engines: { ...eng, targets } };
 const outDir = values.out ?? join(import.meta.dir, quick ? 'out' : 'results');
 mkdirSync(outDir, { recursive: true });
 const stem = quick ? 'quick' : `${machine.date.slice(0, 10)}-${machine.commit}`;
@@ -225,7 +253,7 @@ ${rows(['model', 'direct sherpa-onnx RTF (baseline)', 'through the server RTF', 
 ${r.concurrency
   .map(
     (c) => `### ${c.model}
-${rows(['clients', 'partial lag p50/p95/p99 ms', 'backlog growth ms', 'endpoint→final p50/p95 ms', 'server CPU %', 'loadgen CPU %', 'holds'], c.levels.map((l) => [l.clients, `${f(l.partial_lag_ms.p50)}/${f(l.partial_lag_ms.p95)}/${f(l.partial_lag_ms.p99)}`, f(l.backlog_growth_ms), `${f(l.endpoint_to_final_ms.p50)}/${f(l.endpoint_to_final_ms.p95)}`, f(l.server_cpu_pct), f(l.loadgen_cpu_pct), l.holds ? 'yes' : 'no']))}
+${rows(['clients', 'partial lag p50/p95/p99 ms', 'backlog growth ms', 'endpoint→final p50/p95 ms', 'server CPU %', 'main thread CPU %', 'loadgen CPU %', 'holds'], c.levels.map((l) => [l.clients, `${f(l.partial_lag_ms.p50)}/${f(l.partial_lag_ms.p95)}/${f(l.partial_lag_ms.p99)}`, f(l.backlog_growth_ms), `${f(l.endpoint_to_final_ms.p50)}/${f(l.endpoint_to_final_ms.p95)}`, f(l.server_cpu_pct), f(l.main_thread_cpu_pct), f(l.loadgen_cpu_pct), l.holds ? 'yes' : 'no']))}
 
 Largest N holding p95 < ${LAG_LIMIT_MS} ms: **${c.largest_holding}**; ceiling implied by the direct RTF on ${r.machine.cores} cores: ${f(c.ceiling_streams)} streams.`,
   )
@@ -273,7 +301,56 @@ ${webMarkdown(r.web, rows)}
 ## 11. Protocol adapters
 The same clips streamed at real time, at once, through the adapter and the native \`/ws/transcribe\` (the baseline). Final lag: when a final reached the client (Twilio: the webhook) minus when its audio ended.
 ${rows(['adapter', 'audio', 'words', 'WER', 'native WER', 'final lag ms', 'native final lag ms'], r.protocols.rows.map((p) => [p.protocol, `${p.input}, ${p.clips} clip(s)`, p.words, f(p.wer, 3), f(p.native_wer, 3), f(p.final_lag_ms), f(p.native_final_lag_ms)]))}
+
+## 12. Engines
+Targets, each beside its baseline from this run (sections 1 and 2 are the Worker host with the default batch settings):
+${rows(['figure', 'value', 'baseline', 'target', ''], r.engines.targets.map((t) => [t.figure, t.value, t.baseline, t.target, t.met]))}
+
+Sweeps (1x real time, ${r.concurrency[0]?.seconds_per_client} s per client; main thread = the server's event loop alone; engine RTF = engine time per audio second):
+${r.engines.sweeps
+  .map(
+    (s) => `### ${s.model}, ${s.host} host, batch ${s.batch_size}: largest holding N ${s.largest_holding}
+${rows(['clients', 'partial lag p50/p95 ms', 'first partial p95 ms', 'endpoint→final p95 ms', 'server CPU %', 'main thread CPU %', 'engine RTF', 'holds'], s.levels.map((l) => [l.clients, `${f(l.partial_lag_ms.p50)}/${f(l.partial_lag_ms.p95)}`, f(l.first_partial_lag_p95_ms), f(l.endpoint_to_final_ms.p95), f(l.server_cpu_pct), f(l.main_thread_cpu_pct), f(l.engine_rtf, 5), l.holds ? 'yes' : 'no']))}`,
+  )
+  .join('\n\n')}
 `;
+}
+
+/** Section 12's targets, each with its baseline from the same run. */
+function engineTargets(e: EnginesResult): { figure: string; value: string; baseline: string; target: string; met: string }[] {
+  const out: { figure: string; value: string; baseline: string; target: string; met: string }[] = [];
+  const yes = (ok: boolean) => (ok ? 'met' : 'NOT met');
+  for (const model of plan.engineOverheadModels) {
+    const w = overheads.find((o) => o.model === model);
+    const p = e.overhead_process.find((o) => o.model === model);
+    if (w) out.push({ figure: `${model} server/direct RTF, Worker host`, value: `${f(w.ratio, 2)}x (server ${f(w.server_rtf, 4)})`, baseline: `direct ${f(w.direct_rtf, 4)}`, target: '≤ 1.05x', met: yes(w.ratio <= 1.05) });
+    if (p) out.push({ figure: `${model} server/direct RTF, process host`, value: `${f(p.ratio, 2)}x (server ${f(p.server_rtf, 4)})`, baseline: `direct ${f(p.direct_rtf, 4)}`, target: '≤ 1.05x', met: yes(p.ratio <= 1.05) });
+  }
+  for (const c of concs) {
+    const proc = e.sweeps.find((s) => s.model === c.model && s.host === 'process');
+    out.push({ figure: `${c.model} largest holding N, Worker host`, value: `${c.largest_holding} (${f((c.largest_holding / c.ceiling_streams) * 100)} % of the ceiling)`, baseline: `one-stream direct ceiling ${f(c.ceiling_streams)}`, target: '≥ 100 %', met: yes(c.largest_holding >= c.ceiling_streams) });
+    if (proc) {
+      const cost = 1 - proc.largest_holding / Math.max(1, c.largest_holding);
+      out.push({ figure: `${c.model} largest holding N, process host`, value: `${proc.largest_holding} (${f(cost * 100, 1)} % fewer)`, baseline: `Worker host ${c.largest_holding}`, target: '≤ 5 % fewer', met: yes(cost <= 0.05) });
+    }
+    const at = (n: number) => c.levels.find((l) => l.clients === n);
+    const top = at(c.largest_holding);
+    const one = c.levels[0];
+    if (top && one) {
+      out.push({ figure: `${c.model} first partial p95 at N=${top.clients} (from the audio completing its chunk)`, value: `${f(top.first_partial_lag_p95_ms)} ms`, baseline: `${f(one.first_partial_lag_p95_ms)} ms at N=${one.clients}`, target: '≤ 320 ms chunk + 50', met: yes(top.first_partial_lag_p95_ms <= 370) });
+      out.push({ figure: `${c.model} endpoint→final p95 at N=${top.clients} (from the last word's end)`, value: `${f(top.endpoint_to_final_ms.p95)} ms`, baseline: `${f(one.endpoint_to_final_ms.p95)} ms at N=${one.clients}`, target: '≤ 1200 ms rule + 50', met: yes(top.endpoint_to_final_ms.p95 <= 1250) });
+    }
+  }
+  const on = e.sweeps.find((s) => s.host === 'worker' && s.batch_size > 1);
+  const off = e.sweeps.find((s) => s.host === 'worker' && s.batch_size === 1);
+  if (on && off) {
+    const ceiling = machine.cores / directRtf(on.model);
+    const rtf = (s: EngineSweep) => s.levels.find((l) => l.clients === s.levels[0]!.clients)!.engine_rtf;
+    out.push({ figure: `${on.model} largest holding N, batch ${on.batch_size}`, value: `${on.largest_holding} (${f((on.largest_holding / ceiling) * 100)} % of the ceiling)`, baseline: `batch 1: ${off.largest_holding}; one-stream direct ceiling ${f(ceiling)}`, target: '≥ 150 % of the ceiling', met: yes(on.largest_holding >= 1.5 * ceiling) });
+    out.push({ figure: `${on.model} engine time per audio second at N=${on.levels[0]!.clients}, batch ${on.batch_size}`, value: f(rtf(on), 5), baseline: `batch 1: ${f(rtf(off), 5)}`, target: 'lower', met: yes(rtf(on) < rtf(off)) });
+  }
+  for (const r of e.restart) out.push({ figure: `kill → session's next result, ${r.host} host (${r.kills} kills)`, value: `p50 ${f(r.resume_ms.p50)} ms, max ${f(r.resume_ms.max)} ms`, baseline: `kill → engine ready p50 ${f(r.down_ms)} ms`, target: '< 1000 ms', met: yes(r.resume_ms.max < 1000) });
+  return out;
 }
 
 function webMarkdown(w: WebResult, rows: (head: string[], body: (string | number)[][]) => string): string {

@@ -9,7 +9,7 @@ import { parseArgs } from 'node:util';
 import { parseWav } from '../src/audio/wav';
 import { sharedDir } from '../src/config';
 import { realtimeClient } from './lib/clients';
-import { cpuSeconds, startServerProcess } from './lib/proc';
+import { cpuSeconds, startServerProcess, threadCpuSeconds } from './lib/proc';
 import { programme } from './sections/concurrency';
 
 const { values } = parseArgs({ args: Bun.argv.slice(2), options: { clients: { type: 'string', default: '64' }, seconds: { type: 'string', default: '15' }, model: { type: 'string', default: 'gigaspeech-zipformer-3.3M-en-greedy' }, host: { type: 'string', default: 'worker' } } });
@@ -37,12 +37,6 @@ console.log(`${clients} clients × ${seconds} s on ${values.model} (${values.hos
 console.log(`main thread CPU ${((main / wall) * 100).toFixed(1)} % | server CPU (all threads and engine processes) ${((cpu / wall) * 100).toFixed(0)} % | wall ${wall.toFixed(1)} s`);
 console.log(`profile: ${join(profDir, md)}`);
 console.log(summarise(text));
-
-/** CPU seconds of one thread: the main thread's id is the process id. */
-function threadCpuSeconds(pid: number, tid = pid): number {
-  const fields = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}
 
 /**
  * The main thread's functions by self samples (samples, not the profile's times: after an idle

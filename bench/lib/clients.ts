@@ -6,6 +6,8 @@ export interface RealtimeResult {
   /** The same for the first and the second half of the stream, to see a backlog grow. */
   readonly lagFirstHalf: number[];
   readonly lagSecondHalf: number[];
+  /** First partial of each segment: arrival minus the end of the audio it covers (the audio that completed its chunk), ms. */
+  readonly firstPartialLag: number[];
   /** First partial of each segment: arrival minus the start of its first word (speech onset), ms. */
   readonly firstPartial: number[];
   /** Each final: arrival minus the end of its last word, ms (includes the endpoint rule's silence). */
@@ -21,7 +23,7 @@ type Final = Extract<ServerMessage, { type: 'final' }>;
 export function realtimeClient(url: string, audio: Uint8Array<ArrayBuffer>, frameMs = 100): Promise<RealtimeResult> {
   const frameBytes = 32 * frameMs;
   const durationMs = audio.length / 32;
-  const r: RealtimeResult = { partialLag: [], lagFirstHalf: [], lagSecondHalf: [], firstPartial: [], endpointToFinal: [], finalLatency: [], texts: [] };
+  const r: RealtimeResult = { partialLag: [], lagFirstHalf: [], lagSecondHalf: [], firstPartialLag: [], firstPartial: [], endpointToFinal: [], finalLatency: [], texts: [] };
   const firstPartialAt = new Map<number, number>();
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(url);
@@ -35,7 +37,7 @@ export function realtimeClient(url: string, audio: Uint8Array<ArrayBuffer>, fram
         const lag = now - m.end_ms;
         r.partialLag.push(lag);
         (m.end_ms < durationMs / 2 ? r.lagFirstHalf : r.lagSecondHalf).push(lag);
-        if (!firstPartialAt.has(m.segment)) firstPartialAt.set(m.segment, now);
+        if (!firstPartialAt.has(m.segment)) firstPartialAt.set(m.segment, now), r.firstPartialLag.push(lag);
       }
       if (m.type === 'final') {
         const f = m as Final;

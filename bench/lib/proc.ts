@@ -56,6 +56,12 @@ export function cpuSeconds(pid: number): number {
   return procs.filter((p) => tree.has(p.pid)).reduce((n, p) => n + p.cpu, 0);
 }
 
+/** CPU seconds of one thread of a process (user + system); the main thread's id is the process id. */
+export function threadCpuSeconds(pid: number, tid = pid): number {
+  const fields = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
 /** Resident memory of a process, MB. */
 export const rssMb = (pid: number): number => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024;
 

@@ -1,5 +1,5 @@
 import { realtimeClient, type RealtimeResult } from '../lib/clients';
-import { cpuSeconds, pct, startServerProcess } from '../lib/proc';
+import { cpuSeconds, pct, startServerProcess, threadCpuSeconds } from '../lib/proc';
 
 export interface LevelResult {
   readonly clients: number;
@@ -8,7 +8,13 @@ export interface LevelResult {
   readonly backlog_growth_ms: number;
   readonly endpoint_to_final_ms: { p50: number; p95: number };
   readonly server_cpu_pct: number;
+  /** The server's main thread alone (it serves every socket and the log). */
+  readonly main_thread_cpu_pct: number;
   readonly loadgen_cpu_pct: number;
+  /** Engine time per audio second at this level, from /metrics (batching lowers it). */
+  readonly engine_rtf: number;
+  /** p95 of each segment's first partial, from the end of the audio that completed it. */
+  readonly first_partial_lag_p95_ms: number;
   readonly holds: boolean;
 }
 
@@ -42,34 +48,53 @@ export function programme(clips: Uint8Array[], offset: number, seconds: number):
   return out;
 }
 
-/** N clients at 1x real time, N rising until p95 lag or backlog breaks (or the levels run out). */
-export async function concurrency(clips: Uint8Array[], levels: number[], seconds: number, env: Record<string, string> = {}): Promise<ConcurrencyResult & { raw: Map<number, RealtimeResult[]> }> {
+/**
+ * N clients at 1x real time, N rising until p95 lag or backlog breaks (or the levels run out). With
+ * `refine`, the gap between the last level that held and the first that did not is then halved
+ * until it is within 10 % (at least 4 clients), so the largest holding N is not an artefact of the grid.
+ */
+export async function concurrency(clips: Uint8Array[], levels: number[], seconds: number, env: Record<string, string> = {}, refine = false): Promise<ConcurrencyResult & { raw: Map<number, RealtimeResult[]> }> {
   const server = await startServerProcess(env);
   const results: LevelResult[] = [];
   const raw = new Map<number, RealtimeResult[]>();
+  const run = async (n: number): Promise<LevelResult> => {
+    const s0 = cpuSeconds(server.pid);
+    const m0 = threadCpuSeconds(server.pid);
+    const l0 = cpuSeconds(process.pid);
+    const e0 = await engineSeconds(server.url);
+    const t0 = performance.now();
+    const runs = await Promise.all(Array.from({ length: n }, (_, i) => realtimeClient(server.wsUrl(), programme(clips, i, seconds))));
+    const wall = (performance.now() - t0) / 1000;
+    const e1 = await engineSeconds(server.url);
+    raw.set(n, runs);
+    const lags = runs.flatMap((r) => r.partialLag);
+    const growth = pct(runs.flatMap((r) => r.lagSecondHalf), 50) - pct(runs.flatMap((r) => r.lagFirstHalf), 50);
+    const level: LevelResult = {
+      clients: n,
+      partial_lag_ms: { p50: pct(lags, 50), p95: pct(lags, 95), p99: pct(lags, 99) },
+      backlog_growth_ms: growth,
+      endpoint_to_final_ms: { p50: pct(runs.flatMap((r) => r.endpointToFinal), 50), p95: pct(runs.flatMap((r) => r.endpointToFinal), 95) },
+      server_cpu_pct: ((cpuSeconds(server.pid) - s0) / wall) * 100,
+      main_thread_cpu_pct: ((threadCpuSeconds(server.pid) - m0) / wall) * 100,
+      loadgen_cpu_pct: ((cpuSeconds(process.pid) - l0) / wall) * 100,
+      engine_rtf: (e1.decode - e0.decode) / Math.max(1e-9, e1.audio - e0.audio),
+      first_partial_lag_p95_ms: pct(runs.flatMap((r) => r.firstPartialLag), 95),
+      holds: pct(lags, 95) < LAG_LIMIT_MS && growth < GROWTH_LIMIT_MS,
+    };
+    results.push(level);
+    return level;
+  };
   try {
     await realtimeClient(server.wsUrl(), programme(clips, 0, 1)); // load the model
-    for (const n of levels) {
-      const s0 = cpuSeconds(server.pid);
-      const l0 = cpuSeconds(process.pid);
-      const t0 = performance.now();
-      const runs = await Promise.all(Array.from({ length: n }, (_, i) => realtimeClient(server.wsUrl(), programme(clips, i, seconds))));
-      const wall = (performance.now() - t0) / 1000;
-      raw.set(n, runs);
-      const lags = runs.flatMap((r) => r.partialLag);
-      const growth = pct(runs.flatMap((r) => r.lagSecondHalf), 50) - pct(runs.flatMap((r) => r.lagFirstHalf), 50);
-      const level: LevelResult = {
-        clients: n,
-        partial_lag_ms: { p50: pct(lags, 50), p95: pct(lags, 95), p99: pct(lags, 99) },
-        backlog_growth_ms: growth,
-        endpoint_to_final_ms: { p50: pct(runs.flatMap((r) => r.endpointToFinal), 50), p95: pct(runs.flatMap((r) => r.endpointToFinal), 95) },
-        server_cpu_pct: ((cpuSeconds(server.pid) - s0) / wall) * 100,
-        loadgen_cpu_pct: ((cpuSeconds(process.pid) - l0) / wall) * 100,
-        holds: pct(lags, 95) < LAG_LIMIT_MS && growth < GROWTH_LIMIT_MS,
-      };
-      results.push(level);
-      if (!level.holds) break;
+    for (const n of levels) if (!(await run(n)).holds) break;
+    let lo = Math.max(0, ...results.filter((l) => l.holds).map((l) => l.clients));
+    let hi = Math.min(...results.filter((l) => !l.holds).map((l) => l.clients));
+    while (refine && Number.isFinite(hi) && hi - lo > Math.max(4, lo * 0.1)) {
+      const mid = Math.round((lo + hi) / 2);
+      if ((await run(mid)).holds) lo = mid;
+      else hi = mid;
     }
+    results.sort((a, b) => a.clients - b.clients);
   } finally {
     await server.stop();
   }
@@ -82,4 +107,11 @@ export async function concurrency(clips: Uint8Array[], levels: number[], seconds
   };
   const latency = [...new Set([results[0]?.clients ?? 1, largest || (results[0]?.clients ?? 1)])].map(dist);
   return { seconds_per_client: seconds, levels: results, largest_holding: largest, latency, raw };
+}
+
+/** Engine decode and audio seconds so far, summed over models (Prometheus counters in /metrics). */
+async function engineSeconds(url: string): Promise<{ decode: number; audio: number }> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const sum = (name: string) => text.split('\n').filter((l) => l.startsWith(`${name}{`)).reduce((n, l) => n + Number(l.split(' ').at(-1)), 0);
+  return { decode: sum('voxlog_decode_seconds_total'), audio: sum('voxlog_audio_seconds_total') };
 }

@@ -15,11 +15,11 @@ export interface OverheadResult {
 const FRAME_BYTES = 3200;
 
 /** Real-time factor of the same audio decoded directly (in a Worker) and through the server. */
-export async function overhead(modelId: string, clips: Uint8Array<ArrayBuffer>[]): Promise<OverheadResult> {
+export async function overhead(modelId: string, clips: Uint8Array<ArrayBuffer>[], env: Record<string, string> = {}): Promise<OverheadResult> {
   const audioS = clips.reduce((n, c) => n + c.length, 0) / 32000;
   const direct = await decodeDirectly(modelId, clips, FRAME_BYTES);
 
-  const server = await startServerProcess({ VOXLOG_WORKERS_PER_MODEL: '1' });
+  const server = await startServerProcess({ VOXLOG_WORKERS_PER_MODEL: '1', ...env });
   try {
     await streamAudio({ url: server.wsUrl({ model: modelId }), audio: clips[0]!, frameBytes: FRAME_BYTES }); // load the model
     const t0 = performance.now();
