@@ -19,6 +19,17 @@ describe('decoding client audio frames', () => {
     expect([...a, ...b].map((x) => Math.round(x * 32768))).toEqual([1000, -2000, 3000]);
   });
 
+  it('hands over whole samples in a buffer of their own, even from a Buffer that a socket reuses', () => {
+    const pool = Buffer.alloc(64, 0);
+    const frame = pool.subarray(8, 13); // 2.5 PCM16 samples in the middle of a shared buffer
+    frame.set([1, 0, 2, 0, 3]);
+    const d = new AudioDecoder('pcm16');
+    const pcm = d.take(frame);
+    expect([pcm.byteOffset, pcm.buffer.byteLength, Array.from(pcm)]).toEqual([0, 4, [1, 0, 2, 0]]);
+    pool.fill(9); // the socket reuses its buffer for the next message
+    expect(Array.from(d.take(Buffer.from([0])))).toEqual([3, 0]);
+  });
+
   it('decodes G.711 μ-law and A-law silence and full scale per the standard', () => {
     const mu = new AudioDecoder('mulaw').decode(new Uint8Array([0xff, 0x7f, 0x80, 0x00]));
     expect(Array.from(mu).map((x) => Math.round(x * 32768))).toEqual([0, 0, 32124, -32124]);

@@ -56,8 +56,10 @@ export class AudioDecoder {
     }
     const whole = bytes.length - (bytes.length % width);
     // The hot path: most frames hold whole samples, so nothing is carried or allocated.
-    this.carry = whole === bytes.length ? NO_BYTES : bytes.slice(whole);
-    return bytes.slice(0, whole);
+    // Copies (`new Uint8Array(view)`), never `slice`: a socket's Buffer slices by reference, and the
+    // samples' buffer is handed over to the engine whole.
+    this.carry = whole === bytes.length ? NO_BYTES : new Uint8Array(bytes.subarray(whole));
+    return new Uint8Array(bytes.subarray(0, whole));
   }
 }
 
