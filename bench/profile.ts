@@ -1,6 +1,6 @@
 // bun run bench:profile [--clients N] [--seconds S] [--model ID] [--host worker|process]
 // Profiles the server's main thread (Bun's CPU profiler) under N real-time clients and prints where
-// its time went: the top functions by self time, grouped by source file. Engines (Workers or
+// its time went: its CPU share and its hottest functions by samples. Engines (Workers or
 // processes) are not in it: the question is what the thread serving every socket spends itself on.
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
