@@ -38,8 +38,12 @@ export async function startServerProcess(env: Record<string, string> = {}, dataD
   };
 }
 
-/** CPU seconds a process and its live descendants have used (user + system): engine processes count too. */
-export function cpuSeconds(pid: number): number {
+/**
+ * CPU seconds a process has used (user + system), with its live descendants unless `alone`: a
+ * server's engine processes count toward it; the load generator's server must not count toward it.
+ */
+export function cpuSeconds(pid: number, alone = false): number {
+  if (alone) return threadCpuSeconds(pid, pid, 'stat');
   const procs = readdirSync('/proc').filter((d) => /^\d+$/.test(d)).flatMap((d) => {
     try {
       const fields = readFileSync(`/proc/${d}/stat`, 'utf8').split(') ')[1]!.split(' ');
@@ -56,9 +60,12 @@ export function cpuSeconds(pid: number): number {
   return procs.filter((p) => tree.has(p.pid)).reduce((n, p) => n + p.cpu, 0);
 }
 
-/** CPU seconds of one thread of a process (user + system); the main thread's id is the process id. */
-export function threadCpuSeconds(pid: number, tid = pid): number {
-  const fields = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+/**
+ * CPU seconds of one thread of a process (user + system); the main thread's id is the process id.
+ * `stat` instead of the thread's own reads the whole process (all its threads).
+ */
+export function threadCpuSeconds(pid: number, tid = pid, of: 'thread' | 'stat' = 'thread'): number {
+  const fields = readFileSync(of === 'stat' ? `/proc/${pid}/stat` : `/proc/${pid}/task/${tid}/stat`, 'utf8').split(') ')[1]!.split(' ');
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 

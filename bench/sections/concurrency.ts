@@ -60,7 +60,7 @@ export async function concurrency(clips: Uint8Array[], levels: number[], seconds
   const run = async (n: number): Promise<LevelResult> => {
     const s0 = cpuSeconds(server.pid);
     const m0 = threadCpuSeconds(server.pid);
-    const l0 = cpuSeconds(process.pid);
+    const l0 = cpuSeconds(process.pid, true);
     const e0 = await engineSeconds(server.url);
     const t0 = performance.now();
     const runs = await Promise.all(Array.from({ length: n }, (_, i) => realtimeClient(server.wsUrl(), programme(clips, i, seconds))));
@@ -76,7 +76,7 @@ export async function concurrency(clips: Uint8Array[], levels: number[], seconds
       endpoint_to_final_ms: { p50: pct(runs.flatMap((r) => r.endpointToFinal), 50), p95: pct(runs.flatMap((r) => r.endpointToFinal), 95) },
       server_cpu_pct: ((cpuSeconds(server.pid) - s0) / wall) * 100,
       main_thread_cpu_pct: ((threadCpuSeconds(server.pid) - m0) / wall) * 100,
-      loadgen_cpu_pct: ((cpuSeconds(process.pid) - l0) / wall) * 100,
+      loadgen_cpu_pct: ((cpuSeconds(process.pid, true) - l0) / wall) * 100,
       engine_rtf: (e1.decode - e0.decode) / Math.max(1e-9, e1.audio - e0.audio),
       first_partial_lag_p95_ms: pct(runs.flatMap((r) => r.firstPartialLag), 95),
       holds: pct(lags, 95) < LAG_LIMIT_MS && growth < GROWTH_LIMIT_MS,
