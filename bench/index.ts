@@ -29,7 +29,7 @@ const GREEDY = `${REAL}-greedy`;
 const STREAMING = 'tiny-streaming-lstm-ctc-en';
 const OFFLINE = 'tiny-offline-bigru-ctc-en';
 const plan = quick
-  ? { jobRounds: 1, shortJobs: 4, liveSeconds: 3, uploadBytes: 64 * 1024 ** 2, dictationSentences: 3, typedAttempts: 50, spokenClips: 1, requests: 300, sessionOpens: 10, sseEvents: 50_000, overheadModels: [REAL, STREAMING], overheadClips: 6, concurrencyModels: [REAL], levels: [1, 4], seconds: 7, appends: 2000, logEvents: 20_000, lagClients: 2, lagSeconds: 2, sessions: 5, soak: 0.1, soakClients: 2, accuracyModels: [REAL, STREAMING], perSet: 2, webClips: ['1089-134686-0000.wav'], protocolClips: { librispeech: ['1089-134686-0000.wav'], telephony: ['vm-newuser'] }, refine: false, processModels: [REAL], realLevels: [1, 4], batchLevels: [4, 8], kills: 1, engineOverheadModels: [STREAMING] }
+  ? { jobRounds: 1, shortJobs: 4, liveSeconds: 3, uploadBytes: 64 * 1024 ** 2, dictationSentences: 3, typedAttempts: 50, spokenClips: 1, requests: 300, sessionOpens: 10, sseEvents: 50_000, overheadModels: [REAL, STREAMING], overheadClips: 6, concurrencyModels: [REAL], levels: [1, 4], seconds: 7, appends: 2000, logEvents: 20_000, lagClients: 2, lagSeconds: 2, sessions: 5, soak: 0.1, soakClients: 2, accuracyModels: [REAL, STREAMING], perSet: 2, webClips: ['1089-134686-0000.wav'], protocolClips: { librispeech: ['1089-134686-0000.wav'], telephony: ['vm-newuser'] }, refine: false, overheadRounds: 1, processModels: [REAL], realLevels: [1, 4], batchLevels: [4, 8], kills: 1, engineOverheadModels: [STREAMING] }
   : {
       // About 7 minutes of real speech in one file; 40 short clips; a 1 GiB upload.
       jobRounds: 6,
@@ -62,6 +62,7 @@ const plan = quick
       protocolClips: { librispeech: ['1089-134686-0000.wav', '1089-134686-0001.wav', '1089-134691-0000.wav'], telephony: ['vm-newuser', 'dir-instr', 'vm-instructions'] },
       // Concurrency sweeps then halve the gap between the last level that held and the first that did not.
       refine: true,
+      overheadRounds: 3,
       processModels: [REAL, GREEDY],
       realLevels: [16, 32, 48, 64, 80, 96, 128],
       batchLevels: [64, 128, 192, 256, 384, 512],
@@ -91,10 +92,10 @@ say(`voxlog benchmark (${machine.mode}) on ${machine.cpu}, ${machine.cores} core
 say(`Headline model: ${REAL} (beam search, 4 paths; the default). ${GREEDY} is the same model with greedy search.`);
 say('The load generator is this process; the server runs in its own. Both share the machine\'s cores, so CPU is reported for each.');
 
-say('\n1. Engine overhead: the same clips decoded directly with sherpa-onnx in a Worker vs through the server over WebSocket (as fast as accepted)');
+say(`\n1. Engine overhead: the same clips decoded directly with sherpa-onnx in a Worker vs through the server over WebSocket (as fast as accepted), median of ${plan.overheadRounds} alternating round(s)`);
 const overheads: (OverheadResult & { model: string })[] = [];
 for (const model of plan.overheadModels) {
-  const ov = { model, ...(await overhead(model, seen.slice(0, plan.overheadClips))) };
+  const ov = { model, ...(await overhead(model, seen.slice(0, plan.overheadClips), {}, plan.overheadRounds)) };
   overheads.push(ov);
   say(`   ${model}: ${ov.clips} clips, ${f(ov.audio_s, 1)} s of audio: direct RTF ${f(ov.direct_rtf, 4)} | server RTF ${f(ov.server_rtf, 4)} | server/direct ${f(ov.ratio, 2)}x | transcripts ${ov.transcripts_identical ? 'identical' : `DIFFER on ${ov.differences.length} clips: ${JSON.stringify(ov.differences.slice(0, 3))}`}`);
 }
@@ -202,6 +203,7 @@ const eng = await engines(
   {
     overheadModels: plan.engineOverheadModels,
     overheadClips: seen.slice(0, plan.overheadClips),
+    overheadRounds: plan.overheadRounds,
     processModels: plan.processModels,
     realLevels: plan.realLevels,
     batchModel: STREAMING,

@@ -39,6 +39,7 @@ export interface EnginesResult {
 export interface EnginesPlan {
   readonly overheadModels: string[];
   readonly overheadClips: Uint8Array<ArrayBuffer>[];
+  readonly overheadRounds: number;
   /** Models swept on the process host (their Worker-host sweep is section 2's). */
   readonly processModels: string[];
   readonly realLevels: number[];
@@ -53,7 +54,7 @@ export interface EnginesPlan {
 
 export async function engines(plan: EnginesPlan, say: (s: string) => void): Promise<EnginesResult> {
   const overheadProcess: (OverheadResult & { model: string })[] = [];
-  for (const model of plan.overheadModels) overheadProcess.push({ model, ...(await overhead(model, plan.overheadClips, { VOXLOG_ENGINE_HOST: 'process' })) });
+  for (const model of plan.overheadModels) overheadProcess.push({ model, ...(await overhead(model, plan.overheadClips, { VOXLOG_ENGINE_HOST: 'process' }, plan.overheadRounds)) });
   const sweeps: EngineSweep[] = [];
   const sweep = async (model: string, host: 'worker' | 'process', batch: number, levels: number[]) => {
     const env = { VOXLOG_DEFAULT_MODEL: model, VOXLOG_ENGINE_HOST: host, VOXLOG_MAX_BATCH: String(batch) };

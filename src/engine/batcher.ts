@@ -98,6 +98,7 @@ export class StreamBatcher {
       for (const f of round) this.post({ type: 'stream_error', streamId: f.msg.streamId, message: String(err) }), this.consumed(f, 0, 0);
       return;
     }
+    for (const f of round) f.decoder.decodedElsewhere();
     const share = (performance.now() - t0) / round.length;
     const together = Math.min(round.length, this.settings.size);
     for (const f of round) this.finish(f, share, together);

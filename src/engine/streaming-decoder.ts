@@ -12,6 +12,8 @@ export class StreamingDecoder implements StreamDecoder {
   private originMs: number;
   private fedMs = 0;
   private lastText = '';
+  /** A chunk was decoded since the last `emit`. */
+  private decoded = false;
   /** sherpa aborts the process if one stream's rate changes, so padding uses the rate the audio came at. */
   private sampleRate = 16000;
 
@@ -32,13 +34,18 @@ export class StreamingDecoder implements StreamDecoder {
 
   accept(seq: number, samples: Float32Array, sampleRate: number): void {
     this.feed(samples, sampleRate);
-    while (this.ready) this.recognizer.decode(this.stream);
+    while (this.ready) this.recognizer.decode(this.stream), (this.decoded = true);
     this.emit(seq);
   }
 
-  /** The sherpa stream, for decoding several streams in one call (see StreamBatcher). */
+  /** The sherpa stream, for decoding several streams in one call (see StreamBatcher); call `decodedElsewhere` after. */
   get sherpaStream(): SherpaOnlineStream {
     return this.stream;
+  }
+
+  /** A batch call decoded this stream's chunk. */
+  decodedElsewhere(): void {
+    this.decoded = true;
   }
 
   /** Whether a whole model chunk waits to be decoded. */
@@ -53,8 +60,14 @@ export class StreamingDecoder implements StreamDecoder {
     this.fedMs += (samples.length * 1000) / sampleRate;
   }
 
-  /** After decoding what `feed` gave: a final at an endpoint, else a partial if the text changed. */
+  /**
+   * After decoding what `feed` gave: a final at an endpoint, else a partial if the text changed.
+   * Nothing can have changed unless a chunk was decoded since the last call (most 100 ms frames
+   * complete no 320 ms chunk): then the result is not fetched at all.
+   */
   emit(seq: number): void {
+    if (!this.decoded) return;
+    this.decoded = false;
     const result = this.recognizer.getResult(this.stream);
     const text = result.text.trim();
     if (this.recognizer.isEndpoint(this.stream)) {
@@ -84,6 +97,7 @@ export class StreamingDecoder implements StreamDecoder {
     this.originMs = this.audioMs;
     this.fedMs = 0;
     this.lastText = '';
+    this.decoded = false;
     this.stream = this.recognizer.createStream();
   }
 
