@@ -8,7 +8,8 @@ import { pathToFileURL } from 'node:url';
 import type { EngineHostKind } from '../config';
 import { childCommand, ENGINE_COMMAND } from './child-command';
 import type { FromWorker, ToWorker } from './protocol';
-import { encodeToEngine, serverSideReader, SocketQueue } from './wire';
+import { SocketQueue } from '../server/socket-queue';
+import { encodeToEngine, serverSideReader } from './wire';
 
 export interface HostEvents {
   message(m: FromWorker): void;

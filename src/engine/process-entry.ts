@@ -2,7 +2,8 @@
 // a Worker runs, speaking the binary engine protocol (wire.ts) over the Unix socket the server made.
 // A native abort here ends only this process; the server restarts it and reopens its streams.
 import { EngineCore } from './core';
-import { encodeFromEngine, engineSideReader, SocketQueue } from './wire';
+import { SocketQueue } from '../server/socket-queue';
+import { encodeFromEngine, engineSideReader } from './wire';
 
 export async function runEngineProcess(socketPath: string): Promise<void> {
   const reader = engineSideReader();

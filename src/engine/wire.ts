@@ -105,25 +105,3 @@ function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
 
 export const engineSideReader = (): FrameReader<ToWorker> => new FrameReader(decodeToEngine);
 export const serverSideReader = (): FrameReader<FromWorker> => new FrameReader(decodeFromEngine);
-
-/** Writes to a socket that may take only part of a write: the rest is kept for its `drain`. */
-export class SocketQueue {
-  private pending: Uint8Array[] = [];
-
-  constructor(private readonly socket: { write(bytes: Uint8Array): number }) {}
-
-  write(bytes: Uint8Array): void {
-    this.pending.push(bytes);
-    if (this.pending.length === 1) this.flush();
-  }
-
-  /** Call from the socket's `drain` handler. */
-  flush(): void {
-    while (this.pending.length > 0) {
-      const head = this.pending[0]!;
-      const n = this.socket.write(head);
-      if (n < head.length) return void (this.pending[0] = head.subarray(Math.max(0, n)));
-      this.pending.shift();
-    }
-  }
-}

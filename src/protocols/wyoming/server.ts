@@ -1,8 +1,9 @@
 // The Wyoming TCP server (VOXLOG_WYOMING_PORT): Home Assistant's voice pipeline, and anything else
 // that speaks Wyoming, uses voxlog as its speech-to-text service.
-import type { Socket, TCPSocketListener } from 'bun';
+import type { TCPSocketListener } from 'bun';
 import type { Authenticator } from '../../auth/authenticator';
 import type { TranscribeDeps } from '../../server/ws';
+import { SocketQueue } from '../../server/socket-queue';
 import { WyomingFormatError, WyomingReader } from './codec';
 import { WyomingConnection } from './connection';
 
@@ -19,7 +20,7 @@ interface State {
   readonly reader: WyomingReader;
   readonly connection: WyomingConnection;
   /** Bytes the kernel would not take yet, written on `drain`. */
-  pending: Uint8Array[];
+  readonly out: SocketQueue;
   /** The client's address while it counts toward VOXLOG_MAX_SOCKETS_PER_IP. */
   ip: string | undefined;
 }
@@ -54,29 +55,18 @@ export function startWyoming(live: TranscribeDeps, auth: Authenticator, o: Wyomi
     mic: [],
     snd: [],
   });
-  const flush = (socket: Socket<State>) => {
-    const s = socket.data;
-    while (s.pending.length > 0) {
-      const head = s.pending[0]!;
-      const n = socket.write(head);
-      if (n < head.length) return void (s.pending[0] = head.subarray(Math.max(0, n)));
-      s.pending.shift();
-    }
-  };
   const listener: TCPSocketListener<State> = Bun.listen<State>({
     hostname: o.host,
     port: o.port,
     socket: {
       open(socket) {
+        const out = new SocketQueue(socket);
         const wire = {
-          write: (bytes: Uint8Array) => {
-            socket.data.pending.push(bytes);
-            flush(socket);
-          },
+          write: (bytes: Uint8Array) => out.write(bytes),
           pause: () => socket.pause(),
           resume: () => socket.resume(),
         };
-        socket.data = { reader: new WyomingReader(live.maxFrameBytes), connection: new WyomingConnection({ live, auth, apiKey: o.apiKey, info }, wire), pending: [], ip: socket.remoteAddress };
+        socket.data = { reader: new WyomingReader(live.maxFrameBytes), connection: new WyomingConnection({ live, auth, apiKey: o.apiKey, info }, wire), out, ip: socket.remoteAddress };
         try {
           live.sockets.check(socket.remoteAddress, live.onRejected);
         } catch (err) {
@@ -98,7 +88,7 @@ export function startWyoming(live: TranscribeDeps, auth: Authenticator, o: Wyomi
           socket.end();
         }
       },
-      drain: flush,
+      drain: (socket) => socket.data?.out.flush(),
       close(socket) {
         if (socket.data?.ip !== undefined) live.sockets.remove(socket.data.ip);
         socket.data?.connection.gone();
