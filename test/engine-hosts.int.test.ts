@@ -49,6 +49,17 @@ describe('batched decoding', () => {
   }
 });
 
+describe('sessions that open while a model loads', () => {
+  it('are spread over all its workers, not all placed on the first one ready', async () => {
+    server = await startTestServer({ VOXLOG_WORKERS_PER_MODEL: '2', VOXLOG_ENGINE_HOST: 'process' });
+    const sockets = Array.from({ length: 4 }, () => openSocket(server!.wsUrl({ model: REAL })));
+    await Promise.all(sockets.map((s) => s.next('ready')));
+    expect(server.registry.engine(REAL)!.workers.map((w) => w.streams)).toEqual([2, 2]);
+    for (const s of sockets) s.ws.send(JSON.stringify({ type: 'close' }));
+    await Promise.all(sockets.map((s) => s.closed));
+  });
+});
+
 describe('the process engine host', () => {
   const clip = loadClip('librispeech', '1089-134686-0000.wav');
   const bystanderAudio = concat([clip.pcm16, silence(1)]);

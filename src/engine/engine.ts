@@ -13,6 +13,9 @@ export interface EngineHooks {
   readonly onDecoded?: (modelId: string, audioMs: number, busyMs: number, batch: number) => void;
 }
 
+/** How long sessions opening during a model's first load wait for its other workers once one is ready. */
+const LOAD_SPREAD_MS = 2_000;
+
 /**
  * One loaded model: a pool of supervised workers shared by every session on the model. A new
  * stream goes to the least loaded ready worker and stays on it.
@@ -21,6 +24,8 @@ export class Engine {
   private readonly slots: WorkerSlot[];
   private readonly placement = new Map<string, WorkerSlot>();
   private readonly waiters = new Set<() => void>();
+  /** When the first worker became ready (waiters give the others until LOAD_SPREAD_MS later). */
+  private firstReadyAt = Infinity;
   /** When a stream last opened or closed: idle unloading only looks at engines with no stream. */
   lastUsed = Date.now();
 
@@ -76,9 +81,14 @@ export class Engine {
     return this.placement.get(streamId)?.pid ?? null;
   }
 
-  /** Resolves when the model is loaded on some worker; rejects if every worker failed to load. */
+  /**
+   * Resolves when the model is loaded; rejects if every worker failed to load. While the first load
+   * is under way it waits for the other workers too (at most LOAD_SPREAD_MS after the first is ready):
+   * sessions that opened on the one ready worker would all stay on it, leaving the others idle.
+   */
   async ready(timeoutMs = 60_000): Promise<void> {
-    const settled = () => this.status === 'ready' || this.status === 'failed' || this.status === 'stopped';
+    const spread = () => !this.slots.some((s) => s.status === 'loading') || performance.now() - this.firstReadyAt >= LOAD_SPREAD_MS;
+    const settled = () => (this.status === 'ready' && spread()) || this.status === 'failed' || this.status === 'stopped';
     if (!settled()) {
       await new Promise<void>((resolve, reject) => {
         const timer = setTimeout(() => (this.waiters.delete(check), reject(new UnavailableError(`model ${this.modelId} did not load within ${timeoutMs} ms`, 'model_load_failed'))), timeoutMs);
@@ -138,6 +148,12 @@ export class Engine {
   }
 
   private notify(): void {
+    // Slots report their first status while the constructor is still making them.
+    if (this.slots === undefined) return;
+    if (this.firstReadyAt === Infinity && this.status === 'ready') {
+      this.firstReadyAt = performance.now();
+      setTimeout(() => this.notify(), LOAD_SPREAD_MS).unref();
+    }
     for (const w of [...this.waiters]) w();
   }
 }
