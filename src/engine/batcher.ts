@@ -1,5 +1,5 @@
 import type { Post } from './decoder';
-import type { DecodedAudio, ToWorker } from './protocol';
+import { consumed, type DecodedAudio, type ToWorker } from './protocol';
 import type { SherpaOnlineRecognizer } from './sherpa';
 import type { StreamingDecoder } from './streaming-decoder';
 
@@ -10,7 +10,7 @@ export interface BatchSettings {
 }
 
 type StreamMsg = DecodedAudio | Extract<ToWorker, { type: 'finalize' | 'close' }>;
-type Fed = { readonly decoder: StreamingDecoder; readonly msg: Extract<StreamMsg, { type: 'audio' }>; readonly t0: number };
+type Fed = { readonly decoder: StreamingDecoder; readonly msg: DecodedAudio };
 
 /**
  * Decodes the ready chunks of many streams of one streaming recognizer in `decodeStreams` calls.
@@ -34,11 +34,6 @@ export class StreamBatcher {
     private readonly control: (msg: Exclude<StreamMsg, { type: 'audio' }>) => void,
     private readonly post: Post,
   ) {}
-
-  /** Streams with work in the batcher (a close waits for them). */
-  get size(): number {
-    return this.pending.size + this.queued.size;
-  }
 
   push(msg: StreamMsg): void {
     const q = this.queued.get(msg.streamId);
@@ -69,7 +64,7 @@ export class StreamBatcher {
   }
 
   /** Feeds one message; a stream with no whole chunk is answered at once, like a one-by-one decode. */
-  private feed(msg: Extract<StreamMsg, { type: 'audio' }>): void {
+  private feed(msg: DecodedAudio): void {
     const decoder = this.decoderOf(msg.streamId);
     if (!decoder) return this.post({ type: 'stream_error', streamId: msg.streamId, message: `no open stream ${msg.streamId}` });
     const t0 = performance.now();
@@ -78,8 +73,8 @@ export class StreamBatcher {
     } catch (err) {
       return this.post({ type: 'stream_error', streamId: msg.streamId, message: String(err) });
     }
-    if (decoder.ready) this.pending.set(msg.streamId, { decoder, msg, t0 });
-    else this.finish({ decoder, msg, t0 }, performance.now() - t0, 0);
+    if (decoder.ready) this.pending.set(msg.streamId, { decoder, msg });
+    else this.finish({ decoder, msg }, performance.now() - t0, 0);
   }
 
   private decode(round: Fed[]): void {
@@ -95,7 +90,7 @@ export class StreamBatcher {
         }
       }
     } catch (err) {
-      for (const f of round) this.post({ type: 'stream_error', streamId: f.msg.streamId, message: String(err) }), this.consumed(f, 0, 0);
+      for (const f of round) this.post({ type: 'stream_error', streamId: f.msg.streamId, message: String(err) }), this.post(consumed(f.msg, 0, 0));
       return;
     }
     for (const f of round) f.decoder.decodedElsewhere();
@@ -110,10 +105,6 @@ export class StreamBatcher {
     } catch (err) {
       this.post({ type: 'stream_error', streamId: f.msg.streamId, message: String(err) });
     }
-    this.consumed(f, busyMs, batch);
-  }
-
-  private consumed(f: Fed, busyMs: number, batch: number): void {
-    this.post({ type: 'consumed', streamId: f.msg.streamId, audioMs: (f.msg.samples.length * 1000) / f.msg.sampleRate, busyMs, batch });
+    this.post(consumed(f.msg, busyMs, batch));
   }
 }

@@ -4,7 +4,7 @@ import { StreamBatcher } from './batcher';
 import type { Post, StreamDecoder } from './decoder';
 import { OfflineVadDecoder } from './offline-decoder';
 import { decodeSamples } from '../audio/codecs';
-import type { DecodedAudio, LoadSpec, ToWorker } from './protocol';
+import { consumed, type DecodedAudio, type LoadSpec, type ToWorker } from './protocol';
 import { loadSherpa, type SherpaModule, type SherpaOfflineRecognizer, type SherpaOnlineRecognizer } from './sherpa';
 import { StreamingDecoder } from './streaming-decoder';
 
@@ -119,7 +119,7 @@ export class EngineCore {
     if (msg.type !== 'audio') return this.control(msg);
     const t0 = performance.now();
     await this.withDecoder(msg.streamId, (d) => d.accept(msg.seq, msg.samples, msg.sampleRate));
-    this.post({ type: 'consumed', streamId: msg.streamId, audioMs: (msg.samples.length * 1000) / msg.sampleRate, busyMs: performance.now() - t0, batch: 1 });
+    this.post(consumed(msg, performance.now() - t0, 1));
   }
 
   private control(msg: Exclude<StreamMsg, { type: 'audio' }>): Promise<void> {

@@ -59,6 +59,9 @@ export interface AudioMessage {
 /** An audio message once the host has converted it. */
 export type DecodedAudio = Omit<AudioMessage, 'pcm' | 'encoding'> & { readonly samples: Float32Array };
 
+/** The answer to one audio message: its audio, the engine time it took, and how many streams shared its decode call. */
+export const consumed = (msg: DecodedAudio, busyMs: number, batch: number): FromWorker => ({ type: 'consumed', streamId: msg.streamId, audioMs: (msg.samples.length * 1000) / msg.sampleRate, busyMs, batch });
+
 /** A recognition result for one stream; `seq` is the audio or control message that produced it. */
 export interface StreamResult {
   readonly streamId: string;
