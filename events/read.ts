@@ -12,6 +12,7 @@ export type Row = {
   data: string;
   metadata: string;
   created_at: string;
+  user_id: string | null;
 };
 
 /** Reads the log in position order: after a position, optionally up to one, optionally only some types. */

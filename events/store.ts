@@ -1,32 +1,20 @@
 import type { Database } from 'bun:sqlite';
 import { Value } from '@sinclair/typebox/value';
-import { ConcurrencyError, ProjectionError, UnavailableError, ValidationError } from '../src/errors';
-import { newEventId } from './ids';
+import { ConcurrencyError, UnavailableError, ValidationError } from '../src/errors';
+import type { SharedLog } from './pg-log';
 import type { Projection } from './projection';
-import { applyEvent } from './projections/runner';
 import { readEvents, toRecorded, type Row } from './read';
-import { eventSchemas, schemaVersions, type RecordedEvent, type VoxEvent } from './types';
+import { eventSchemas, type RecordedEvent, type VoxEvent } from './types';
+import { writeAppend, writeCommitted, type AppendRequest, type AppendResult, type ExpectedVersion } from './writer';
 
-/** `any`, `no_stream`, `stream_exists`, or the exact version the stream must be at. */
-export type ExpectedVersion = 'any' | 'no_stream' | 'stream_exists' | number;
+export type { AppendResult, ExpectedVersion } from './writer';
 
-export interface AppendResult {
-  /** The stream's version after the append. */
-  readonly nextVersion: number;
-  /** Global position of the last event of this append. */
-  readonly lastPosition: number;
-  readonly events: readonly RecordedEvent[];
-}
-
-interface Pending {
-  readonly streamId: string;
-  readonly events: readonly VoxEvent[];
-  readonly expected: ExpectedVersion;
+interface Pending extends AppendRequest {
   readonly resolve: (r: AppendResult) => void;
   readonly reject: (e: unknown) => void;
 }
 
-
+type Outcome = { ok: AppendResult } | { err: unknown };
 
 /** Told how each group commit went (health and metrics). */
 export interface StoreHooks {
@@ -34,7 +22,15 @@ export interface StoreHooks {
   readonly onFailed?: (err: unknown) => void;
 }
 
-/** Append-only event log in SQLite with inline projections and group commit. */
+/** How many committed events a node fetches from PostgreSQL per round while catching up. */
+const CATCH_UP_BATCH = 2_000;
+
+/**
+ * Append-only event log with inline projections and group commit. On its own it is the SQLite
+ * file. With a `SharedLog` (PostgreSQL) the SQLite database is this node's replica: appends are
+ * decided and committed in PostgreSQL under its append lock, and every committed event (this
+ * node's or another's) enters the replica, with its projections, in position order.
+ */
 export class EventStore {
   private queue: Pending[] = [];
   private flushScheduled = false;
@@ -42,12 +38,19 @@ export class EventStore {
   /** Why appends are refused outright (the file is gone); null while the log is usable. */
   private fence: string | null = null;
   private readonly observers: StoreHooks[] = [];
+  /** Shared mode: flushes and catch-ups run one at a time, in this chain. */
+  private serial: Promise<unknown> = Promise.resolve();
+  /** Shared mode: the position the replica holds everything up to. */
+  private replicated: number;
 
   constructor(
     private readonly db: Database,
     private readonly projections: readonly Projection[],
     private readonly now: () => Date = () => new Date(),
-  ) {}
+    private readonly shared?: SharedLog,
+  ) {
+    this.replicated = this.lastPosition();
+  }
 
   /** Tells `hooks` how every group commit goes from now on (health and metrics both watch). */
   observe(hooks: StoreHooks): void {
@@ -75,10 +78,14 @@ export class EventStore {
     if (this.fence !== null) return Promise.reject(new UnavailableError(this.fence, 'log_unavailable'));
     return new Promise((resolve, reject) => {
       this.queue.push({ streamId, events, expected: options.expectedVersion ?? 'any', resolve, reject });
-      if (!this.flushScheduled) {
-        this.flushScheduled = true;
-        setImmediate(() => this.flush());
-      }
+      if (this.flushScheduled) return;
+      this.flushScheduled = true;
+      if (!this.shared) return void setImmediate(() => this.flush());
+      // Everything appended while the previous PostgreSQL commit was in flight goes in the next one.
+      this.exclusive(async () => {
+        await new Promise((r) => setImmediate(r));
+        await this.flushShared();
+      });
     });
   }
 
@@ -106,32 +113,133 @@ export class EventStore {
     return () => this.listeners.delete(listener);
   }
 
-  private flush(): void {
+  /**
+   * Shared mode: brings the replica up to what PostgreSQL has committed, then keeps it there from
+   * every node's notifications. Resolves once caught up; returns the stop.
+   */
+  async follow(onProgress?: (done: number, last: number) => void): Promise<() => Promise<void>> {
+    if (!this.shared) return async () => {};
+    await this.catchUp(onProgress);
+    const stop = await this.shared.follow(() => void this.catchUp().catch((err) => console.error('could not follow the shared log:', err)));
+    // Notifications are the fast path; a lost one (a dropped LISTEN connection) is caught within a second.
+    const poll = setInterval(() => void this.catchUp().catch(() => {}), 1_000);
+    return async () => {
+      clearInterval(poll);
+      await stop();
+      await this.serial;
+    };
+  }
+
+  /** Shared mode: applies everything committed after the replica's position. */
+  catchUp(onProgress?: (done: number, last: number) => void): Promise<void> {
+    return this.exclusive(async () => {
+      let done = 0;
+      for (;;) {
+        const rows = await this.shared!.readAfter(this.replicated, CATCH_UP_BATCH);
+        if (rows.length === 0) return;
+        this.applyCommitted(rows);
+        done += rows.length;
+        onProgress?.(done, this.replicated);
+      }
+    });
+  }
+
+  private exclusive<T>(f: () => Promise<T>): Promise<T> {
+    const run = this.serial.then(f);
+    this.serial = run.catch(() => undefined);
+    return run;
+  }
+
+  private take(): Pending[] {
     this.flushScheduled = false;
     const batch = this.queue;
     this.queue = [];
-    const outcomes: ({ ok: AppendResult } | { err: unknown })[] = [];
+    return batch;
+  }
+
+  private flush(): void {
+    const batch = this.take();
     const t0 = performance.now();
+    let outcomes: Outcome[];
     try {
-      this.db.transaction(() => {
-        for (const p of batch) {
-          this.db.exec('SAVEPOINT append');
-          try {
-            outcomes.push({ ok: this.write(p) });
-            this.db.exec('RELEASE append');
-          } catch (err) {
-            this.db.exec('ROLLBACK TO append');
-            this.db.exec('RELEASE append');
-            outcomes.push({ err });
-          }
-        }
-      })();
+      outcomes = this.db.transaction(() => this.writeAll(batch, []))();
     } catch (err) {
-      for (const o of this.observers) o.onFailed?.(err);
-      for (const p of batch) p.reject(err);
-      return;
+      return this.failed(batch, err);
     }
-    const ms = performance.now() - t0;
+    this.settle(batch, outcomes, performance.now() - t0, true);
+  }
+
+  /**
+   * Shared mode: under PostgreSQL's append lock the replica takes what other nodes committed, then
+   * the batch is written into it as a trial (versions checked, projections run) and rolled back;
+   * the rows the trial wrote are committed to PostgreSQL, and only then enter the replica. A
+   * reader of the replica never sees an event PostgreSQL might not keep.
+   */
+  private async flushShared(): Promise<void> {
+    const batch = this.take();
+    if (batch.length === 0) return;
+    const t0 = performance.now();
+    let outcomes: Outcome[] = [];
+    let rows: Row[] = [];
+    try {
+      await this.shared!.appendLocked(this.replicated, (missed) => {
+        this.applyCommitted(missed);
+        rows = [];
+        this.db.exec('BEGIN');
+        try {
+          outcomes = this.writeAll(batch, rows);
+        } finally {
+          this.db.exec('ROLLBACK');
+        }
+        return rows;
+      });
+    } catch (err) {
+      return this.failed(batch, err);
+    }
+    this.applyCommitted(rows);
+    this.settle(batch, outcomes, performance.now() - t0, false);
+  }
+
+  /** Writes each append under its own savepoint, so one refused append leaves the others in the batch. */
+  private writeAll(batch: readonly Pending[], written: Row[]): Outcome[] {
+    const createdAt = this.now().toISOString();
+    return batch.map((p) => {
+      this.db.exec('SAVEPOINT append');
+      const before = written.length;
+      try {
+        const ok = writeAppend(this.db, this.projections, createdAt, p, written);
+        this.db.exec('RELEASE append');
+        return { ok };
+      } catch (err) {
+        this.db.exec('ROLLBACK TO append');
+        this.db.exec('RELEASE append');
+        written.length = before;
+        return { err };
+      }
+    });
+  }
+
+  /** Shared mode: committed rows enter the replica (in one transaction) and reach subscribers, in order. */
+  private applyCommitted(rows: readonly Row[]): void {
+    const fresh = rows.filter((r) => r.position > this.replicated);
+    if (fresh.length === 0) return;
+    const recorded = this.db.transaction(() =>
+      fresh.map((row, i) => {
+        const expected = this.replicated + i + 1;
+        if (row.position !== expected) throw new Error(`the shared log skipped from position ${expected - 1} to ${row.position}`);
+        return writeCommitted(this.db, this.projections, row);
+      }),
+    )();
+    this.replicated = fresh[fresh.length - 1]!.position;
+    for (const e of recorded) for (const l of this.listeners) notify(l, e);
+  }
+
+  private failed(batch: readonly Pending[], err: unknown): void {
+    for (const o of this.observers) o.onFailed?.(err);
+    for (const p of batch) p.reject(err);
+  }
+
+  private settle(batch: readonly Pending[], outcomes: readonly Outcome[], ms: number, notifyHere: boolean): void {
     for (const o of this.observers) o.onCommitted?.(ms);
     batch.forEach((p, i) => {
       const outcome = outcomes[i]!;
@@ -141,70 +249,9 @@ export class EventStore {
         return p.reject(outcome.err);
       }
       p.resolve(outcome.ok);
-      for (const e of outcome.ok.events) for (const l of this.listeners) notify(l, e);
+      if (notifyHere) for (const e of outcome.ok.events) for (const l of this.listeners) notify(l, e);
     });
   }
-
-  private write(p: Pending): AppendResult {
-    const current = this.db.query<{ v: number | null }, [string]>('SELECT MAX(version) AS v FROM events WHERE stream_id = ?').get(p.streamId)?.v ?? 0;
-    try {
-      checkExpected(p.streamId, p.expected, current);
-    } catch (err) {
-      // An idempotent retry of an append that did commit: the version moved, but by these very events.
-      const retried = this.storedAlready(p, current);
-      if (retried) return retried;
-      throw err;
-    }
-    // An event whose id is stored already (a retry) is skipped by the conflict clause, not looked up
-    // first: one statement per event on the hot path (every partial is an append).
-    const insert = this.db.query<Row, [string, string, number, string, number, string, string, string, string | null]>(
-      `INSERT INTO events (id, stream_id, version, type, schema_version, data, metadata, created_at, user_id)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING RETURNING *`,
-    );
-    const createdAt = this.now().toISOString();
-    let version = current;
-    const recorded: RecordedEvent[] = [];
-    for (const e of p.events) {
-      const row = insert.get(e.id ?? newEventId(), p.streamId, version + 1, e.type, schemaVersions[e.type], JSON.stringify(e.data), JSON.stringify(e.metadata ?? {}), createdAt, ownerOf(e));
-      if (!row) continue;
-      version += 1;
-      const rec = toRecorded(row);
-      this.project(rec);
-      recorded.push(rec);
-    }
-    if (recorded.length === 0 && p.events.length > 0) return this.storedAlready(p, current)!;
-    return { nextVersion: version, lastPosition: recorded[recorded.length - 1]?.position ?? 0, events: recorded };
-  }
-
-  /** When every event of `p` is stored already (by id): where the last one went; else undefined. */
-  private storedAlready(p: Pending, current: number): AppendResult | undefined {
-    if (p.events.length === 0 || p.events.some((e) => !e.id)) return undefined;
-    const known = p.events.map((e) => this.db.query<Row, [string]>('SELECT * FROM events WHERE id = ?').get(e.id!));
-    if (known.some((k) => k === null)) return undefined;
-    return { nextVersion: current, lastPosition: known[known.length - 1]!.position, events: [] };
-  }
-
-  private project(e: RecordedEvent): void {
-    for (const projection of this.projections) {
-      try {
-        applyEvent(this.db, projection, e);
-      } catch (cause) {
-        throw new ProjectionError(projection.name, e.type, cause);
-      }
-    }
-  }
-}
-
-/** The owner recorded in the `user_id` column, so reads can be filtered by it. */
-const ownerOf = (e: VoxEvent): string | null => (typeof e.metadata?.user_id === 'string' ? e.metadata.user_id : null);
-
-function checkExpected(streamId: string, expected: ExpectedVersion, current: number): void {
-  const ok =
-    expected === 'any' ||
-    (expected === 'no_stream' && current === 0) ||
-    (expected === 'stream_exists' && current > 0) ||
-    (typeof expected === 'number' && expected === current);
-  if (!ok) throw new ConcurrencyError(streamId, expected, current);
 }
 
 function notify(listener: (e: RecordedEvent) => void, e: RecordedEvent): void {

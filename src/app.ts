@@ -1,14 +1,12 @@
-import { join } from 'node:path';
 import { cors } from '@elysiajs/cors';
 import { Elysia } from 'elysia';
 import { projections } from '../events/projections';
-import { ensureProjections } from '../events/projections/runner';
 import { engineStream } from '../events/ids';
-import { EventStore } from '../events/store';
+import type { EventStore } from '../events/store';
 import { event, type VoxEvent } from '../events/types';
 import type { Config } from './config';
 import { lockDataDir, StartupError } from './data-lock';
-import { migrate, openDatabase } from './db';
+import { openEventLog } from './event-log';
 import { EngineRegistry } from './engine/registry';
 import { apiDocs } from './routes/api-docs';
 import { errorHandling } from './routes/errors';
@@ -30,7 +28,7 @@ import { Metrics } from './ops/metrics';
 import { requestLog, sessionLog } from './ops/logs';
 import { adminRoutes } from './routes/admin';
 import { metricsRoutes } from './routes/metrics';
-import { closeOrphans } from './server/orphans';
+import { closeOrphans, stampingNode } from './server/orphans';
 import type { Session } from './server/session';
 import { SocketsPerIp } from './server/host';
 import { transcribeRoutes, type TranscribeDeps } from './server/ws';
@@ -119,24 +117,20 @@ export async function startServer(config: Config): Promise<RunningServer> {
 }
 
 async function compose(config: Config, lock: { release(): void }): Promise<RunningServer> {
-  const dbPath = join(config.dataDir, 'voxlog.sqlite');
-  const db = openDatabase(dbPath, config.sqliteSynchronous);
-  const applied = migrate(db);
-  if (applied.length > 0) console.log(`applied migrations: ${applied.join(', ')}`);
-  const rebuilt = ensureProjections(db, projections);
-  if (rebuilt.length > 0) console.log(`built projections from the log: ${rebuilt.join(', ')}`);
-  const store = new EventStore(db, projections);
+  const log = await openEventLog({ dataDir: config.dataDir, databaseUrl: config.databaseUrl, synchronous: config.sqliteSynchronous, projections, log: (line) => console.log(line) });
+  const { db, store, path: dbPath, shared } = log;
+  if (shared) console.log(`event log: PostgreSQL (log ${shared.logId}), this node ${config.nodeId}, replica ${dbPath}`);
   const sessions = new Map<string, Session>();
   const liveIds = () => new Set([...sessions.values()].map((s) => s.id));
   const closeOrphaned = (reason: string) =>
-    closeOrphans(db, store, liveIds(), reason)
+    closeOrphans(db, store, liveIds(), reason, config.nodeId)
       .then((n) => n > 0 && console.log(`closed ${n} session(s) left open in the log (${reason})`))
       .catch((err) => console.error('could not close orphaned sessions:', err));
-  const logHealth = new LogHealth(db, dbPath, store, () => void closeOrphaned('log_write_failed'));
+  const logHealth = new LogHealth(db, dbPath, store, () => void closeOrphaned('log_write_failed'), shared && (() => shared.probe(config.nodeId)));
   const unwritable = logHealth.start();
   if (unwritable) {
     logHealth.stop();
-    db.close();
+    await log.close();
     throw new StartupError(`the event log in ${config.dataDir} cannot be written: ${unwritable}`);
   }
   await closeOrphaned('server_restart');
@@ -166,7 +160,7 @@ async function compose(config: Config, lock: { release(): void }): Promise<Runni
   const tokens = new TokenIssuer(secretKey(config.auth.secretKey, config.dataDir), config.auth.accessTokenMinutes);
   const auth = new Authenticator(config.auth.enabled, users, tokens);
   if (!config.eventLog) console.warn('VOXLOG_EVENT_LOG=off: sessions record nothing (for measuring the log\'s cost only)');
-  const sessionStore = config.eventLog ? store : discardingStore;
+  const sessionStore = config.eventLog ? stampingNode(store, config.nodeId) : discardingStore;
   const defaultModel = registry.defaultModel(config.defaultModel);
   const dictationApp = dictation(config, db, store, registry, defaultModel);
   const pendingSpeech = dictationApp.tts.start();
@@ -219,7 +213,7 @@ async function compose(config: Config, lock: { release(): void }): Promise<Runni
     dictationApp.tts.stop();
     await jobsApp.service.stop();
     logHealth.stop();
-    db.close();
+    await log.close();
   };
   try {
     // reusePort off: with it on (Elysia's default) a second server on a taken port starts anyway and
@@ -264,7 +258,7 @@ async function compose(config: Config, lock: { release(): void }): Promise<Runni
       // A worker stuck in native code must not hold the shutdown forever.
       await Promise.race([registry.stopAll(), Bun.sleep(DRAIN_TIMEOUT_MS)]);
       logHealth.stop();
-      db.close();
+      await log.close();
       lock.release();
     },
   };

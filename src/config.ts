@@ -1,4 +1,6 @@
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { dirname, resolve } from 'node:path';
 
 import { mergeCatalog, type CatalogEntry } from '../models/catalog';
@@ -13,6 +15,12 @@ export interface Config {
   readonly host: string;
   readonly port: number;
   readonly dataDir: string;
+  /** VOXLOG_DATABASE_URL: the shared PostgreSQL log several nodes use; null keeps the log in SQLite. */
+  readonly databaseUrl: string | null;
+  /** This node's name in a shared log (its sessions, job claims and health row); stable across restarts. */
+  readonly nodeId: string;
+  /** Job uploads, generated speech and the token secret: a directory every node must share (VOXLOG_FILES_DIR). */
+  readonly filesDir: string;
   /** Directories searched for model folders, in order: VOXLOG_MODELS_DIR, then the shared test models. */
   readonly modelDirs: readonly string[];
   readonly defaultModel: string | undefined;
@@ -72,6 +80,8 @@ export interface JobsConfig {
   readonly cleanupDays: number;
   /** Longest chunk the VAD cuts a file into. */
   readonly maxChunkMs: number;
+  /** How long a node's claim on a running job lasts unrenewed before another node may take it over. */
+  readonly leaseMs: number;
 }
 
 /** The dictation trainer: speech generation for items and spoken attempts. */
@@ -234,10 +244,19 @@ export function loadConfig(env: Env = process.env): Config {
   const defaultModel = env.VOXLOG_DEFAULT_MODEL?.trim() || undefined;
   if (defaultModel && !catalog.some((m) => m.id === defaultModel && (m.kind === 'streaming' || m.kind === 'offline'))) problems.push(`VOXLOG_DEFAULT_MODEL=${defaultModel} is not a recognizer in the catalog (bun run models list)`);
 
+  const dataDir = resolve(env.VOXLOG_DATA_DIR || 'data');
+  const databaseUrl = env.VOXLOG_DATABASE_URL?.trim() || null;
+  if (databaseUrl !== null && !/^postgres(ql)?:\/\/./.test(databaseUrl)) problems.push('VOXLOG_DATABASE_URL must be a postgres:// URL (leave it unset for the SQLite log)');
+  const nodeId = env.VOXLOG_NODE_ID?.trim() || `${hostname()}-${createHash('sha256').update(dataDir).digest('hex').slice(0, 6)}`;
+  if (!/^[\w.:-]{1,64}$/.test(nodeId)) problems.push(`VOXLOG_NODE_ID=${JSON.stringify(nodeId)} must be 1 to 64 letters, digits, '.', ':', '_' or '-'`);
+
   const config: Config = {
     host,
     port,
-    dataDir: resolve(env.VOXLOG_DATA_DIR || 'data'),
+    dataDir,
+    databaseUrl,
+    nodeId,
+    filesDir: resolve(env.VOXLOG_FILES_DIR || dataDir),
     modelDirs,
     defaultModel,
     catalog,
@@ -294,6 +313,7 @@ export function loadConfig(env: Env = process.env): Config {
       retryMs: int('VOXLOG_JOB_RETRY_MS', 2_000, 1, 3_600_000),
       cleanupDays: int('VOXLOG_CLEANUP_DAYS', 30, 1, 36_500),
       maxChunkMs: int('VOXLOG_JOB_MAX_CHUNK_S', 10, 5, 120) * 1000,
+      leaseMs: int('VOXLOG_JOB_LEASE_MS', 30_000, 500, 3_600_000),
     },
     protocols: {
       wyomingPort: env.VOXLOG_WYOMING_PORT?.trim() ? int('VOXLOG_WYOMING_PORT', 10300, 0, 65535) : null,

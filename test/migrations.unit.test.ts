@@ -2,7 +2,7 @@ import { describe, expect, it } from 'bun:test';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { MIGRATIONS } from '../migrations';
+import { MIGRATIONS, PG_MIGRATIONS } from '../migrations';
 import { migrate, openDatabase } from '../src/db';
 
 describe('migrations', () => {
@@ -26,6 +26,8 @@ describe('migrations', () => {
   it('embeds every .sql file in migrations/, in name order (the binary has no migrations folder)', () => {
     const files = readdirSync(join(import.meta.dir, '../migrations')).filter((f) => f.endsWith('.sql')).sort();
     expect(MIGRATIONS.map((m) => m.name)).toEqual(files);
+    const pgFiles = readdirSync(join(import.meta.dir, '../migrations/postgres')).filter((f) => f.endsWith('.sql')).sort();
+    expect(PG_MIGRATIONS.map((m) => m.name)).toEqual(pgFiles);
     expect(MIGRATIONS.every((m) => m.sql.includes('CREATE'))).toBe(true);
   });
 });

@@ -1,10 +1,11 @@
-import { describe, expect, it } from 'bun:test';
+import { afterEach, describe, expect, it } from 'bun:test';
 import { Database } from 'bun:sqlite';
 import { projections } from '../events/projections';
 import { applyEvent, ensureProjections } from '../events/projections/runner';
 import { EventStore } from '../events/store';
 import { event } from '../events/types';
 import { migrate } from '../src/db';
+import { STORE_KINDS, type LogUnderTest } from './helpers/stores';
 
 function seeded() {
   const db = new Database(':memory:', { strict: true });
@@ -87,84 +88,96 @@ async function appendJobs(store: EventStore) {
 const dump = (db: Database) =>
   Object.fromEntries(projections.flatMap((p) => p.tables).map((t) => [t, db.query(`SELECT * FROM ${t} ORDER BY 1`).all()]));
 
-describe('projections', () => {
-  for (const p of projections) {
-    it(`${p.name} changes nothing when every event is delivered twice`, async () => {
-      const { db, store } = seeded();
+for (const kind of STORE_KINDS) {
+  describe(`projections on ${kind.name}`, () => {
+    let log: LogUnderTest | undefined;
+    const seededOn = async () => {
+      log = await kind.fresh();
+      return log.node(projections);
+    };
+    afterEach(async () => {
+      await log?.close();
+      log = undefined;
+    });
+
+    for (const p of projections) {
+      it(`${p.name} changes nothing when every event is delivered twice`, async () => {
+        const { db, store } = await seededOn();
+        await appendSessions(store, 4);
+        await appendUsers(store);
+        await appendDictation(store);
+        await appendJobs(store);
+        const before = dump(db);
+        expect(before[p.tables[0]!]!.length).toBeGreaterThan(0);
+        for (const e of store.readAll(0, 1e6)) applyEvent(db, p, e);
+        expect(dump(db)).toEqual(before);
+      });
+    }
+
+    it('counts per model in transcription_stats', async () => {
+      const { db, store } = await seededOn();
       await appendSessions(store, 4);
+      expect(db.query('SELECT model_id, sessions, finals, audio_ms FROM transcription_stats ORDER BY model_id').all()).toEqual([
+        { model_id: 'a', sessions: 2, finals: 6, audio_ms: 6000 },
+        { model_id: 'b', sessions: 2, finals: 6, audio_ms: 6000 },
+      ]);
+    });
+
+    it('folds dictation events into items, tags, audio and attempts', async () => {
+      const { db, store } = await seededOn();
+      await appendDictation(store);
+      expect(db.query('SELECT id, difficulty, difficulty_inferred, audio_hash, deleted_at IS NOT NULL AS deleted FROM items ORDER BY id').all()).toEqual([
+        { id: 'i1', difficulty: 4, difficulty_inferred: 0, audio_hash: 'h1', deleted: 0 },
+        { id: 'i2', difficulty: 2, difficulty_inferred: 1, audio_hash: 'h2', deleted: 0 },
+        { id: 'i3', difficulty: 2, difficulty_inferred: 1, audio_hash: 'h2', deleted: 1 },
+      ]);
+      expect(db.query('SELECT item_id, tag FROM item_tags ORDER BY 1, 2').all()).toEqual([{ item_id: 'i1', tag: 'a' }, { item_id: 'i1', tag: 'c' }]);
+      expect(db.query('SELECT name FROM tags ORDER BY name').values().flat()).toEqual(['a', 'c', 'd']);
+      // h2 was made, removed with its last item, then asked for again by i2: pending once more.
+      expect(db.query('SELECT hash, status, tries FROM tts_audio ORDER BY hash').all()).toEqual([
+        { hash: 'h1', status: 'ready', tries: 0 },
+        { hash: 'h2', status: 'pending', tries: 0 },
+      ]);
+      expect(db.query('SELECT id, item_deleted FROM attempts ORDER BY id').all()).toEqual([
+        { id: 'a1', item_deleted: 0 },
+        { id: 'a2', item_deleted: 1 },
+      ]);
+    });
+
+    it('folds job events into jobs, their segments and their log', async () => {
+      const { db, store } = await seededOn();
+      await appendJobs(store);
+      expect(db.query('SELECT id, status, attempts, failures, dead_letter, progress, segment_count, text FROM jobs ORDER BY id').all()).toEqual([
+        { id: 'j1', status: 'completed', attempts: 2, failures: 1, dead_letter: 0, progress: 1, segment_count: 2, text: 'hello there bye' },
+        { id: 'j2', status: 'failed', attempts: 2, failures: 1, dead_letter: 1, progress: 0, segment_count: null, text: null },
+        { id: 'j3', status: 'queued', attempts: 1, failures: 0, dead_letter: 0, progress: 0, segment_count: null, text: null },
+        { id: 'j5', status: 'expired', attempts: 1, failures: 0, dead_letter: 0, progress: 1, segment_count: 2, text: null },
+      ]);
+      expect(db.query('SELECT job_id, seq, text FROM job_segments ORDER BY 1, 2').all()).toEqual([{ job_id: 'j1', seq: 0, text: 'hello there' }, { job_id: 'j1', seq: 1, text: 'bye' }]);
+      const log = db.query(`SELECT message FROM job_log WHERE job_id = 'j1' ORDER BY position`).values().flat() as string[];
+      expect(log).toHaveLength(6);
+      expect(log[2]).toContain('retrying in 1.0 s');
+      expect(log[4]).toBe('chunk 1 of 2 done (50%, 2.0 s of audio)');
+      expect(db.query(`SELECT COUNT(*) AS n FROM job_log WHERE job_id = 'j4'`).get()).toEqual({ n: 0 });
+    });
+
+    it('rebuilds a projection from the log when its version changes, equal to the live tables', async () => {
+      const { db, store } = await seededOn();
+      await appendSessions(store, 5);
       await appendUsers(store);
       await appendDictation(store);
       await appendJobs(store);
-      const before = dump(db);
-      expect(before[p.tables[0]!]!.length).toBeGreaterThan(0);
-      for (const e of store.readAll(0, 1e6)) applyEvent(db, p, e);
-      expect(dump(db)).toEqual(before);
+      const live = dump(db);
+      db.exec('DELETE FROM segments; DELETE FROM sessions; DELETE FROM transcription_stats; DELETE FROM api_keys; DELETE FROM users');
+      db.exec('DELETE FROM items; DELETE FROM item_tags; DELETE FROM tags; DELETE FROM tts_audio; DELETE FROM attempts');
+      db.exec('DELETE FROM jobs; DELETE FROM job_segments; DELETE FROM job_log');
+      const bumped = projections.map((p) => (p.name === 'history' ? p : { ...p, version: p.version + 1 }));
+      expect(ensureProjections(db, bumped)).toEqual(['sessions', 'transcription_stats', 'users', 'items', 'tags', 'tts_audio', 'attempts', 'jobs']);
+      expect(dump(db)).toEqual(live);
+      expect(ensureProjections(db, bumped)).toEqual([]);
     });
-  }
-
-  it('counts per model in transcription_stats', async () => {
-    const { db, store } = seeded();
-    await appendSessions(store, 4);
-    expect(db.query('SELECT model_id, sessions, finals, audio_ms FROM transcription_stats ORDER BY model_id').all()).toEqual([
-      { model_id: 'a', sessions: 2, finals: 6, audio_ms: 6000 },
-      { model_id: 'b', sessions: 2, finals: 6, audio_ms: 6000 },
-    ]);
   });
-
-  it('folds dictation events into items, tags, audio and attempts', async () => {
-    const { db, store } = seeded();
-    await appendDictation(store);
-    expect(db.query('SELECT id, difficulty, difficulty_inferred, audio_hash, deleted_at IS NOT NULL AS deleted FROM items ORDER BY id').all()).toEqual([
-      { id: 'i1', difficulty: 4, difficulty_inferred: 0, audio_hash: 'h1', deleted: 0 },
-      { id: 'i2', difficulty: 2, difficulty_inferred: 1, audio_hash: 'h2', deleted: 0 },
-      { id: 'i3', difficulty: 2, difficulty_inferred: 1, audio_hash: 'h2', deleted: 1 },
-    ]);
-    expect(db.query('SELECT item_id, tag FROM item_tags ORDER BY 1, 2').all()).toEqual([{ item_id: 'i1', tag: 'a' }, { item_id: 'i1', tag: 'c' }]);
-    expect(db.query('SELECT name FROM tags ORDER BY name').values().flat()).toEqual(['a', 'c', 'd']);
-    // h2 was made, removed with its last item, then asked for again by i2: pending once more.
-    expect(db.query('SELECT hash, status, tries FROM tts_audio ORDER BY hash').all()).toEqual([
-      { hash: 'h1', status: 'ready', tries: 0 },
-      { hash: 'h2', status: 'pending', tries: 0 },
-    ]);
-    expect(db.query('SELECT id, item_deleted FROM attempts ORDER BY id').all()).toEqual([
-      { id: 'a1', item_deleted: 0 },
-      { id: 'a2', item_deleted: 1 },
-    ]);
-  });
-
-  it('folds job events into jobs, their segments and their log', async () => {
-    const { db, store } = seeded();
-    await appendJobs(store);
-    expect(db.query('SELECT id, status, attempts, failures, dead_letter, progress, segment_count, text FROM jobs ORDER BY id').all()).toEqual([
-      { id: 'j1', status: 'completed', attempts: 2, failures: 1, dead_letter: 0, progress: 1, segment_count: 2, text: 'hello there bye' },
-      { id: 'j2', status: 'failed', attempts: 2, failures: 1, dead_letter: 1, progress: 0, segment_count: null, text: null },
-      { id: 'j3', status: 'queued', attempts: 1, failures: 0, dead_letter: 0, progress: 0, segment_count: null, text: null },
-      { id: 'j5', status: 'expired', attempts: 1, failures: 0, dead_letter: 0, progress: 1, segment_count: 2, text: null },
-    ]);
-    expect(db.query('SELECT job_id, seq, text FROM job_segments ORDER BY 1, 2').all()).toEqual([{ job_id: 'j1', seq: 0, text: 'hello there' }, { job_id: 'j1', seq: 1, text: 'bye' }]);
-    const log = db.query(`SELECT message FROM job_log WHERE job_id = 'j1' ORDER BY position`).values().flat() as string[];
-    expect(log).toHaveLength(6);
-    expect(log[2]).toContain('retrying in 1.0 s');
-    expect(log[4]).toBe('chunk 1 of 2 done (50%, 2.0 s of audio)');
-    expect(db.query(`SELECT COUNT(*) AS n FROM job_log WHERE job_id = 'j4'`).get()).toEqual({ n: 0 });
-  });
-
-  it('rebuilds a projection from the log when its version changes, equal to the live tables', async () => {
-    const { db, store } = seeded();
-    await appendSessions(store, 5);
-    await appendUsers(store);
-    await appendDictation(store);
-    await appendJobs(store);
-    const live = dump(db);
-    db.exec('DELETE FROM segments; DELETE FROM sessions; DELETE FROM transcription_stats; DELETE FROM api_keys; DELETE FROM users');
-    db.exec('DELETE FROM items; DELETE FROM item_tags; DELETE FROM tags; DELETE FROM tts_audio; DELETE FROM attempts');
-    db.exec('DELETE FROM jobs; DELETE FROM job_segments; DELETE FROM job_log');
-    const bumped = projections.map((p) => (p.name === 'history' ? p : { ...p, version: p.version + 1 }));
-    expect(ensureProjections(db, bumped)).toEqual(['sessions', 'transcription_stats', 'users', 'items', 'tags', 'tts_audio', 'attempts', 'jobs']);
-    expect(dump(db)).toEqual(live);
-    expect(ensureProjections(db, bumped)).toEqual([]);
-  });
-});
+}
 
 describe('reading events stored under an older schema', () => {
   it('upcasts SessionOpened v1 (no language) to the current shape', () => {

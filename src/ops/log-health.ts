@@ -15,12 +15,20 @@ export class LogHealth {
   private problem: string | null = null;
   private appendFailure: string | null = null;
   private timer: ReturnType<typeof setInterval> | undefined;
+  /** What the latest write probe to PostgreSQL found (a node on a shared log); null when it worked. */
+  private remoteProblem: string | null = null;
+  private probing = false;
+  /** When the latest remote probe that worked was started, and when an append last failed. */
+  private remoteOkAt = 0;
+  private failedAt = 0;
 
   constructor(
     private readonly db: Database,
     private readonly path: string,
     private readonly store: EventStore,
     private readonly onRecovered: () => void,
+    /** A node on a shared log: the write probe to PostgreSQL (the local file is only its replica). */
+    private readonly remote?: () => Promise<string | null>,
   ) {
     this.inode = statSync(path).ino;
     store.observe({ onFailed: (err) => this.appendFailed(err) });
@@ -44,9 +52,12 @@ export class LogHealth {
 
   /** Runs the checks now and updates the state (also what the timer does). */
   check(): void {
-    const problem = this.probe();
+    this.probeRemote();
+    const problem = this.probe() ?? this.remoteProblem;
     if (problem && problem !== this.problem) console.error(`event log unavailable: ${problem}`);
-    if (!problem && this.status() !== null) {
+    // A shared log has recovered only once a probe started after the failure has worked.
+    const remoteOk = !this.remote || this.remoteOkAt > this.failedAt;
+    if (!problem && remoteOk && this.status() !== null) {
       console.log('event log writable again');
       this.problem = null;
       this.appendFailure = null;
@@ -57,7 +68,21 @@ export class LogHealth {
     this.problem = problem;
   }
 
+  /** Starts a probe of PostgreSQL unless one is running; the next check reads what it found. */
+  private probeRemote(): void {
+    if (!this.remote || this.probing) return;
+    this.probing = true;
+    const startedAt = performance.now();
+    void this.remote()
+      .then((problem) => {
+        this.remoteProblem = problem;
+        if (problem === null) this.remoteOkAt = startedAt;
+      })
+      .finally(() => (this.probing = false));
+  }
+
   private appendFailed(err: unknown): void {
+    this.failedAt = performance.now();
     const message = String(err instanceof Error ? err.message : err);
     if (this.appendFailure === null) console.error(`event log append failed: ${message}`);
     this.appendFailure = `appends are failing: ${message}`;

@@ -1,23 +1,29 @@
 import type { Database } from 'bun:sqlite';
 import { sessionStream } from '../../events/ids';
 import type { EventStore } from '../../events/store';
-import { event } from '../../events/types';
+import { event, type VoxEvent } from '../../events/types';
 
 /**
  * Closes sessions the log shows open that no live socket serves: the server died under them, or
  * their own SessionClosed could not be stored. Each gets a SessionClosed with `reason` and what the
  * log knows of it, so no view shows a session open forever (and it can be resumed). Returns the count.
  */
-export async function closeOrphans(db: Database, store: Pick<EventStore, 'append'>, live: ReadonlySet<string>, reason: string, now = Date.now()): Promise<number> {
+export async function closeOrphans(db: Database, store: Pick<EventStore, 'append'>, live: ReadonlySet<string>, reason: string, node: string, now = Date.now()): Promise<number> {
   const open = db
     .query(
       `SELECT s.id, s.model_id, s.user_id, s.created_at, s.segments, COALESCE(MAX(g.end_ms), s.audio_ms) AS audio_ms
        FROM sessions s LEFT JOIN segments g ON g.session_id = s.id WHERE s.closed_at IS NULL GROUP BY s.id`,
     )
     .all() as { id: string; model_id: string; user_id: string | null; created_at: string; segments: number; audio_ms: number }[];
+  // On a log several nodes share, a node closes only what it served: another node's sessions may be live.
+  const servedBy = db.query<{ node: string | null }, [string]>(
+    `SELECT json_extract(metadata, '$.node') AS node FROM events WHERE stream_id = ? AND type IN ('SessionOpened', 'SessionResumed') ORDER BY version DESC LIMIT 1`,
+  );
   let closed = 0;
   for (const s of open) {
     if (live.has(s.id)) continue;
+    const served = servedBy.get(sessionStream(s.id))?.node ?? null;
+    if (served !== null && served !== node) continue;
     const closing = event(
       'SessionClosed',
       {
@@ -36,4 +42,13 @@ export async function closeOrphans(db: Database, store: Pick<EventStore, 'append
     closed += 1;
   }
   return closed;
+}
+
+/** The store sessions write through: their opening events name the node serving them (see closeOrphans). */
+export function stampingNode<S extends Pick<EventStore, 'append' | 'readStream'>>(store: S, node: string): Pick<EventStore, 'append' | 'readStream'> {
+  const opening = new Set(['SessionOpened', 'SessionResumed']);
+  return {
+    append: (streamId, events, options) => store.append(streamId, events.map((e) => (opening.has(e.type) ? ({ ...e, metadata: { ...e.metadata, node } } as VoxEvent) : e)), options),
+    readStream: (streamId, range) => store.readStream(streamId, range),
+  };
 }

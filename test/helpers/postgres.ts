@@ -1,0 +1,70 @@
+import { SQL } from 'bun';
+import { spawnSync } from 'node:child_process';
+import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir, userInfo } from 'node:os';
+import { join } from 'node:path';
+
+/**
+ * A real PostgreSQL server for the tests: VOXLOG_TEST_DATABASE_URL when set (a server the caller
+ * runs; each test gets its own database on it), otherwise a private cluster this process starts
+ * once (initdb in a temporary directory, on a free loopback port) and stops at exit.
+ */
+let server: Promise<string> | undefined;
+
+/** A fresh, empty database; returns its URL. */
+export async function freshDatabase(): Promise<string> {
+  const base = await (server ??= Promise.resolve(process.env.VOXLOG_TEST_DATABASE_URL || startCluster()));
+  const name = `voxlog_test_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 8)}`;
+  const admin = new SQL(base, { max: 1 });
+  try {
+    await admin.unsafe(`CREATE DATABASE ${name}`);
+  } finally {
+    await admin.close();
+  }
+  const url = new URL(base);
+  url.pathname = `/${name}`;
+  return url.href;
+}
+
+function pgBin(name: string): string {
+  const root = '/usr/lib/postgresql';
+  const versions = existsSync(root) ? readdirSync(root).sort((a, b) => Number(b) - Number(a)) : [];
+  for (const v of versions) if (existsSync(join(root, v, 'bin', name))) return join(root, v, 'bin', name);
+  throw new Error(`PostgreSQL's ${name} was not found under ${root}: install Debian's postgresql package (.ci/run does), or set VOXLOG_TEST_DATABASE_URL`);
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+    s.on('error', reject);
+  });
+}
+
+async function startCluster(): Promise<string> {
+  const dir = mkdtempSync(join(tmpdir(), 'voxlog-pg-'));
+  // PostgreSQL refuses to run as root: as root, the cluster belongs to Debian's postgres user.
+  const asRoot = userInfo().uid === 0;
+  if (asRoot) spawnOk('chown', ['postgres:postgres', dir]);
+  const run = (bin: string, args: string[]) => (asRoot ? spawnOk('runuser', ['-u', 'postgres', '--', pgBin(bin), ...args]) : spawnOk(pgBin(bin), args));
+  const data = join(dir, 'data');
+  run('initdb', ['-D', data, '-U', 'voxlog', '-A', 'trust', '--no-sync', '-E', 'UTF8']);
+  const port = await freePort();
+  // fsync off: a test cluster's durability is not under test, its speed is the suite's.
+  const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200`;
+  run('pg_ctl', ['-D', data, '-l', join(dir, 'log'), '-o', options, '-w', 'start']);
+  process.on('exit', () => {
+    spawnSync(asRoot ? 'runuser' : pgBin('pg_ctl'), asRoot ? ['-u', 'postgres', '--', pgBin('pg_ctl'), '-D', data, '-m', 'immediate', 'stop'] : ['-D', data, '-m', 'immediate', 'stop']);
+    rmSync(dir, { recursive: true, force: true });
+  });
+  if (asRoot) chownSync(dir, 0, 0);
+  return `postgres://voxlog@127.0.0.1:${port}/postgres`;
+}
+
+function spawnOk(cmd: string, args: string[]): void {
+  const r = spawnSync(cmd, args, { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed: ${r.stderr || r.stdout || r.error}`);
+}
