@@ -102,6 +102,11 @@ export class EventStore {
     return readEvents(this.db, { after, limit, types, owner });
   }
 
+  /** The stream's version (0 when it has no events). */
+  streamVersion(streamId: string): number {
+    return this.db.query<{ v: number | null }, [string]>('SELECT MAX(version) AS v FROM events WHERE stream_id = ?').get(streamId)?.v ?? 0;
+  }
+
   /** Position of the newest event (0 for an empty log). */
   lastPosition(): number {
     return this.db.query<{ p: number | null }, []>('SELECT MAX(position) AS p FROM events').get()?.p ?? 0;

@@ -1,3 +1,4 @@
+import { mkdirSync } from 'node:fs';
 import { cors } from '@elysiajs/cors';
 import { Elysia } from 'elysia';
 import { projections } from '../events/projections';
@@ -117,6 +118,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
 }
 
 async function compose(config: Config, lock: { release(): void }): Promise<RunningServer> {
+  mkdirSync(config.filesDir, { recursive: true });
   const log = await openEventLog({ dataDir: config.dataDir, databaseUrl: config.databaseUrl, synchronous: config.sqliteSynchronous, projections, log: (line) => console.log(line) });
   const { db, store, path: dbPath, shared } = log;
   if (shared) console.log(`event log: PostgreSQL (log ${shared.logId}), this node ${config.nodeId}, replica ${dbPath}`);
@@ -157,7 +159,7 @@ async function compose(config: Config, lock: { release(): void }): Promise<Runni
   const onRejected = (reason: string) => metrics.rejected.inc({ reason });
   const users = new Users(db, store);
   await bootstrapAdmin(config, users);
-  const tokens = new TokenIssuer(secretKey(config.auth.secretKey, config.dataDir), config.auth.accessTokenMinutes);
+  const tokens = new TokenIssuer(secretKey(config.auth.secretKey, config.filesDir), config.auth.accessTokenMinutes);
   const auth = new Authenticator(config.auth.enabled, users, tokens);
   if (!config.eventLog) console.warn('VOXLOG_EVENT_LOG=off: sessions record nothing (for measuring the log\'s cost only)');
   const sessionStore = config.eventLog ? stampingNode(store, config.nodeId) : discardingStore;
@@ -205,7 +207,7 @@ async function compose(config: Config, lock: { release(): void }): Promise<Runni
     .use(dictationApp.routes)
     .use(jobsApp.routes)
     .use(transcribeRoutes(live))
-    .use(deepgramRoutes(live, { db, jobs: jobsApp.service, dataDir: config.dataDir, maxUploadBytes: config.jobs.maxUploadBytes, version: config.version }))
+    .use(deepgramRoutes(live, { db, jobs: jobsApp.service, dataDir: config.filesDir, maxUploadBytes: config.jobs.maxUploadBytes, version: config.version }))
     .use(twilioRoutes(live, auth, { webhookUrl: config.protocols.twilioWebhookUrl, webhookSecret: config.protocols.twilioWebhookSecret }));
   /** What a start that fails after composing must let go of (the data lock is released by the caller). */
   const release = async () => {

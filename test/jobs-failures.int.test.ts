@@ -93,7 +93,7 @@ describe('permanent failures', () => {
     const done = await server.jobs.finished(id);
     expect(done!.job).toMatchObject({ status: 'failed', attempts: 1, dead_letter: false, error: { code: 'model_load_failed' } });
     expect(done!.job.error!.message).toContain('Protobuf parsing failed');
-    expect(types(server, id)).toEqual(['JobSubmitted', 'JobStarted', 'JobFailed']);
+    expect(types(server, id)).toEqual(['JobSubmitted', 'JobClaimed', 'JobStarted', 'JobFailed']);
     expect((await fetch(`${server.url}/health`)).status).toBe(200);
   });
 });

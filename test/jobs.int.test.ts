@@ -52,7 +52,8 @@ describe('batch jobs with the real model', () => {
     expect(events.at(-1)).toEqual({ type: 'end', status: 'completed' });
     const lines = events.filter((e) => e.type === 'log').map((e) => e.message as string);
     expect(lines[0]).toStartWith('submitted talk.wav (WAV 16-bit PCM, mono, 16000 Hz, 68.5 s)');
-    expect(lines[1]).toStartWith('started attempt 1');
+    expect(lines[1]).toStartWith('claimed by node ');
+    expect(lines[2]).toStartWith('started attempt 1');
     expect(lines.some((l) => /^chunk \d+ of \d+/.test(l))).toBe(true);
     expect(lines.at(-1)).toStartWith('done:');
     const progress = events.filter((e) => e.type === 'progress').map((e) => e.progress as number);

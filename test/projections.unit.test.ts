@@ -76,13 +76,15 @@ async function appendJobs(store: EventStore) {
   const segments = [{ text: 'hello there', start_ms: 0, end_ms: 1500, words: [{ word: 'hello', start_ms: 0, end_ms: 600 }, { word: 'there', start_ms: 600, end_ms: 1500 }] }, { text: 'bye', start_ms: 2000, end_ms: 2600, words: [] }];
   const completed = (id: string, attempt: number) => event('JobCompleted', { job_id: id, attempt, model_id: 'm', text: 'hello there bye', segments, audio_ms: 4000, chunks: 2, processing_ms: 200 });
   const transient = (id: string) => event('JobRetried', { job_id: id, cause: 'transient', message: 'engine crashed', delay_ms: 1000 });
-  await store.append('job-j1', [submitted('j1', 'normal'), started('j1', 1), transient('j1'), started('j1', 2)]);
+  const claimed = (id: string, node: string, renewal = false) => event('JobClaimed', { job_id: id, node, lease_ms: 30_000, renewal });
+  await store.append('job-j1', [submitted('j1', 'normal'), claimed('j1', 'n1'), started('j1', 1), claimed('j1', 'n1', true), transient('j1'), started('j1', 2)]);
   await store.append('job-j1', [event('JobProgressed', { job_id: 'j1', attempt: 2, progress: 0.5, processed_ms: 2000, chunks_done: 1, chunks_found: 2, chunking_done: true }), completed('j1', 2)]);
   await store.append('job-j2', [submitted('j2', 'high'), started('j2', 1), transient('j2'), started('j2', 2)]);
   await store.append('job-j2', [event('JobFailed', { job_id: 'j2', attempt: 2, code: 'engine_failed', message: 'crashed twice', permanent: false, dead_letter: true })]);
   await store.append('job-j3', [submitted('j3', 'low'), started('j3', 1), completed('j3', 1), event('JobRetried', { job_id: 'j3', cause: 'requested', message: 'restarted on request', delay_ms: 0 })]);
   await store.append('job-j4', [submitted('j4', 'normal'), started('j4', 1), event('JobCancelled', { job_id: 'j4', reason: 'deleted' }), event('JobDeleted', { job_id: 'j4' })]);
   await store.append('job-j5', [submitted('j5', 'normal'), started('j5', 1), completed('j5', 1), event('JobExpired', { job_id: 'j5', retention_days: 30 })]);
+  await store.append('job-j6', [submitted('j6', 'normal'), claimed('j6', 'n1'), started('j6', 1), claimed('j6', 'n2')]);
 }
 
 const dump = (db: Database) =>
@@ -152,12 +154,18 @@ for (const kind of STORE_KINDS) {
         { id: 'j2', status: 'failed', attempts: 2, failures: 1, dead_letter: 1, progress: 0, segment_count: null, text: null },
         { id: 'j3', status: 'queued', attempts: 1, failures: 0, dead_letter: 0, progress: 0, segment_count: null, text: null },
         { id: 'j5', status: 'expired', attempts: 1, failures: 0, dead_letter: 0, progress: 1, segment_count: 2, text: null },
+        { id: 'j6', status: 'running', attempts: 1, failures: 0, dead_letter: 0, progress: 0, segment_count: null, text: null },
       ]);
+      // The claim is the latest node's until the job finishes; a finished job holds none.
+      expect(db.query('SELECT id, claimed_by FROM jobs WHERE claimed_by IS NOT NULL').all()).toEqual([{ id: 'j6', claimed_by: 'n2' }]);
+      expect(db.query(`SELECT message FROM job_log WHERE job_id = 'j6' ORDER BY position`).values().flat()).toContain('claimed by node n2 (lease 30.0 s)');
       expect(db.query('SELECT job_id, seq, text FROM job_segments ORDER BY 1, 2').all()).toEqual([{ job_id: 'j1', seq: 0, text: 'hello there' }, { job_id: 'j1', seq: 1, text: 'bye' }]);
       const log = db.query(`SELECT message FROM job_log WHERE job_id = 'j1' ORDER BY position`).values().flat() as string[];
-      expect(log).toHaveLength(6);
-      expect(log[2]).toContain('retrying in 1.0 s');
-      expect(log[4]).toBe('chunk 1 of 2 done (50%, 2.0 s of audio)');
+      // The renewal moved the lease without a line of its own.
+      expect(log).toHaveLength(7);
+      expect(log[1]).toBe('claimed by node n1 (lease 30.0 s)');
+      expect(log[3]).toContain('retrying in 1.0 s');
+      expect(log[5]).toBe('chunk 1 of 2 done (50%, 2.0 s of audio)');
       expect(db.query(`SELECT COUNT(*) AS n FROM job_log WHERE job_id = 'j4'`).get()).toEqual({ n: 0 });
     });
 

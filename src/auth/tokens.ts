@@ -43,7 +43,13 @@ export function secretKey(configured: string | undefined, dataDir: string): stri
   const path = join(dataDir, 'secret.key');
   if (existsSync(path)) return readFileSync(path, 'utf8').trim();
   const key = randomBytes(32).toString('hex');
-  writeFileSync(path, `${key}\n`, { mode: 0o600 });
+  try {
+    // Exclusive create: nodes sharing the files directory and starting together agree on one key.
+    writeFileSync(path, `${key}\n`, { mode: 0o600, flag: 'wx' });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return readFileSync(path, 'utf8').trim();
+    throw err;
+  }
   chmodSync(path, 0o600);
   return key;
 }

@@ -142,6 +142,7 @@ function describe(e: RecordedEvent): string {
     case 'JobCompleted':
     case 'JobFailed':
     case 'JobRetried':
+    case 'JobClaimed':
     case 'JobCancelled':
     case 'JobDeleted':
     case 'JobExpired':

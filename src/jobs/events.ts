@@ -71,6 +71,12 @@ export const jobEventSchemas = {
     message: t.String(),
     delay_ms: Ms,
   }),
+  /**
+   * A node takes the job to run it (or renews its claim while running): no other node runs it until
+   * `lease_ms` after this event passes without a renewal. Appended at the stream's exact version, so
+   * of two nodes claiming at once exactly one wins.
+   */
+  JobClaimed: t.Object({ job_id: t.String(), node: t.String({ minLength: 1 }), lease_ms: t.Integer({ minimum: 1 }), renewal: t.Boolean() }),
   JobCancelled: t.Object({ job_id: t.String(), reason: t.String() }),
   JobDeleted: t.Object({ job_id: t.String() }),
   /** The retention sweep removed its upload and results. */
@@ -86,6 +92,7 @@ export const jobSchemaVersions = {
   JobCompleted: 1,
   JobFailed: 1,
   JobRetried: 1,
+  JobClaimed: 1,
   JobCancelled: 1,
   JobDeleted: 1,
   JobExpired: 1,

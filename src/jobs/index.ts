@@ -21,13 +21,13 @@ export interface Jobs {
 export const maxRequestBody = (config: Config): number => config.jobs.maxUploadBytes + MULTIPART_SLACK;
 
 export function jobs(config: Config, db: Database, store: EventStore, registry: EngineRegistry, defaultModel: string): Jobs {
-  const service = new JobService({ db, store, registry, defaultModel, dataDir: config.dataDir, config: config.jobs });
+  const service = new JobService({ db, store, registry, defaultModel, dataDir: config.filesDir, config: config.jobs, node: config.nodeId });
   const max = config.jobs.maxUploadBytes;
   // Both upload routes skip Elysia's body parsing: receiveMultipart refuses an oversized body from its
   // Content-Length before reading any of it, then streams the rest to disk.
   const routes = new Elysia({ name: 'jobs-slice' })
-    .use(jobRoutes(db, service, config.dataDir, max))
+    .use(jobRoutes(db, service, config.filesDir, max))
     .use(jobLiveRoutes(db, store, service))
-    .use(openAiRoutes(db, service, registry, config.dataDir, max));
+    .use(openAiRoutes(db, service, registry, config.filesDir, max));
   return { routes, service };
 }

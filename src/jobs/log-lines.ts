@@ -2,7 +2,7 @@
 // progress streams and `bun run replay`.
 import type { EventOf } from '../../events/types';
 
-export type JobEvent = EventOf<'JobSubmitted' | 'JobStarted' | 'JobProgressed' | 'JobCompleted' | 'JobFailed' | 'JobRetried' | 'JobCancelled' | 'JobDeleted' | 'JobExpired'>;
+export type JobEvent = EventOf<'JobSubmitted' | 'JobStarted' | 'JobProgressed' | 'JobCompleted' | 'JobFailed' | 'JobRetried' | 'JobClaimed' | 'JobCancelled' | 'JobDeleted' | 'JobExpired'>;
 
 export interface JobLogLine {
   readonly level: 'info' | 'warn' | 'error';
@@ -30,6 +30,8 @@ export function jobLogLine(e: JobEvent): JobLogLine {
       return { level: 'error', message: `attempt ${e.data.attempt} failed${e.data.permanent ? ' for good' : ''}: ${e.data.message}${e.data.dead_letter ? ' (no attempts left: dead letter)' : ''}` };
     case 'JobRetried':
       return { level: 'warn', message: e.data.cause === 'requested' ? 'restarted on request' : `${e.data.message}; retrying in ${seconds(e.data.delay_ms)}` };
+    case 'JobClaimed':
+      return { level: 'info', message: `${e.data.renewal ? 'claim renewed' : 'claimed'} by node ${e.data.node} (lease ${seconds(e.data.lease_ms)})` };
     case 'JobCancelled':
       return { level: 'warn', message: `cancelled: ${e.data.reason}` };
     case 'JobDeleted':

@@ -2,7 +2,7 @@ import { sql, type Projection, type SqlStatement } from '../../events/projection
 import type { RecordedEvent } from '../../events/types';
 import { jobLogLine, type JobEvent } from './log-lines';
 
-const JOB_EVENTS = ['JobSubmitted', 'JobStarted', 'JobProgressed', 'JobCompleted', 'JobFailed', 'JobRetried', 'JobCancelled', 'JobDeleted', 'JobExpired'] as const;
+const JOB_EVENTS = ['JobSubmitted', 'JobStarted', 'JobProgressed', 'JobCompleted', 'JobFailed', 'JobRetried', 'JobClaimed', 'JobCancelled', 'JobDeleted', 'JobExpired'] as const;
 
 /** Updates the job's row unless a later event already did (a redelivered event changes nothing). */
 const update = (e: RecordedEvent & { data: { job_id: string } }, set: string, params: Record<string, string | number | null> = {}): SqlStatement =>
@@ -11,7 +11,7 @@ const update = (e: RecordedEvent & { data: { job_id: string } }, set: string, pa
 /** Jobs (`jobs`), their merged segments (`job_segments`) and their log (`job_log`). */
 export const jobsProjection: Projection = {
   name: 'jobs',
-  version: 1,
+  version: 2,
   canHandle: JOB_EVENTS,
   tables: ['jobs', 'job_segments', 'job_log'],
   init: `
@@ -21,6 +21,8 @@ export const jobsProjection: Projection = {
       progress REAL NOT NULL DEFAULT 0, processed_ms INTEGER NOT NULL DEFAULT 0, chunks_done INTEGER NOT NULL DEFAULT 0, chunks_found INTEGER NOT NULL DEFAULT 0,
       attempts INTEGER NOT NULL DEFAULT 0, failures INTEGER NOT NULL DEFAULT 0, audio TEXT NOT NULL, duration_ms INTEGER, audio_ms INTEGER, processing_ms INTEGER,
       error_code TEXT, error_message TEXT, dead_letter INTEGER NOT NULL DEFAULT 0, text TEXT, segment_count INTEGER,
+      -- The node holding the job (JobClaimed) and until when, unless it renews.
+      claimed_by TEXT, lease_until TEXT,
       submitted_at TEXT NOT NULL, started_at TEXT, finished_at TEXT, expired_at TEXT, updated_at TEXT NOT NULL,
       -- Submission order within a priority, and the last event applied.
       submit_position INTEGER NOT NULL, position INTEGER NOT NULL);
@@ -35,7 +37,9 @@ export const jobsProjection: Projection = {
   evolve(e) {
     if (!(JOB_EVENTS as readonly string[]).includes(e.type)) return [];
     const job = e as RecordedEvent & JobEvent;
-    return [...rows(job), ...(job.type === 'JobDeleted' ? [] : [logLine(job)])];
+    // A renewal is bookkeeping: it moves the lease, not the job's log.
+    const quiet = job.type === 'JobDeleted' || (job.type === 'JobClaimed' && job.data.renewal);
+    return [...rows(job), ...(quiet ? [] : [logLine(job)])];
   },
 };
 
@@ -71,7 +75,7 @@ function rows(e: RecordedEvent & JobEvent): SqlStatement[] {
     case 'JobCompleted': {
       const d = e.data;
       return [
-        update(e, `status = 'completed', progress = 1, processed_ms = $audio, text = $text, audio_ms = $audio, processing_ms = $processing, segment_count = $count, chunks_done = $chunks, chunks_found = $chunks, model_id = $model, error_code = NULL, error_message = NULL, dead_letter = 0, finished_at = $at`, {
+        update(e, `status = 'completed', progress = 1, processed_ms = $audio, text = $text, audio_ms = $audio, processing_ms = $processing, segment_count = $count, chunks_done = $chunks, chunks_found = $chunks, model_id = $model, error_code = NULL, error_message = NULL, dead_letter = 0, finished_at = $at, claimed_by = NULL, lease_until = NULL`, {
           audio: d.audio_ms,
           text: d.text,
           processing: d.processing_ms,
@@ -93,16 +97,18 @@ function rows(e: RecordedEvent & JobEvent): SqlStatement[] {
       ];
     }
     case 'JobFailed':
-      return [update(e, `status = 'failed', error_code = $code, error_message = $message, dead_letter = $dead, finished_at = $at`, { code: e.data.code, message: e.data.message, dead: e.data.dead_letter ? 1 : 0 })];
+      return [update(e, `status = 'failed', error_code = $code, error_message = $message, dead_letter = $dead, finished_at = $at, claimed_by = NULL, lease_until = NULL`, { code: e.data.code, message: e.data.message, dead: e.data.dead_letter ? 1 : 0 })];
     case 'JobRetried':
       if (e.data.cause === 'transient') return [update(e, `status = 'retrying', failures = failures + 1, error_message = $message`, { message: e.data.message })];
       if (e.data.cause === 'interrupted') return [update(e, `status = 'queued'`)];
       return [
-        update(e, `status = 'queued', failures = 0, progress = 0, processed_ms = 0, text = NULL, segment_count = NULL, audio_ms = NULL, processing_ms = NULL, error_code = NULL, error_message = NULL, dead_letter = 0, finished_at = NULL`),
+        update(e, `status = 'queued', failures = 0, progress = 0, processed_ms = 0, text = NULL, segment_count = NULL, audio_ms = NULL, processing_ms = NULL, error_code = NULL, error_message = NULL, dead_letter = 0, finished_at = NULL, claimed_by = NULL, lease_until = NULL`),
         clearResult(e.data.job_id),
       ];
+    case 'JobClaimed':
+      return [update(e, 'claimed_by = $node, lease_until = $until', { node: e.data.node, until: new Date(Date.parse(e.createdAt) + e.data.lease_ms).toISOString() })];
     case 'JobCancelled':
-      return [update(e, `status = 'cancelled', finished_at = $at`)];
+      return [update(e, `status = 'cancelled', finished_at = $at, claimed_by = NULL, lease_until = NULL`)];
     case 'JobDeleted':
       return [clearResult(e.data.job_id), sql('DELETE FROM job_log WHERE job_id = $id', { id: e.data.job_id }), sql('DELETE FROM jobs WHERE id = $id', { id: e.data.job_id })];
     case 'JobExpired':

@@ -38,6 +38,8 @@ export interface JobDeps {
   readonly defaultModel: string;
   readonly dataDir: string;
   readonly config: JobsConfig;
+  /** This node's name: it claims each job it runs, so nodes sharing a log never run one twice. */
+  readonly node: string;
 }
 
 export interface JobSettings {
@@ -53,6 +55,8 @@ export class JobService {
   private readonly locks = new Map<string, Promise<unknown>>();
   private settingsNow: JobSettings;
   private sweeper: Timer | undefined;
+  private scanner: Timer | undefined;
+  private unsubscribe: () => void = () => {};
 
   constructor(private readonly deps: JobDeps) {
     this.settingsNow = this.loadSettings();
@@ -68,14 +72,22 @@ export class JobService {
     this.actor.subscribe({ error: (err) => console.error('the job queue failed:', err) });
   }
 
-  /** Starts the queue with what the log left unfinished; a job that was running starts again. Returns how many. */
+  /**
+   * Starts the queue with what the log left unfinished (a job that was running starts again once
+   * claimed), then follows the log: jobs submitted or restarted on another node join this queue,
+   * cancellations reach the node running the job, and a job whose node stopped renewing its claim
+   * is taken over. Returns how many jobs were waiting.
+   */
   async start(): Promise<number> {
     this.actor.start();
-    const open = this.deps.db.query(`SELECT id, status FROM jobs WHERE status IN ('queued', 'running', 'retrying') ORDER BY submit_position`).all() as { id: string; status: string }[];
-    for (const j of open) {
-      if (j.status === 'running') await this.append(j.id, [event('JobRetried', { job_id: j.id, cause: 'interrupted', message: 'the server stopped during the run', delay_ms: 0 })]);
-      this.enqueue(j.id);
-    }
+    const open = this.deps.db.query(`SELECT id FROM jobs WHERE status IN ('queued', 'running', 'retrying') ORDER BY submit_position`).all() as { id: string }[];
+    for (const j of open) this.enqueue(j.id);
+    this.unsubscribe = this.deps.store.subscribe((e) => {
+      if (e.type === 'JobSubmitted' || (e.type === 'JobRetried' && e.data.cause === 'requested')) this.enqueue(e.data.job_id);
+      if ((e.type === 'JobCancelled' || e.type === 'JobDeleted') && this.running.has(e.data.job_id)) this.actor.send({ type: 'CANCEL', id: e.data.job_id });
+    });
+    this.scanner = setInterval(() => this.takeOverExpired(), Math.max(250, this.deps.config.leaseMs / 2));
+    this.scanner.unref();
     this.sweeper = setInterval(() => void this.sweep().catch((err) => console.error('retention sweep failed:', err)), SWEEP_EVERY_MS);
     this.sweeper.unref();
     void this.sweep().catch((err) => console.error('retention sweep failed:', err));
@@ -85,6 +97,8 @@ export class JobService {
   /** Stops taking work and stops running jobs; the next start runs them again. */
   async stop(): Promise<void> {
     clearInterval(this.sweeper);
+    clearInterval(this.scanner);
+    this.unsubscribe();
     this.actor.stop();
     for (const r of this.running.values()) r.abort.abort();
     await Promise.all([...this.running.values()].map((r) => r.done));
@@ -234,14 +248,47 @@ export class JobService {
     this.actor.send({ type: 'ENQUEUE', job: { id, rank: RANK[r.job.priority], seq: r.submitPosition }, failures: r.failures });
   }
 
+  /** Queues every unfinished job another node claimed and stopped renewing (the claim decides who runs it). */
+  private takeOverExpired(): void {
+    const now = new Date().toISOString();
+    const stale = this.deps.db
+      .query(`SELECT id FROM jobs WHERE status IN ('queued', 'running', 'retrying') AND claimed_by IS NOT NULL AND claimed_by != ? AND lease_until < ?`)
+      .all(this.deps.node, now) as { id: string }[];
+    for (const { id } of stale) if (!this.running.has(id)) this.enqueue(id);
+  }
+
+  /**
+   * Claims the job for this node: refused while another node's lease runs; a job the log shows
+   * running (here before a restart, or on a node gone quiet) goes back to the queue first. Exactly
+   * one of several nodes claiming at once wins (the append is at the stream's exact version).
+   */
+  private async claim(id: string): Promise<boolean> {
+    const row = this.deps.db.query('SELECT status, claimed_by, lease_until FROM jobs WHERE id = ?').get(id) as { status: string; claimed_by: string | null; lease_until: string | null } | null;
+    if (!row || !ACTIVE_STATUSES.includes(row.status as JobRecord['job']['status'])) return false;
+    const holder = row.claimed_by;
+    if (holder !== null && holder !== this.deps.node && Date.parse(row.lease_until!) > Date.now()) return false;
+    const why = holder !== null && holder !== this.deps.node ? `node ${holder} stopped renewing its claim` : 'the server stopped during the run';
+    const interrupted = row.status === 'running' ? [event('JobRetried', { job_id: id, cause: 'interrupted', message: why, delay_ms: 0 })] : [];
+    return this.append(id, [...interrupted, this.claimEvent(id, false)], true);
+  }
+
+  private claimEvent(id: string, renewal: boolean): VoxEvent {
+    return event('JobClaimed', { job_id: id, node: this.deps.node, lease_ms: this.deps.config.leaseMs, renewal });
+  }
+
   private startRun(id: string): void {
     const abort = new AbortController();
     const done = (async () => {
+      if (!(await this.claim(id))) return void this.actor.send({ type: 'FINISHED', id });
       const record = readJob(this.deps.db, id);
       if (!record || !ACTIVE_STATUSES.includes(record.job.status)) return void this.actor.send({ type: 'FINISHED', id });
+      // The claim lasts while this node renews it; a renewal that cannot be stored means it was lost.
+      const renew = setInterval(() => void this.append(id, [this.claimEvent(id, true)]).then((ok) => ok || abort.abort()), this.deps.config.leaseMs / 3);
+      abort.signal.addEventListener('abort', () => clearInterval(renew));
       const deps = { registry: this.deps.registry, dataDir: this.deps.dataDir, maxChunkMs: this.deps.config.maxChunkMs, timeoutMs: this.deps.config.timeoutMs, append: this.append };
       const outcome = await runJob(deps, record, abort.signal, (s) => this.segmentListeners.get(id)?.forEach((l) => l(s))).catch((err) => ({ kind: 'failed', code: 'internal', message: String(err), permanent: false }) as const);
-      if (outcome.kind === 'failed' && !outcome.permanent) return void this.actor.send({ type: 'FAILED_TRANSIENT', id, code: outcome.code, reason: outcome.message });
+      if (outcome.kind === 'failed' && !outcome.permanent) return void (clearInterval(renew), this.actor.send({ type: 'FAILED_TRANSIENT', id, code: outcome.code, reason: outcome.message }));
+      clearInterval(renew);
       if (outcome.kind === 'failed') await this.failed(id, outcome.code, outcome.message, true, false);
       this.actor.send({ type: 'FINISHED', id });
     })()
@@ -255,13 +302,23 @@ export class JobService {
     await this.append(id, [event('JobFailed', { job_id: id, attempt, code, message, permanent, dead_letter: deadLetter })]);
   }
 
-  /** Appends to a job's stream unless the job is gone (false then); each event names the job's owner, for the owner-filtered event feed. */
-  private readonly append = (id: string, events: VoxEvent[]): Promise<boolean> =>
+  /**
+   * Appends to a job's stream unless the job is gone (false then); each event names the job's owner,
+   * for the owner-filtered event feed. Appends are at the stream's exact version: one that finds the
+   * job changed by another node (cancelled, or its claim taken over) is refused, and a run whose
+   * claim passed to another node stops.
+   */
+  private readonly append = (id: string, events: VoxEvent[], claiming = false): Promise<boolean> =>
     this.locked(id, async () => {
       const r = readJob(this.deps.db, id);
       if (!r || r.job.status === 'cancelled') return false;
+      const holder = (this.deps.db.query('SELECT claimed_by FROM jobs WHERE id = ?').get(id) as { claimed_by: string | null }).claimed_by;
+      if (!claiming && this.running.has(id) && holder !== this.deps.node) {
+        this.running.get(id)!.abort.abort();
+        return false;
+      }
       const owned = r.job.user_id === null ? events : events.map((e) => ({ ...e, metadata: { ...e.metadata, user_id: r.job.user_id } }) as VoxEvent);
-      await this.deps.store.append(jobStream(id), owned, { expectedVersion: 'stream_exists' });
+      await this.deps.store.append(jobStream(id), owned, { expectedVersion: this.deps.store.streamVersion(jobStream(id)) });
       return true;
     }).catch((err) => {
       console.error(`could not log ${events.map((e) => e.type).join(', ')} for job ${id}: ${String(err)}`);
