@@ -130,6 +130,8 @@ function describe(e: RecordedEvent): string {
       return `audio ${e.data.audio_hash.slice(0, 12)} try ${e.data.attempt} failed${e.data.retrying ? ' (will retry)' : ''}: ${e.data.reason}`;
     case 'TtsAudioRemoved':
       return `audio ${e.data.audio_hash.slice(0, 12)} removed`;
+    case 'TtsClaimed':
+      return `audio ${e.data.audio_hash.slice(0, 12)} claimed by node ${e.data.node}`;
     case 'TagCreated':
       return `tag ${e.data.name}`;
     case 'TagDeleted':

@@ -44,6 +44,8 @@ export const dictationEventSchemas = {
   TtsFailed: t.Object({ audio_hash: AudioHash, reason: t.String(), attempt: t.Integer({ minimum: 1 }), retrying: t.Boolean() }),
   /** On `tts-<hash>`: the file was deleted (no item uses it any more); a new request makes it again. */
   TtsAudioRemoved: t.Object({ audio_hash: AudioHash }),
+  /** A node takes the audio to make it; no other node makes it until `lease_ms` after this passes (its synthesis timeout and more). */
+  TtsClaimed: t.Object({ audio_hash: AudioHash, node: t.String({ minLength: 1 }), lease_ms: t.Integer({ minimum: 1 }) }),
   TagCreated: t.Object({ user_id: Owner, name: t.String() }),
   /** The tag is gone from the owner's tag list and from every one of their items. */
   TagDeleted: t.Object({ user_id: Owner, name: t.String() }),
@@ -81,6 +83,7 @@ export const dictationSchemaVersions = {
   TtsCompleted: 1,
   TtsFailed: 1,
   TtsAudioRemoved: 1,
+  TtsClaimed: 1,
   TagCreated: 1,
   TagDeleted: 1,
   AttemptScored: 1,

@@ -4,6 +4,7 @@ import { ttsQueueMachine } from '../../../actors/tts.machine';
 import { ttsStream } from '../../../events/ids';
 import type { EventStore } from '../../../events/store';
 import { event } from '../../../events/types';
+import { ConcurrencyError } from '../../errors';
 import { AudioFiles } from './audio-files';
 import { synthesize, TtsError } from './providers';
 import { allVoices, type VoiceEnvironment } from './voices';
@@ -16,6 +17,10 @@ export interface TtsOptions {
   readonly maxTries: number;
   readonly retryBaseMs: number;
   readonly timeoutMs: number;
+  /** This node's name: it claims the audio it makes, so nodes sharing a log make each once. */
+  readonly node: string;
+  /** How long a claim keeps other nodes off (longer than a synthesis may take). */
+  readonly leaseMs: number;
 }
 
 interface AudioRow {
@@ -39,6 +44,8 @@ export class TtsService {
   private readonly stopping = new AbortController();
   /** Hashes whose file is being removed: a new request for one waits, then makes it again. */
   private readonly removing = new Map<string, Promise<void>>();
+  private scanner: Timer | undefined;
+  private unsubscribe: () => void = () => {};
 
   constructor(
     private readonly db: Database,
@@ -61,15 +68,48 @@ export class TtsService {
     this.actor.subscribe({ error: (err) => console.error('the TTS queue failed:', err) });
   }
 
-  /** Starts the queue with the audio the log says is still pending; returns how many. */
+  /**
+   * Starts the queue with the audio the log says is still pending, then follows the log: audio
+   * requested on another node joins this queue too, and so does audio whose claim lapsed (its node
+   * died). Whoever claims it first makes it. Returns how many were pending.
+   */
   start(): number {
     this.actor.start();
-    const pending = this.db.query(`SELECT hash, tries FROM tts_audio WHERE status = 'pending' ORDER BY requested_at`).all() as { hash: string; tries: number }[];
+    const pending = this.pendingUnclaimed();
     for (const p of pending) this.actor.send({ type: 'REQUEST', hash: p.hash, tries: p.tries });
+    this.unsubscribe = this.store.subscribe((e) => e.type === 'TtsRequested' && void this.request(e.data.audio_hash));
+    this.scanner = setInterval(() => {
+      for (const p of this.pendingUnclaimed()) this.actor.send({ type: 'REQUEST', hash: p.hash, tries: p.tries });
+    }, Math.max(250, Math.min(this.options.leaseMs / 2, 10_000)));
+    this.scanner.unref();
     return pending.length;
   }
 
+  /** Pending audio no live claim holds. */
+  private pendingUnclaimed(): { hash: string; tries: number }[] {
+    return this.db
+      .query(`SELECT hash, tries FROM tts_audio WHERE status = 'pending' AND (claimed_by IS NULL OR claimed_by = ? OR lease_until < ?) ORDER BY requested_at`)
+      .all(this.options.node, new Date().toISOString()) as { hash: string; tries: number }[];
+  }
+
+  /** Claims `hash` for this node at its stream's exact version: of nodes claiming at once, one wins. */
+  private async claim(hash: string): Promise<boolean> {
+    const r = this.db.query('SELECT status, claimed_by, lease_until FROM tts_audio WHERE hash = ?').get(hash) as { status: string; claimed_by: string | null; lease_until: string | null } | null;
+    if (r?.status !== 'pending') return false;
+    if (r.claimed_by !== null && r.claimed_by !== this.options.node && Date.parse(r.lease_until!) > Date.now()) return false;
+    const claimed = event('TtsClaimed', { audio_hash: hash, node: this.options.node, lease_ms: this.options.leaseMs });
+    return this.store.append(ttsStream(hash), [claimed], { expectedVersion: this.store.streamVersion(ttsStream(hash)) }).then(
+      () => true,
+      (err) => {
+        if (!(err instanceof ConcurrencyError)) console.error(`could not claim audio ${hash}: ${String(err)}`);
+        return false;
+      },
+    );
+  }
+
   stop(): void {
+    clearInterval(this.scanner);
+    this.unsubscribe();
     this.stopped = true;
     this.stopping.abort();
     this.actor.stop();
@@ -103,6 +143,8 @@ export class TtsService {
   }
 
   private async run(hash: string): Promise<void> {
+    // Not claimed here (another node has it, or it is no longer pending): this queue is done with it.
+    if (!(await this.claim(hash))) return void this.actor.send({ type: 'SUCCEEDED', hash });
     const row = this.row(hash);
     const voice = allVoices(this.options.voices).find((v) => v.id === row?.voice);
     try {
