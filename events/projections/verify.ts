@@ -43,7 +43,7 @@ export function verifyProjections(path: string, projections: readonly Projection
 }
 
 /** Walks both tables in primary-key order (the first column), keeping up to 5 differing rows per side. */
-function compare(live: Database, fresh: Database, table: string) {
+export function compare(live: Database, fresh: Database, table: string): TableDiff {
   const exists = live.query("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(table);
   const liveRows = exists ? live.query(`SELECT * FROM ${table} ORDER BY 1`).iterate() : [][Symbol.iterator]();
   const freshRows = fresh.query(`SELECT * FROM ${table} ORDER BY 1`).iterate();

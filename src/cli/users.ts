@@ -1,11 +1,8 @@
 // bun run users add [--admin] NAME     create a user (password from stdin, or asked for at a terminal)
 // bun run users list                    the users and their roles
-import { join } from 'node:path';
 import { projections } from '../../events/projections';
-import { ensureProjections } from '../../events/projections/runner';
-import { EventStore } from '../../events/store';
 import { Users } from '../auth/users';
-import { migrate, openDatabase } from '../db';
+import { openEventLog } from '../event-log';
 import { VoxError } from '../errors';
 import { cliConfig, fail, parseCli } from './args';
 
@@ -14,7 +11,8 @@ const USAGE = `usage: bun run users add [--admin] NAME
 
   add NAME      create a user (role user, or admin with --admin). The password is read from the
                 first line of standard input, or asked for when run at a terminal. Works while the
-                server runs: it writes to the same log in VOXLOG_DATA_DIR (default data/).
+                server runs: it writes to the same log in VOXLOG_DATA_DIR (default data/), or in
+                VOXLOG_DATABASE_URL's PostgreSQL.
   list          every user, role and whether it is disabled
 
 Exit codes: 0 done, 1 refused (the name exists, the password is too short), 2 bad arguments.`;
@@ -22,10 +20,9 @@ Exit codes: 0 done, 1 refused (the name exists, the password is too short), 2 ba
 const { values, positionals } = parseCli(USAGE, { admin: { type: 'boolean', default: false } });
 const [command, name, ...extra] = positionals;
 const config = cliConfig();
-const db = openDatabase(join(config.dataDir, 'voxlog.sqlite'), config.sqliteSynchronous);
-migrate(db);
-ensureProjections(db, projections);
-const users = new Users(db, new EventStore(db, projections));
+// On PostgreSQL the CLI is a node of its own for a moment, with its replica in memory (the server's is the server's).
+const log = await openEventLog({ dataDir: config.databaseUrl ? null : config.dataDir, databaseUrl: config.databaseUrl, synchronous: config.sqliteSynchronous, projections });
+const users = new Users(log.db, log.store);
 
 switch (command) {
   case 'add': {
@@ -45,7 +42,7 @@ switch (command) {
   default:
     fail(USAGE);
 }
-db.close();
+await log.close();
 
 async function readPassword(): Promise<string> {
   if (process.stdin.isTTY) return prompt('password:') ?? '';
