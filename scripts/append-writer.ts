@@ -1,18 +1,21 @@
 // Appends session-shaped events as fast as it can through the real EventStore, printing
 // "ack <event id>" only once each append has committed. Used by the kill -9 test and script.
-// usage: bun scripts/append-writer.ts DB_FILE [SYNCHRONOUS]
+// usage: bun scripts/append-writer.ts DB_FILE|postgres://… [SYNCHRONOUS]
+import { dirname } from 'node:path';
 import { projections } from '../events/projections';
-import { ensureProjections } from '../events/projections/runner';
-import { EventStore } from '../events/store';
 import { event, type VoxEvent } from '../events/types';
 import type { Config } from '../src/config';
-import { migrate, openDatabase } from '../src/db';
+import { openEventLog } from '../src/event-log';
 
-const [path, sync = 'FULL'] = Bun.argv.slice(2);
-const db = openDatabase(path!, sync as Config['sqliteSynchronous']);
-migrate(db);
-ensureProjections(db, projections);
-const store = new EventStore(db, projections);
+const [target, sync = 'FULL'] = Bun.argv.slice(2);
+// On PostgreSQL this writer is a node whose replica lives in memory: it dies with the process.
+const pg = /^postgres(ql)?:/.test(target!);
+const { store } = await openEventLog({
+  dataDir: pg ? null : dirname(target!),
+  databaseUrl: pg ? target! : null,
+  synchronous: sync as Config['sqliteSynchronous'],
+  projections,
+});
 const run = crypto.randomUUID().slice(0, 8);
 const out = Bun.stdout.writer();
 
