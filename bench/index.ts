@@ -19,6 +19,7 @@ import { jobs } from './sections/jobs';
 import { web, type WebResult } from './sections/web';
 import { protocols } from './sections/protocols';
 import { engines, type EngineSweep, type EnginesResult } from './sections/engines';
+import { nodes } from './sections/nodes';
 import { PREFERRED_DEFAULT_MODEL } from '../models/catalog';
 
 const { values } = parseArgs({ args: Bun.argv.slice(2), options: { quick: { type: 'boolean', default: false }, soak: { type: 'string' }, out: { type: 'string' } } });
@@ -29,7 +30,7 @@ const GREEDY = `${REAL}-greedy`;
 const STREAMING = 'tiny-streaming-lstm-ctc-en';
 const OFFLINE = 'tiny-offline-bigru-ctc-en';
 const plan = quick
-  ? { jobRounds: 1, shortJobs: 4, liveSeconds: 3, uploadBytes: 64 * 1024 ** 2, dictationSentences: 3, typedAttempts: 50, spokenClips: 1, requests: 300, sessionOpens: 10, sseEvents: 50_000, overheadModels: [REAL, STREAMING], overheadClips: 6, concurrencyModels: [REAL], levels: [1, 4], seconds: 7, appends: 2000, logEvents: 20_000, lagClients: 2, lagSeconds: 2, sessions: 5, soak: 0.1, soakClients: 2, accuracyModels: [REAL, STREAMING], perSet: 2, webClips: ['1089-134686-0000.wav'], protocolClips: { librispeech: ['1089-134686-0000.wav'], telephony: ['vm-newuser'] }, refine: false, overheadRounds: 1, processModels: [REAL], realLevels: [1, 4], batchLevels: [4, 8], kills: 1, engineOverheadModels: [STREAMING] }
+  ? { jobRounds: 1, shortJobs: 4, liveSeconds: 3, uploadBytes: 64 * 1024 ** 2, dictationSentences: 3, typedAttempts: 50, spokenClips: 1, requests: 300, sessionOpens: 10, sseEvents: 50_000, overheadModels: [REAL, STREAMING], overheadClips: 6, concurrencyModels: [REAL], levels: [1, 4], seconds: 7, appends: 2000, logEvents: 20_000, lagClients: 2, lagSeconds: 2, sessions: 5, soak: 0.1, soakClients: 2, accuracyModels: [REAL, STREAMING], perSet: 2, webClips: ['1089-134686-0000.wav'], protocolClips: { librispeech: ['1089-134686-0000.wav'], telephony: ['vm-newuser'] }, refine: false, overheadRounds: 1, processModels: [REAL], realLevels: [1, 4], batchLevels: [4, 8], kills: 1, engineOverheadModels: [STREAMING], nodeLogEvents: 20_000 }
   : {
       // About 7 minutes of real speech in one file; 40 short clips; a 1 GiB upload.
       jobRounds: 6,
@@ -68,6 +69,7 @@ const plan = quick
       batchLevels: [64, 128, 192, 256, 384, 512],
       kills: 5,
       engineOverheadModels: [REAL, GREEDY],
+      nodeLogEvents: 200_000,
     };
 const soakMinutes = values.soak ? Number(values.soak) : plan.soak;
 
@@ -219,7 +221,15 @@ const eng = await engines(
 const targets = engineTargets(eng);
 for (const t of targets) say(`   ${t.figure}: ${t.value} | baseline ${t.baseline} | target ${t.target}: ${t.met}`);
 
-const report = { machine, overhead: overheads, concurrency: concs, event_log: log, memory: mem, accuracy: acc, trust: tr, dictation: dict, jobs: job, web: webApp, protocols: proto, engines: { ...eng, targets } };
+say('\n13. Several nodes on PostgreSQL: appends, replay and the largest holding N, beside SQLite and one node');
+const multi = await nodes({ appends: plan.appends, logEvents: plan.nodeLogEvents, model: REAL, levels: plan.realLevels, seconds: plan.seconds, clips: seen, refine: plan.refine });
+const oneNodeSqlite = concs.find((c) => c.model === REAL)?.largest_holding ?? NaN;
+say(`   ${multi.postgres}`);
+say(`   appends/s (1 event each, every projection, 500 in flight per node): SQLite one node (baseline) ${multi.appends_per_s.sqlite_one_node} | PostgreSQL one node ${multi.appends_per_s.postgres_one_node} | PostgreSQL two nodes together ${multi.appends_per_s.postgres_two_nodes}`);
+say(`   replay of ${multi.replay.log_events} events: SQLite projections rebuilt (baseline) ${multi.replay.sqlite_rebuild_per_s}/s | a new node catching up from PostgreSQL ${multi.replay.postgres_catch_up_per_s}/s | log copy into PostgreSQL ${multi.replay.copy_per_s}/s (verified: ${multi.replay.copy_verified ? 'equal' : 'DIFFERS'})`);
+say(`   largest holding N on ${REAL}: one node on SQLite (section 2, baseline) ${oneNodeSqlite} | one node on PostgreSQL ${multi.holding.one_node_postgres} | two nodes on PostgreSQL, one worker each ${multi.holding.two_nodes_postgres}`);
+
+const report = { machine, overhead: overheads, concurrency: concs, event_log: log, memory: mem, accuracy: acc, trust: tr, dictation: dict, jobs: job, web: webApp, protocols: proto, engines: { ...eng, targets }, nodes: { ...multi, holding: { ...multi.holding, one_node_sqlite: oneNodeSqlite } } };
 const outDir = values.out ?? join(import.meta.dir, quick ? 'out' : 'results');
 mkdirSync(outDir, { recursive: true });
 const stem = quick ? 'quick' : `${machine.date.slice(0, 10)}-${machine.commit}`;
@@ -315,6 +325,16 @@ ${r.engines.sweeps
 ${rows(['clients', 'partial lag p50/p95 ms', 'first partial p95 ms', 'endpoint→final p95 ms', 'server CPU %', 'main thread CPU %', 'engine RTF', 'holds'], s.levels.map((l) => [l.clients, `${f(l.partial_lag_ms.p50)}/${f(l.partial_lag_ms.p95)}`, f(l.first_partial_lag_p95_ms), f(l.endpoint_to_final_ms.p95), f(l.server_cpu_pct), f(l.main_thread_cpu_pct), f(l.engine_rtf, 5), l.holds ? 'yes' : 'no']))}`,
   )
   .join('\n\n')}
+
+## 13. Several nodes on PostgreSQL
+${r.nodes.postgres}; every node its own process on this machine's ${r.machine.cores} cores.
+${rows(['figure', 'SQLite, one node (baseline)', 'PostgreSQL, one node', 'PostgreSQL, two nodes'], [
+  [`appends/s (${r.nodes.appends} single-event appends, every projection, 500 in flight per node)`, r.nodes.appends_per_s.sqlite_one_node, r.nodes.appends_per_s.postgres_one_node, r.nodes.appends_per_s.postgres_two_nodes],
+  [`replay of ${r.nodes.replay.log_events} events, events/s`, `${r.nodes.replay.sqlite_rebuild_per_s} (projections rebuilt)`, `${r.nodes.replay.postgres_catch_up_per_s} (a new node catching up)`, ''],
+  [`largest holding N, ${r.nodes.holding.model}`, r.nodes.holding.one_node_sqlite, r.nodes.holding.one_node_postgres, `${r.nodes.holding.two_nodes_postgres} (one worker each)`],
+])}
+
+\`bun run log copy\` moved the ${r.nodes.replay.log_events}-event log at ${r.nodes.replay.copy_per_s} events/s; its verification found the copy ${r.nodes.replay.copy_verified ? 'equal to' : 'DIFFERENT from'} the source.
 `;
 }
 

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { crashCycle } from '../scripts/kill9';
-import { freshDatabase } from './helpers/postgres';
+import { freshDatabase } from '../scripts/postgres';
 
 describe('kill -9 in the middle of heavy appending', () => {
   for (const store of ['sqlite', 'postgres'] as const) {

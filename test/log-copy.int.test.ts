@@ -9,7 +9,7 @@ import { EventStore } from '../events/store';
 import { event } from '../events/types';
 import { migrate, openDatabase } from '../src/db';
 import { startNode } from './helpers/node-process';
-import { freshDatabase } from './helpers/postgres';
+import { freshDatabase } from '../scripts/postgres';
 
 const root = join(import.meta.dir, '..');
 const logCli = (...args: string[]) => {

@@ -6,7 +6,7 @@ import { AUDIO_DIR, concat, loadClip, silence } from './helpers/audio';
 import { jsonClient } from './helpers/http';
 import { longRecording } from './helpers/long-recording';
 import { startNode, until, type NodeProcess, type WireEvent } from './helpers/node-process';
-import { freshDatabase } from './helpers/postgres';
+import { freshDatabase } from '../scripts/postgres';
 import { finals, ofType, stream } from './helpers/server';
 
 /** Reads a node's SSE tail from `after` until aborted: the positions it announced, in order. */

@@ -5,7 +5,7 @@ import { historyProjection } from '../events/projections/history';
 import { projections } from '../events/projections';
 import { event, type RecordedEvent, type VoxEvent } from '../events/types';
 import { ConcurrencyError } from '../src/errors';
-import { freshDatabase } from './helpers/postgres';
+import { freshDatabase } from '../scripts/postgres';
 import { STORE_KINDS, type LogUnderTest, type Node } from './helpers/stores';
 
 const postgres = STORE_KINDS.find((k) => k.name === 'postgres')!;

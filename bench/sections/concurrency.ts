@@ -1,5 +1,5 @@
 import { realtimeClient, type RealtimeResult } from '../lib/clients';
-import { cpuSeconds, pct, startServerProcess, threadCpuSeconds } from '../lib/proc';
+import { cpuSeconds, pct, startServerProcess, threadCpuSeconds, type ServerProcess } from '../lib/proc';
 
 export interface LevelResult {
   readonly clients: number;
@@ -52,20 +52,31 @@ export function programme(clips: Uint8Array[], offset: number, seconds: number):
  * N clients at 1x real time, N rising until p95 lag or backlog breaks (or the levels run out). With
  * `refine`, the gap between the last level that held and the first that did not is then halved
  * until it is within 10 % (at least 4 clients), so the largest holding N is not an artefact of the grid.
+ * With `nodes` (each one's own environment added to `env`), that many servers run, the clients dealt
+ * out among them in turn (a load balancer's round robin); CPU and engine time are their sums.
  */
-export async function concurrency(clips: Uint8Array[], levels: number[], seconds: number, env: Record<string, string> = {}, refine = false): Promise<ConcurrencyResult & { raw: Map<number, RealtimeResult[]> }> {
-  const server = await startServerProcess(env);
+export async function concurrency(
+  clips: Uint8Array[],
+  levels: number[],
+  seconds: number,
+  env: Record<string, string> = {},
+  refine = false,
+  nodes: Record<string, string>[] = [{}],
+): Promise<ConcurrencyResult & { raw: Map<number, RealtimeResult[]> }> {
+  const servers = await Promise.all(nodes.map((own) => startServerProcess({ ...env, ...own })));
+  const sum = (f: (s: ServerProcess) => number) => servers.reduce((n, s) => n + f(s), 0);
+  const engineTotal = async () => (await Promise.all(servers.map((s) => engineSeconds(s.url)))).reduce((a, b) => ({ decode: a.decode + b.decode, audio: a.audio + b.audio }));
   const results: LevelResult[] = [];
   const raw = new Map<number, RealtimeResult[]>();
   const run = async (n: number): Promise<LevelResult> => {
-    const s0 = cpuSeconds(server.pid);
-    const m0 = threadCpuSeconds(server.pid);
+    const s0 = sum((s) => cpuSeconds(s.pid));
+    const m0 = sum((s) => threadCpuSeconds(s.pid));
     const l0 = cpuSeconds(process.pid, true);
-    const e0 = await engineSeconds(server.url);
+    const e0 = await engineTotal();
     const t0 = performance.now();
-    const runs = await Promise.all(Array.from({ length: n }, (_, i) => realtimeClient(server.wsUrl(), programme(clips, i, seconds))));
+    const runs = await Promise.all(Array.from({ length: n }, (_, i) => realtimeClient(servers[i % servers.length]!.wsUrl(), programme(clips, i, seconds))));
     const wall = (performance.now() - t0) / 1000;
-    const e1 = await engineSeconds(server.url);
+    const e1 = await engineTotal();
     raw.set(n, runs);
     const lags = runs.flatMap((r) => r.partialLag);
     const growth = pct(runs.flatMap((r) => r.lagSecondHalf), 50) - pct(runs.flatMap((r) => r.lagFirstHalf), 50);
@@ -74,8 +85,8 @@ export async function concurrency(clips: Uint8Array[], levels: number[], seconds
       partial_lag_ms: { p50: pct(lags, 50), p95: pct(lags, 95), p99: pct(lags, 99) },
       backlog_growth_ms: growth,
       endpoint_to_final_ms: { p50: pct(runs.flatMap((r) => r.endpointToFinal), 50), p95: pct(runs.flatMap((r) => r.endpointToFinal), 95) },
-      server_cpu_pct: ((cpuSeconds(server.pid) - s0) / wall) * 100,
-      main_thread_cpu_pct: ((threadCpuSeconds(server.pid) - m0) / wall) * 100,
+      server_cpu_pct: ((sum((s) => cpuSeconds(s.pid)) - s0) / wall) * 100,
+      main_thread_cpu_pct: ((sum((s) => threadCpuSeconds(s.pid)) - m0) / wall) * 100,
       loadgen_cpu_pct: ((cpuSeconds(process.pid, true) - l0) / wall) * 100,
       engine_rtf: (e1.decode - e0.decode) / Math.max(1e-9, e1.audio - e0.audio),
       first_partial_lag_p95_ms: pct(runs.flatMap((r) => r.firstPartialLag), 95),
@@ -85,7 +96,7 @@ export async function concurrency(clips: Uint8Array[], levels: number[], seconds
     return level;
   };
   try {
-    await realtimeClient(server.wsUrl(), programme(clips, 0, 1)); // load the model
+    await Promise.all(servers.map((s) => realtimeClient(s.wsUrl(), programme(clips, 0, 1)))); // load the model
     for (const n of levels) if (!(await run(n)).holds) break;
     let lo = Math.max(0, ...results.filter((l) => l.holds).map((l) => l.clients));
     let hi = Math.min(...results.filter((l) => !l.holds).map((l) => l.clients));
@@ -96,7 +107,7 @@ export async function concurrency(clips: Uint8Array[], levels: number[], seconds
     }
     results.sort((a, b) => a.clients - b.clients);
   } finally {
-    await server.stop();
+    await Promise.all(servers.map((s) => s.stop()));
   }
   const holding = results.filter((l) => l.holds).map((l) => l.clients);
   const largest = holding.length > 0 ? Math.max(...holding) : 0;

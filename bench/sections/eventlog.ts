@@ -97,7 +97,7 @@ export async function eventLog(opts: { appends: number; logEvents: number; lagCl
 }
 
 /** A log shaped like real traffic: per session 1 open, 20 partials, 4 finals, 1 close (26 events). */
-function generateLog(path: string, n: number): void {
+export function generateLog(path: string, n: number): void {
   const db = new Database(path, { create: true, strict: true });
   db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = OFF');
   migrate(db);

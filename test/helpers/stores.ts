@@ -4,7 +4,7 @@ import type { Projection } from '../../events/projection';
 import { ensureProjections } from '../../events/projections/runner';
 import { EventStore } from '../../events/store';
 import { migrate } from '../../src/db';
-import { freshDatabase } from './postgres';
+import { freshDatabase } from '../../scripts/postgres';
 
 /** One node's store under test, with the database its views read. */
 export interface Node {

@@ -5,16 +5,19 @@ import { createServer } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 
-/**
- * A real PostgreSQL server for the tests: VOXLOG_TEST_DATABASE_URL when set (a server the caller
- * runs; each test gets its own database on it), otherwise a private cluster this process starts
- * once (initdb in a temporary directory, on a free loopback port) and stops at exit.
- */
+// A real PostgreSQL server for the tests and the benchmark, with nothing installed by hand:
+// VOXLOG_TEST_DATABASE_URL when set (a server the caller runs; each caller gets its own database on
+// it), otherwise a private cluster this process starts once (initdb in a temporary directory, on a
+// free loopback port) and stops at exit.
+
 let server: Promise<string> | undefined;
 
-/** A fresh, empty database; returns its URL. */
-export async function freshDatabase(): Promise<string> {
-  const base = await (server ??= Promise.resolve(process.env.VOXLOG_TEST_DATABASE_URL || startCluster()));
+/**
+ * A fresh, empty database; returns its URL. `durable` (the benchmark) keeps PostgreSQL's defaults
+ * (fsync and synchronous commit on); otherwise (the tests) the private cluster skips fsync.
+ */
+export async function freshDatabase(durable = false): Promise<string> {
+  const base = await (server ??= Promise.resolve(process.env.VOXLOG_TEST_DATABASE_URL || startCluster(durable)));
   const name = `voxlog_test_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 8)}`;
   const admin = new SQL(base, { max: 1 });
   try {
@@ -44,7 +47,7 @@ async function freePort(): Promise<number> {
   });
 }
 
-async function startCluster(): Promise<string> {
+async function startCluster(durable: boolean): Promise<string> {
   const dir = mkdtempSync(join(tmpdir(), 'voxlog-pg-'));
   // PostgreSQL refuses to run as root: as root, the cluster belongs to Debian's postgres user.
   const asRoot = userInfo().uid === 0;
@@ -53,8 +56,9 @@ async function startCluster(): Promise<string> {
   const data = join(dir, 'data');
   run('initdb', ['-D', data, '-U', 'voxlog', '-A', 'trust', '--no-sync', '-E', 'UTF8']);
   const port = await freePort();
-  // fsync off: a test cluster's durability is not under test, its speed is the suite's.
-  const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200`;
+  // fsync off for the tests: a test cluster's durability is not under test, the suite's speed is.
+  const speed = durable ? '' : ' -c fsync=off -c synchronous_commit=off -c full_page_writes=off';
+  const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c max_connections=200${speed}`;
   run('pg_ctl', ['-D', data, '-l', join(dir, 'log'), '-o', options, '-w', 'start']);
   process.on('exit', () => {
     spawnSync(asRoot ? 'runuser' : pgBin('pg_ctl'), asRoot ? ['-u', 'postgres', '--', pgBin('pg_ctl'), '-D', data, '-m', 'immediate', 'stop'] : ['-D', data, '-m', 'immediate', 'stop']);
