@@ -26,8 +26,10 @@ export interface SharedLog {
   readAfter(after: number, limit: number): Promise<Row[]>;
   /** Calls `wake` after every commit on any node (and after the subscription is (re)established). */
   follow(wake: () => void): Promise<() => Promise<void>>;
-  /** null when a write to PostgreSQL works now; otherwise why not. */
+  /** null when a write to PostgreSQL works now; otherwise why not. Each probe is the node's sign of life. */
   probe(node: string): Promise<string | null>;
+  /** Nodes whose latest probe is older than `ms`: gone, as far as the others can tell. */
+  silentNodes(ms: number): Promise<string[]>;
   close(): Promise<void>;
 }
 
@@ -75,6 +77,9 @@ function pgLog(sql: SQL, logId: string): SharedLog {
       } catch (err) {
         return `a test write to PostgreSQL failed: ${(err as Error).message}`;
       }
+    },
+    async silentNodes(ms) {
+      return (await sql<{ node: string }[]>`SELECT node FROM health_probe WHERE at < now() - make_interval(secs => ${ms / 1000})`).map((r) => r.node);
     },
     close: () => sql.close({ timeout: 2 }),
   };

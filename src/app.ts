@@ -124,8 +124,10 @@ async function compose(config: Config, lock: { release(): void }): Promise<Runni
   if (shared) console.log(`event log: PostgreSQL (log ${shared.logId}), this node ${config.nodeId}, replica ${dbPath}`);
   const sessions = new Map<string, Session>();
   const liveIds = () => new Set([...sessions.values()].map((s) => s.id));
-  const closeOrphaned = (reason: string) =>
-    closeOrphans(db, store, liveIds(), reason, config.nodeId)
+  // Sessions this node served (or, on a log from before nodes, any): a restart or a recovered log closes them.
+  const mine = (node: string | null) => node === null || node === config.nodeId;
+  const closeOrphaned = (reason: string, mayClose = mine) =>
+    closeOrphans(db, store, liveIds(), reason, mayClose)
       .then((n) => n > 0 && console.log(`closed ${n} session(s) left open in the log (${reason})`))
       .catch((err) => console.error('could not close orphaned sessions:', err));
   const logHealth = new LogHealth(db, dbPath, store, () => void closeOrphaned('log_write_failed'), shared && (() => shared.probe(config.nodeId)));
@@ -136,6 +138,13 @@ async function compose(config: Config, lock: { release(): void }): Promise<Runni
     throw new StartupError(`the event log in ${config.dataDir} cannot be written: ${unwritable}`);
   }
   await closeOrphaned('server_restart');
+  // A node that stopped writing its health row is gone: its open sessions are closed (so they can be resumed on another node).
+  const lostNodes = shared && setInterval(() => {
+    void shared.silentNodes(config.nodeLeaseMs).then((silent) => {
+      const lost = new Set(silent.filter((n) => n !== config.nodeId));
+      if (lost.size > 0) void closeOrphaned('node_lost', (node) => node !== null && lost.has(node));
+    }, () => {});
+  }, Math.max(500, config.nodeLeaseMs / 3));
   let sseSubscribers = 0;
   const registry = new EngineRegistry({
     catalog: config.catalog,
@@ -214,6 +223,7 @@ async function compose(config: Config, lock: { release(): void }): Promise<Runni
     await registry.stopAll();
     dictationApp.tts.stop();
     await jobsApp.service.stop();
+    clearInterval(lostNodes);
     logHealth.stop();
     await log.close();
   };
@@ -259,6 +269,7 @@ async function compose(config: Config, lock: { release(): void }): Promise<Runni
       dictationApp.tts.stop();
       // A worker stuck in native code must not hold the shutdown forever.
       await Promise.race([registry.stopAll(), Bun.sleep(DRAIN_TIMEOUT_MS)]);
+      clearInterval(lostNodes);
       logHealth.stop();
       await log.close();
       lock.release();

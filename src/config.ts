@@ -21,6 +21,11 @@ export interface Config {
   readonly nodeId: string;
   /** Job uploads, generated speech and the token secret: a directory every node must share (VOXLOG_FILES_DIR). */
   readonly filesDir: string;
+  /**
+   * How long what a node claimed outlives its silence (VOXLOG_NODE_LEASE_MS): a running job it stops
+   * renewing, and the sessions it served once it stops writing its health row, pass to other nodes after this.
+   */
+  readonly nodeLeaseMs: number;
   /** Directories searched for model folders, in order: VOXLOG_MODELS_DIR, then the shared test models. */
   readonly modelDirs: readonly string[];
   readonly defaultModel: string | undefined;
@@ -80,8 +85,6 @@ export interface JobsConfig {
   readonly cleanupDays: number;
   /** Longest chunk the VAD cuts a file into. */
   readonly maxChunkMs: number;
-  /** How long a node's claim on a running job lasts unrenewed before another node may take it over. */
-  readonly leaseMs: number;
 }
 
 /** The dictation trainer: speech generation for items and spoken attempts. */
@@ -257,6 +260,7 @@ export function loadConfig(env: Env = process.env): Config {
     databaseUrl,
     nodeId,
     filesDir: resolve(env.VOXLOG_FILES_DIR || dataDir),
+    nodeLeaseMs: int('VOXLOG_NODE_LEASE_MS', 30_000, 500, 3_600_000),
     modelDirs,
     defaultModel,
     catalog,
@@ -313,7 +317,6 @@ export function loadConfig(env: Env = process.env): Config {
       retryMs: int('VOXLOG_JOB_RETRY_MS', 2_000, 1, 3_600_000),
       cleanupDays: int('VOXLOG_CLEANUP_DAYS', 30, 1, 36_500),
       maxChunkMs: int('VOXLOG_JOB_MAX_CHUNK_S', 10, 5, 120) * 1000,
-      leaseMs: int('VOXLOG_JOB_LEASE_MS', 30_000, 500, 3_600_000),
     },
     protocols: {
       wyomingPort: env.VOXLOG_WYOMING_PORT?.trim() ? int('VOXLOG_WYOMING_PORT', 10300, 0, 65535) : null,

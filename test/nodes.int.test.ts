@@ -7,7 +7,7 @@ import { jsonClient } from './helpers/http';
 import { longRecording } from './helpers/long-recording';
 import { startNode, until, type NodeProcess, type WireEvent } from './helpers/node-process';
 import { freshDatabase } from '../scripts/postgres';
-import { finals, ofType, stream } from './helpers/server';
+import { finals, ofType, openSocket, stream } from './helpers/server';
 
 /** Reads a node's SSE tail from `after` until aborted: the positions it announced, in order. */
 function tail(url: string, after: number) {
@@ -48,7 +48,7 @@ describe('two voxlog processes on one PostgreSQL log', () => {
 
   beforeAll(async () => {
     const url = await freshDatabase();
-    const env = { VOXLOG_JOB_LEASE_MS: String(LEASE_MS), VOXLOG_MAX_CONCURRENT_JOBS: '1' };
+    const env = { VOXLOG_NODE_LEASE_MS: String(LEASE_MS), VOXLOG_MAX_CONCURRENT_JOBS: '1' };
     [a, b] = await Promise.all([startNode('node-a', url, filesDir, env), startNode('node-b', url, filesDir, env)]);
   });
   afterAll(async () => {
@@ -112,7 +112,7 @@ describe('two voxlog processes on one PostgreSQL log', () => {
     }
   });
 
-  it('runs each job on exactly one node, and a node killed mid-job has it taken over once its lease lapses', async () => {
+  it('runs each job on exactly one node; a node killed mid-job has the job taken over once its lease lapses, and its open session closed and resumable on the other', async () => {
     const jfk = Bun.file(join(AUDIO_DIR, 'jfk', 'jfk.wav'));
     const quick = await Promise.all([1, 2, 3, 4].map(async (n) => (await jsonClient(n % 2 ? a.url : b.url)('POST', '/api/v1/jobs', form(new Uint8Array(await jfk.arrayBuffer()), `jfk-${n}.wav`))).body.id as string));
     for (const id of quick) {
@@ -134,8 +134,19 @@ describe('two voxlog processes on one PostgreSQL log', () => {
     expect(started).toBeTruthy();
     const holder = ((await a.events('JobClaimed')).findLast((e) => e.stream_id === `job-${body.id}`)!.data.node) as string;
     const [victim, survivor] = holder === 'node-a' ? [a, b] : [b, a];
+    // A live session on the victim too: it dies open.
+    const live = openSocket(`${victim.url.replace('http', 'ws')}/ws/transcribe`);
+    const ready = await live.next('ready');
+    live.ws.send(loadClip('librispeech', '0.wav').pcm16.slice(0, 32_000));
+    await until(async () => (await survivor.events()).some((e) => e.stream_id === `session-${ready.session_id}`));
     victim.proc.kill('SIGKILL');
     await victim.proc.exited;
+
+    // The survivor closes the lost node's session once its health row is older than the lease; it resumes there.
+    const lost = await until(async () => (await survivor.events()).find((e) => e.stream_id === `session-${ready.session_id}` && e.type === 'SessionClosed'));
+    expect(lost?.data).toMatchObject({ reason: 'node_lost' });
+    const resumed = await stream(`${survivor.url.replace('http', 'ws')}/ws/transcribe?session_id=${ready.session_id}`, silence(0.5));
+    expect(ofType(resumed.messages, 'ready')[0]).toMatchObject({ session_id: ready.session_id, resumed: true });
 
     const done = await until(async () => {
       const r = await jsonClient(survivor.url)('GET', `/api/v1/jobs/${body.id}`);

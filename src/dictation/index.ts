@@ -34,7 +34,7 @@ export interface Dictation {
 export function dictation(config: Config, db: Database, store: EventStore, registry: EngineRegistry, defaultModel: string): Dictation {
   const d = config.dictation;
   const voices: VoiceEnvironment = { catalog: config.catalog, modelDirs: config.modelDirs, flite: d.flite, espeak: d.espeak };
-  const tts = new TtsService(db, store, { voices, root: join(config.filesDir, 'tts'), concurrency: d.ttsConcurrency, maxTries: d.ttsMaxTries, retryBaseMs: d.ttsRetryMs, timeoutMs: d.ttsTimeoutMs, node: config.nodeId, leaseMs: d.ttsTimeoutMs + config.jobs.leaseMs });
+  const tts = new TtsService(db, store, { voices, root: join(config.filesDir, 'tts'), concurrency: d.ttsConcurrency, maxTries: d.ttsMaxTries, retryBaseMs: d.ttsRetryMs, timeoutMs: d.ttsTimeoutMs, node: config.nodeId, leaseMs: d.ttsTimeoutMs + config.nodeLeaseMs });
   const items = new Items(db, store, tts, voices);
   const attempts = new Attempts({ db, store, items, registry, defaultModel, tmpDir: join(config.dataDir, 'tmp'), maxUploadBytes: d.maxAttemptAudioBytes });
   const routes = new Elysia({ name: 'dictation' })

@@ -21,7 +21,7 @@ export interface Jobs {
 export const maxRequestBody = (config: Config): number => config.jobs.maxUploadBytes + MULTIPART_SLACK;
 
 export function jobs(config: Config, db: Database, store: EventStore, registry: EngineRegistry, defaultModel: string): Jobs {
-  const service = new JobService({ db, store, registry, defaultModel, dataDir: config.filesDir, config: config.jobs, node: config.nodeId });
+  const service = new JobService({ db, store, registry, defaultModel, dataDir: config.filesDir, config: config.jobs, node: config.nodeId, leaseMs: config.nodeLeaseMs });
   const max = config.jobs.maxUploadBytes;
   // Both upload routes skip Elysia's body parsing: receiveMultipart refuses an oversized body from its
   // Content-Length before reading any of it, then streams the rest to disk.

@@ -40,6 +40,8 @@ export interface JobDeps {
   readonly config: JobsConfig;
   /** This node's name: it claims each job it runs, so nodes sharing a log never run one twice. */
   readonly node: string;
+  /** How long a claim lasts unrenewed before another node may take the job over. */
+  readonly leaseMs: number;
 }
 
 export interface JobSettings {
@@ -86,7 +88,7 @@ export class JobService {
       if (e.type === 'JobSubmitted' || (e.type === 'JobRetried' && e.data.cause === 'requested')) this.enqueue(e.data.job_id);
       if ((e.type === 'JobCancelled' || e.type === 'JobDeleted') && this.running.has(e.data.job_id)) this.actor.send({ type: 'CANCEL', id: e.data.job_id });
     });
-    this.scanner = setInterval(() => this.takeOverExpired(), Math.max(250, this.deps.config.leaseMs / 2));
+    this.scanner = setInterval(() => this.takeOverExpired(), Math.max(250, this.deps.leaseMs / 2));
     this.scanner.unref();
     this.sweeper = setInterval(() => void this.sweep().catch((err) => console.error('retention sweep failed:', err)), SWEEP_EVERY_MS);
     this.sweeper.unref();
@@ -273,7 +275,7 @@ export class JobService {
   }
 
   private claimEvent(id: string, renewal: boolean): VoxEvent {
-    return event('JobClaimed', { job_id: id, node: this.deps.node, lease_ms: this.deps.config.leaseMs, renewal });
+    return event('JobClaimed', { job_id: id, node: this.deps.node, lease_ms: this.deps.leaseMs, renewal });
   }
 
   private startRun(id: string): void {
@@ -283,7 +285,7 @@ export class JobService {
       const record = readJob(this.deps.db, id);
       if (!record || !ACTIVE_STATUSES.includes(record.job.status)) return void this.actor.send({ type: 'FINISHED', id });
       // The claim lasts while this node renews it; a renewal that cannot be stored means it was lost.
-      const renew = setInterval(() => void this.append(id, [this.claimEvent(id, true)]).then((ok) => ok || abort.abort()), this.deps.config.leaseMs / 3);
+      const renew = setInterval(() => void this.append(id, [this.claimEvent(id, true)]).then((ok) => ok || abort.abort()), this.deps.leaseMs / 3);
       abort.signal.addEventListener('abort', () => clearInterval(renew));
       const deps = { registry: this.deps.registry, dataDir: this.deps.dataDir, maxChunkMs: this.deps.config.maxChunkMs, timeoutMs: this.deps.config.timeoutMs, append: this.append };
       const outcome = await runJob(deps, record, abort.signal, (s) => this.segmentListeners.get(id)?.forEach((l) => l(s))).catch((err) => ({ kind: 'failed', code: 'internal', message: String(err), permanent: false }) as const);

@@ -37,6 +37,7 @@ export class LogHealth {
   /** Checks once (start refuses a log it cannot write), then every few seconds. */
   start(): string | null {
     const problem = this.probe();
+    this.probeRemote();
     this.timer = setInterval(() => this.check(), CHECK_EVERY_MS);
     return problem;
   }

@@ -2,28 +2,36 @@ import type { Database } from 'bun:sqlite';
 import { sessionStream } from '../../events/ids';
 import type { EventStore } from '../../events/store';
 import { event, type VoxEvent } from '../../events/types';
+import { ConcurrencyError } from '../errors';
 
 /**
  * Closes sessions the log shows open that no live socket serves: the server died under them, or
  * their own SessionClosed could not be stored. Each gets a SessionClosed with `reason` and what the
  * log knows of it, so no view shows a session open forever (and it can be resumed). Returns the count.
  */
-export async function closeOrphans(db: Database, store: Pick<EventStore, 'append'>, live: ReadonlySet<string>, reason: string, node: string, now = Date.now()): Promise<number> {
+export async function closeOrphans(
+  db: Database,
+  store: Pick<EventStore, 'append' | 'streamVersion'>,
+  live: ReadonlySet<string>,
+  reason: string,
+  /** Whether this node may close a session served by `node` (null: logged before sessions named their node). */
+  mayClose: (node: string | null) => boolean,
+  now = Date.now(),
+): Promise<number> {
   const open = db
     .query(
       `SELECT s.id, s.model_id, s.user_id, s.created_at, s.segments, COALESCE(MAX(g.end_ms), s.audio_ms) AS audio_ms
        FROM sessions s LEFT JOIN segments g ON g.session_id = s.id WHERE s.closed_at IS NULL GROUP BY s.id`,
     )
     .all() as { id: string; model_id: string; user_id: string | null; created_at: string; segments: number; audio_ms: number }[];
-  // On a log several nodes share, a node closes only what it served: another node's sessions may be live.
+  // On a log several nodes share, another node's sessions may be live: `mayClose` decides.
   const servedBy = db.query<{ node: string | null }, [string]>(
     `SELECT json_extract(metadata, '$.node') AS node FROM events WHERE stream_id = ? AND type IN ('SessionOpened', 'SessionResumed') ORDER BY version DESC LIMIT 1`,
   );
   let closed = 0;
   for (const s of open) {
     if (live.has(s.id)) continue;
-    const served = servedBy.get(sessionStream(s.id))?.node ?? null;
-    if (served !== null && served !== node) continue;
+    if (!mayClose(servedBy.get(sessionStream(s.id))?.node ?? null)) continue;
     const closing = event(
       'SessionClosed',
       {
@@ -38,8 +46,15 @@ export async function closeOrphans(db: Database, store: Pick<EventStore, 'append
       },
       s.user_id === null ? {} : { user_id: s.user_id },
     );
-    await store.append(sessionStream(s.id), [closing]);
-    closed += 1;
+    // At the version read: of two nodes closing a lost node's session at once, one does.
+    const stored = await store.append(sessionStream(s.id), [closing], { expectedVersion: store.streamVersion(sessionStream(s.id)) }).then(
+      () => true,
+      (err) => {
+        if (err instanceof ConcurrencyError) return false;
+        throw err;
+      },
+    );
+    if (stored) closed += 1;
   }
   return closed;
 }
