@@ -204,7 +204,7 @@ async function compose(config: Config, lock: { release(): void }): Promise<Runni
     .use(gate({ auth, allowedHosts: config.auth.allowedHosts, corsOrigins: config.corsOrigins, httpRequestsPerMinute: config.limits.httpRequestsPerMinute, onRejected }))
     .use(authRoutes(users, tokens, config.auth.allowRegistration))
     .use(apiDocs({ title: 'voxlog', version: config.version, description: 'Self-hosted real-time speech-to-text. Live audio streams over WebSocket at /ws/transcribe.', servers }))
-    .use(healthRoutes(logHealth, registry, config.dataDir, config.modelDirs, config.version))
+    .use(healthRoutes(logHealth, registry, config.dataDir, config.modelDirs, config.version, { id: config.nodeId, store: shared ? 'postgresql' : 'sqlite' }))
     .use(metricsRoutes(metrics))
     .use(adminRoutes(db, users, registry, metrics))
     .use(modelRoutes(registry, defaultModel))

@@ -4,7 +4,7 @@ import type { EngineRegistry } from '../engine/registry';
 import type { LogHealth } from '../ops/log-health';
 
 /** `GET /health`: 200 only when the event log takes writes; says what is wrong otherwise (503). */
-export const healthRoutes = (log: LogHealth, registry: EngineRegistry, dataDir: string, modelDirs: readonly string[], version: string) =>
+export const healthRoutes = (log: LogHealth, registry: EngineRegistry, dataDir: string, modelDirs: readonly string[], version: string, node: { id: string; store: 'sqlite' | 'postgresql' }) =>
   new Elysia({ name: 'health' })
     .get(
       '/health',
@@ -22,6 +22,8 @@ export const healthRoutes = (log: LogHealth, registry: EngineRegistry, dataDir: 
           status: problem ? ('degraded' as const) : ('ok' as const),
           event_log: problem ?? 'ok',
           database: problem ? 'error' : 'ok',
+          log_store: node.store,
+          node: node.id,
           model_dirs: [...modelDirs],
           models_available: registry.list().filter((m) => m.available).length,
           engines_loaded: registry.engineCount(),
@@ -30,8 +32,8 @@ export const healthRoutes = (log: LogHealth, registry: EngineRegistry, dataDir: 
       },
       {
         response: {
-          200: t.Object({ status: t.Literal('ok'), event_log: t.String(), database: t.String(), model_dirs: t.Array(t.String()), models_available: t.Integer(), engines_loaded: t.Integer(), disk_free_bytes: t.Union([t.Integer(), t.Null()]) }),
-          503: t.Object({ status: t.Literal('degraded'), event_log: t.String(), database: t.String(), model_dirs: t.Array(t.String()), models_available: t.Integer(), engines_loaded: t.Integer(), disk_free_bytes: t.Union([t.Integer(), t.Null()]) }),
+          200: t.Object({ status: t.Literal('ok'), event_log: t.String(), database: t.String(), log_store: t.Union([t.Literal('sqlite'), t.Literal('postgresql')]), node: t.String(), model_dirs: t.Array(t.String()), models_available: t.Integer(), engines_loaded: t.Integer(), disk_free_bytes: t.Union([t.Integer(), t.Null()]) }),
+          503: t.Object({ status: t.Literal('degraded'), event_log: t.String(), database: t.String(), log_store: t.Union([t.Literal('sqlite'), t.Literal('postgresql')]), node: t.String(), model_dirs: t.Array(t.String()), models_available: t.Integer(), engines_loaded: t.Integer(), disk_free_bytes: t.Union([t.Integer(), t.Null()]) }),
         },
         detail: { summary: 'Service health: 503 when the event log cannot take writes (a real write probe, checked every 2 s)', tags: ['ops'] },
       },
