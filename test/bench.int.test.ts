@@ -13,7 +13,7 @@ describe('bun run bench --quick', () => {
       if (code !== 0) console.error(stdout.slice(-3000), stderr.slice(-3000));
       expect(code).toBe(0);
       const report = JSON.parse(readFileSync(join(out, 'quick.json'), 'utf8'));
-      expect(Object.keys(report)).toEqual(['machine', 'overhead', 'concurrency', 'event_log', 'memory', 'accuracy', 'trust', 'dictation', 'jobs', 'web', 'protocols', 'engines']);
+      expect(Object.keys(report)).toEqual(['machine', 'overhead', 'concurrency', 'event_log', 'memory', 'accuracy', 'trust', 'dictation', 'jobs', 'web', 'protocols', 'engines', 'nodes']);
       // The headline figures are on the real default model; the fixture is an extra row.
       expect(report.overhead.map((o: { model: string }) => o.model)).toEqual([PREFERRED_DEFAULT_MODEL, 'tiny-streaming-lstm-ctc-en']);
       for (const o of report.overhead) expect([o.model, o.transcripts_identical]).toEqual([o.model, true]);
@@ -31,6 +31,9 @@ describe('bun run bench --quick', () => {
       expect(readFileSync(join(out, 'quick.md'), 'utf8')).toContain('## 12. Engines');
       expect(report.engines.sweeps.map((s: { host: string; batch_size: number }) => `${s.host} ${s.batch_size}`)).toEqual(['process 1', 'worker 16', 'worker 1']);
       expect(report.engines.restart.map((r: { host: string }) => r.host)).toEqual(['worker', 'process']);
+      expect(readFileSync(join(out, 'quick.md'), 'utf8')).toContain('## 13. Several nodes on PostgreSQL');
+      expect(report.nodes.replay.copy_verified).toBe(true);
+      expect(report.nodes.holding.two_nodes_postgres).toBeGreaterThan(0);
       expect(report.dictation.tts.map((t: { voice: string }) => t.voice)).toEqual(['flite:slt', 'flite:kal16', 'flite:rms', 'flite:awb', 'espeak-ng:en-us']);
     } finally {
       rmSync(out, { recursive: true, force: true });
