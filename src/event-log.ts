@@ -5,6 +5,7 @@ import type { Projection } from '../events/projection';
 import { ensureProjections } from '../events/projections/runner';
 import { EventStore } from '../events/store';
 import type { Config } from './config';
+import { StartupError } from './data-lock';
 import { migrate, openDatabase } from './db';
 
 export interface OpenedLog {
@@ -33,7 +34,11 @@ export interface LogOptions {
  */
 export async function openEventLog(o: LogOptions): Promise<OpenedLog> {
   const say = o.log ?? (() => {});
-  const shared = o.databaseUrl ? await openPgLog(o.databaseUrl, (names) => names.length > 0 && say(`applied PostgreSQL migrations: ${names.join(', ')}`)) : undefined;
+  const shared = o.databaseUrl
+    ? await openPgLog(o.databaseUrl, (names) => names.length > 0 && say(`applied PostgreSQL migrations: ${names.join(', ')}`)).catch((err: Error) => {
+        throw new StartupError(err.message);
+      })
+    : undefined;
   const file = shared ? `replica-${shared.logId}.sqlite` : 'voxlog.sqlite';
   const path = o.dataDir === null ? ':memory:' : join(o.dataDir, file);
   const db = openDatabase(path, o.synchronous);

@@ -35,6 +35,17 @@ describe('bun run start with bad configuration', () => {
     expect(r.out).not.toContain('listening');
   });
 
+  it('exits 2 on a VOXLOG_DATABASE_URL that is not PostgreSQL, and 1 naming a PostgreSQL it cannot reach (password hidden)', async () => {
+    const notPg = await refused({ VOXLOG_DATA_DIR: join(scratch, 'pg-bad'), VOXLOG_DATABASE_URL: 'mysql://root@localhost/voxlog' });
+    expect(notPg.code).toBe(2);
+    expect(notPg.err).toContain('VOXLOG_DATABASE_URL must be a postgres:// URL');
+    const unreachable = await refused({ VOXLOG_DATA_DIR: join(scratch, 'pg-down'), VOXLOG_DATABASE_URL: 'postgres://voxlog:hunter2@127.0.0.1:1/voxlog' });
+    expect(unreachable.code).toBe(1);
+    expect(unreachable.err).toContain('voxlog cannot start: cannot use the PostgreSQL log at postgres://voxlog:***@127.0.0.1:1/voxlog');
+    expect(unreachable.err).not.toContain('hunter2');
+    expect(unreachable.out).not.toContain('listening');
+  });
+
   it('exits 2 naming the problem in a catalog file that is not an array of valid entries', async () => {
     const cases: [string, string, string][] = [
       ['not-json.json', '{ models: [', 'is not valid JSON'],

@@ -21,7 +21,9 @@ const { values, positionals } = parseCli(USAGE, { admin: { type: 'boolean', defa
 const [command, name, ...extra] = positionals;
 const config = cliConfig();
 // On PostgreSQL the CLI is a node of its own for a moment, with its replica in memory (the server's is the server's).
-const log = await openEventLog({ dataDir: config.databaseUrl ? null : config.dataDir, databaseUrl: config.databaseUrl, synchronous: config.sqliteSynchronous, projections });
+const log = await openEventLog({ dataDir: config.databaseUrl ? null : config.dataDir, databaseUrl: config.databaseUrl, synchronous: config.sqliteSynchronous, projections }).catch((err: Error) =>
+  fail(err.message, 1),
+);
 const users = new Users(log.db, log.store);
 
 switch (command) {
