@@ -46,9 +46,10 @@ describe('two voxlog processes on one PostgreSQL log', () => {
   let a: NodeProcess;
   let b: NodeProcess;
 
+  let url: string;
+  const env = { VOXLOG_NODE_LEASE_MS: String(LEASE_MS), VOXLOG_MAX_CONCURRENT_JOBS: '1' };
   beforeAll(async () => {
-    const url = await freshDatabase();
-    const env = { VOXLOG_NODE_LEASE_MS: String(LEASE_MS), VOXLOG_MAX_CONCURRENT_JOBS: '1' };
+    url = await freshDatabase();
     [a, b] = await Promise.all([startNode('node-a', url, filesDir, env), startNode('node-b', url, filesDir, env)]);
   });
   afterAll(async () => {
@@ -110,6 +111,24 @@ describe('two voxlog processes on one PostgreSQL log', () => {
       expect(audio.status).toBe(200);
       expect((await audio.arrayBuffer()).byteLength).toBeGreaterThan(1000);
     }
+  });
+
+  it("restarts a node without closing the other node's live session", async () => {
+    const live = openSocket(`${b.url.replace('http', 'ws')}/ws/transcribe`);
+    const ready = await live.next('ready');
+    live.ws.send(loadClip('librispeech', '0.wav').pcm16.slice(0, 32_000));
+    await until(async () => (await a.events()).some((e) => e.stream_id === `session-${ready.session_id}`));
+    await a.stop();
+    a = await startNode('node-a', url, filesDir, env);
+    expect(a.output()).toContain('listening');
+    // A started, caught up from the log and closed what it had left open: not B's session.
+    const onA = (await a.events()).filter((e) => e.stream_id === `session-${ready.session_id}`);
+    expect(onA.map((e) => e.type)).not.toContain('SessionClosed');
+    live.ws.send(JSON.stringify({ type: 'close' }));
+    const closed = await live.closed;
+    expect(closed.code).toBe(1000);
+    const last = await until(async () => (await a.events()).filter((e) => e.stream_id === `session-${ready.session_id}`).at(-1));
+    expect(last?.data).toMatchObject({ reason: 'client_close' });
   });
 
   it('runs each job on exactly one node; a node killed mid-job has the job taken over once its lease lapses, and its open session closed and resumable on the other', async () => {

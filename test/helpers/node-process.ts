@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Subprocess } from 'bun';
@@ -26,6 +26,7 @@ export interface NodeProcess {
   readonly output: () => string;
   /** Every event its replica holds (its REST view of the log), in position order. */
   events(types?: string): Promise<WireEvent[]>;
+  /** Stops it (SIGTERM; SIGKILL if it hangs) and removes its data directory. */
   stop(): Promise<void>;
 }
 
@@ -86,6 +87,7 @@ export async function startNode(name: string, databaseUrl: string, filesDir: str
       // A clean stop drains sessions for up to 5 s; past 15 s it is not coming.
       if ((await Promise.race([proc.exited, Bun.sleep(15_000).then(() => 'stuck')])) === 'stuck') proc.kill('SIGKILL');
       await proc.exited;
+      rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }
