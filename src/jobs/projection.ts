@@ -1,3 +1,4 @@
+import { leaseUntil } from '../../events/claims';
 import { sql, type Projection, type SqlStatement } from '../../events/projection';
 import type { RecordedEvent } from '../../events/types';
 import { jobLogLine, type JobEvent } from './log-lines';
@@ -106,7 +107,7 @@ function rows(e: RecordedEvent & JobEvent): SqlStatement[] {
         clearResult(e.data.job_id),
       ];
     case 'JobClaimed':
-      return [update(e, 'claimed_by = $node, lease_until = $until', { node: e.data.node, until: new Date(Date.parse(e.createdAt) + e.data.lease_ms).toISOString() })];
+      return [update(e, 'claimed_by = $node, lease_until = $until', { node: e.data.node, until: leaseUntil(e.createdAt, e.data.lease_ms) })];
     case 'JobCancelled':
       return [update(e, `status = 'cancelled', finished_at = $at, claimed_by = NULL, lease_until = NULL`)];
     case 'JobDeleted':

@@ -5,6 +5,7 @@ import { mkdirSync, renameSync, rmSync } from 'node:fs';
 import { extname, join } from 'node:path';
 import { createActor } from 'xstate';
 import { jobQueueMachine } from '../../actors/job-queue.machine';
+import { heldElsewhere, type Claim } from '../../events/claims';
 import { JOB_SETTINGS_STREAM, jobStream, newJobId } from '../../events/ids';
 import type { EventStore } from '../../events/store';
 import { event, type RecordedEvent, type VoxEvent } from '../../events/types';
@@ -265,10 +266,9 @@ export class JobService {
    * one of several nodes claiming at once wins (the append is at the stream's exact version).
    */
   private async claim(id: string): Promise<boolean> {
-    const row = this.deps.db.query('SELECT status, claimed_by, lease_until FROM jobs WHERE id = ?').get(id) as { status: string; claimed_by: string | null; lease_until: string | null } | null;
-    if (!row || !ACTIVE_STATUSES.includes(row.status as JobRecord['job']['status'])) return false;
+    const row = this.deps.db.query('SELECT status, claimed_by, lease_until FROM jobs WHERE id = ?').get(id) as (Claim & { status: string }) | null;
+    if (!row || !ACTIVE_STATUSES.includes(row.status as JobRecord['job']['status']) || heldElsewhere(row, this.deps.node)) return false;
     const holder = row.claimed_by;
-    if (holder !== null && holder !== this.deps.node && Date.parse(row.lease_until!) > Date.now()) return false;
     const why = holder !== null && holder !== this.deps.node ? `node ${holder} stopped renewing its claim` : 'the server stopped during the run';
     const interrupted = row.status === 'running' ? [event('JobRetried', { job_id: id, cause: 'interrupted', message: why, delay_ms: 0 })] : [];
     return this.append(id, [...interrupted, this.claimEvent(id, false)], true);

@@ -1,3 +1,4 @@
+import { leaseUntil } from '../../../events/claims';
 import { sql, type Projection } from '../../../events/projection';
 
 /** Generated audio by its content hash: status pending → ready | failed, and what made it. */
@@ -34,7 +35,7 @@ export const ttsAudioProjection: Projection = {
           sql(`UPDATE tts_audio SET claimed_by = $node, lease_until = $until, updated_at = $at, position = $position WHERE hash = $hash AND position < $position`, {
             hash: e.data.audio_hash,
             node: e.data.node,
-            until: new Date(Date.parse(e.createdAt) + e.data.lease_ms).toISOString(),
+            until: leaseUntil(e.createdAt, e.data.lease_ms),
             at: e.createdAt,
             position: e.position,
           }),

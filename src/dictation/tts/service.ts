@@ -1,6 +1,7 @@
 import type { Database } from 'bun:sqlite';
 import { createActor } from 'xstate';
 import { ttsQueueMachine } from '../../../actors/tts.machine';
+import { heldElsewhere, type Claim } from '../../../events/claims';
 import { ttsStream } from '../../../events/ids';
 import type { EventStore } from '../../../events/store';
 import { event } from '../../../events/types';
@@ -94,9 +95,8 @@ export class TtsService {
 
   /** Claims `hash` for this node at its stream's exact version: of nodes claiming at once, one wins. */
   private async claim(hash: string): Promise<boolean> {
-    const r = this.db.query('SELECT status, claimed_by, lease_until FROM tts_audio WHERE hash = ?').get(hash) as { status: string; claimed_by: string | null; lease_until: string | null } | null;
-    if (r?.status !== 'pending') return false;
-    if (r.claimed_by !== null && r.claimed_by !== this.options.node && Date.parse(r.lease_until!) > Date.now()) return false;
+    const r = this.db.query('SELECT status, claimed_by, lease_until FROM tts_audio WHERE hash = ?').get(hash) as (Claim & { status: string }) | null;
+    if (r?.status !== 'pending' || heldElsewhere(r, this.options.node)) return false;
     const claimed = event('TtsClaimed', { audio_hash: hash, node: this.options.node, lease_ms: this.options.leaseMs });
     return this.store.append(ttsStream(hash), [claimed], { expectedVersion: this.store.streamVersion(ttsStream(hash)) }).then(
       () => true,
