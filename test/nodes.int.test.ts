@@ -33,11 +33,14 @@ function tail(url: string, after: number) {
   return { positions, stop: async () => (abort.abort(), await reading) };
 }
 
-const form = (wav: Uint8Array<ArrayBuffer>, name: string) => {
+const form = (wav: Uint8Array<ArrayBuffer>, name: string, model?: string) => {
   const f = new FormData();
   f.append('file', new Blob([wav]), name);
+  if (model) f.append('model', model);
   return f;
 };
+/** Long jobs run on the real model: the fixture would finish them before a test could act. */
+const REAL = 'gigaspeech-zipformer-3.3M-en';
 
 const LEASE_MS = 1_500;
 
@@ -113,6 +116,19 @@ describe('two voxlog processes on one PostgreSQL log', () => {
     }
   });
 
+  it('stops a job on the node running it when another node deletes it', async () => {
+    const long = longRecording(3);
+    const { body } = await jsonClient(a.url)('POST', '/api/v1/jobs', form(long.wav, 'long.wav', REAL));
+    await until(async () => (await a.events('JobStarted')).some((e) => e.stream_id === `job-${body.id}`));
+    const holder = ((await a.events('JobClaimed')).findLast((e) => e.stream_id === `job-${body.id}`)!.data.node) as string;
+    const [running, other] = holder === 'node-a' ? [a, b] : [b, a];
+    expect((await fetch(`${other.url}/api/v1/jobs/${body.id}`, { method: 'DELETE' })).status).toBe(204);
+    // The holder heard the deletion through the log and stopped the run (left alone, it would run to its end).
+    const said = await until(() => running.output().includes(`job ${body.id}: run stopped before it finished`));
+    expect(said).toBe(true);
+    expect(running.output()).not.toContain(`job ${body.id} run failed`);
+  });
+
   it("restarts a node without closing the other node's live session", async () => {
     const live = openSocket(`${b.url.replace('http', 'ws')}/ws/transcribe`);
     const ready = await live.next('ready');
@@ -148,7 +164,7 @@ describe('two voxlog processes on one PostgreSQL log', () => {
 
     // A long job (the real model on a minute of speech): kill -9 whichever node claims it.
     const long = longRecording(1);
-    const { body } = await jsonClient(a.url)('POST', '/api/v1/jobs', form(long.wav, 'talk.wav'));
+    const { body } = await jsonClient(a.url)('POST', '/api/v1/jobs', form(long.wav, 'talk.wav', REAL));
     const started = await until(async () => (await a.events('JobStarted')).find((e) => e.stream_id === `job-${body.id}`));
     expect(started).toBeTruthy();
     const holder = ((await a.events('JobClaimed')).findLast((e) => e.stream_id === `job-${body.id}`)!.data.node) as string;

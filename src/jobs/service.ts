@@ -291,6 +291,7 @@ export class JobService {
       const outcome = await runJob(deps, record, abort.signal, (s) => this.segmentListeners.get(id)?.forEach((l) => l(s))).catch((err) => ({ kind: 'failed', code: 'internal', message: String(err), permanent: false }) as const);
       if (outcome.kind === 'failed' && !outcome.permanent) return void (clearInterval(renew), this.actor.send({ type: 'FAILED_TRANSIENT', id, code: outcome.code, reason: outcome.message }));
       clearInterval(renew);
+      if (outcome.kind === 'stopped') console.log(`job ${id}: run stopped before it finished (cancelled, deleted, or the server is stopping)`);
       if (outcome.kind === 'failed') await this.failed(id, outcome.code, outcome.message, true, false);
       this.actor.send({ type: 'FINISHED', id });
     })()
