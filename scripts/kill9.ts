@@ -19,19 +19,26 @@ export interface CycleResult {
   readonly projectionsMatch: boolean;
 }
 
-/** One cycle: start a writer on the SQLite file or PostgreSQL URL, let it run `runMs`, SIGKILL it, then check the log. */
+/** One cycle: start a writer on the SQLite file or PostgreSQL URL, let it append for `runMs`, SIGKILL it, then check the log. */
 export async function crashCycle(dbPath: string, runMs: number): Promise<CycleResult> {
   const writer = Bun.spawn(['bun', join(import.meta.dir, 'append-writer.ts'), dbPath, 'FULL'], { stdout: 'pipe', stderr: 'inherit' });
   const acked = new Set<string>();
+  let started: () => void = () => {};
+  const ready = new Promise<void>((r) => (started = r));
   const reader = (async () => {
     let buffer = '';
     for await (const chunk of writer.stdout) {
       buffer += new TextDecoder().decode(chunk);
       const lines = buffer.split('\n');
       buffer = lines.pop()!;
-      for (const l of lines) if (l.startsWith('ack ')) acked.add(l.slice(4));
+      for (const l of lines) {
+        if (l.startsWith('ack ')) acked.add(l.slice(4));
+        else if (l === 'started') started();
+      }
     }
   })();
+  // The clock starts once the writer has opened its log (on PostgreSQL: connected, migrated, caught up).
+  await Promise.race([ready, writer.exited]);
   await Bun.sleep(runMs);
   writer.kill('SIGKILL');
   await writer.exited;
