@@ -5,8 +5,7 @@ import type { Projection } from './projection';
 import { compare, type TableDiff } from './projections/verify';
 import { recreateTables, replayInto } from './projections/runner';
 import type { Row } from './read';
-import { EventStore } from './store';
-import { migrate } from '../src/db';
+import { openEventLog } from '../src/event-log';
 
 /** Rows per INSERT: PostgreSQL takes at most 65535 parameters in a statement, and a row has 10. */
 const BATCH = 5_000;
@@ -62,19 +61,15 @@ export async function copyToPostgres(from: string, to: string, projections: read
 }
 
 async function verifyCopy(source: Database, to: string, projections: readonly Projection[], onProgress: (done: number) => void): Promise<TableDiff[]> {
-  const fromCopy = new Database(':memory:', { strict: true });
+  // A node with its replica in memory, opened as the server opens one: it catches up from the copy.
+  const node = await openEventLog({ dataDir: null, databaseUrl: to, synchronous: 'NORMAL', projections, onCatchUp: onProgress });
   const fromSource = new Database(':memory:', { strict: true });
-  const shared = await openPgLog(to);
   try {
-    migrate(fromCopy);
-    for (const p of projections) recreateTables(fromCopy, p);
-    await new EventStore(fromCopy, projections, undefined, shared).catchUp(onProgress);
     for (const p of projections) recreateTables(fromSource, p);
     replayInto(source, fromSource, projections);
-    return [compare(source, fromCopy, 'events'), ...projections.flatMap((p) => p.tables).map((t) => compare(fromSource, fromCopy, t))];
+    return [compare(source, node.db, 'events'), ...projections.flatMap((p) => p.tables).map((t) => compare(fromSource, node.db, t))];
   } finally {
-    await shared.close();
-    fromCopy.close();
+    await node.close();
     fromSource.close();
   }
 }

@@ -25,6 +25,10 @@ export interface LogOptions {
   readonly synchronous: Config['sqliteSynchronous'];
   readonly projections: readonly Projection[];
   readonly log?: (line: string) => void;
+  /** Told how far the first catch-up from PostgreSQL has come (events so far, position reached). */
+  readonly onCatchUp?: (done: number, last: number) => void;
+  /** The clock events are stamped with (tests fix it). */
+  readonly now?: () => Date;
 }
 
 /**
@@ -47,9 +51,10 @@ export async function openEventLog(o: LogOptions): Promise<OpenedLog> {
     if (applied.length > 0) say(`applied migrations: ${applied.join(', ')}`);
     const rebuilt = ensureProjections(db, o.projections);
     if (rebuilt.length > 0) say(`built projections from the log: ${rebuilt.join(', ')}`);
-    const store = new EventStore(db, o.projections, undefined, shared);
+    const store = new EventStore(db, o.projections, o.now, shared);
     let reported = 0;
     const stopFollowing = await store.follow((done, last) => {
+      o.onCatchUp?.(done, last);
       if (done - reported < 50_000) return;
       reported = done;
       say(`catching up with the shared log: ${done} events, at position ${last}`);

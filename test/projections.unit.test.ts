@@ -87,6 +87,14 @@ async function appendJobs(store: EventStore) {
   await store.append('job-j6', [submitted('j6', 'normal'), claimed('j6', 'n1'), started('j6', 1), claimed('j6', 'n2')]);
 }
 
+/** Every kind of event the projections read: `sessions` sessions, users, dictation and jobs. */
+async function appendEverything(store: EventStore, sessions: number) {
+  await appendSessions(store, sessions);
+  await appendUsers(store);
+  await appendDictation(store);
+  await appendJobs(store);
+}
+
 const dump = (db: Database) =>
   Object.fromEntries(projections.flatMap((p) => p.tables).map((t) => [t, db.query(`SELECT * FROM ${t} ORDER BY 1`).all()]));
 
@@ -105,10 +113,7 @@ for (const kind of STORE_KINDS) {
     for (const p of projections) {
       it(`${p.name} changes nothing when every event is delivered twice`, async () => {
         const { db, store } = await seededOn();
-        await appendSessions(store, 4);
-        await appendUsers(store);
-        await appendDictation(store);
-        await appendJobs(store);
+        await appendEverything(store, 4);
         const before = dump(db);
         expect(before[p.tables[0]!]!.length).toBeGreaterThan(0);
         for (const e of store.readAll(0, 1e6)) applyEvent(db, p, e);
@@ -171,10 +176,7 @@ for (const kind of STORE_KINDS) {
 
     it('rebuilds a projection from the log when its version changes, equal to the live tables', async () => {
       const { db, store } = await seededOn();
-      await appendSessions(store, 5);
-      await appendUsers(store);
-      await appendDictation(store);
-      await appendJobs(store);
+      await appendEverything(store, 5);
       const live = dump(db);
       db.exec('DELETE FROM segments; DELETE FROM sessions; DELETE FROM transcription_stats; DELETE FROM api_keys; DELETE FROM users');
       db.exec('DELETE FROM items; DELETE FROM item_tags; DELETE FROM tags; DELETE FROM tts_audio; DELETE FROM attempts');

@@ -84,17 +84,20 @@ describe('several nodes on one PostgreSQL log', () => {
 });
 
 describe('a PostgreSQL log read by a node', () => {
-  it('upcasts an event stored under an older schema, like SQLite does', async () => {
+  it('upcasts an event stored under an older schema, like SQLite does, and a running node finds a row that came without a notification', async () => {
     const url = await freshDatabase();
     const sql = new SQL(url, { max: 1 });
     const log = await postgres.fresh(url);
     try {
-      await log.node(projections);
+      const early = await log.node(projections);
       const data = JSON.stringify({ session_id: 'old', model_id: 'm', encoding: 'pcm16', sample_rate: 16000, user_id: null });
       await sql`INSERT INTO events (position, id, stream_id, version, type, schema_version, data, created_at) VALUES (1, 'e1', 'session-old', 1, 'SessionOpened', 1, ${data}, '2026-01-01T00:00:00Z')`;
       const late = await log.node(projections);
       expect(late.store.readStream('session-old')[0]).toMatchObject({ type: 'SessionOpened', schemaVersion: 3, data: { session_id: 'old', language: null, protocol: 'voxlog' } });
       expect(late.db.query('SELECT id FROM sessions').values().flat()).toEqual(['old']);
+      // The hand-made row sent no NOTIFY: the node already running finds it by its poll (once a second).
+      expect(await reaches(early, 1)).toBe(1);
+      expect(early.store.readStream('session-old')[0]).toMatchObject({ data: { language: null } });
     } finally {
       await sql.close();
       await log.close();

@@ -3,11 +3,9 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { copyToPostgres } from '../../events/copy';
-import { openPgLog } from '../../events/pg-log';
 import { projections } from '../../events/projections';
 import { recreateTables, replayInto } from '../../events/projections/runner';
-import { EventStore } from '../../events/store';
-import { migrate } from '../../src/db';
+import { openEventLog } from '../../src/event-log';
 import { freshDatabase } from '../../scripts/postgres';
 import { concurrency } from './concurrency';
 import { generateLog } from './eventlog';
@@ -69,15 +67,11 @@ export async function nodes(o: { appends: number; logEvents: number; model: stri
     rebuilt.close();
     const url = await freshDatabase(true);
     const copy = await copyToPostgres(logPath, url, projections, () => {});
-    const replica = new Database(':memory:', { strict: true });
-    migrate(replica);
-    for (const p of projections) recreateTables(replica, p);
-    const shared = await openPgLog(url);
+    // A new node, opened as the server opens one (connect, replica in memory, catch up from position 0).
     const c0 = performance.now();
-    await new EventStore(replica, projections, undefined, shared).catchUp();
+    const node = await openEventLog({ dataDir: null, databaseUrl: url, synchronous: 'NORMAL', projections });
     const catchUpMs = performance.now() - c0;
-    await shared.close();
-    replica.close();
+    await node.close();
 
     const sweep = async (nodeEnvs: Record<string, string>[]) =>
       (await concurrency(o.clips, o.levels, o.seconds, { VOXLOG_DEFAULT_MODEL: o.model, VOXLOG_DATABASE_URL: await freshDatabase(true) }, o.refine, nodeEnvs)).largest_holding;

@@ -1,9 +1,7 @@
-import { Database } from 'bun:sqlite';
-import { openPgLog } from '../../events/pg-log';
+import type { Database } from 'bun:sqlite';
 import type { Projection } from '../../events/projection';
-import { ensureProjections } from '../../events/projections/runner';
-import { EventStore } from '../../events/store';
-import { migrate } from '../../src/db';
+import type { EventStore } from '../../events/store';
+import { openEventLog, type OpenedLog } from '../../src/event-log';
 import { freshDatabase } from '../../scripts/postgres';
 
 /** One node's store under test, with the database its views read. */
@@ -26,59 +24,29 @@ export interface StoreKind {
   fresh(url?: string): Promise<LogUnderTest>;
 }
 
-const replica = (projections: readonly Projection[]) => {
-  const db = new Database(':memory:', { strict: true });
-  migrate(db);
-  ensureProjections(db, projections);
-  return db;
-};
+/**
+ * Opens nodes the way the server does (`openEventLog`), each with its database in memory: on
+ * SQLite that database is the log; on PostgreSQL it is the node's replica.
+ */
+function logOn(url: string | null): LogUnderTest {
+  const opened: OpenedLog[] = [];
+  return {
+    url: url ?? '',
+    async node(projections, now) {
+      // The embedded log has one writer: a second "node" would be a second log, so it is refused.
+      if (url === null && opened.length > 0) throw new Error('an SQLite log has one node');
+      const log = await openEventLog({ dataDir: null, databaseUrl: url, synchronous: 'NORMAL', projections, now });
+      opened.push(log);
+      return log;
+    },
+    async close() {
+      for (const log of opened) await log.close();
+    },
+  };
+}
 
-const sqlite: StoreKind = {
-  name: 'sqlite',
-  async fresh() {
-    const dbs: Database[] = [];
-    let single: Node | undefined;
-    return {
-      url: '',
-      async node(projections, now) {
-        // The embedded log has one writer: a second "node" would be a second log, so it is refused.
-        if (single) throw new Error('an SQLite log has one node');
-        const db = replica(projections);
-        dbs.push(db);
-        return (single = { db, store: new EventStore(db, projections, now) });
-      },
-      async close() {
-        for (const db of dbs) db.close();
-      },
-    };
-  },
-};
-
-const postgres: StoreKind = {
-  name: 'postgres',
-  async fresh(existing) {
-    const url = existing ?? (await freshDatabase());
-    const closers: (() => Promise<void>)[] = [];
-    return {
-      url,
-      async node(projections, now) {
-        const shared = await openPgLog(url);
-        const db = replica(projections);
-        const store = new EventStore(db, projections, now, shared);
-        const stop = await store.follow();
-        closers.push(async () => {
-          await stop();
-          await shared.close();
-          db.close();
-        });
-        return { db, store };
-      },
-      async close() {
-        for (const c of closers) await c();
-      },
-    };
-  },
-};
+const sqlite: StoreKind = { name: 'sqlite', fresh: async () => logOn(null) };
+const postgres: StoreKind = { name: 'postgres', fresh: async (existing) => logOn(existing ?? (await freshDatabase())) };
 
 /** Both stores: every conformance test runs on each. */
 export const STORE_KINDS: readonly StoreKind[] = [sqlite, postgres];
