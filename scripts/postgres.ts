@@ -1,6 +1,6 @@
 import { SQL } from 'bun';
 import { spawnSync } from 'node:child_process';
-import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
@@ -11,6 +11,10 @@ import { join } from 'node:path';
 // free loopback port) and stops at exit.
 
 let server: Promise<string> | undefined;
+/** The private cluster, when this process started one. */
+let cluster: { log: string; start: () => void } | undefined;
+
+const tail = (file: string): string => (existsSync(file) ? readFileSync(file, 'utf8').split('\n').slice(-15).join('\n') : '(no log)');
 
 /**
  * A fresh, empty database; returns its URL. `durable` (the benchmark) keeps PostgreSQL's defaults
@@ -19,12 +23,21 @@ let server: Promise<string> | undefined;
 export async function freshDatabase(durable = false): Promise<string> {
   const base = await (server ??= Promise.resolve(process.env.VOXLOG_TEST_DATABASE_URL || startCluster(durable)));
   const name = `voxlog_test_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 8)}`;
-  const admin = new SQL(base, { max: 1 });
-  try {
-    await admin.unsafe(`CREATE DATABASE ${name}`);
-  } finally {
-    await admin.close();
-  }
+  const create = async () => {
+    const admin = new SQL(base, { max: 1 });
+    try {
+      await admin.unsafe(`CREATE DATABASE ${name}`);
+    } finally {
+      await admin.close();
+    }
+  };
+  await create().catch(async (err) => {
+    // The private cluster stopped under this process: say why (its log), start it again once.
+    if (!cluster) throw err;
+    console.error(`the test PostgreSQL cluster did not answer (${(err as Error).message}); its log ends:\n${tail(cluster.log)}`);
+    cluster.start();
+    await create();
+  });
   const url = new URL(base);
   url.pathname = `/${name}`;
   return url.href;
@@ -59,12 +72,13 @@ async function startCluster(durable: boolean): Promise<string> {
   // fsync off for the tests: a test cluster's durability is not under test, the suite's speed is.
   const speed = durable ? '' : ' -c fsync=off -c synchronous_commit=off -c full_page_writes=off';
   const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c max_connections=200${speed}`;
-  run('pg_ctl', ['-D', data, '-l', join(dir, 'log'), '-o', options, '-w', 'start']);
+  const log = join(dir, 'log');
+  cluster = { log, start: () => run('pg_ctl', ['-D', data, '-l', log, '-o', options, '-w', 'start']) };
+  cluster.start();
   process.on('exit', () => {
     spawnSync(asRoot ? 'runuser' : pgBin('pg_ctl'), asRoot ? ['-u', 'postgres', '--', pgBin('pg_ctl'), '-D', data, '-m', 'immediate', 'stop'] : ['-D', data, '-m', 'immediate', 'stop']);
     rmSync(dir, { recursive: true, force: true });
   });
-  if (asRoot) chownSync(dir, 0, 0);
   return `postgres://voxlog@127.0.0.1:${port}/postgres`;
 }
 
