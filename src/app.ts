@@ -24,7 +24,7 @@ import { secretKey, TokenIssuer } from './auth/tokens';
 import { Users } from './auth/users';
 import type { Database } from 'bun:sqlite';
 import type { EngineHooks } from './engine/engine';
-import { LogHealth } from './ops/log-health';
+import { CHECK_EVERY_MS, LogHealth } from './ops/log-health';
 import { Metrics } from './ops/metrics';
 import { requestLog, sessionLog } from './ops/logs';
 import { adminRoutes } from './routes/admin';
@@ -130,7 +130,10 @@ async function compose(config: Config, lock: { release(): void }): Promise<Runni
     closeOrphans(db, store, liveIds(), reason, mayClose)
       .then((n) => n > 0 && console.log(`closed ${n} session(s) left open in the log (${reason})`))
       .catch((err) => console.error('could not close orphaned sessions:', err));
-  const logHealth = new LogHealth(db, dbPath, store, () => void closeOrphaned('log_write_failed'), shared && (() => shared.probe(config.nodeId)));
+  // On a shared log the probe writes this node's health row, which other nodes read as its heartbeat:
+  // it comes four times per lease, so a live node never looks silent for a whole lease.
+  const heartbeatMs = Math.min(CHECK_EVERY_MS, config.nodeLeaseMs / 4);
+  const logHealth = new LogHealth(db, dbPath, store, () => void closeOrphaned('log_write_failed'), shared && (() => shared.probe(config.nodeId)), shared ? heartbeatMs : CHECK_EVERY_MS);
   const unwritable = logHealth.start();
   if (unwritable) {
     logHealth.stop();

@@ -29,6 +29,8 @@ export class LogHealth {
     private readonly onRecovered: () => void,
     /** A node on a shared log: the write probe to PostgreSQL (the local file is only its replica). */
     private readonly remote?: () => Promise<string | null>,
+    /** How often to check; a node's probe is also its heartbeat, so it comes well within the node lease. */
+    private readonly everyMs = CHECK_EVERY_MS,
   ) {
     this.inode = statSync(path).ino;
     store.observe({ onFailed: (err) => this.appendFailed(err) });
@@ -38,7 +40,7 @@ export class LogHealth {
   start(): string | null {
     const problem = this.probe();
     this.probeRemote();
-    this.timer = setInterval(() => this.check(), CHECK_EVERY_MS);
+    this.timer = setInterval(() => this.check(), this.everyMs);
     return problem;
   }
 
