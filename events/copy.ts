@@ -1,8 +1,8 @@
 import { Database } from 'bun:sqlite';
 import { SQL } from 'bun';
-import { openPgLog } from './pg-log';
+import { APPEND_LOCK, openPgLog } from './pg-log';
 import type { Projection } from './projection';
-import { compare, type TableDiff } from './projections/verify';
+import { compare, sameRows, type TableDiff } from './projections/verify';
 import { recreateTables, replayInto } from './projections/runner';
 import type { Row } from './read';
 import { openEventLog } from '../src/event-log';
@@ -34,7 +34,7 @@ export async function copyToPostgres(from: string, to: string, projections: read
     const sql = new SQL(to, { max: 1 });
     try {
       await sql.begin(async (tx) => {
-        await tx`SELECT pg_advisory_xact_lock(7401001)`;
+        await tx`SELECT pg_advisory_xact_lock(${APPEND_LOCK})`;
         const [count] = await tx<{ n: string }[]>`SELECT COUNT(*) AS n FROM events`;
         const n = Number(count!.n);
         if (n > 0) throw new Error(`the PostgreSQL log already holds ${n} events; copy into an empty database`);
@@ -54,7 +54,7 @@ export async function copyToPostgres(from: string, to: string, projections: read
     const copySeconds = (performance.now() - t0) / 1000;
     const t1 = performance.now();
     const tables = await verifyCopy(source, to, projections, (done) => onProgress(done, total, 'verified'));
-    return { copied: total, copySeconds, verifySeconds: (performance.now() - t1) / 1000, tables, ok: tables.every((t) => t.onlyInLive.length === 0 && t.onlyInRebuild.length === 0) };
+    return { copied: total, copySeconds, verifySeconds: (performance.now() - t1) / 1000, tables, ok: tables.every(sameRows) };
   } finally {
     source.close();
   }

@@ -5,7 +5,7 @@ import type { Row } from './read';
 /** The channel every append notifies, with the position of its last event. */
 const CHANNEL = 'voxlog_events';
 /** Advisory lock keys (any two constants of ours): appends, and migrations. */
-const APPEND_LOCK = 7_401_001;
+export const APPEND_LOCK = 7_401_001;
 const MIGRATE_LOCK = 7_401_002;
 
 /**

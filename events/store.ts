@@ -5,7 +5,7 @@ import type { SharedLog } from './pg-log';
 import type { Projection } from './projection';
 import { readEvents, toRecorded, type Row } from './read';
 import { eventSchemas, type RecordedEvent, type VoxEvent } from './types';
-import { writeAppend, writeCommitted, type AppendRequest, type AppendResult, type ExpectedVersion } from './writer';
+import { streamVersion, writeAppend, writeCommitted, type AppendRequest, type AppendResult, type ExpectedVersion } from './writer';
 
 export type { AppendResult, ExpectedVersion } from './writer';
 
@@ -104,7 +104,7 @@ export class EventStore {
 
   /** The stream's version (0 when it has no events). */
   streamVersion(streamId: string): number {
-    return this.db.query<{ v: number | null }, [string]>('SELECT MAX(version) AS v FROM events WHERE stream_id = ?').get(streamId)?.v ?? 0;
+    return streamVersion(this.db, streamId);
   }
 
   /** Position of the newest event (0 for an empty log). */

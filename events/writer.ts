@@ -29,7 +29,7 @@ export interface AppendRequest {
  * are pushed onto `written` (a node on PostgreSQL sends them there).
  */
 export function writeAppend(db: Database, projections: readonly Projection[], createdAt: string, p: AppendRequest, written: Row[] = []): AppendResult {
-  const current = db.query<{ v: number | null }, [string]>('SELECT MAX(version) AS v FROM events WHERE stream_id = ?').get(p.streamId)?.v ?? 0;
+  const current = streamVersion(db, p.streamId);
   try {
     checkExpected(p.streamId, p.expected, current);
   } catch (err) {
@@ -58,6 +58,10 @@ export function writeAppend(db: Database, projections: readonly Projection[], cr
   if (recorded.length === 0 && p.events.length > 0) return storedAlready(db, p, current)!;
   return { nextVersion: version, lastPosition: recorded[recorded.length - 1]?.position ?? 0, events: recorded };
 }
+
+/** The stream's version in `db` (0 when it has no events). */
+export const streamVersion = (db: Database, streamId: string): number =>
+  db.query<{ v: number | null }, [string]>('SELECT MAX(version) AS v FROM events WHERE stream_id = ?').get(streamId)?.v ?? 0;
 
 /** Stores rows another node committed (same position, id and version) and projects them. */
 export function writeCommitted(db: Database, projections: readonly Projection[], row: Row): RecordedEvent {

@@ -9,6 +9,9 @@ export interface TableDiff {
   readonly onlyInLive: string[];
 }
 
+/** Whether a table's rows are the same on both sides. */
+export const sameRows = (t: TableDiff): boolean => t.onlyInLive.length === 0 && t.onlyInRebuild.length === 0;
+
 export interface Verification {
   readonly ok: boolean;
   readonly total: number;
@@ -34,7 +37,7 @@ export function verifyProjections(path: string, projections: readonly Projection
     const seconds = (performance.now() - t0) / 1000;
     const tables = projections.flatMap((p) => p.tables).map((t) => compare(live, fresh, t));
     live.exec('COMMIT');
-    const ok = tables.every((t) => t.onlyInRebuild.length === 0 && t.onlyInLive.length === 0);
+    const ok = tables.every(sameRows);
     return { ok, total, replayed, seconds, tables };
   } finally {
     live.close();

@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { copyToPostgres } from '../../events/copy';
 import { redact } from '../../events/pg-log';
 import { projections } from '../../events/projections';
+import { sameRows } from '../../events/projections/verify';
 import { fail, parseCli } from './args';
 import { progressLine } from './progress';
 
@@ -29,7 +30,7 @@ try {
   const report = await copyToPostgres(from, to, projections, (done, total, phase) => progress(total === 0 ? 1 : done / total, `${done} of ${total} events ${phase}`));
   progress.done(`${report.copied} events copied in ${report.copySeconds.toFixed(1)} s, verified in ${report.verifySeconds.toFixed(1)} s`);
   for (const t of report.tables) {
-    const same = t.onlyInLive.length === 0 && t.onlyInRebuild.length === 0;
+    const same = sameRows(t);
     console.log(`${same ? 'same   ' : 'DIFFERS'} ${t.table} (${t.rows} rows)${same ? '' : `\n  only in the source: ${t.onlyInLive.join('\n    ')}\n  only in the copy: ${t.onlyInRebuild.join('\n    ')}`}`);
   }
   if (!report.ok) fail('the copy differs from the source', 1);

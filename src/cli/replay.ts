@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { sessionStream } from '../../events/ids';
 import { projections } from '../../events/projections';
-import { verifyProjections } from '../../events/projections/verify';
+import { sameRows, verifyProjections } from '../../events/projections/verify';
 import { readEvents } from '../../events/read';
 import { EventStore } from '../../events/store';
 import type { RecordedEvent } from '../../events/types';
@@ -173,7 +173,7 @@ function verify(): void {
     if (lastReport > 0) process.stderr.write('\n');
     console.log(`replayed ${replayed} events of ${total} in ${seconds.toFixed(2)} s (${Math.round(replayed / Math.max(seconds, 1e-9))} events/s)`);
     for (const t of tables) {
-      const state = t.onlyInRebuild.length + t.onlyInLive.length === 0 ? 'same' : 'DIFFERENT';
+      const state = sameRows(t) ? 'same' : 'DIFFERENT';
       console.log(`  ${t.table.padEnd(20)} ${String(t.rows).padStart(9)} rows  ${state}`);
       for (const r of t.onlyInLive) console.log(`    only in live:    ${r}`);
       for (const r of t.onlyInRebuild) console.log(`    only in rebuild: ${r}`);

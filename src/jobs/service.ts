@@ -266,12 +266,17 @@ export class JobService {
    * one of several nodes claiming at once wins (the append is at the stream's exact version).
    */
   private async claim(id: string): Promise<boolean> {
-    const row = this.deps.db.query('SELECT status, claimed_by, lease_until FROM jobs WHERE id = ?').get(id) as (Claim & { status: string }) | null;
+    const row = this.claimOf(id);
     if (!row || !ACTIVE_STATUSES.includes(row.status as JobRecord['job']['status']) || heldElsewhere(row, this.deps.node)) return false;
     const holder = row.claimed_by;
     const why = holder !== null && holder !== this.deps.node ? `node ${holder} stopped renewing its claim` : 'the server stopped during the run';
     const interrupted = row.status === 'running' ? [event('JobRetried', { job_id: id, cause: 'interrupted', message: why, delay_ms: 0 })] : [];
     return this.append(id, [...interrupted, this.claimEvent(id, false)], true);
+  }
+
+  /** The job's status and who claims it, as this node's replica has them. */
+  private claimOf(id: string): (Claim & { status: string }) | null {
+    return this.deps.db.query('SELECT status, claimed_by, lease_until FROM jobs WHERE id = ?').get(id) as (Claim & { status: string }) | null;
   }
 
   private claimEvent(id: string, renewal: boolean): VoxEvent {
@@ -315,8 +320,7 @@ export class JobService {
     this.locked(id, async () => {
       const r = readJob(this.deps.db, id);
       if (!r || r.job.status === 'cancelled') return false;
-      const holder = (this.deps.db.query('SELECT claimed_by FROM jobs WHERE id = ?').get(id) as { claimed_by: string | null }).claimed_by;
-      if (!claiming && this.running.has(id) && holder !== this.deps.node) {
+      if (!claiming && this.running.has(id) && this.claimOf(id)?.claimed_by !== this.deps.node) {
         this.running.get(id)!.abort.abort();
         return false;
       }

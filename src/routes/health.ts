@@ -3,6 +3,18 @@ import { Elysia, t } from 'elysia';
 import type { EngineRegistry } from '../engine/registry';
 import type { LogHealth } from '../ops/log-health';
 
+/** What `/health` reports besides its status, healthy or not. */
+const HEALTH_FIELDS = {
+  event_log: t.String(),
+  database: t.String(),
+  log_store: t.Union([t.Literal('sqlite'), t.Literal('postgresql')]),
+  node: t.String(),
+  model_dirs: t.Array(t.String()),
+  models_available: t.Integer(),
+  engines_loaded: t.Integer(),
+  disk_free_bytes: t.Union([t.Integer(), t.Null()]),
+};
+
 /** `GET /health`: 200 only when the event log takes writes; says what is wrong otherwise (503). */
 export const healthRoutes = (log: LogHealth, registry: EngineRegistry, dataDir: string, modelDirs: readonly string[], version: string, node: { id: string; store: 'sqlite' | 'postgresql' }) =>
   new Elysia({ name: 'health' })
@@ -32,8 +44,8 @@ export const healthRoutes = (log: LogHealth, registry: EngineRegistry, dataDir: 
       },
       {
         response: {
-          200: t.Object({ status: t.Literal('ok'), event_log: t.String(), database: t.String(), log_store: t.Union([t.Literal('sqlite'), t.Literal('postgresql')]), node: t.String(), model_dirs: t.Array(t.String()), models_available: t.Integer(), engines_loaded: t.Integer(), disk_free_bytes: t.Union([t.Integer(), t.Null()]) }),
-          503: t.Object({ status: t.Literal('degraded'), event_log: t.String(), database: t.String(), log_store: t.Union([t.Literal('sqlite'), t.Literal('postgresql')]), node: t.String(), model_dirs: t.Array(t.String()), models_available: t.Integer(), engines_loaded: t.Integer(), disk_free_bytes: t.Union([t.Integer(), t.Null()]) }),
+          200: t.Object({ status: t.Literal('ok'), ...HEALTH_FIELDS }),
+          503: t.Object({ status: t.Literal('degraded'), ...HEALTH_FIELDS }),
         },
         detail: { summary: 'Service health: 503 when the event log cannot take writes (a real write probe, checked every 2 s)', tags: ['ops'] },
       },

@@ -1,8 +1,8 @@
 import type { Database } from 'bun:sqlite';
+import { appendAtVersion } from '../../events/claims';
 import { sessionStream } from '../../events/ids';
 import type { EventStore } from '../../events/store';
 import { event, type VoxEvent } from '../../events/types';
-import { ConcurrencyError } from '../errors';
 
 /**
  * Closes sessions the log shows open that no live socket serves: the server died under them, or
@@ -46,15 +46,8 @@ export async function closeOrphans(
       },
       s.user_id === null ? {} : { user_id: s.user_id },
     );
-    // At the version read: of two nodes closing a lost node's session at once, one does.
-    const stored = await store.append(sessionStream(s.id), [closing], { expectedVersion: store.streamVersion(sessionStream(s.id)) }).then(
-      () => true,
-      (err) => {
-        if (err instanceof ConcurrencyError) return false;
-        throw err;
-      },
-    );
-    if (stored) closed += 1;
+    // Of two nodes closing a lost node's session at once, one does.
+    if (await appendAtVersion(store, sessionStream(s.id), [closing])) closed += 1;
   }
   return closed;
 }

@@ -1,11 +1,10 @@
 import type { Database } from 'bun:sqlite';
 import { createActor } from 'xstate';
 import { ttsQueueMachine } from '../../../actors/tts.machine';
-import { heldElsewhere, type Claim } from '../../../events/claims';
+import { appendAtVersion, heldElsewhere, type Claim } from '../../../events/claims';
 import { ttsStream } from '../../../events/ids';
 import type { EventStore } from '../../../events/store';
 import { event } from '../../../events/types';
-import { ConcurrencyError } from '../../errors';
 import { AudioFiles } from './audio-files';
 import { synthesize, TtsError } from './providers';
 import { allVoices, type VoiceEnvironment } from './voices';
@@ -98,13 +97,10 @@ export class TtsService {
     const r = this.db.query('SELECT status, claimed_by, lease_until FROM tts_audio WHERE hash = ?').get(hash) as (Claim & { status: string }) | null;
     if (r?.status !== 'pending' || heldElsewhere(r, this.options.node)) return false;
     const claimed = event('TtsClaimed', { audio_hash: hash, node: this.options.node, lease_ms: this.options.leaseMs });
-    return this.store.append(ttsStream(hash), [claimed], { expectedVersion: this.store.streamVersion(ttsStream(hash)) }).then(
-      () => true,
-      (err) => {
-        if (!(err instanceof ConcurrencyError)) console.error(`could not claim audio ${hash}: ${String(err)}`);
-        return false;
-      },
-    );
+    return appendAtVersion(this.store, ttsStream(hash), [claimed]).catch((err) => {
+      console.error(`could not claim audio ${hash}: ${String(err)}`);
+      return false;
+    });
   }
 
   stop(): void {
