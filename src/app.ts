@@ -37,7 +37,7 @@ import { deepgramRoutes } from './protocols/deepgram';
 import { twilioRoutes } from './protocols/twilio';
 import { startWyoming, type WyomingServer } from './protocols/wyoming/server';
 import { dictation } from './dictation';
-import { jobs, maxRequestBody } from './jobs';
+import { jobs } from './jobs';
 import { uiRoutes } from './ui/routes';
 import type { JobService } from './jobs/service';
 
@@ -199,12 +199,13 @@ async function compose(config: Config, lock: { release(): void }): Promise<Runni
   };
   // Filled in once the port is bound: with PORT=0 only then is it known.
   const servers: { url: string }[] = [];
-  // Bun refuses bodies over 128 MB by default; uploads may be larger (they stream to disk).
-  const app = new Elysia({ websocket: { maxPayloadLength: config.maxFrameBytes * 4 }, serve: { maxRequestBodySize: maxRequestBody(config) } })
+  // Bun's body limit is lifted: the gate bounds every body by route (src/limits/bodies.ts) and answers
+  // why; Bun's own refusal has an empty body, and a chunked body running past it errored a stream no one owned.
+  const app = new Elysia({ websocket: { maxPayloadLength: config.maxFrameBytes * 4 }, serve: { maxRequestBodySize: Number.MAX_SAFE_INTEGER } })
     .use(errorHandling)
     .use(requestLog(config.logFormat, metrics))
     .use(cors({ origin: [...config.corsOrigins] }))
-    .use(gate({ auth, allowedHosts: config.auth.allowedHosts, corsOrigins: config.corsOrigins, httpRequestsPerMinute: config.limits.httpRequestsPerMinute, onRejected }))
+    .use(gate({ auth, allowedHosts: config.auth.allowedHosts, corsOrigins: config.corsOrigins, httpRequestsPerMinute: config.limits.httpRequestsPerMinute, bodies: { uploadBytes: config.jobs.maxUploadBytes, attemptBytes: config.dictation.maxAttemptAudioBytes }, onRejected }))
     .use(authRoutes(users, tokens, config.auth.allowRegistration))
     .use(apiDocs({ title: 'voxlog', version: config.version, description: 'Self-hosted real-time speech-to-text. Live audio streams over WebSocket at /ws/transcribe.', servers }))
     .use(healthRoutes(logHealth, registry, config.dataDir, config.modelDirs, config.version, { id: config.nodeId, store: shared ? 'postgresql' : 'sqlite' }))

@@ -85,6 +85,10 @@ export interface JobsConfig {
   readonly cleanupDays: number;
   /** Longest chunk the VAD cuts a file into. */
   readonly maxChunkMs: number;
+  /** The most audio one job may hold, in seconds: a longer file is refused (413) once ffmpeg reports its length. */
+  readonly maxAudioS: number;
+  /** Jobs one user may have waiting or running at once; one more is refused (429). */
+  readonly maxQueuedPerUser: number;
 }
 
 /** The dictation trainer: speech generation for items and spoken attempts. */
@@ -317,6 +321,8 @@ export function loadConfig(env: Env = process.env): Config {
       retryMs: int('VOXLOG_JOB_RETRY_MS', 2_000, 1, 3_600_000),
       cleanupDays: int('VOXLOG_CLEANUP_DAYS', 30, 1, 36_500),
       maxChunkMs: int('VOXLOG_JOB_MAX_CHUNK_S', 10, 5, 120) * 1000,
+      maxAudioS: int('VOXLOG_MAX_JOB_AUDIO_S', 12 * 3600, 1, 7 * 24 * 3600),
+      maxQueuedPerUser: int('VOXLOG_MAX_QUEUED_JOBS', 100, 1, 1_000_000),
     },
     protocols: {
       wyomingPort: env.VOXLOG_WYOMING_PORT?.trim() ? int('VOXLOG_WYOMING_PORT', 10300, 0, 65535) : null,

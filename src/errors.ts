@@ -64,6 +64,13 @@ export class PayloadTooLargeError extends VoxError {
   }
 }
 
+/** A body that must say how long it is before it is read (411). */
+export class LengthRequiredError extends VoxError {
+  constructor(message: string, code = 'length_required') {
+    super(code, message, 411);
+  }
+}
+
 export class UnsupportedMediaError extends VoxError {
   constructor(message: string, code = 'unsupported_media') {
     super(code, message, 415);

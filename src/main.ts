@@ -39,6 +39,10 @@ async function serve(): Promise<void> {
     };
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
+    // A stray failure in one request's or session's callback must not end every other session: it is
+    // logged (and is a defect to fix), and the server keeps serving.
+    process.on('unhandledRejection', (err) => console.error('unhandled rejection (the server keeps running):', err));
+    process.on('uncaughtException', (err) => console.error('uncaught exception (the server keeps running):', err));
   } catch (err) {
     if (err instanceof ConfigError) {
       console.error(err.message);

@@ -1,14 +1,63 @@
 // The one way voxlog reads an audio file (CLI today; uploads and spoken attempts later): WAV in
 // process, anything else through ffmpeg, always as mono Float32 chunks read as they are needed.
 import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
+import { PayloadTooLargeError, UnsupportedMediaError } from '../errors';
 import { AudioDecoder, type Encoding } from './codecs';
 import { describeWav, isWav, readWavHeader, WavError, wavFramesToMono, wireEncoding, type WavHeader } from './wav';
 
 /** Why a file cannot be read as audio; the message is meant for the person who gave the file. */
 export class AudioInputError extends Error {}
 
+/** The file holds more audio than the reader was allowed to take (said by its header, or found while decoding). */
+export class AudioTooLongError extends AudioInputError {}
+
+export interface OpenOptions {
+  readonly ffmpeg?: string;
+  /** The most audio accepted: a longer file is refused when opened (if its container says) or while it decodes. */
+  readonly maxDurationS?: number;
+}
+
+/**
+ * An audio error about a file a client sent, as the HTTP refusal it deserves (413 when it holds too
+ * much audio, else 415), never naming the server's own path; anything else is passed on.
+ */
+export function asUploadError(err: unknown, path: string, label = 'file'): unknown {
+  if (!(err instanceof AudioInputError)) return err;
+  const message = `${label}: ${err.message.replaceAll(`${path}: `, '').replaceAll(path, 'the file')}`;
+  return err instanceof AudioTooLongError ? new PayloadTooLargeError(message, 'audio_too_long') : new UnsupportedMediaError(message);
+}
+
 /** The rate ffmpeg decodes to: what every model takes. */
 export const FFMPEG_RATE = 16000;
+
+/**
+ * The demuxers ffmpeg may use on a file someone gave us: audio containers, none of which opens another
+ * file or URL. Playlists (hls, dash), lists (concat), image sequences, devices and network formats are
+ * left out, so a file can never make ffmpeg read anything but its own bytes.
+ */
+const FFMPEG_FORMATS = ['wav', 'w64', 'mp3', 'flac', 'ogg', 'mov', 'matroska', 'aac', 'aiff', 'caf', 'amr', 'asf', 'wv', 'au', 'ac3', 'eac3'];
+/** Input options for ffmpeg and ffprobe alike: only the local file, only those demuxers. */
+const FFMPEG_INPUT = ['-protocol_whitelist', 'file', '-format_whitelist', FFMPEG_FORMATS.join(',')];
+/** What people call the formats that are refused because they point elsewhere. */
+const REFUSED_FORMATS: Record<string, string> = {
+  hls: 'an HLS playlist',
+  dash: 'a DASH manifest',
+  concat: 'an ffconcat list',
+  image2: 'an image sequence',
+  sdp: 'an SDP session description',
+};
+
+/** `file:` keeps ffmpeg from reading a path with a colon (`subfile:…`, `http:…`) as a protocol. */
+const fileUrl = (path: string): string => `file:${path}`;
+
+/** Why ffmpeg refused a file, in words, when the refusal was a format or protocol outside the allowed lists. */
+function refusal(stderr: string): string | undefined {
+  const format = /\[(\w+) @ [^\]]+\] Format not on whitelist/.exec(stderr)?.[1];
+  if (format) return `it is ${REFUSED_FORMATS[format] ?? `in the ${format} format`}, which voxlog does not read (allowed: ${FFMPEG_FORMATS.join(', ')}); a file may not point at other files or URLs`;
+  const protocol = /Protocol '(\w+)' not on whitelist/.exec(stderr)?.[1];
+  if (protocol) return `it refers to a ${protocol}: resource, and voxlog reads only the bytes of the file itself`;
+  return undefined;
+}
 /** Audio read per chunk from a WAV file (frames), about a second at 48 kHz stereo 32-bit. */
 const WAV_CHUNK_FRAMES = 48_000;
 
@@ -30,7 +79,7 @@ export interface AudioInput {
 export const ffmpegBinary = (env: Record<string, string | undefined> = process.env): string => env.VOXLOG_FFMPEG || 'ffmpeg';
 
 /** Opens an audio file: checks it is audio now (so a bad file fails before any work starts). */
-export async function openAudio(path: string, ffmpeg = ffmpegBinary()): Promise<AudioInput> {
+export async function openAudio(path: string, o: OpenOptions = {}): Promise<AudioInput> {
   if (!existsSync(path)) throw new AudioInputError(`${path}: no such file`);
   const size = statSync(path).size;
   if (size === 0) throw new AudioInputError(`${path}: the file is empty (0 bytes)`);
@@ -47,7 +96,27 @@ export async function openAudio(path: string, ffmpeg = ffmpegBinary()): Promise<
   } finally {
     closeSync(fd);
   }
-  return header ? openWav(path, header) : openWithFfmpeg(path, ffmpeg);
+  const input = header ? openWav(path, header) : await openWithFfmpeg(path, o.ffmpeg ?? ffmpegBinary());
+  return o.maxDurationS === undefined ? input : bounded(input, o.maxDurationS);
+}
+
+const tooLong = (path: string, what: string, maxS: number) => new AudioTooLongError(`${path}: ${what}; the most accepted is ${maxS} s`);
+
+/** `input`, refused now if its header says it is longer than `maxS`, and cut off with an error if its samples run past it. */
+function bounded(input: AudioInput, maxS: number): AudioInput {
+  if (input.durationS !== undefined && input.durationS > maxS) throw tooLong(input.path, `the audio is ${Math.round(input.durationS)} s long`, maxS);
+  const most = maxS * input.sampleRate;
+  return {
+    ...input,
+    async *chunks() {
+      let samples = 0;
+      for await (const c of input.chunks()) {
+        samples += c.length;
+        if (samples > most) throw tooLong(input.path, `the audio runs past ${maxS} s`, maxS);
+        yield c;
+      }
+    },
+  };
 }
 
 function openWav(path: string, h: WavHeader): AudioInput {
@@ -83,8 +152,10 @@ async function openWithFfmpeg(path: string, ffmpeg: string): Promise<AudioInput>
       `${path}: not a WAV file, and reading other formats (mp3, flac, ogg, m4a, webm...) needs ffmpeg, which is not installed${ffmpegPath ? ' (ffprobe is missing beside it)' : ''}: install the Debian package ffmpeg (apt-get install ffmpeg), or set VOXLOG_FFMPEG to its path`,
     );
   }
-  const probe = Bun.spawn([ffprobePath, '-v', 'error', '-show_entries', 'stream=codec_type,codec_name,sample_rate,channels:format=format_name,duration', '-of', 'json', path], { stdout: 'pipe', stderr: 'pipe' });
+  const probe = Bun.spawn([ffprobePath, '-v', 'error', ...FFMPEG_INPUT, '-show_entries', 'stream=codec_type,codec_name,sample_rate,channels:format=format_name,duration', '-of', 'json', fileUrl(path)], { stdout: 'pipe', stderr: 'pipe' });
   const [out, err, code] = await Promise.all([new Response(probe.stdout).text(), new Response(probe.stderr).text(), probe.exited]);
+  const refused = refusal(err);
+  if (refused) throw new AudioInputError(`${path}: ${refused}`);
   if (code !== 0) throw new AudioInputError(`${path}: not an audio file voxlog can read (ffmpeg: ${lastLine(err) || `ffprobe exited ${code}`})`);
   const info = JSON.parse(out) as Probe;
   const audio = info.streams?.find((s) => s.codec_type === 'audio');
@@ -103,7 +174,7 @@ async function openWithFfmpeg(path: string, ffmpeg: string): Promise<AudioInput>
 
 /** Decodes with ffmpeg to mono 16 kHz float32, yielding what its pipe delivers (ffmpeg down-mixes). */
 async function* ffmpegSamples(ffmpeg: string, path: string): AsyncGenerator<Float32Array> {
-  const p = Bun.spawn([ffmpeg, '-nostdin', '-hide_banner', '-loglevel', 'error', '-i', path, '-vn', '-ac', '1', '-ar', String(FFMPEG_RATE), '-f', 'f32le', 'pipe:1'], { stdout: 'pipe', stderr: 'pipe' });
+  const p = Bun.spawn([ffmpeg, '-nostdin', '-hide_banner', '-loglevel', 'error', ...FFMPEG_INPUT, '-i', fileUrl(path), '-vn', '-ac', '1', '-ar', String(FFMPEG_RATE), '-f', 'f32le', 'pipe:1'], { stdout: 'pipe', stderr: 'pipe' });
   const stderr = new Response(p.stderr).text();
   // The pipe splits where it likes: the decoder carries a partial sample to the next piece.
   const decoder = new AudioDecoder('float32');

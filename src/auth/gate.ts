@@ -1,6 +1,7 @@
 import { Elysia } from 'elysia';
 import { bare } from '../config';
 import { errorBody, ForbiddenError, UnauthorizedError } from '../errors';
+import { refuseBody, type BodyBounds } from '../limits/bodies';
 import { KeyedBuckets } from '../limits/token-bucket';
 import type { Authenticator } from './authenticator';
 import { TWILIO_PATH } from '../protocols/twilio';
@@ -14,6 +15,8 @@ export interface GateOptions {
   /** Origins whose pages may open sockets or send writes (the CORS list); same-origin pages always may. */
   readonly corsOrigins: readonly string[];
   readonly httpRequestsPerMinute: number;
+  /** How much body each route takes: checked before any of it is read. */
+  readonly bodies: BodyBounds;
   /** Counts what was turned away, by reason (for /metrics). */
   readonly onRejected?: (reason: string) => void;
 }
@@ -46,6 +49,11 @@ export function gate(o: GateOptions) {
       const upgrade = request.headers.get('upgrade')?.toLowerCase() === 'websocket';
       if (origin !== null && (upgrade || !['GET', 'HEAD', 'OPTIONS'].includes(request.method)) && !sameOrigin(origin, request) && !origins.has(origin)) {
         return reject('bad_origin', refuse(403, 'origin_not_allowed', `pages from ${origin} may not use this server (VOXLOG_CORS_ORIGINS)`));
+      }
+      const body = refuseBody(request, new URL(request.url).pathname, o.bodies);
+      if (body) {
+        o.onRejected?.('body_size');
+        throw body;
       }
       const ip = server?.requestIP(request)?.address ?? 'unknown';
       const taken = rate.take(ip, performance.now());

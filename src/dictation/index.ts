@@ -6,7 +6,6 @@ import { Elysia, type AnyElysia } from 'elysia';
 import type { EventStore } from '../../events/store';
 import type { Config } from '../config';
 import type { EngineRegistry } from '../engine/registry';
-import { PayloadTooLargeError } from '../errors';
 import type { Practice } from '../server/ws';
 import { attemptRoutes } from './attempts/routes';
 import { Attempts } from './attempts/service';
@@ -17,9 +16,6 @@ import { tagRoutes } from './tags/routes';
 import { ttsRoutes } from './tts/routes';
 import { TtsService } from './tts/service';
 import type { VoiceEnvironment } from './tts/voices';
-
-/** Room for the multipart framing and the other fields around an attempt's audio file. */
-const MULTIPART_SLACK = 64 * 1024;
 
 export interface Dictation {
   readonly routes: AnyElysia;
@@ -38,12 +34,6 @@ export function dictation(config: Config, db: Database, store: EventStore, regis
   const items = new Items(db, store, tts, voices);
   const attempts = new Attempts({ db, store, items, registry, defaultModel, tmpDir: join(config.dataDir, 'tmp'), maxUploadBytes: d.maxAttemptAudioBytes });
   const routes = new Elysia({ name: 'dictation' })
-    // An upload over the limit is refused before its body is read.
-    .onRequest(({ request }) => {
-      if (request.method !== 'POST' || !new URL(request.url).pathname.endsWith('/api/v1/attempts')) return;
-      const length = Number(request.headers.get('content-length') ?? 0);
-      if (length > d.maxAttemptAudioBytes + MULTIPART_SLACK) throw new PayloadTooLargeError(`the request is ${length} bytes; a spoken attempt may be at most ${d.maxAttemptAudioBytes} (VOXLOG_MAX_ATTEMPT_AUDIO_BYTES)`);
-    })
     .use(itemRoutes(db, items, tts))
     .use(attemptRoutes(db, attempts))
     .use(dictationStatsRoutes(db))

@@ -10,15 +10,11 @@ import { openAiRoutes } from './openai';
 import { jobLiveRoutes } from './live-routes';
 import { jobRoutes } from './routes';
 import { JobService } from './service';
-import { MULTIPART_SLACK } from './upload';
 
 export interface Jobs {
   readonly routes: AnyElysia;
   readonly service: JobService;
 }
-
-/** Largest request body the server must let through to the upload routes. */
-export const maxRequestBody = (config: Config): number => config.jobs.maxUploadBytes + MULTIPART_SLACK;
 
 export function jobs(config: Config, db: Database, store: EventStore, registry: EngineRegistry, defaultModel: string): Jobs {
   const service = new JobService({ db, store, registry, defaultModel, dataDir: config.filesDir, config: config.jobs, node: config.nodeId, leaseMs: config.nodeLeaseMs });

@@ -16,6 +16,8 @@ export interface RunnerDeps {
   readonly registry: EngineRegistry;
   readonly dataDir: string;
   readonly maxChunkMs: number;
+  /** The most audio one job may hold (VOXLOG_MAX_JOB_AUDIO_S); a file that runs past it fails for good. */
+  readonly maxAudioS: number;
   readonly timeoutMs: number;
   /** Appends to the job's stream unless it was deleted meanwhile; resolves false then. */
   readonly append: (jobId: string, events: VoxEvent[]) => Promise<boolean>;
@@ -35,7 +37,7 @@ export async function runJob(deps: RunnerDeps, record: JobRecord, signal: AbortS
   try {
     const path = join(deps.dataDir, record.upload);
     if (!(await Bun.file(path).exists())) throw new NotFoundError(`the upload of job ${job.id} is gone from ${record.upload}`, 'upload_missing');
-    const input = await openAudio(path);
+    const input = await openAudio(path, { maxDurationS: deps.maxAudioS });
     const vadModel = deps.registry.vadPath('chunking a job');
     const result = await transcribeInChunks(deps.registry, job.model_id, input, { vadModel, maxChunkMs: deps.maxChunkMs, signal: both, onEvent: (e) => progress.on(e) });
     await progress.settled();

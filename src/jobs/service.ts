@@ -10,11 +10,11 @@ import { JOB_SETTINGS_STREAM, jobStream, newJobId } from '../../events/ids';
 import type { EventStore } from '../../events/store';
 import { event, type RecordedEvent, type VoxEvent } from '../../events/types';
 import { findModel } from '../../models/catalog';
-import { AudioInputError, openAudio } from '../audio/input';
+import { asUploadError, openAudio } from '../audio/input';
 import { mayAccess, ownerMeta, type Principal } from '../auth/principal';
 import type { JobsConfig } from '../config';
 import type { EngineRegistry } from '../engine/registry';
-import { ConflictError, NotFoundError, UnavailableError, UnsupportedMediaError } from '../errors';
+import { ConflictError, NotFoundError, RateLimitedError, UnavailableError } from '../errors';
 import { Segmenter } from './chunking/segmenter';
 import type { TimedSegment } from './pipeline';
 import { ACTIVE_STATUSES, readJob, type JobRecord } from './read';
@@ -112,8 +112,9 @@ export class JobService {
   async submit(caller: Principal, upload: StoredUpload, o: SubmitOptions): Promise<JobRecord> {
     try {
       const modelId = this.resolveModel(o.model);
-      const input = await openAudio(upload.path).catch((err) => {
-        throw err instanceof AudioInputError ? new UnsupportedMediaError(`file: ${err.message.replaceAll(`${upload.path}: `, '').replaceAll(upload.path, 'the file')}`) : err;
+      this.refuseOverQueued(caller);
+      const input = await openAudio(upload.path, { maxDurationS: this.deps.config.maxAudioS }).catch((err) => {
+        throw asUploadError(err, upload.path);
       });
       const id = newJobId();
       const relative = join('jobs', id, `upload${safeExtension(upload.fileName)}`);
@@ -148,6 +149,14 @@ export class JobService {
     } finally {
       rmSync(upload.path, { force: true });
     }
+  }
+
+  /** 429 when the caller already has as many jobs waiting or running as one user may (one queue is shared by all). */
+  private refuseOverQueued(caller: Principal): void {
+    const most = this.deps.config.maxQueuedPerUser;
+    const owner = caller.userId === null ? 'user_id IS NULL' : 'user_id = ?';
+    const { n } = this.deps.db.query(`SELECT COUNT(*) AS n FROM jobs WHERE ${owner} AND status IN ('queued', 'running', 'retrying')`).get(...(caller.userId === null ? [] : [caller.userId])) as { n: number };
+    if (n >= most) throw new RateLimitedError(`you already have ${n} jobs waiting or running; the most one user may have is ${most} (VOXLOG_MAX_QUEUED_JOBS): submit more once some finish`, 30, 'too_many_jobs');
   }
 
   get(caller: Principal, id: string): JobRecord {
@@ -292,7 +301,7 @@ export class JobService {
       // The claim lasts while this node renews it; a renewal that cannot be stored means it was lost.
       const renew = setInterval(() => void this.append(id, [this.claimEvent(id, true)]).then((ok) => ok || abort.abort()), this.deps.leaseMs / 3);
       abort.signal.addEventListener('abort', () => clearInterval(renew));
-      const deps = { registry: this.deps.registry, dataDir: this.deps.dataDir, maxChunkMs: this.deps.config.maxChunkMs, timeoutMs: this.deps.config.timeoutMs, append: this.append };
+      const deps = { registry: this.deps.registry, dataDir: this.deps.dataDir, maxChunkMs: this.deps.config.maxChunkMs, maxAudioS: this.deps.config.maxAudioS, timeoutMs: this.deps.config.timeoutMs, append: this.append };
       const outcome = await runJob(deps, record, abort.signal, (s) => this.segmentListeners.get(id)?.forEach((l) => l(s))).catch((err) => ({ kind: 'failed', code: 'internal', message: String(err), permanent: false }) as const);
       if (outcome.kind === 'failed' && !outcome.permanent) return void (clearInterval(renew), this.actor.send({ type: 'FAILED_TRANSIENT', id, code: outcome.code, reason: outcome.message }));
       clearInterval(renew);

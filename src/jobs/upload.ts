@@ -8,6 +8,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { wavHeader } from '../audio/wav';
 import { PayloadTooLargeError, ValidationError } from '../errors';
+import { MULTIPART_SLACK } from '../limits/bodies';
 
 /** An uploaded file on disk, under a temporary name until a job takes it. */
 export interface StoredUpload {
@@ -24,8 +25,6 @@ export interface ReceivedForm {
   readonly fields: Readonly<Record<string, string | string[]>>;
 }
 
-/** Room for the multipart framing and the text fields around the file. */
-export const MULTIPART_SLACK = 1024 * 1024;
 const MAX_FIELDS = 32;
 const MAX_FIELD_BYTES = 64 * 1024;
 
@@ -42,6 +41,23 @@ export function withUpload<T>(path: string, f: () => T): T {
     rmSync(path, { force: true });
     throw err;
   }
+}
+
+/**
+ * The request's body as a Node stream that errors with a 413 once more than `maxBytes` arrived: a
+ * chunked body has no length to check first, and nothing else stops reading it.
+ */
+function boundedBody(body: ReadableStream<Uint8Array>, maxBytes: number, tooLarge: () => PayloadTooLargeError, onChunk?: (chunk: Uint8Array) => void): Readable {
+  let size = 0;
+  const counted = new TransformStream<Uint8Array, Uint8Array>({
+    transform(chunk, controller) {
+      size += chunk.length;
+      if (size > maxBytes) return controller.error(tooLarge());
+      onChunk?.(chunk);
+      controller.enqueue(chunk);
+    },
+  });
+  return Readable.fromWeb(body.pipeThrough(counted) as unknown as import('node:stream/web').ReadableStream);
 }
 
 /** Refuses a request whose declared length is over the limit, before any of its body is read. */
@@ -62,9 +78,10 @@ export async function receiveMultipart(request: Request, o: { dir: string; maxBy
   let upload: StoredUpload | undefined;
   let tooLarge = false;
   const writes: Promise<void>[] = [];
-  // Past the limit busboy discards the rest of the file (read, never written); the connection is
-  // not cut, so the client hears the 413. Bun bounds what is read at the limit plus MULTIPART_SLACK.
-  const source = Readable.fromWeb(request.body as unknown as import('node:stream/web').ReadableStream);
+  // Past the limit busboy discards the rest of the file (read, never written) and the body stops being
+  // read at the limit plus MULTIPART_SLACK; the connection is not cut first, so the client hears the 413.
+  const overLimit = () => new PayloadTooLargeError(`the file is over ${o.maxBytes} bytes, the most accepted (${o.setting})`);
+  const source = boundedBody(request.body, o.maxBytes + MULTIPART_SLACK, overLimit);
   let parser: busboy.Busboy;
   try {
     parser = busboy({ headers: { 'content-type': type }, limits: { fileSize: o.maxBytes, files: 4, fields: MAX_FIELDS, fieldSize: MAX_FIELD_BYTES } });
@@ -77,6 +94,8 @@ export async function receiveMultipart(request: Request, o: { dir: string; maxBy
     file.on('data', (d: Buffer) => void (size += d.length));
     file.on('limit', () => void (tooLarge = true));
     const written = pipeline(file, createWriteStream(path)).then(() => void (upload = { path, fileName: info.filename || 'upload', size, contentType: info.mimeType }));
+    // When the body fails first, this write fails too and is never awaited: it must not go unhandled.
+    written.catch(() => {});
     writes.push(written);
   });
   parser.on('field', (name, value) => {
@@ -89,12 +108,12 @@ export async function receiveMultipart(request: Request, o: { dir: string; maxBy
     await Promise.all(writes);
   } catch (err) {
     rmSync(path, { force: true });
-    if (tooLarge) throw new PayloadTooLargeError(`the file is over ${o.maxBytes} bytes, the most accepted (${o.setting})`);
+    if (tooLarge || err instanceof PayloadTooLargeError) throw overLimit();
     throw new ValidationError(`the upload could not be read: ${(err as Error).message}`, 'bad_multipart');
   }
   if (tooLarge) {
     rmSync(path, { force: true });
-    throw new PayloadTooLargeError(`the file is over ${o.maxBytes} bytes, the most accepted (${o.setting})`);
+    throw overLimit();
   }
   return { upload, fields };
 }
@@ -112,16 +131,13 @@ export async function receiveRaw(request: Request, o: { dir: string; maxBytes: n
   const skip = o.raw ? 44 : 0;
   let size = 0;
   const hash = new Bun.CryptoHasher('sha256');
-  const counted = new TransformStream<Uint8Array, Uint8Array>({
-    transform(chunk, controller) {
-      size += chunk.length;
-      if (size > o.maxBytes) return controller.error(new PayloadTooLargeError(`the file is over ${o.maxBytes} bytes, the most accepted (${o.setting})`));
-      hash.update(chunk);
-      controller.enqueue(chunk);
-    },
+  const overLimit = () => new PayloadTooLargeError(`the file is over ${o.maxBytes} bytes, the most accepted (${o.setting})`);
+  const source = boundedBody(request.body, o.maxBytes, overLimit, (chunk) => {
+    size += chunk.length;
+    hash.update(chunk);
   });
   try {
-    await pipeline(Readable.fromWeb(request.body.pipeThrough(counted) as unknown as import('node:stream/web').ReadableStream), createWriteStream(path, { start: skip }));
+    await pipeline(source, createWriteStream(path, { start: skip }));
   } catch (err) {
     rmSync(path, { force: true });
     if (err instanceof PayloadTooLargeError) throw err;

@@ -4,11 +4,11 @@ import { join } from 'node:path';
 import { attemptStream, newAttemptId, sessionStream } from '../../../events/ids';
 import type { EventStore } from '../../../events/store';
 import { event } from '../../../events/types';
-import { AudioInputError, openAudio } from '../../audio/input';
+import { asUploadError, openAudio } from '../../audio/input';
 import { mayAccess, ownerMeta, type Principal } from '../../auth/principal';
 import type { EngineRegistry } from '../../engine/registry';
 import { transcribeFile } from '../../engine/transcribe-file';
-import { NotFoundError, PayloadTooLargeError, UnsupportedMediaError, ValidationError } from '../../errors';
+import { NotFoundError, PayloadTooLargeError } from '../../errors';
 import { scoreAttempt } from '../../scoring/score';
 import type { Items } from '../items/service';
 import { readAttempt, type Attempt } from './read';
@@ -53,12 +53,9 @@ export class Attempts {
       await Bun.write(path, file);
       // Messages name the upload, never the server's temporary path.
       const unreadable = (what: string) => (err: unknown) => {
-        throw err instanceof AudioInputError ? new UnsupportedMediaError(`file${what}: ${err.message.replaceAll(`${path}: `, '').replaceAll(path, 'the file')}`) : err;
+        throw asUploadError(err, path, `file${what}`);
       };
-      const input = await openAudio(path).catch(unreadable(''));
-      if (input.durationS !== undefined && input.durationS > MAX_ATTEMPT_AUDIO_S) {
-        throw new ValidationError(`file: the recording lasts ${input.durationS.toFixed(0)} s; a spoken attempt may last at most ${MAX_ATTEMPT_AUDIO_S} s`);
-      }
+      const input = await openAudio(path, { maxDurationS: MAX_ATTEMPT_AUDIO_S }).catch(unreadable(''));
       const transcript = await transcribeFile(this.deps.registry, modelId ?? this.deps.defaultModel, input).catch(unreadable(' could not be decoded'));
       return await this.record(caller, itemId, newAttemptId(), foldAccents, { kind: 'spoken', text: transcript.text, modelId: transcript.modelId, audioMs: transcript.audioMs, sessionId: null });
     } finally {
