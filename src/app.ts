@@ -18,6 +18,7 @@ import { sessionRoutes } from './routes/sessions';
 import { statsRoutes } from './routes/stats';
 import { modelRoutes } from './routes/models';
 import { Authenticator } from './auth/authenticator';
+import { LiveCredentials } from './auth/revocation';
 import { gate } from './auth/gate';
 import { authRoutes } from './auth/routes';
 import { secretKey, TokenIssuer } from './auth/tokens';
@@ -183,6 +184,8 @@ async function compose(config: Config, lock: { release(): void }): Promise<Runni
   const unfinished = await jobsApp.service.start();
   if (unfinished > 0) console.log(`resuming ${unfinished} job(s) the last run left unfinished`);
 
+  const credentials = new LiveCredentials();
+  const unfollowCredentials = store.subscribe((e) => credentials.onEvent(e));
   const live: TranscribeDeps = {
     registry,
     store: sessionStore,
@@ -190,6 +193,7 @@ async function compose(config: Config, lock: { release(): void }): Promise<Runni
     sockets: new SocketsPerIp(config.limits.maxSocketsPerIp),
     defaultModel,
     practice: dictationApp.practice,
+    credentials,
     idleMs: config.sessionIdleMs,
     maxFrameBytes: config.maxFrameBytes,
     limits: config.limits,
@@ -274,6 +278,7 @@ async function compose(config: Config, lock: { release(): void }): Promise<Runni
       // A worker stuck in native code must not hold the shutdown forever.
       await Promise.race([registry.stopAll(), Bun.sleep(DRAIN_TIMEOUT_MS)]);
       clearInterval(lostNodes);
+      unfollowCredentials();
       logHealth.stop();
       await log.close();
       lock.release();

@@ -61,7 +61,7 @@ export class Authenticator {
     if (credential.startsWith('vox_')) {
       const found = this.users.checkKey(credential);
       if (!found) return { problem: 'the API key is not valid or was revoked', status: 401, code: 'invalid_credentials' };
-      return { userId: found.user.id, name: found.user.name, role: found.user.role, via: 'api_key', scopes: found.key.scopes };
+      return { userId: found.user.id, name: found.user.name, role: found.user.role, via: 'api_key', scopes: found.key.scopes, keyId: found.key.id };
     }
     const verified = await this.tokens.verify(credential);
     if ('problem' in verified) return { problem: verified.problem, status: 401, code: 'invalid_credentials' };

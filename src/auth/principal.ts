@@ -11,6 +11,8 @@ export interface Principal {
   readonly via: 'jwt' | 'api_key' | 'open' | 'none';
   /** What an API key may do; a JWT may do everything its user may. */
   readonly scopes: readonly string[];
+  /** The API key presented (via `api_key`): its revocation ends the connections it opened. */
+  readonly keyId?: string;
 }
 
 /** Auth is off: the server trusts every caller, as a loopback-only server did before users existed. */

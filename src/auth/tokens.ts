@@ -25,11 +25,14 @@ export class TokenIssuer {
   /** The user id a valid, unexpired token names, or a reason it is refused. */
   async verify(token: string): Promise<{ userId: string } | { problem: string }> {
     try {
-      const { payload } = await jwtVerify(token, this.key, { algorithms: [ALGORITHM] });
+      const { payload } = await jwtVerify(token, this.key, { algorithms: [ALGORITHM], requiredClaims: ['exp'] });
       return payload.sub ? { userId: payload.sub } : { problem: 'the token names no user' };
     } catch (err) {
       const code = (err as { code?: string }).code;
-      return { problem: code === 'ERR_JWT_EXPIRED' ? 'the token has expired; sign in again' : 'the token is not valid' };
+      if (code === 'ERR_JWT_EXPIRED') return { problem: 'the token has expired; sign in again' };
+      // A token that never expires would be a password no one can change: it is refused.
+      if (code === 'ERR_JWT_CLAIM_VALIDATION_FAILED' && (err as { claim?: string }).claim === 'exp') return { problem: 'the token has no expiry (exp); sign in for one that does' };
+      return { problem: 'the token is not valid' };
     }
   }
 }

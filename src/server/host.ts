@@ -124,6 +124,7 @@ const observer = (deps: TranscribeDeps): SessionObserver => ({
 export function runSession(deps: TranscribeDeps, key: string, socket: SessionSocket, options: SessionOptions, caller: Principal): Session {
   const session = new Session({ acquire: (id) => deps.registry.acquire(id), store: deps.store, socket, onRejected: deps.onRejected, observe: observer(deps) }, options);
   deps.sessions.set(key, session);
+  deps.credentials?.track(session, caller);
   const { practice } = options;
   void session.done.then(() => {
     deps.sessions.delete(key);

@@ -3,6 +3,7 @@ import { newAttemptId, newSessionId, sessionStream } from '../../events/ids';
 import type { EventStore } from '../../events/store';
 import { callerOf, mayAccess, type Principal } from '../auth/principal';
 import type { Limits } from '../config';
+import type { LiveCredentials } from '../auth/revocation';
 import type { EngineRegistry } from '../engine/registry';
 import type { SessionSummary } from '../ops/logs';
 import type { Metrics } from '../ops/metrics';
@@ -25,6 +26,8 @@ export interface TranscribeDeps {
   readonly onRejected?: (reason: string) => void;
   readonly metrics?: Metrics;
   readonly log?: (s: SessionSummary) => void;
+  /** The credential each live session opened with, so a revocation ends it. */
+  readonly credentials?: LiveCredentials;
   /** Dictation: sessions opened with `item_id` are scored as attempts when they close. */
   readonly practice?: Practice;
 }
