@@ -26,7 +26,7 @@ interface Live {
 }
 
 /** Opens `ws`, runs `begin`, then sends `frame()` every 50 ms (a live microphone) until the socket closes. */
-function speakOn(ws: WebSocket, begin: (ws: WebSocket) => void, frame: () => string | Uint8Array): Live & { ready: Promise<void> } {
+function speakOn(ws: WebSocket, begin: (ws: WebSocket) => void, frame: () => string | Uint8Array<ArrayBuffer>): Live & { ready: Promise<void> } {
   const messages: string[] = [];
   let ticker: Timer | undefined;
   ws.onmessage = (e) => messages.push(String(e.data));

@@ -158,4 +158,17 @@ describe('Deepgram errors, in its shapes', () => {
     const ws = new WebSocket(`${s.server.url.replace('http', 'ws')}/v1/listen`);
     expect(await new Promise<string>((r) => ((ws.onopen = () => r('open')), (ws.onclose = () => r('refused'))))).toBe('refused');
   });
+
+  it('answers every bad query with 400 in Deepgram\'s error shape before the upgrade', async () => {
+    const bad = ['sample_rate=1', 'sample_rate=abc', 'sample_rate=9999999', 'encoding=mulaw&sample_rate=0', 'interim_results=maybe', 'channels=2', 'encoding=opus'];
+    for (const query of bad) {
+      const r = await fetch(`${s.server.url}/v1/listen?${query}`, {
+        headers: { authorization: `Token ${s.key}`, upgrade: 'websocket', connection: 'Upgrade', 'sec-websocket-version': '13', 'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==' },
+      });
+      expect({ query, status: r.status }).toEqual({ query, status: 400 });
+      const body = (await r.json()) as { err_code: string; err_msg: string };
+      expect(body.err_code).toBe('Bad Request');
+      expect(body.err_msg.length).toBeGreaterThan(10);
+    }
+  });
 });

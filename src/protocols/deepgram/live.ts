@@ -4,12 +4,13 @@ import { callerOf } from '../../auth/principal';
 import { ValidationError } from '../../errors';
 import { cutSlowConsumer, echoProtocol, runSession, wsOutlet } from '../../server/host';
 import type { SessionSocket } from '../../server/session';
+import type { SessionOptions } from '../../server/session';
 import { sessionOptionsFrom, type TranscribeDeps } from '../../server/ws';
 import { parseListenQuery } from './query';
 import { closeReason, LiveTranslator, type ModelInfo } from './results';
 
 type Query = Record<string, string | undefined>;
-type Parsed = Exclude<ReturnType<typeof parseListenQuery>, { error: string }>;
+type Parsed = Exclude<ReturnType<typeof parseListenQuery>, { error: string }> & { readonly session: SessionOptions };
 type Attached = { dg?: { translator: LiveTranslator; socket: SessionSocket } };
 
 /** Deepgram's control messages, as voxlog's. */
@@ -24,17 +25,19 @@ export const deepgramLive = (deps: TranscribeDeps, describe: (modelId: string) =
     },
     beforeHandle({ request, server, query }) {
       deps.sockets.checkUpgrade(request, server, deps.onRejected);
-      // A bad query fails the handshake (400), as Deepgram's does.
+      // A bad query fails the handshake (400), as Deepgram's does: what Deepgram's names mean, then
+      // what voxlog's session makes of them (a sample rate out of range, a language tag), all before the upgrade.
       const parsed = parseListenQuery(query as Query, deps.registry.catalog);
       if ('error' in parsed) throw new ValidationError(parsed.error, 'Bad Request');
-      parsedFor.set(request, parsed);
+      const session = sessionOptionsFrom(parsed.native, deps, callerOf(request));
+      if ('code' in session) throw new ValidationError(session.message, 'Bad Request');
+      parsedFor.set(request, { ...parsed, session });
     },
     open(ws) {
       deps.sockets.opened(ws);
       const parsed = parsedFor.get(ws.data.request)!;
       const caller = callerOf(ws.data.request);
-      const options = sessionOptionsFrom(parsed.native, deps, caller);
-      if ('code' in options) return void ws.close(options.closeCode, `DATA-0000: ${options.message}`.slice(0, 120));
+      const options = parsed.session;
       const translator = new LiveTranslator(options.sessionId, parsed.options, describe);
       const outlet = wsOutlet(ws, deps, cutSlowConsumer(deps, ws.id));
       let lastError: string | undefined;
