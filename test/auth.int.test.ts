@@ -47,6 +47,18 @@ describe('with auth on', () => {
     expect((await api('/health')).status).toBe(200);
   });
 
+  it('tells anonymous callers and users whether the server is up and why, and only admins where its files are', async () => {
+    for (const token of [undefined, aliceToken]) {
+      const res = await api('/health', { token });
+      expect(res.status).toBe(200);
+      const body = await res.json();
+      expect(body).toEqual({ status: 'ok', event_log: 'ok', reason: null });
+      expect(JSON.stringify(body)).not.toContain(server.dataDir);
+    }
+    const admin = await (await api('/health', { token: adminToken })).json();
+    expect(admin).toMatchObject({ status: 'ok', database: 'ok', model_dirs: expect.any(Array) });
+  });
+
   it('signs in with the OAuth2 password form and refuses a wrong password the same as an unknown user', async () => {
     expect((await signIn('alice', 'wrong-password')).status).toBe(401);
     expect((await signIn('nobody', 'alice-password')).status).toBe(401);
