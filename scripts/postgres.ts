@@ -1,5 +1,5 @@
 import { SQL } from 'bun';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
@@ -8,11 +8,14 @@ import { join } from 'node:path';
 // A real PostgreSQL server for the tests and the benchmark, with nothing installed by hand:
 // VOXLOG_TEST_DATABASE_URL when set (a server the caller runs; each caller gets its own database on
 // it), otherwise a private cluster this process starts once (initdb in a temporary directory, on a
-// free loopback port) and stops at exit.
+// free loopback port) and stops when this process ends, however it ends (a watchdog outlives it).
 
 let server: Promise<string> | undefined;
 /** The private cluster, when this process started one. */
-let cluster: { log: string; start: () => void } | undefined;
+let cluster: { dir: string; log: string; start: () => void } | undefined;
+
+/** The private cluster's directory, when this process started one (tests of its clean-up). */
+export const clusterDir = (): string | undefined => cluster?.dir;
 
 const tail = (file: string): string => (existsSync(file) ? readFileSync(file, 'utf8').split('\n').slice(-15).join('\n') : '(no log)');
 
@@ -73,14 +76,22 @@ async function startCluster(durable: boolean): Promise<string> {
   const speed = durable ? '' : ' -c fsync=off -c synchronous_commit=off -c full_page_writes=off';
   const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c max_connections=200${speed}`;
   const log = join(dir, 'log');
-  cluster = { log, start: () => run('pg_ctl', ['-D', data, '-l', log, '-o', options, '-w', 'start']) };
+  cluster = { dir, log, start: () => run('pg_ctl', ['-D', data, '-l', log, '-o', options, '-w', 'start']) };
+  const stop = asRoot ? ['runuser', '-u', 'postgres', '--', pgBin('pg_ctl'), '-D', data, '-m', 'immediate', 'stop'] : [pgBin('pg_ctl'), '-D', data, '-m', 'immediate', 'stop'];
+  // The watchdog is started before the cluster, so no cluster runs without one. A test runner does not
+  // always run exit handlers (and a killed one never does): the watchdog, in a session of its own,
+  // waits for this process to end, then stops the cluster and removes its directory.
+  const watchdog = `while kill -0 ${process.pid} 2>/dev/null; do sleep 0.5; done; ${stop.map(quote).join(' ')} >/dev/null 2>&1; rm -rf ${quote(dir)}`;
+  spawn('sh', ['-c', watchdog], { detached: true, stdio: 'ignore' }).unref();
   cluster.start();
   process.on('exit', () => {
-    spawnSync(asRoot ? 'runuser' : pgBin('pg_ctl'), asRoot ? ['-u', 'postgres', '--', pgBin('pg_ctl'), '-D', data, '-m', 'immediate', 'stop'] : ['-D', data, '-m', 'immediate', 'stop']);
+    spawnSync(stop[0]!, stop.slice(1));
     rmSync(dir, { recursive: true, force: true });
   });
   return `postgres://voxlog@127.0.0.1:${port}/postgres`;
 }
+
+const quote = (s: string): string => `'${s.replaceAll("'", `'\\''`)}'`;
 
 function spawnOk(cmd: string, args: string[]): void {
   const r = spawnSync(cmd, args, { encoding: 'utf8' });
