@@ -25,6 +25,7 @@ import { secretKey, TokenIssuer } from './auth/tokens';
 import { Users } from './auth/users';
 import type { Database } from 'bun:sqlite';
 import type { EngineHooks } from './engine/engine';
+import { serveAdminSocket } from './ops/admin-socket';
 import { CHECK_EVERY_MS, LogHealth } from './ops/log-health';
 import { Metrics } from './ops/metrics';
 import { requestLog, sessionLog } from './ops/logs';
@@ -120,7 +121,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
 
 async function compose(config: Config, lock: { release(): void }): Promise<RunningServer> {
   mkdirSync(config.filesDir, { recursive: true });
-  const log = await openEventLog({ dataDir: config.dataDir, databaseUrl: config.databaseUrl, synchronous: config.sqliteSynchronous, projections, log: (line) => console.log(line) });
+  const log = await openEventLog({ dataDir: config.dataDir, databaseUrl: config.databaseUrl, synchronous: config.sqliteSynchronous, projections, exclusive: true, log: (line) => console.log(line) });
   const { db, store, path: dbPath, shared } = log;
   if (shared) console.log(`event log: PostgreSQL (log ${shared.logId}), this node ${config.nodeId}, replica ${dbPath}`);
   const sessions = new Map<string, Session>();
@@ -258,6 +259,8 @@ async function compose(config: Config, lock: { release(): void }): Promise<Runni
     throw new StartupError(`cannot listen for Wyoming on ${config.host}:${wyomingPort}: ${(err as Error).message} (VOXLOG_WYOMING_PORT)`);
   }
   servers.push(...(config.openapiServers ?? [url]).map((u) => ({ url: u })));
+  // On a shared log the CLI is a node of its own; only a SQLite log is this process's alone.
+  const admin = shared ? undefined : serveAdminSocket(config.dataDir, db, users);
   return {
     url,
     port: server.port!,
@@ -268,6 +271,7 @@ async function compose(config: Config, lock: { release(): void }): Promise<Runni
     jobs: jobsApp.service,
     wyomingPort: wyoming?.port,
     async stop() {
+      admin?.stop();
       wyoming?.stop();
       const drains = [...sessions.values()].map((s) => s.shutdown());
       await Promise.race([Promise.all(drains), Bun.sleep(DRAIN_TIMEOUT_MS)]);

@@ -27,6 +27,8 @@ export interface LogOptions {
   readonly log?: (line: string) => void;
   /** Told how far the first catch-up from PostgreSQL has come (events so far, position reached). */
   readonly onCatchUp?: (done: number, last: number) => void;
+  /** The server's own log: only this process opens the file while it runs, and no file is memory-mapped (see openDatabase). */
+  readonly exclusive?: boolean;
   /** The clock events are stamped with (tests fix it). */
   readonly now?: () => Date;
 }
@@ -45,7 +47,7 @@ export async function openEventLog(o: LogOptions): Promise<OpenedLog> {
     : undefined;
   const file = shared ? `replica-${shared.logId}.sqlite` : 'voxlog.sqlite';
   const path = o.dataDir === null ? ':memory:' : join(o.dataDir, file);
-  const db = openDatabase(path, o.synchronous);
+  const db = openDatabase(path, o.synchronous, { exclusive: o.exclusive });
   try {
     const applied = migrate(db);
     if (applied.length > 0) say(`applied migrations: ${applied.join(', ')}`);

@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from 'bun:test';
-import { Database } from 'bun:sqlite';
 import { join } from 'node:path';
 import { concat, loadClip, silence } from './helpers/audio';
 import { ofType, startTestServer, stream, type TestServer } from './helpers/server';
@@ -44,9 +43,8 @@ describe('bun run replay', () => {
   });
 
   it('exits 1 and shows both rows when a live table was changed behind the log', async () => {
-    const db = new Database(dbPath);
-    db.exec("UPDATE segments SET content = 'tampered' WHERE segment_seq = 1");
-    db.close();
+    // The running server holds the file alone: the change goes through its own connection.
+    server.serverDb.exec("UPDATE segments SET content = 'tampered' WHERE segment_seq = 1");
     const r = await replay('--json');
     expect(r.code).toBe(1);
     const report = JSON.parse(r.out);

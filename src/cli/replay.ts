@@ -3,8 +3,8 @@
 // bun run replay --timeline [--from X] [--to Y] [--json]     print the whole log's timeline
 // X, Y: a log position (digits) or a time (ISO 8601).
 import { Database } from 'bun:sqlite';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, rmSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { sessionStream } from '../../events/ids';
 import { projections } from '../../events/projections';
 import { sameRows, verifyProjections } from '../../events/projections/verify';
@@ -14,6 +14,7 @@ import type { RecordedEvent } from '../../events/types';
 import { loadConfig } from '../config';
 import { fail, parseCli } from './args';
 import { jobLogLine } from '../jobs/log-lines';
+import { askServer } from '../ops/admin-socket';
 
 const USAGE = `usage: bun run replay [--db FILE] [--json]                        rebuild every projection from the log and compare with the live tables
        bun run replay --session ID [--from X] [--to Y] [--json]   a session's timeline
@@ -36,11 +37,24 @@ const { values, positionals } = parseCli(USAGE, {
 if (positionals.length > 0) fail(`unexpected argument ${positionals[0]}\n${USAGE}`);
 
 for (const name of ['from', 'to'] as const) bound(values[name], name); // bad bounds are usage errors, before any file is opened
-const path = values.db ?? join(loadConfig().dataDir, 'voxlog.sqlite');
+const named = values.db ?? join(loadConfig().dataDir, 'voxlog.sqlite');
+// A running server holds its log alone: it hands over a consistent copy, read here and then removed.
+const snapshot = basename(named) === 'voxlog.sqlite' ? await runningServerSnapshot(dirname(named)) : undefined;
+if (snapshot) process.on('exit', () => rmSync(snapshot, { force: true }));
+const path = snapshot ?? named;
 if (!existsSync(path)) fail(`no database at ${path} (set VOXLOG_DATA_DIR or pass --db)`);
 
 if (values.session || values.timeline) timeline();
 else verify();
+
+/** A copy of the log of the server running over `dataDir`, if one is running. */
+async function runningServerSnapshot(dataDir: string): Promise<string | undefined> {
+  const reply = await askServer(dataDir, { op: 'snapshot' });
+  if (!reply) return undefined;
+  if (!reply.ok) fail(`the server running on ${dataDir} could not copy its log: ${reply.error}`, 1);
+  if (!values.json) process.stderr.write(`the server is running: reading a copy of its log taken now\n`);
+  return reply.result as string;
+}
 
 /** A bound given as digits is a log position; anything else must parse as a time. */
 function bound(raw: string | undefined, name: string): { position?: number; time?: string } {

@@ -1,7 +1,8 @@
 // bun run users add [--admin] NAME     create a user (password from stdin, or asked for at a terminal)
 // bun run users list                    the users and their roles
 import { projections } from '../../events/projections';
-import { Users } from '../auth/users';
+import { Users, type UserRow } from '../auth/users';
+import { askServer } from '../ops/admin-socket';
 import { openEventLog } from '../event-log';
 import { VoxError } from '../errors';
 import { cliConfig, fail, parseCli } from './args';
@@ -11,8 +12,8 @@ const USAGE = `usage: bun run users add [--admin] NAME
 
   add NAME      create a user (role user, or admin with --admin). The password is read from the
                 first line of standard input, or asked for when run at a terminal. Works while the
-                server runs: it writes to the same log in VOXLOG_DATA_DIR (default data/), or in
-                VOXLOG_DATABASE_URL's PostgreSQL.
+                server runs: through its admin socket (VOXLOG_DATA_DIR/admin.sock), else into the
+                log in VOXLOG_DATA_DIR (default data/), or in VOXLOG_DATABASE_URL's PostgreSQL.
   list          every user, role and whether it is disabled
 
 Exit codes: 0 done, 1 refused (the name exists, the password is too short), 2 bad arguments.`;
@@ -20,6 +21,8 @@ Exit codes: 0 done, 1 refused (the name exists, the password is too short), 2 ba
 const { values, positionals } = parseCli(USAGE, { admin: { type: 'boolean', default: false } });
 const [command, name, ...extra] = positionals;
 const config = cliConfig();
+// A running server holds its SQLite log alone: it is asked through its admin socket instead.
+if (!config.databaseUrl) await viaServer();
 // On PostgreSQL the CLI is a node of its own for a moment, with its replica in memory (the server's is the server's).
 const log = await openEventLog({ dataDir: config.databaseUrl ? null : config.dataDir, databaseUrl: config.databaseUrl, synchronous: config.sqliteSynchronous, projections }).catch((err: Error) =>
   fail(err.message, 1),
@@ -39,12 +42,34 @@ switch (command) {
     break;
   }
   case 'list':
-    for (const u of users.list()) console.log(`${u.id}  ${u.name.padEnd(20)} ${u.role.padEnd(6)} ${u.disabled ? 'disabled' : ''}`);
+    printUsers(users.list());
     break;
   default:
     fail(USAGE);
 }
 await log.close();
+
+/** Runs the command on the server running over VOXLOG_DATA_DIR, if one is, and exits; returns when none answers. */
+async function viaServer(): Promise<void> {
+  if (command !== 'add' && command !== 'list') return;
+  if (command === 'add' && (!name || extra.length > 0)) fail(`add takes one NAME\n${USAGE}`);
+  const probe = await askServer(config.dataDir, { op: 'users.list' });
+  if (!probe) return;
+  if (command === 'list') {
+    if (!probe.ok) fail(probe.error, 1);
+    printUsers(probe.result as UserRow[]);
+    process.exit(0);
+  }
+  const reply = await askServer(config.dataDir, { op: 'users.add', name: name!, password: await readPassword(), role: values.admin ? 'admin' : 'user' });
+  if (!reply?.ok) fail(reply?.error ?? 'the server stopped answering', 1);
+  const user = reply.result as UserRow;
+  console.log(`created ${user.role} ${user.name} (id ${user.id}) through the running server`);
+  process.exit(0);
+}
+
+function printUsers(list: readonly UserRow[]): void {
+  for (const u of list) console.log(`${u.id}  ${u.name.padEnd(20)} ${u.role.padEnd(6)} ${u.disabled ? 'disabled' : ''}`);
+}
 
 async function readPassword(): Promise<string> {
   if (process.stdin.isTTY) return prompt('password:') ?? '';

@@ -98,6 +98,10 @@ function liveTail(store: EventStore, q: { after: number; type?: string; owner?: 
       },
       async pull(controller) {
         waitingSince = undefined;
+        // One page per turn of the event loop: a reader that takes pages as fast as they come would
+        // otherwise be served from microtasks alone, and /health and live sessions would wait for
+        // the whole backlog.
+        await new Promise<void>((resolve) => setImmediate(resolve));
         while (!done) {
           const page = store.readAll(last, PAGE, q.type ? [q.type] : undefined, q.owner);
           if (page.length > 0) {

@@ -12,7 +12,7 @@ import { FRAME_BYTES, STREAMING_MODEL } from './audio';
 export interface TestServer extends Omit<RunningServer, 'db'> {
   readonly dataDir: string;
   readonly wsUrl: (query?: Record<string, string>) => string;
-  /** A read-only handle on the server's real SQLite file. */
+  /** The server's real SQLite file, for reading (the server's own connection: it holds the file alone). */
   readonly db: () => Database;
   /** The server's own connection (for fault injection). */
   readonly serverDb: Database;
@@ -28,15 +28,13 @@ export interface TestServer extends Omit<RunningServer, 'db'> {
 export async function startTestServer(env: Record<string, string> = {}, dataDir = mkdtempSync(join(tmpdir(), 'voxlog-test-'))): Promise<TestServer> {
   const config = loadConfig({ ...process.env, PORT: '0', HOST: '127.0.0.1', VOXLOG_DATA_DIR: dataDir, VOXLOG_MODELS_DIR: join(dataDir, 'models'), VOXLOG_DEFAULT_MODEL: STREAMING_MODEL, ...LIFTED_LIMITS, ...env });
   const server = await startServer(config);
-  let ro: Database | undefined;
   return {
     ...server,
     serverDb: server.db,
     dataDir,
     wsUrl: (query = {}) => `ws://127.0.0.1:${server.port}/ws/transcribe?${new URLSearchParams(query)}`,
-    db: () => (ro ??= new Database(join(dataDir, 'voxlog.sqlite'), { readonly: true })),
+    db: () => server.db,
     dispose: async () => {
-      ro?.close();
       await server.stop();
       rmSync(dataDir, { recursive: true, force: true });
     },
