@@ -7,7 +7,11 @@ const TAIL_PADDING_S = 0.5;
 
 /** One client stream on a streaming (OnlineRecognizer) model: partials every chunk, finals at endpoints. */
 export class StreamingDecoder implements StreamDecoder {
-  private stream: SherpaOnlineStream;
+  /**
+   * The sherpa stream, made when audio first comes (and again after each flush): its native state
+   * (about 0.7 MB on the default model) is not spent on a client that connects and sends nothing.
+   */
+  private current: SherpaOnlineStream | undefined;
   /** Session audio time (ms) at which the current sherpa stream started. */
   private originMs: number;
   private fedMs = 0;
@@ -23,8 +27,11 @@ export class StreamingDecoder implements StreamDecoder {
     originMs: number,
     private readonly post: Post,
   ) {
-    this.stream = recognizer.createStream();
     this.originMs = originMs;
+  }
+
+  private get stream(): SherpaOnlineStream {
+    return (this.current ??= this.recognizer.createStream());
   }
 
   /** Session audio time (ms) fed so far. */
@@ -50,7 +57,7 @@ export class StreamingDecoder implements StreamDecoder {
 
   /** Whether a whole model chunk waits to be decoded. */
   get ready(): boolean {
-    return this.recognizer.isReady(this.stream);
+    return this.current !== undefined && this.recognizer.isReady(this.current);
   }
 
   /** Adds audio without decoding it: `accept` split in two so a batcher can decode between. */
@@ -85,9 +92,11 @@ export class StreamingDecoder implements StreamDecoder {
     }
   }
 
-  /** Flushes the open segment as a final (padding the tail) and continues on a fresh sherpa stream. */
+  /** Flushes the open segment as a final (padding the tail); the next audio starts a fresh sherpa stream. */
   finalize(seq: number, reason: FinalReason): void {
-    const old = this.stream;
+    const old = this.current;
+    // No audio since the last flush: nothing to decode, and no stream to make for it.
+    if (!old) return;
     old.acceptWaveform({ samples: new Float32Array(Math.round(this.sampleRate * TAIL_PADDING_S)), sampleRate: this.sampleRate });
     old.inputFinished();
     while (this.recognizer.isReady(old)) this.recognizer.decode(old);
@@ -98,7 +107,7 @@ export class StreamingDecoder implements StreamDecoder {
     this.fedMs = 0;
     this.lastText = '';
     this.decoded = false;
-    this.stream = this.recognizer.createStream();
+    this.current = undefined;
   }
 
   private segmentStartMs(result: SherpaResult): number {
