@@ -74,6 +74,7 @@ describe('revoking a key ends the sessions it opened', () => {
       const closed = await a.closed;
       expect(closed.code).toBe(1008);
       expect(closed.reason).toMatch(/revoked/);
+      console.log(`${name}: revoked → closed in ${(closed.at - revokedAt).toFixed(1)} ms`);
       expect(closed.at - revokedAt).toBeLessThan(5_000);
       // Twilio's protocol has no error message to the client: the close says it. The others say why in words too.
       if (name !== 'Twilio') expect(a.messages.join('\n')).toContain('was revoked');

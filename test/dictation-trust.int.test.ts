@@ -125,7 +125,7 @@ describe('an upload over the attempt limit', () => {
     form.set('file', new Blob([pcm16Wav(silence(30))]), 'long.wav'); // 960 kB against a 100 kB limit
     const r = await alice('POST', '/api/v1/attempts', form);
     expect(r.status).toBe(413);
-    expect(r.body.error.message).toMatch(/^the request is \d+ bytes/);
+    expect(r.body.error.message).toMatch(/^the request body is \d+ bytes; a spoken attempt may be at most 100000 bytes/);
   });
 });
 

@@ -6,6 +6,8 @@ import { LengthRequiredError, PayloadTooLargeError, type VoxError } from '../err
 
 /** Room for the multipart framing and the text fields around an uploaded file. */
 export const MULTIPART_SLACK = 1024 * 1024;
+/** The same around a spoken attempt, whose few fields are short. */
+const ATTEMPT_SLACK = 64 * 1024;
 /** The most a JSON (or form) body may be on any route that is not an upload. */
 export const JSON_BODY_BYTES = 4 * 1024 * 1024;
 
@@ -27,7 +29,7 @@ interface Bound {
 
 function boundOf(path: string, b: BodyBounds): Bound {
   if (STREAMED.has(path)) return { bytes: b.uploadBytes + MULTIPART_SLACK, what: `an upload may be at most ${b.uploadBytes} bytes (VOXLOG_MAX_UPLOAD_BYTES)`, streamed: true };
-  if (path === '/api/v1/attempts') return { bytes: b.attemptBytes + MULTIPART_SLACK, what: `a spoken attempt may be at most ${b.attemptBytes} bytes (VOXLOG_MAX_ATTEMPT_AUDIO_BYTES)`, streamed: false };
+  if (path === '/api/v1/attempts') return { bytes: b.attemptBytes + ATTEMPT_SLACK, what: `a spoken attempt may be at most ${b.attemptBytes} bytes (VOXLOG_MAX_ATTEMPT_AUDIO_BYTES)`, streamed: false };
   return { bytes: JSON_BODY_BYTES, what: `a request body here may be at most ${JSON_BODY_BYTES} bytes`, streamed: false };
 }
 
