@@ -2,11 +2,11 @@
 // does) must cost sessions their writes, never the process: no file the server writes is mapped
 // into memory, where the kernel answers a refused write with SIGBUS.
 import { afterAll, beforeAll, describe, expect, it } from 'bun:test';
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { concat, FRAME_BYTES, loadClip, silence, STREAMING_MODEL } from './helpers/audio';
-import { eventually, waitForListening } from './helpers/server';
+import { eventually, startServerProcess, type ServerProcess } from './helpers/server';
 
 /** Sets or clears the immutable flag on the directory and everything in it but sockets (which have no flags). */
 const chattr = (flag: '+i' | '-i', dir: string) => {
@@ -16,21 +16,15 @@ const chattr = (flag: '+i' | '-i', dir: string) => {
 
 describe('a data directory made immutable under live sessions (server in its own process)', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'voxlog-immutable-'));
-  let proc: ReturnType<typeof Bun.spawn>;
+  let server: ServerProcess;
   let url: string;
   beforeAll(async () => {
-    proc = Bun.spawn(['bun', join(import.meta.dir, '..', 'src', 'main.ts')], {
-      env: { ...process.env, PORT: '0', HOST: '127.0.0.1', VOXLOG_DATA_DIR: dataDir, VOXLOG_DEFAULT_MODEL: STREAMING_MODEL, VOXLOG_MAX_INTAKE_RATE: '1000' },
-      stdout: 'pipe',
-      stderr: 'pipe',
-    });
-    url = (await waitForListening(proc as { stdout: ReadableStream<Uint8Array> })).url;
+    server = await startServerProcess({ VOXLOG_DEFAULT_MODEL: STREAMING_MODEL, VOXLOG_MAX_INTAKE_RATE: '1000' }, dataDir);
+    url = server.url;
   });
   afterAll(async () => {
     chattr('-i', dataDir);
-    proc.kill();
-    await proc.exited;
-    rmSync(dataDir, { recursive: true, force: true });
+    await server.stop();
   });
 
   it('maps no file of its log into memory (no -shm WAL index)', () => {
@@ -58,8 +52,8 @@ describe('a data directory made immutable under live sessions (server in its own
     expect(await closed).toBe(1011);
     expect(messages.filter((m) => m.type === 'error').map((m) => m.code)).toContain('log_write_failed');
     await eventually(async () => (await fetch(`${url}/health`)).status === 503, 10_000);
-    expect(proc.exitCode).toBeNull();
-    expect(proc.signalCode).toBeNull();
+    expect(server.proc.exitCode).toBeNull();
+    expect(server.proc.signalCode).toBeNull();
 
     chattr('-i', dataDir);
     await eventually(async () => (await fetch(`${url}/health`)).status === 200, 10_000);

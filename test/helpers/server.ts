@@ -118,6 +118,34 @@ export async function waitForListening(proc: { stdout: ReadableStream<Uint8Array
   return { url, printed: atListening, output: () => printed };
 }
 
+export interface ServerProcess {
+  readonly proc: ReturnType<typeof Bun.spawn>;
+  readonly url: string;
+  readonly dataDir: string;
+  /** Kills the process and removes its data directory. */
+  stop(): Promise<void>;
+}
+
+/** The real server (`bun src/main.ts`) in a process of its own on port 0 (for faults that must not reach the test runner). */
+export async function startServerProcess(env: Record<string, string> = {}, dataDir = mkdtempSync(join(tmpdir(), 'voxlog-proc-'))): Promise<ServerProcess> {
+  const proc = Bun.spawn(['bun', join(import.meta.dir, '..', '..', 'src', 'main.ts')], {
+    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', VOXLOG_DATA_DIR: dataDir, ...env },
+    stdout: 'pipe',
+    stderr: 'ignore',
+  });
+  const { url } = await waitForListening(proc as { stdout: ReadableStream<Uint8Array> });
+  return {
+    proc,
+    url,
+    dataDir,
+    stop: async () => {
+      proc.kill();
+      await proc.exited;
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
 /** Resolves once the job's stream holds an event that `match` accepts (already there, or when it commits). */
 export function untilJobEvent(server: Pick<TestServer, 'jobs' | 'store'>, id: string, match: (e: RecordedEvent) => boolean): Promise<void> {
   return new Promise<void>((resolve) => {
