@@ -259,8 +259,7 @@ async function compose(config: Config, lock: { release(): void }): Promise<Runni
     throw new StartupError(`cannot listen for Wyoming on ${config.host}:${wyomingPort}: ${(err as Error).message} (VOXLOG_WYOMING_PORT)`);
   }
   servers.push(...(config.openapiServers ?? [url]).map((u) => ({ url: u })));
-  // On a shared log the CLI is a node of its own; only a SQLite log is this process's alone.
-  const admin = shared ? undefined : serveAdminSocket(config.dataDir, db, users);
+  const admin = serveAdminSocket(config.dataDir, { handle: db, path: dbPath }, users);
   return {
     url,
     port: server.port!,

@@ -4,7 +4,7 @@
 // X, Y: a log position (digits) or a time (ISO 8601).
 import { Database } from 'bun:sqlite';
 import { existsSync, rmSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { sessionStream } from '../../events/ids';
 import { projections } from '../../events/projections';
 import { sameRows, verifyProjections } from '../../events/projections/verify';
@@ -39,7 +39,7 @@ if (positionals.length > 0) fail(`unexpected argument ${positionals[0]}\n${USAGE
 for (const name of ['from', 'to'] as const) bound(values[name], name); // bad bounds are usage errors, before any file is opened
 const named = values.db ?? join(loadConfig().dataDir, 'voxlog.sqlite');
 // A running server holds its log alone: it hands over a consistent copy, read here and then removed.
-const snapshot = basename(named) === 'voxlog.sqlite' ? await runningServerSnapshot(dirname(named)) : undefined;
+const snapshot = await runningServerSnapshot(named);
 if (snapshot) process.on('exit', () => rmSync(snapshot, { force: true }));
 const path = snapshot ?? named;
 if (!existsSync(path)) fail(`no database at ${path} (set VOXLOG_DATA_DIR or pass --db)`);
@@ -47,11 +47,12 @@ if (!existsSync(path)) fail(`no database at ${path} (set VOXLOG_DATA_DIR or pass
 if (values.session || values.timeline) timeline();
 else verify();
 
-/** A copy of the log of the server running over `dataDir`, if one is running. */
-async function runningServerSnapshot(dataDir: string): Promise<string | undefined> {
-  const reply = await askServer(dataDir, { op: 'snapshot' });
+/** A copy of `file`, when it is the log (or replica) of a server running over its directory. */
+async function runningServerSnapshot(file: string): Promise<string | undefined> {
+  const reply = await askServer(dirname(file), { op: 'snapshot', path: resolve(file) });
   if (!reply) return undefined;
-  if (!reply.ok) fail(`the server running on ${dataDir} could not copy its log: ${reply.error}`, 1);
+  // Another file in that directory (an old log, a copy): read it as it is.
+  if (!reply.ok) return undefined;
   if (!values.json) process.stderr.write(`the server is running: reading a copy of its log taken now\n`);
   return reply.result as string;
 }

@@ -4,7 +4,7 @@
 // system's permission is the credential, as for the log file itself. One JSON line asks, one answers.
 import type { Database } from 'bun:sqlite';
 import { chmodSync, mkdirSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { Role } from '../auth/principal';
 import type { Users } from '../auth/users';
 import { VoxError } from '../errors';
@@ -15,13 +15,13 @@ export const adminSocketPath = (dataDir: string): string => join(dataDir, 'admin
 export type AdminRequest =
   | { readonly op: 'users.add'; readonly name: string; readonly password: string; readonly role: Role }
   | { readonly op: 'users.list' }
-  /** A consistent copy of the whole log and its tables (SQLite's VACUUM INTO), for `replay`. */
-  | { readonly op: 'snapshot' };
+  /** A consistent copy of the server's SQLite file `path` (its log, or its replica of PostgreSQL's), for `replay`. */
+  | { readonly op: 'snapshot'; readonly path: string };
 
 export type AdminReply = { readonly ok: true; readonly result: unknown } | { readonly ok: false; readonly error: string };
 
 /** Serves the admin socket of a running server; returns how to stop it. */
-export function serveAdminSocket(dataDir: string, db: Database, users: Users): { stop(): void } {
+export function serveAdminSocket(dataDir: string, db: { readonly handle: Database; readonly path: string }, users: Users): { stop(): void } {
   const path = adminSocketPath(dataDir);
   rmSync(path, { force: true });
   const answer = async (line: string): Promise<AdminReply> => {
@@ -33,10 +33,11 @@ export function serveAdminSocket(dataDir: string, db: Database, users: Users): {
         case 'users.list':
           return { ok: true, result: users.list() };
         case 'snapshot': {
+          if (resolve(String(req.path)) !== resolve(db.path)) return { ok: false, error: `this server's file is ${db.path}, not ${req.path}` };
           const dir = join(dataDir, 'tmp');
           mkdirSync(dir, { recursive: true });
           const file = join(dir, `snapshot-${crypto.randomUUID()}.sqlite`);
-          db.query('VACUUM INTO ?').run(file);
+          db.handle.query('VACUUM INTO ?').run(file);
           return { ok: true, result: file };
         }
         default:
