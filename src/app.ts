@@ -270,7 +270,7 @@ async function compose(config: Config, lock: { release(): void }): Promise<Runni
     jobs: jobsApp.service,
     wyomingPort: wyoming?.port,
     async stop() {
-      admin?.stop();
+      admin.stop();
       wyoming?.stop();
       const drains = [...sessions.values()].map((s) => s.shutdown());
       await Promise.race([Promise.all(drains), Bun.sleep(DRAIN_TIMEOUT_MS)]);

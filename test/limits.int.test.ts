@@ -1,12 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'bun:test';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { LIFTED_LIMITS } from '../src/config';
 import { streamAudio } from '../src/client/stream-client';
 import { concat, FRAME_BYTES, loadClip, STREAMING_MODEL } from './helpers/audio';
 import { directDecode } from './helpers/direct';
-import { eventually, finals, ofType, openSocket, startTestServer, waitForListening } from './helpers/server';
+import { eventually, finals, ofType, openSocket, startServerProcess, startTestServer, type ServerProcess } from './helpers/server';
 
 /** The shipped defaults: every lifted limit unset again. */
 const DEFAULTS = Object.fromEntries(Object.keys(LIFTED_LIMITS).map((k) => [k, '']));
@@ -17,29 +15,20 @@ const bunSocket = (ws: WebSocket) => ws as unknown as { pause(): void; terminate
 const mb = (n: number) => `${(n / 1e6).toFixed(0)} MB`;
 
 describe('a client flooding audio faster than real time without reading (server in its own process, default limits)', () => {
-  const dataDir = mkdtempSync(join(tmpdir(), 'voxlog-flood-'));
-  let proc: ReturnType<typeof Bun.spawn>;
+  let server: ServerProcess;
   let url: string;
   beforeAll(async () => {
-    proc = Bun.spawn(['bun', join(import.meta.dir, '..', 'src', 'main.ts')], {
-      env: { ...process.env, ...DEFAULTS, PORT: '0', HOST: '127.0.0.1', VOXLOG_DATA_DIR: dataDir, VOXLOG_DEFAULT_MODEL: STREAMING_MODEL },
-      stdout: 'pipe',
-      stderr: 'ignore',
-    });
-    url = (await waitForListening(proc as { stdout: ReadableStream<Uint8Array> })).url.replace(/^http/, 'ws');
+    server = await startServerProcess({ ...DEFAULTS, VOXLOG_DEFAULT_MODEL: STREAMING_MODEL });
+    url = server.url.replace(/^http/, 'ws');
   });
-  afterAll(async () => {
-    proc.kill();
-    await proc.exited;
-    rmSync(dataDir, { recursive: true, force: true });
-  });
+  afterAll(() => server.stop());
 
   it('is cut off with 1008 within seconds, server memory stays bounded, and a good session beside it gets its whole transcript', async () => {
     const wsUrl = `${url}/ws/transcribe`;
     await streamAudio({ url: wsUrl, audio: clip(), frameBytes: FRAME_BYTES }); // loads the model first
-    const before = rssOf(proc.pid);
+    const before = rssOf(server.proc.pid);
     let peak = before;
-    const sampler = setInterval(() => (peak = Math.max(peak, rssOf(proc.pid))), 50);
+    const sampler = setInterval(() => (peak = Math.max(peak, rssOf(server.proc.pid))), 50);
     const flood = async () => {
       const ws = new WebSocket(wsUrl);
       await new Promise((r) => (ws.onopen = r));

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'bun:test';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeBigLog } from './helpers/big-log';
-import { eventually, waitForListening } from './helpers/server';
+import { eventually, startServerProcess, type ServerProcess } from './helpers/server';
 
 const EVENTS = 300_000;
 const rssOf = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) * 1024;
@@ -30,27 +30,19 @@ async function drain(url: string, until: number): Promise<number[]> {
 
 describe(`the live tail from position 0 on a ${EVENTS.toLocaleString('en')}-event log (server in its own process)`, () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'voxlog-sse-'));
-  let proc: ReturnType<typeof Bun.spawn>;
+  let server: ServerProcess;
   let url: string;
   beforeAll(async () => {
     writeBigLog(dataDir, EVENTS);
-    proc = Bun.spawn(['bun', join(import.meta.dir, '..', 'src', 'main.ts')], {
-      env: { ...process.env, PORT: '0', HOST: '127.0.0.1', VOXLOG_DATA_DIR: dataDir, VOXLOG_SSE_STALL_MS: '2000' },
-      stdout: 'pipe',
-      stderr: 'ignore',
-    });
-    url = (await waitForListening(proc as { stdout: ReadableStream<Uint8Array> })).url;
+    server = await startServerProcess({ VOXLOG_SSE_STALL_MS: '2000' }, dataDir);
+    url = server.url;
   });
-  afterAll(async () => {
-    proc.kill();
-    await proc.exited;
-    rmSync(dataDir, { recursive: true, force: true });
-  });
+  afterAll(() => server.stop());
 
   it('pages through the log as readers take it: every event once and in order, memory bounded, stalled readers closed', async () => {
-    const before = rssOf(proc.pid);
+    const before = rssOf(server.proc.pid);
     let peak = before;
-    const sampler = setInterval(() => (peak = Math.max(peak, rssOf(proc.pid))), 50);
+    const sampler = setInterval(() => (peak = Math.max(peak, rssOf(server.proc.pid))), 50);
     // Two readers that stall after their first chunk, and two that read everything.
     const stalled = await Promise.all(
       [0, 1].map(async () => {

@@ -26,11 +26,6 @@ export class LiveCredentials {
     void session.done.then(() => this.live.delete(session));
   }
 
-  /** How many sessions are followed (for tests and metrics). */
-  get size(): number {
-    return this.live.size;
-  }
-
   /** Ends the sessions an event revokes the credential of: `ApiKeyRevoked`, or `UserDisabled` (disabled). */
   onEvent(e: RecordedEvent): void {
     if (e.type === 'ApiKeyRevoked') this.endWhere((p) => p.keyId === e.data.key_id, 'the API key this connection signed in with was revoked');

@@ -21,6 +21,9 @@ Exit codes: 0 done, 1 refused (the name exists, the password is too short), 2 ba
 const { values, positionals } = parseCli(USAGE, { admin: { type: 'boolean', default: false } });
 const [command, name, ...extra] = positionals;
 const config = cliConfig();
+if (command !== 'add' && command !== 'list') fail(USAGE);
+if (command === 'add' && (!name || extra.length > 0)) fail(`add takes one NAME\n${USAGE}`);
+const password = command === 'add' ? await readPassword() : '';
 // A running server holds its SQLite log alone: it is asked through its admin socket instead.
 if (!config.databaseUrl) await viaServer();
 // On PostgreSQL the CLI is a node of its own for a moment, with its replica in memory (the server's is the server's).
@@ -31,10 +34,8 @@ const users = new Users(log.db, log.store);
 
 switch (command) {
   case 'add': {
-    if (!name || extra.length > 0) fail(`add takes one NAME\n${USAGE}`);
-    const password = await readPassword();
     try {
-      const user = await users.create(name, password, values.admin ? 'admin' : 'user');
+      const user = await users.create(name!, password, values.admin ? 'admin' : 'user');
       console.log(`created ${user.role} ${user.name} (id ${user.id})`);
     } catch (err) {
       fail(err instanceof VoxError ? err.message : String(err), 1);
@@ -44,26 +45,19 @@ switch (command) {
   case 'list':
     printUsers(users.list());
     break;
-  default:
-    fail(USAGE);
 }
 await log.close();
 
 /** Runs the command on the server running over VOXLOG_DATA_DIR, if one is, and exits; returns when none answers. */
 async function viaServer(): Promise<void> {
-  if (command !== 'add' && command !== 'list') return;
-  if (command === 'add' && (!name || extra.length > 0)) fail(`add takes one NAME\n${USAGE}`);
-  const probe = await askServer(config.dataDir, { op: 'users.list' });
-  if (!probe) return;
-  if (command === 'list') {
-    if (!probe.ok) fail(probe.error, 1);
-    printUsers(probe.result as UserRow[]);
-    process.exit(0);
+  const reply = await askServer(config.dataDir, command === 'list' ? { op: 'users.list' } : { op: 'users.add', name: name!, password, role: values.admin ? 'admin' : 'user' });
+  if (!reply) return;
+  if (!reply.ok) fail(reply.error, 1);
+  if (command === 'list') printUsers(reply.result as UserRow[]);
+  else {
+    const user = reply.result as UserRow;
+    console.log(`created ${user.role} ${user.name} (id ${user.id}) through the running server`);
   }
-  const reply = await askServer(config.dataDir, { op: 'users.add', name: name!, password: await readPassword(), role: values.admin ? 'admin' : 'user' });
-  if (!reply?.ok) fail(reply?.error ?? 'the server stopped answering', 1);
-  const user = reply.result as UserRow;
-  console.log(`created ${user.role} ${user.name} (id ${user.id}) through the running server`);
   process.exit(0);
 }
 

@@ -14,13 +14,6 @@ type Loaded =
 type StreamMsg = DecodedAudio | Extract<ToWorker, { type: 'finalize' | 'close' }>;
 
 /**
- * How soon after a stream closes the engine collects garbage. A sherpa stream's native state (about
- * 0.7 MB on the default model) is freed only when its JS handle is collected, and the JS heap does not
- * count it, so without this 1,000 short sessions left some 700 MB behind for minutes.
- */
-const COLLECT_AFTER_CLOSE_MS = 1_000;
-
-/**
  * Handles the engine protocol's messages. Streaming models decode through a StreamBatcher when they
  * can batch; offline models decode asynchronously, one message per stream at a time, in order.
  * `batch`-priority streams (jobs) take one message per turn of the event loop, after whatever
@@ -36,7 +29,6 @@ export class EngineCore {
   private readonly deferred: StreamMsg[] = [];
   private draining = false;
   private abortOnDecode = false;
-  private collecting: ReturnType<typeof setTimeout> | undefined;
 
   constructor(
     private readonly post: Post,
@@ -137,18 +129,7 @@ export class EngineCore {
       this.decoders.delete(msg.streamId);
       this.batchStreams.delete(msg.streamId);
       this.post({ type: 'closed', streamId: msg.streamId, audioMs: Math.round(d.audioMs) });
-      this.collectSoon();
     });
-  }
-
-  /** One full collection a second at most, once streams have closed, so closed streams' native memory returns. */
-  private collectSoon(): void {
-    if (this.collecting) return;
-    this.collecting = setTimeout(() => {
-      this.collecting = undefined;
-      Bun.gc(true);
-    }, COLLECT_AFTER_CLOSE_MS);
-    this.collecting.unref?.();
   }
 
   private async withDecoder(streamId: string, f: (d: StreamDecoder) => void | Promise<void>): Promise<void> {

@@ -19,8 +19,8 @@ export interface Jobs {
 export function jobs(config: Config, db: Database, store: EventStore, registry: EngineRegistry, defaultModel: string): Jobs {
   const service = new JobService({ db, store, registry, defaultModel, dataDir: config.filesDir, config: config.jobs, node: config.nodeId, leaseMs: config.nodeLeaseMs });
   const max = config.jobs.maxUploadBytes;
-  // Both upload routes skip Elysia's body parsing: receiveMultipart refuses an oversized body from its
-  // Content-Length before reading any of it, then streams the rest to disk.
+  // Both upload routes skip Elysia's body parsing: the gate refuses a declared length over the limit
+  // before any of the body is read, and receiveMultipart streams the rest to disk, counting it.
   const routes = new Elysia({ name: 'jobs-slice' })
     .use(jobRoutes(db, service, config.filesDir, max))
     .use(jobLiveRoutes(db, store, service))

@@ -1,5 +1,5 @@
 // Multipart uploads streamed to disk as they arrive: a 1 GB recording never sits in memory, and
-// one over the limit is refused as soon as it is known to be (its Content-Length, else its bytes).
+// one over the limit is refused as soon as its bytes pass it (a declared length over it never gets here: the gate refuses it, src/limits/bodies.ts).
 import busboy from 'busboy';
 import type { OpenAPIV3 } from 'openapi-types';
 import { closeSync, createWriteStream, mkdirSync, openSync, rmSync, writeSync } from 'node:fs';
@@ -60,18 +60,11 @@ function boundedBody(body: ReadableStream<Uint8Array>, maxBytes: number, tooLarg
   return Readable.fromWeb(body.pipeThrough(counted) as unknown as import('node:stream/web').ReadableStream);
 }
 
-/** Refuses a request whose declared length is over the limit, before any of its body is read. */
-function refuseOversized(request: Request, maxBytes: number, setting: string): void {
-  const length = Number(request.headers.get('content-length') ?? 0);
-  if (length > maxBytes + MULTIPART_SLACK) throw new PayloadTooLargeError(`the upload is ${length} bytes; the most accepted is ${maxBytes} (${setting})`);
-}
-
 /** Reads a multipart/form-data request, writing its `file` field into `dir` as it streams in. */
 export async function receiveMultipart(request: Request, o: { dir: string; maxBytes: number; setting: string }): Promise<ReceivedForm> {
   const type = request.headers.get('content-type') ?? '';
   if (!type.toLowerCase().startsWith('multipart/form-data')) throw new ValidationError(`send the audio as multipart/form-data with a file field (got Content-Type ${JSON.stringify(type || 'none')})`, 'multipart_required');
   if (!request.body) throw new ValidationError('file: the request has no body', 'file_missing');
-  refuseOversized(request, o.maxBytes, o.setting);
   mkdirSync(o.dir, { recursive: true });
   const path = join(o.dir, `upload-${crypto.randomUUID()}`);
   const fields: Record<string, string | string[]> = {};
@@ -125,7 +118,6 @@ export async function receiveMultipart(request: Request, o: { dir: string; maxBy
  */
 export async function receiveRaw(request: Request, o: { dir: string; maxBytes: number; setting: string; raw?: { encoding: 'pcm16' | 'mulaw' | 'alaw'; rate: number } }): Promise<StoredUpload & { sha256: string }> {
   if (!request.body) throw new ValidationError('the request has no body: send the audio as the body', 'file_missing');
-  refuseOversized(request, o.maxBytes, o.setting);
   mkdirSync(o.dir, { recursive: true });
   const path = join(o.dir, `upload-${crypto.randomUUID()}`);
   const skip = o.raw ? 44 : 0;
