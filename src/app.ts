@@ -33,7 +33,7 @@ import { adminRoutes } from './routes/admin';
 import { metricsRoutes } from './routes/metrics';
 import { closeOrphans, stampingNode } from './server/orphans';
 import type { Session } from './server/session';
-import { SocketsPerIp } from './server/host';
+import { CLOSE_WAIT_S, SocketsPerIp } from './server/host';
 import { transcribeRoutes, type TranscribeDeps } from './server/ws';
 import { deepgramRoutes } from './protocols/deepgram';
 import { twilioRoutes } from './protocols/twilio';
@@ -206,7 +206,7 @@ async function compose(config: Config, lock: { release(): void }): Promise<Runni
   const servers: { url: string }[] = [];
   // Bun's body limit is lifted: the gate bounds every body by route (src/limits/bodies.ts) and answers
   // why; Bun's own refusal has an empty body, and a chunked body running past it errored a stream no one owned.
-  const app = new Elysia({ websocket: { maxPayloadLength: config.maxFrameBytes * 4 }, serve: { maxRequestBodySize: Number.MAX_SAFE_INTEGER } })
+  const app = new Elysia({ websocket: { maxPayloadLength: config.maxFrameBytes * 4, idleTimeout: CLOSE_WAIT_S }, serve: { maxRequestBodySize: Number.MAX_SAFE_INTEGER } })
     .use(errorHandling)
     .use(requestLog(config.logFormat, metrics))
     .use(cors({ origin: [...config.corsOrigins] }))

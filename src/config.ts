@@ -128,7 +128,11 @@ export interface Limits {
   /** Audio accepted per session, as a multiple of real time, averaged over `intakeWindowMs`. */
   readonly maxIntakeRate: number;
   readonly intakeWindowMs: number;
-  /** Audio held while a model loads or switches. */
+  /**
+   * Audio a session holds while its socket is paused (the model loading or switching, the intake budget
+   * spent, the engine behind). Pausing stops reads, but what the client had already sent still arrives
+   * (Bun's read in progress, and the kernel's buffer when the client closes): the cap is above that.
+   */
   readonly maxHeldBytes: number;
   /** Audio sent to an engine and not yet decoded, per session. */
   readonly maxEngineBacklogMs: number;
@@ -294,7 +298,7 @@ export function loadConfig(env: Env = process.env): Config {
     limits: {
       maxIntakeRate: number('VOXLOG_MAX_INTAKE_RATE', 4, 1, 100_000),
       intakeWindowMs: int('VOXLOG_INTAKE_WINDOW_MS', 5_000, 1_000, 600_000),
-      maxHeldBytes: int('VOXLOG_MAX_HELD_BYTES', 4 * 1024 * 1024, 64 * 1024, 1024 * 1024 * 1024),
+      maxHeldBytes: int('VOXLOG_MAX_HELD_BYTES', 16 * 1024 * 1024, 64 * 1024, 1024 * 1024 * 1024),
       maxEngineBacklogMs: int('VOXLOG_MAX_ENGINE_BACKLOG_MS', 20_000, 1_000, 3_600_000),
       maxOutboundBytes: int('VOXLOG_MAX_OUTBOUND_BYTES', 1024 * 1024, 16 * 1024, 1024 * 1024 * 1024),
       maxSocketsPerIp: int('VOXLOG_MAX_SOCKETS_PER_IP', 32, 1, 100_000),

@@ -14,16 +14,18 @@ const rssOf = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/
 const bunSocket = (ws: WebSocket) => ws as unknown as { pause(): void; terminate(): void };
 const mb = (n: number) => `${(n / 1e6).toFixed(0)} MB`;
 
-describe('a client flooding audio faster than real time without reading (server in its own process, default limits)', () => {
+describe('clients flooding audio faster than real time without reading (server in its own process, default limits, 1 MiB of held audio)', () => {
   let server: ServerProcess;
   let url: string;
   beforeAll(async () => {
-    server = await startServerProcess({ ...DEFAULTS, VOXLOG_DEFAULT_MODEL: STREAMING_MODEL });
+    // The small held-audio cap ends a flooder's session soon after it hangs up (what its kernel buffers
+    // still deliver is over it): at the default 16 MiB it would go on at 4x real time for minutes.
+    server = await startServerProcess({ ...DEFAULTS, VOXLOG_DEFAULT_MODEL: STREAMING_MODEL, VOXLOG_MAX_HELD_BYTES: String(1024 * 1024) });
     url = server.url.replace(/^http/, 'ws');
   });
   afterAll(() => server.stop());
 
-  it('is cut off with 1008 within seconds, server memory stays bounded, and a good session beside it gets its whole transcript', async () => {
+  it('are paced to their budget by TCP backpressure: the server reads no more than 4x real time, memory stays bounded, a good session beside them gets its whole transcript', async () => {
     const wsUrl = `${url}/ws/transcribe`;
     await streamAudio({ url: wsUrl, audio: clip(), frameBytes: FRAME_BYTES }); // loads the model first
     const before = rssOf(server.proc.pid);
@@ -36,49 +38,73 @@ describe('a client flooding audio faster than real time without reading (server 
       const frame = new Uint8Array(64 * 1024).map((_, i) => (i * 37) & 0xff);
       const t0 = performance.now();
       let sent = 0;
-      while (flooding && ws.readyState === WebSocket.OPEN && performance.now() - t0 < 20_000) {
+      while (ws.readyState === WebSocket.OPEN && performance.now() - t0 < 5_000) {
         if (ws.bufferedAmount < 4 * 1024 * 1024) (ws.send(frame), (sent += frame.length));
         else await Bun.sleep(1);
         if (sent % (1024 * 1024) === 0) await Bun.sleep(0);
       }
       return { sent, ms: performance.now() - t0, ws };
     };
-    const started = performance.now();
-    let flooding = true;
     const floods = [flood(), flood()];
     // A good session at a client's honest pace, beside the two floods.
     const good = await streamAudio({ url: wsUrl, audio: clip(), frameBytes: FRAME_BYTES, paceBytesPerSecond: 3 * 32000 });
-    // The server holds its log alone: the log's own feed says how sessions closed.
+    const done = await Promise.all(floods);
+    clearInterval(sampler);
+    for (const f of done) bunSocket(f.ws).terminate();
+    // The server holds its log alone: the log's own feed says what each session took in.
     const httpUrl = url.replace(/^ws/, 'http');
-    const closedReasons = async () => ((await (await fetch(`${httpUrl}/api/v1/events?type=SessionClosed`)).json()) as { events: { data: { reason: string } }[] }).events.map((e) => e.data.reason);
-    try {
-      await eventually(async () => (await closedReasons()).filter((r) => r === 'rate_exceeded').length === 2, 15_000);
-    } finally {
-      clearInterval(sampler);
-      flooding = false;
-    }
-    const cutOffMs = performance.now() - started;
-    for (const f of floods) bunSocket((await f).ws).terminate();
-    const sent = (await Promise.all(floods)).reduce((n, f) => n + f.sent, 0);
-    console.log(`flood: 2 non-reading clients sent ${mb(sent)} of audio; both cut off (rate_exceeded) within ${(cutOffMs / 1000).toFixed(1)} s; server RSS ${mb(before)} before, peak ${mb(peak)} (+${mb(peak - before)})`);
+    const closed = async () => ((await (await fetch(`${httpUrl}/api/v1/events?type=SessionClosed`)).json()) as { events: { data: { reason: string; audio_ms: number; duration_ms: number } }[] }).events.map((e) => e.data);
+    // Polled gently: this server keeps its default HTTP rate limit.
+    const flooder = (c: { reason: string }) => c.reason === 'client_gone' || c.reason === 'held_audio_full';
+    await eventually(async () => (await Bun.sleep(250), (await closed()).filter(flooder).length === 2), 45_000);
+    const flooded = (await closed()).filter(flooder);
+    const sent = done.reduce((n, f) => n + f.sent, 0);
+    console.log(`flood: 2 non-reading clients pushed ${mb(sent)} into their sockets in 5 s; the server took in ${flooded.map((c) => `${(c.audio_ms / 1000).toFixed(1)} s of audio in ${(c.duration_ms / 1000).toFixed(1)} s`).join(' and ')}; RSS ${mb(before)} before, peak ${mb(peak)} (+${mb(peak - before)})`);
+    // Every millisecond a session took in passed its budget: the 20 s burst, then 4x real time for as long as it lived.
+    for (const c of flooded) expect(c.audio_ms).toBeLessThanOrEqual(20_000 + 4 * c.duration_ms + 100);
     expect(peak - before).toBeLessThan(200e6);
     expect(good.closeCode).toBe(1000);
     expect(finals(good.messages).map((f) => f.text)).toEqual(directDecode(STREAMING_MODEL, clip(), FRAME_BYTES));
   }, 60_000);
+
+  it('one closed for a limit while it floods is not read on: the connection is destroyed, not left to a close handshake', async () => {
+    const ws = new WebSocket(`${url}/ws/transcribe`);
+    await new Promise((r) => (ws.onopen = r));
+    bunSocket(ws).pause(); // never reads: it will not see the close either
+    const frame = new Uint8Array(32 * 1024);
+    const push = async (ms: number) => {
+      let sent = 0;
+      const t0 = performance.now();
+      while (performance.now() - t0 < ms) {
+        if (ws.bufferedAmount < 4 * 1024 * 1024) (ws.send(frame), (sent += frame.length));
+        else await Bun.sleep(1);
+        if (sent % (1024 * 1024) === 0) await Bun.sleep(0);
+      }
+      return sent;
+    };
+    await push(1_000);
+    ws.send(new Uint8Array(512 * 1024)); // over VOXLOG_MAX_FRAME_BYTES: the session closes for frame_too_large
+    const after = await push(4_000);
+    bunSocket(ws).terminate();
+    console.log(`closed flooder: ${mb(after)} went into its socket in the 4 s after the frame that closed it`);
+    // What the kernel buffers on both sides holds (tens of MB), not the gigabytes a read-on socket takes.
+    expect(after).toBeLessThan(100e6);
+  }, 30_000);
 });
 
 describe('per-client limits (in-process server, small limits)', () => {
-  it('refuses audio faster than the intake rate with rate_exceeded, then closes 1008 when it goes on', async () => {
-    const server = await startTestServer({ ...DEFAULTS, VOXLOG_LIMIT_GRACE_MS: '1000' });
+  it('paces a client sending far faster than its intake budget: nothing refused, the transcript equals a real-time sender\'s', async () => {
+    // A 20x budget with a 1 s window (a 20 s burst): 40 clips, about 2 minutes of audio, sent at full speed.
+    const server = await startTestServer({ ...DEFAULTS, VOXLOG_MAX_INTAKE_RATE: '20', VOXLOG_INTAKE_WINDOW_MS: '1000' });
     try {
-      // 40 clips (about 2 minutes of audio) at 20x real time: the 20 s burst goes, then the rest is refused and the socket closed.
       const long = concat(Array.from({ length: 40 }, clip));
-      const out = await streamAudio({ url: server.wsUrl(), audio: long, frameBytes: FRAME_BYTES, paceBytesPerSecond: 20 * 32000 });
-      expect(out.closeCode).toBe(1008);
-      expect(ofType(out.messages, 'error').map((e) => e.code)).toContain('rate_exceeded');
-      const closed = ofType(out.messages, 'closed')[0]!;
-      expect(closed.reason).toBe('rate_exceeded');
-      expect(closed.audio_ms).toBeLessThan(long.length / 32 - 10_000);
+      const out = await streamAudio({ url: server.wsUrl(), audio: long, frameBytes: FRAME_BYTES });
+      expect(out.closeCode).toBe(1000);
+      // Nothing refused; a loaded machine may also pause it for the engine (engine_overloaded), which drops nothing either.
+      expect(ofType(out.messages, 'error').filter((e) => e.code !== 'engine_overloaded')).toEqual([]);
+      expect(ofType(out.messages, 'closed')[0]!.audio_ms).toBe(Math.round(long.length / 32));
+      expect(finals(out.messages).map((f) => f.text)).toEqual(directDecode(STREAMING_MODEL, long, FRAME_BYTES));
+      expect(await server.metric('voxlog_rejected_total{reason="intake_paced"}')).toBeGreaterThan(0);
     } finally {
       await server.dispose();
     }
@@ -102,18 +128,19 @@ describe('per-client limits (in-process server, small limits)', () => {
     }
   });
 
-  it('refuses a flood of control messages with rate_exceeded and closes 1008', async () => {
-    const server = await startTestServer({ ...DEFAULTS, VOXLOG_LIMIT_GRACE_MS: '200' });
+  it('paces a flood of control messages: each applied in order behind the audio before it, none refused', async () => {
+    const server = await startTestServer({ ...DEFAULTS, VOXLOG_MAX_MESSAGES_PER_SECOND: '100' });
     try {
       const s = openSocket(server.wsUrl());
       await s.next('ready');
-      const t0 = performance.now();
-      while (s.ws.readyState === WebSocket.OPEN && performance.now() - t0 < 5_000) {
-        for (let i = 0; i < 200; i++) s.ws.send('{"type":"keepalive"}');
-        await Bun.sleep(5);
-      }
-      expect((await s.closed).code).toBe(1008);
-      expect(ofType(s.messages, 'error').map((e) => e.code)).toContain('rate_exceeded');
+      const audio = clip();
+      for (let at = 0; at < audio.length; at += FRAME_BYTES) s.ws.send(audio.subarray(at, at + FRAME_BYTES));
+      for (let i = 0; i < 1_000; i++) s.ws.send('{"type":"keepalive"}'); // twice the 5 s burst of 100 a second
+      s.ws.send('{"type":"close"}');
+      expect((await s.closed).code).toBe(1000);
+      expect(ofType(s.messages, 'error')).toEqual([]);
+      expect(finals(s.messages).map((f) => f.text)).toEqual(directDecode(STREAMING_MODEL, audio, FRAME_BYTES));
+      expect(await server.metric('voxlog_rejected_total{reason="intake_paced"}')).toBeGreaterThan(0);
     } finally {
       await server.dispose();
     }
@@ -156,19 +183,18 @@ describe('per-client limits (in-process server, small limits)', () => {
     }
   });
 
-  it('caps audio held while the model loads: held_audio_full, the excess dropped, the session carries on', async () => {
+  it('holds audio sent while the model loads with the socket paused: a small held-audio cap loses nothing', async () => {
     const server = await startTestServer({ VOXLOG_MAX_HELD_BYTES: String(64 * 1024) });
     try {
       const s = openSocket(server.wsUrl()); // the first session on a fresh server waits for the model to load
       await s.opened;
       const audio = concat(Array.from({ length: 8 }, clip)); // 640 KB, sent before the model is ready
       for (let at = 0; at < audio.length; at += FRAME_BYTES) s.ws.send(audio.subarray(at, at + FRAME_BYTES));
-      await s.next('ready');
-      expect((await s.next('error')).code).toBe('held_audio_full');
       s.ws.send('{"type":"close"}');
-      const closed = await s.closed;
-      expect(closed.code).toBe(1000);
-      expect(ofType(s.messages, 'closed')[0]!.audio_ms).toBeLessThanOrEqual(2_100); // 64 KB of 16 kHz PCM16 is 2048 ms
+      expect((await s.closed).code).toBe(1000);
+      expect(ofType(s.messages, 'error')).toEqual([]);
+      expect(ofType(s.messages, 'closed')[0]!.audio_ms).toBe(Math.round(audio.length / 32));
+      expect(finals(s.messages).map((f) => f.text)).toEqual(directDecode(STREAMING_MODEL, audio, FRAME_BYTES));
     } finally {
       await server.dispose();
     }

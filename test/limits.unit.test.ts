@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'bun:test';
 import { loadConfig } from '../src/config';
-import { IntakeGuard } from '../src/limits/intake';
+import { IntakeBudget } from '../src/limits/intake';
 import { KeyedBuckets, TokenBucket } from '../src/limits/token-bucket';
 import { DEFAULT_SETTINGS, parseSettings } from '../src/server/settings';
 
@@ -25,54 +25,31 @@ describe('a token bucket', () => {
   });
 });
 
-describe('the intake guard (defaults: 4x real time over 5 s, 200 messages a second, 3 s grace)', () => {
-  it('takes a 20 s burst of audio at once, then refuses faster than 4x real time and tells the client once', () => {
-    const g = new IntakeGuard(limits, 0);
-    for (let i = 0; i < 200; i++) expect(g.check(0, { ms: 100, heldBytes: 0 }).action).toBe('accept');
-    const first = g.check(1, { ms: 100, heldBytes: 0 });
-    expect(first).toMatchObject({ action: 'refuse', code: 'rate_exceeded', tell: true });
-    expect(g.check(2, { ms: 100, heldBytes: 0 })).toMatchObject({ action: 'refuse', tell: false });
-    // 1 s later, 4 s of audio have come back.
-    expect(g.check(1001, { ms: 4000, heldBytes: 0 }).action).toBe('accept');
+describe('the intake budget (defaults: 4x real time over 5 s, 200 messages a second)', () => {
+  it('takes a 20 s burst of audio at once, then paces at 4x real time: a frame waits, it is never refused for good', () => {
+    const b = new IntakeBudget(limits, 0);
+    for (let i = 0; i < 200; i++) expect(b.take(0, 100)).toBe(true);
+    expect(b.take(1, 100)).toBe(false);
+    expect(b.take(20, 100)).toBe(false);
+    // 25 ms later, 100 ms of audio has come back.
+    expect(b.take(26, 100)).toBe(true);
+    expect(b.take(26, 100)).toBe(false);
+    // 1 s later, 4 s of audio.
+    expect(b.take(1_030, 4_000)).toBe(true);
   });
 
-  it('closes a client still over the limit after the grace period', () => {
-    const g = new IntakeGuard(limits, 0);
-    g.check(0, { ms: 20_000, heldBytes: 0 });
-    expect(g.check(10, { ms: 1000, heldBytes: 0 })).toMatchObject({ action: 'refuse', tell: true });
-    for (const t of [900, 1_800, 2_700]) expect(g.check(t, { ms: 20_000, heldBytes: 0 })).toMatchObject({ action: 'refuse', tell: false });
-    expect(g.check(3_010, { ms: 20_000, heldBytes: 0 })).toMatchObject({ action: 'close', code: 'rate_exceeded' });
+  it('lets a frame larger than the whole burst through from a full budget, then makes the next wait for the debt', () => {
+    const b = new IntakeBudget(limits, 0);
+    expect(b.take(0, 30_000)).toBe(true);
+    expect(b.take(2_000, 100)).toBe(false); // 10 s in debt: 8 s of audio came back, not enough
+    expect(b.take(2_600, 100)).toBe(true);
   });
 
-  it('keeps counting an episode while frames slip through as the bucket refills, and closes it after the grace', () => {
-    const g = new IntakeGuard(limits, 0);
-    g.check(0, { ms: 20_000, heldBytes: 0 });
-    for (let t = 100; t < 3_100; t += 100) {
-      expect(g.check(t, { ms: 400, heldBytes: 0 }).action).toBe('accept'); // what 100 ms at 4x refilled
-      const v = g.check(t, { ms: 2_000, heldBytes: 0 });
-      expect(v).toMatchObject({ action: 'refuse', tell: t === 100 });
-    }
-    expect(g.check(3_100, { ms: 2_000, heldBytes: 0 }).action).toBe('close');
-  });
-
-  it('a client quiet for a second starts a new episode (told again, grace again)', () => {
-    const g = new IntakeGuard(limits, 0);
-    g.check(0, { ms: 20_000, heldBytes: 0 });
-    expect(g.check(0, { ms: 100, heldBytes: 0 })).toMatchObject({ tell: true });
-    expect(g.check(2_000, { ms: 100, heldBytes: 0 }).action).toBe('accept');
-    expect(g.check(2_000, { ms: 20_000, heldBytes: 0 })).toMatchObject({ action: 'refuse', tell: true });
-    expect(g.check(4_500, { ms: 20_000, heldBytes: 0 })).toMatchObject({ action: 'refuse', tell: true });
-  });
-
-  it('refuses audio that would take held audio over its cap', () => {
-    const g = new IntakeGuard(limits, 0);
-    expect(g.check(0, { ms: 100, heldBytes: limits.maxHeldBytes + 1 })).toMatchObject({ action: 'refuse', code: 'held_audio_full' });
-  });
-
-  it('limits messages of any kind per second, text included', () => {
-    const g = new IntakeGuard(limits, 0);
-    for (let i = 0; i < 1000; i++) expect(g.check(0).action).toBe('accept');
-    expect(g.check(0)).toMatchObject({ action: 'refuse', code: 'rate_exceeded' });
+  it('paces messages of any kind per second, text included', () => {
+    const b = new IntakeBudget(limits, 0);
+    for (let i = 0; i < 1000; i++) expect(b.take(0)).toBe(true);
+    expect(b.take(0)).toBe(false);
+    expect(b.take(5)).toBe(true); // a message's worth refilled
   });
 });
 

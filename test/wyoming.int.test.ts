@@ -2,7 +2,10 @@
 // Home Assistant's wyoming integration sends: describe on its own connection, then per utterance
 // transcribe, audio-start, audio-chunk..., audio-stop, and reading until transcript.
 import { afterAll, beforeAll, describe, expect, it } from 'bun:test';
+import { LIFTED_LIMITS } from '../src/config';
 import { wordErrorRate } from '../src/scoring/wer';
+import { concat, loadClip, STREAMING_MODEL } from './helpers/audio';
+import { directDecode } from './helpers/direct';
 import { librispeech, nativeTranscript, startAuthedServer } from './helpers/adapters';
 import { jsonClient } from './helpers/http';
 import { eventually, startTestServer, type TestServer } from './helpers/server';
@@ -100,6 +103,32 @@ describe('Wyoming (Home Assistant)', () => {
     c.socket.end();
   });
 
+  it('hangs up on a session ended for a limit while its client floods: a few MB reach the kernel after, not gigabytes', async () => {
+    const api = jsonClient(server.url, token);
+    const created = await api('POST', '/api/v1/auth/keys', { name: 'flooder' });
+    const c = await connect(server.wyomingPort!);
+    c.write('audio-start', { rate: 16000, width: 2, channels: 1, token: created.body.key });
+    const chunk = new Uint8Array(32 * 1024);
+    const push = async (ms: number) => {
+      let sent = 0;
+      const t0 = performance.now();
+      while (performance.now() - t0 < ms && !c.closed()) {
+        if (c.unsent() < 4 * 1024 * 1024) (c.write('audio-chunk', { rate: 16000, width: 2, channels: 1 }, chunk), (sent += chunk.length));
+        else await Bun.sleep(1);
+        if (sent % (1024 * 1024) === 0) await Bun.sleep(0);
+      }
+      return sent - c.unsent();
+    };
+    await push(1_000);
+    const revoked = api('DELETE', `/api/v1/auth/keys/${created.body.id}`); // the session ends: credential revoked, 1008
+    const before = c.unsent();
+    const after = (await push(3_000)) + before;
+    expect((await revoked).status).toBe(200);
+    console.log(`wyoming flooder: ${(after / 1e6).toFixed(1)} MB taken by the kernel in the 3 s after its key was revoked`);
+    expect(after).toBeLessThan(100e6);
+    await eventually(() => c.closed(), 15_000);
+  }, 30_000);
+
   it('stops taking utterances once VOXLOG_WYOMING_API_KEY is revoked, without a restart', async () => {
     const api = jsonClient(server.url, token);
     const { body } = await api('GET', '/api/v1/auth/keys');
@@ -109,4 +138,23 @@ describe('Wyoming (Home Assistant)', () => {
     expect((await c.next('error')).data).toMatchObject({ code: 'unauthorized', text: expect.stringContaining('revoked') });
     c.socket.end();
   });
+});
+
+describe('Wyoming clients at full network speed (default limits)', () => {
+  let paced: TestServer;
+  beforeAll(async () => {
+    paced = await startTestServer({ ...Object.fromEntries(Object.keys(LIFTED_LIMITS).map((k) => [k, ''])), VOXLOG_WYOMING_PORT: '0' });
+  });
+  afterAll(() => paced.dispose());
+
+  it('a recording longer than the 20 s burst sent at once is paced, not cut: the transcript is the same as the direct decode', async () => {
+    const audio = concat(Array.from({ length: 16 }, () => loadClip('synthetic-seen', 'seen_0006_kal16.wav').pcm16)); // 40 s
+    const c = await connect(paced.wyomingPort!);
+    sendUtterance(c, audio);
+    const transcript = await c.next('transcript');
+    expect(c.events.filter((e) => e.type === 'error')).toEqual([]);
+    expect(transcript.data.text).toBe(directDecode(STREAMING_MODEL, audio, 1024).join(' ').toLowerCase());
+    c.socket.end();
+  });
+
 });

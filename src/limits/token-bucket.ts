@@ -23,6 +23,21 @@ export class TokenBucket {
     return true;
   }
 
+  /**
+   * Whether `n` tokens can be spent now: there are that many, or the bucket is full (a spend larger
+   * than the capacity is allowed from a full bucket, and leaves it in debt, so it never waits forever).
+   */
+  has(n: number, now: number): boolean {
+    this.refill(now);
+    return this.tokens >= Math.min(n, this.capacity);
+  }
+
+  /** Spends `n` tokens, into debt if need be (call after `has`). */
+  spend(n: number, now: number): void {
+    this.refill(now);
+    this.tokens -= n;
+  }
+
   /** Seconds until `n` tokens will be there. */
   waitFor(n: number, now: number): number {
     this.refill(now);

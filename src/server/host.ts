@@ -56,8 +56,13 @@ export function echoProtocol(request: Request, set: { headers: Record<string, st
   if (offered) set.headers['sec-websocket-protocol'] = offered.scheme;
 }
 
-/** How long a deliberate close waits for the client's answer before the connection is cut. */
-const CLOSE_WAIT_MS = 5_000;
+/**
+ * How long a deliberate close waits for the client's answer before the connection is cut, in seconds.
+ * On a WebSocket it is the server's idle timeout: once Bun has sent a close frame it reads the socket
+ * until the client answers and `terminate()` no longer works, so its idle timer is what ends a client
+ * that never answers (4 s is its granularity: the cut comes 4 to 8 s after the close).
+ */
+export const CLOSE_WAIT_S = 4;
 
 /** Flow control Bun's ServerWebSocket has (1.4.5) but the type Elysia exposes does not declare. */
 interface Flow {
@@ -76,7 +81,10 @@ type AnyWs = ElysiaWS<any, any>;
 
 /**
  * `ws` as a way out: a client that does not read is cut after `graceMs` over the outbound bound
- * (`onSlow`), and a close it never answers does not hold the socket.
+ * (`onSlow`). A deliberate close stops reading at once. A client that is not reading what it is sent
+ * cannot read a close frame either, and one still sending cannot be stopped once a close frame is out
+ * (Bun then reads until the client answers, and `terminate()` no longer works): both are destroyed
+ * instead, after the messages that say why.
  */
 export function wsOutlet(ws: AnyWs, deps: Pick<TranscribeDeps, 'limits'>, onSlow: () => void): Outlet {
   let slowSince: number | undefined;
@@ -91,13 +99,34 @@ export function wsOutlet(ws: AnyWs, deps: Pick<TranscribeDeps, 'limits'>, onSlow
       slowSince ??= now;
       if (now - slowSince >= deps.limits.graceMs && !cutOff) (cutOff = true), onSlow();
     },
-    close: (code, reason) => {
+    close: (code, reason, abrupt = false) => {
       if (raw.readyState !== 1) return;
-      ws.close(code, reason);
-      setTimeout(() => raw.readyState !== 3 && raw.terminate(), CLOSE_WAIT_MS).unref();
+      raw.pause();
+      if (abrupt || cutOff || raw.getBufferedAmount() > 0) raw.terminate();
+      else ws.close(code, reason);
     },
     pause: () => raw.readyState === 1 && raw.pause(),
     resume: () => raw.readyState === 1 && raw.resume(),
+  };
+}
+
+/**
+ * One socket read on behalf of several sessions (a Twilio call's tracks): it is paused while any of
+ * them wants it paused, and read again only when none does. Returns a pair of controls per session.
+ */
+export function sharedFlow(flow: Pick<Outlet, 'pause' | 'resume'>): () => Pick<SessionSocket, 'pause' | 'resume'> {
+  const pausing = new Set<object>();
+  return () => {
+    const me = {};
+    return {
+      pause: () => {
+        if (pausing.size === 0) flow.pause();
+        pausing.add(me);
+      },
+      resume: () => {
+        if (pausing.delete(me) && pausing.size === 0) flow.resume();
+      },
+    };
   };
 }
 

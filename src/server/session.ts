@@ -5,7 +5,7 @@ import type { EventStore } from '../../events/store';
 import { event, type EventOf } from '../../events/types';
 import { AudioDecoder, BYTES_PER_SAMPLE } from '../audio/codecs';
 import type { Limits } from '../config';
-import { IntakeGuard, type Verdict } from '../limits/intake';
+import { IntakeBudget } from '../limits/intake';
 import type { SessionSummary } from '../ops/logs';
 import type { Engine } from '../engine/engine';
 import type { StreamEvent } from '../engine/protocol';
@@ -19,7 +19,11 @@ import { needsNewStream, parseSettings, type AudioSettings } from './settings';
 /** The socket as a session sees it: it can send a message and close; nothing else. */
 export interface SessionSocket {
   send(message: ServerMessage): void;
-  close(code: number, reason: string): void;
+  /**
+   * `abrupt`: the client went on sending after the session began to end (a flooder, most likely), so
+   * the connection is destroyed rather than left to a close handshake during which Bun keeps reading it.
+   */
+  close(code: number, reason: string, abrupt?: boolean): void;
   /** Stop reading from the client (TCP backpressure) and start again. */
   pause(): void;
   resume(): void;
@@ -83,16 +87,21 @@ const CLOSE_CODES: Record<string, number> = {
 };
 /** Idle-timer resets are sent at most this often while audio flows (frames never enter the mailbox). */
 const ACTIVITY_EVERY_MS = 1000;
-/** States in which audio (and config) is held rather than applied: the engine stream is not open yet. */
+/** States in which what the client sent waits: the engine stream is not open yet. */
 const HOLDING = new Set(['acquiring', 'switching']);
-/** How often held audio is retried while the engine is behind on this session's audio. */
-const THROTTLE_POLL_MS = 50;
+/**
+ * Bytes a client may send after the session began to end and still get a close handshake: frames
+ * already on their way when it ended, not the steady stream of a client that does not listen.
+ */
+const LATE_BYTES_TOLERATED = 256 * 1024;
+/** How often waiting messages are retried while the session is paced or the engine is behind. */
+const PACE_POLL_MS = 20;
 
 /**
- * What arrived while the stream was not open, in arrival order: a config splits audio between
+ * What the client sent, in arrival order, until it can be applied: a config splits audio between
  * models, and a close or finalize must not overtake the audio sent before it.
  */
-type Held = { readonly frame: Uint8Array } | { readonly config: Record<string, unknown> } | { readonly control: 'FINALIZE' | 'CLOSE' | 'SOCKET_GONE' };
+type Inbound = { frame: Uint8Array } | { readonly text: unknown } | { readonly control: 'SOCKET_GONE' };
 
 /** Runs one WebSocket session: decodes audio on the hot path, drives the session actor, orders log-then-send. */
 export class Session {
@@ -109,10 +118,20 @@ export class Session {
   private switchStartedAt = 0;
   private readonly arrivals: Arrivals;
   private readonly outbox: Outbox;
-  private held: Held[] = [];
+  /** Messages not yet applied, oldest first; while any wait, the socket is not read. */
+  private readonly inbox: Inbound[] = [];
   private heldBytes = 0;
-  private readonly guard: IntakeGuard;
-  private throttle: ReturnType<typeof setInterval> | undefined;
+  private readonly budget: IntakeBudget;
+  private poll: ReturnType<typeof setInterval> | undefined;
+  /** The socket is not being read (one pause episode: told and counted once). */
+  private paused = false;
+  private toldBehind = false;
+  /** Bytes the client sent after the session began to end (see SessionSocket.close). */
+  private lateBytes = 0;
+  /** The server is ending the session: its socket is not read again. */
+  private stopped = false;
+  /** The client was sending faster than it was taken when the server ended the session. */
+  private floodingAtStop = false;
   private lastActivity = 0;
   private resolveDone!: () => void;
   /** Settles when the session has ended and everything it logged and sent is out. */
@@ -129,7 +148,7 @@ export class Session {
     this.outbox = new Outbox(deps.store, sessionStream(options.sessionId), (m) => deps.socket.send(m), metadata, () =>
       void this.end('log_write_failed', 'the event log cannot store results', CloseCode.internalError),
     );
-    this.guard = new IntakeGuard(options.limits, this.now());
+    this.budget = new IntakeBudget(options.limits, this.now());
     this.settings = options.settings;
     this.modelId = options.modelId;
     this.decoder = new AudioDecoder(options.settings.encoding);
@@ -142,7 +161,7 @@ export class Session {
     };
     this.actor = createActor(this.machine(), { input });
     this.actor.subscribe({
-      next: (s) => s.status === 'done' && (this.stopThrottle(), this.outbox.drained().then(this.resolveDone)),
+      next: (s) => s.status === 'done' && (this.stopPoll(), this.outbox.drained().then(this.resolveDone)),
       error: (err) => {
         console.error(`session ${options.sessionId} failed:`, err);
         this.deps.socket.close(CloseCode.internalError, 'internal error');
@@ -162,98 +181,162 @@ export class Session {
 
   /** A text frame, as Elysia parsed it. */
   handleText(raw: unknown): void {
-    if (!this.admit(this.guard.check(this.now()))) return;
-    const parsed = parseClientMessage(raw);
-    if (!parsed.ok) return this.sendError(parsed.code, parsed.message);
-    switch (parsed.message.type) {
-      case 'finalize':
-        return this.control('FINALIZE');
-      case 'keepalive':
-        return void this.actor.send({ type: 'KEEPALIVE' });
-      case 'close':
-        return this.control('CLOSE');
-      case 'config':
-        return this.configure(parsed.message);
-      default: {
-        const never: never = parsed.message;
-        return this.sendError('unknown_message_type', `unhandled ${JSON.stringify(never)}`);
-      }
-    }
+    if (this.ending()) return this.late(String(raw).length);
+    this.receive({ text: raw });
   }
 
   /** A binary frame of audio in the session's encoding: the hot path. */
   handleBinary(frame: Uint8Array): void {
+    if (this.ending()) return this.late(frame.length);
     if (frame.length > this.options.maxFrameBytes) {
-      return void this.actor.send({
-        type: 'FATAL',
-        code: 'frame_too_large',
-        message: `audio frame of ${frame.length} bytes exceeds the limit of ${this.options.maxFrameBytes}`,
-        closeCode: CloseCode.tooBig,
-      });
+      return this.fatal('frame_too_large', `audio frame of ${frame.length} bytes exceeds the limit of ${this.options.maxFrameBytes}`, CloseCode.tooBig);
     }
     this.deps.observe?.frame();
-    const state = this.state;
-    const hold = HOLDING.has(state) || this.held.length > 0 || this.engineBehind(state);
-    const ms = (frame.length * 1000) / BYTES_PER_SAMPLE[this.settings.encoding] / this.settings.sampleRate;
-    if (!this.admit(this.guard.check(this.now(), { ms, heldBytes: this.heldBytes + (hold ? frame.length : 0) }))) return;
-    if (state !== 'streaming' && !HOLDING.has(state)) return this.sendError('session_closing', 'audio after close is ignored');
-    if (!hold) return this.feed(frame);
-    // Frames read before a pause took effect wait here, bounded by the held-audio cap.
-    this.held.push({ frame: frame.slice() });
+    const item = { frame };
     this.heldBytes += frame.length;
-    if (state === 'streaming') this.startThrottle();
-  }
-
-  /** Applies a limit's verdict; returns whether the message may proceed. */
-  private admit(v: Verdict): boolean {
-    if (v.action === 'accept') return true;
-    if (v.action === 'close') {
-      this.deps.onRejected?.(v.code);
-      this.actor.send({ type: 'FATAL', code: v.code, message: v.message, closeCode: CloseCode.policyViolation });
-    } else if (v.tell) {
-      this.deps.onRejected?.(v.code);
-      this.sendError(v.code, `${v.message}; what is over the limit is dropped`);
+    this.receive(item);
+    // The socket's buffer is only lent for the call: a frame that waits keeps its own copy.
+    if (this.inbox.at(-1) === item) item.frame = frame.slice();
+    if (this.heldBytes > this.options.limits.maxHeldBytes && this.actor.getSnapshot().status === 'active') {
+      this.deps.onRejected?.('held_audio_full');
+      this.fatal('held_audio_full', `more than ${this.options.limits.maxHeldBytes} bytes of audio arrived while reading from this socket was paused (VOXLOG_MAX_HELD_BYTES): the client does not honour TCP flow control`, CloseCode.policyViolation);
     }
-    return false;
-  }
-
-  /** The model is further behind on this session's audio than the bound: new audio waits (bounded) here. */
-  private engineBehind(state = this.state): boolean {
-    return state === 'streaming' && this.engine !== undefined && this.engine.backlogMs(this.id) > this.options.limits.maxEngineBacklogMs;
-  }
-
-  /**
-   * The engine is behind on this session: stop reading the socket (the client feels TCP backpressure,
-   * nothing is dropped) and feed what was already read as the engine catches up, in order.
-   */
-  private startThrottle(): void {
-    if (this.throttle) return;
-    this.deps.socket.pause();
-    this.deps.onRejected?.('engine_overloaded');
-    this.sendError('engine_overloaded', `the model is more than ${this.options.limits.maxEngineBacklogMs} ms behind on this session's audio; reading from this socket is paused until it catches up (nothing is dropped)`);
-    this.throttle = setInterval(() => {
-      if (this.state !== 'streaming') return;
-      this.feedHeld();
-      if (this.held.length === 0 && !this.engineBehind()) this.stopThrottle();
-    }, THROTTLE_POLL_MS);
-  }
-
-  private stopThrottle(): void {
-    if (!this.throttle) return;
-    clearInterval(this.throttle);
-    this.throttle = undefined;
-    this.deps.socket.resume();
   }
 
   socketGone(): void {
     // A session that already ended (refused, or closed by the server) has nothing left to flush.
-    if (this.actor.getSnapshot().status === 'active') this.control('SOCKET_GONE');
+    if (this.actor.getSnapshot().status === 'active') this.receive({ control: 'SOCKET_GONE' });
   }
 
-  /** Control that must keep its place behind audio: queued with held audio while the stream is not open. */
-  private control(type: 'FINALIZE' | 'CLOSE' | 'SOCKET_GONE'): void {
-    if (this.held.length > 0) this.held.push({ control: type });
-    else this.actor.send({ type });
+  /** Whether the session is flushing its last results or has ended: what the client sends now is not read. */
+  private ending(): boolean {
+    return this.actor.getSnapshot().status !== 'active' || this.state === 'closing';
+  }
+
+  /** A message after the session began to end: told once; a client that keeps sending is a flooder. */
+  private late(bytes: number): void {
+    if (this.lateBytes === 0 && this.actor.getSnapshot().status === 'active') this.sendError('session_closing', 'what is sent after close is ignored');
+    this.lateBytes += Math.max(1, bytes);
+  }
+
+  /** Whether the connection is to be destroyed rather than closed by handshake (SessionSocket.close). */
+  private get abrupt(): boolean {
+    return this.floodingAtStop || this.lateBytes > LATE_BYTES_TOLERATED;
+  }
+
+  /**
+   * The server ends the session (a limit, a fault, a revoked key, shutdown): the socket is not read
+   * again; the session flushes what it already took in and closes.
+   */
+  private fatal(code: string, message: string, closeCode: number): void {
+    if (this.actor.getSnapshot().status !== 'active') return;
+    if (!this.stopped) {
+      this.stopped = true;
+      this.floodingAtStop = this.paused;
+      this.deps.socket.pause();
+    }
+    this.actor.send({ type: 'FATAL', code, message, closeCode });
+  }
+
+  /** Queues what the client sent behind what is already waiting, and applies what can be applied now. */
+  private receive(item: Inbound): void {
+    this.inbox.push(item);
+    this.pump();
+  }
+
+  /**
+   * Applies waiting messages in order while the stream is open, the engine keeps up with this
+   * session's audio and its intake budget allows. Whatever is left waits with the socket paused:
+   * the client feels TCP backpressure and nothing is dropped.
+   */
+  private pump(): void {
+    while (this.inbox.length > 0 && this.actor.getSnapshot().status === 'active') {
+      const state = this.state;
+      if (HOLDING.has(state)) break;
+      const item = this.inbox[0]!;
+      if ('control' in item) {
+        this.inbox.shift();
+        this.actor.send({ type: item.control });
+        continue;
+      }
+      if ('frame' in item && state === 'streaming' && this.engineBehind()) {
+        this.tellBehind();
+        break;
+      }
+      const ms = 'frame' in item ? this.frameMs(item.frame) : 0;
+      if (!this.budget.take(this.now(), ms)) break;
+      this.inbox.shift();
+      if ('text' in item) {
+        if (this.applyText(item.text)) break;
+        continue;
+      }
+      this.heldBytes -= item.frame.length;
+      if (state === 'streaming') this.feed(item.frame);
+      else this.sendError('session_closing', 'audio after close is ignored');
+    }
+    if (this.inbox.length > 0 && this.actor.getSnapshot().status === 'active') this.pause();
+    else this.resume();
+  }
+
+  private frameMs(frame: Uint8Array): number {
+    return (frame.length * 1000) / BYTES_PER_SAMPLE[this.settings.encoding] / this.settings.sampleRate;
+  }
+
+  /** A client message; returns whether it started a model switch (what follows waits for it). */
+  private applyText(raw: unknown): boolean {
+    const parsed = parseClientMessage(raw);
+    if (!parsed.ok) return (this.sendError(parsed.code, parsed.message), false);
+    switch (parsed.message.type) {
+      case 'finalize':
+        return (this.actor.send({ type: 'FINALIZE' }), false);
+      case 'keepalive':
+        return (this.actor.send({ type: 'KEEPALIVE' }), false);
+      case 'close':
+        return (this.actor.send({ type: 'CLOSE' }), false);
+      case 'config':
+        if (this.state !== 'streaming') return (this.sendError('session_closing', 'config after close is ignored'), false);
+        return this.applyConfig(parsed.message);
+      default: {
+        const never: never = parsed.message;
+        return (this.sendError('unknown_message_type', `unhandled ${JSON.stringify(never)}`), false);
+      }
+    }
+  }
+
+  /** The model is further behind on this session's audio than the bound: new audio waits. */
+  private engineBehind(): boolean {
+    return this.engine !== undefined && this.engine.backlogMs(this.id) > this.options.limits.maxEngineBacklogMs;
+  }
+
+  private tellBehind(): void {
+    if (this.toldBehind) return;
+    this.toldBehind = true;
+    this.deps.onRejected?.('engine_overloaded');
+    this.sendError('engine_overloaded', `the model is more than ${this.options.limits.maxEngineBacklogMs} ms behind on this session's audio; reading from this socket is paused until it catches up (nothing is dropped)`);
+  }
+
+  /** Stops reading the socket and retries the waiting messages until they are all applied. */
+  private pause(): void {
+    if (!this.paused) {
+      this.paused = true;
+      this.deps.socket.pause();
+      this.deps.onRejected?.('intake_paced');
+    }
+    this.poll ??= setInterval(() => this.pump(), PACE_POLL_MS);
+  }
+
+  private resume(): void {
+    this.stopPoll();
+    if (!this.paused) return;
+    this.paused = false;
+    this.toldBehind = false;
+    if (this.actor.getSnapshot().status === 'active' && !this.stopped) this.deps.socket.resume();
+  }
+
+  private stopPoll(): void {
+    if (!this.poll) return;
+    clearInterval(this.poll);
+    this.poll = undefined;
   }
 
   /** Ends the session from the server side (shutdown): flushes and logs like a client close. */
@@ -263,16 +346,8 @@ export class Session {
 
   /** Ends the session from the server side for a reason the client is told (and the log records). */
   end(code: string, message: string, closeCode: number): Promise<void> {
-    if (this.actor.getSnapshot().status === 'active') this.actor.send({ type: 'FATAL', code, message, closeCode });
+    this.fatal(code, message, closeCode);
     return this.done;
-  }
-
-  /** A `config` message: held in order during a switch, refused once the session is closing. */
-  private configure(message: Record<string, unknown>): void {
-    const state = this.state;
-    if (HOLDING.has(state) || this.held.length > 0) return void this.held.push({ config: message });
-    if (state !== 'streaming') return this.sendError('session_closing', 'config after close is ignored');
-    this.applyConfig(message);
   }
 
   /**
@@ -309,21 +384,6 @@ export class Session {
     }
   }
 
-  /** Feeds what was held, in order, up to a config that restarts the stream (the rest waits for it). */
-  private feedHeld(): void {
-    while (this.held.length > 0) {
-      // A model still behind keeps the rest held; the throttle timer comes back for it.
-      if (this.engineBehind()) return this.startThrottle();
-      const item = this.held.shift()!;
-      if ('frame' in item) {
-        this.heldBytes -= item.frame.length;
-        this.feed(item.frame);
-      }
-      else if ('control' in item) this.actor.send({ type: item.control });
-      else if (this.applyConfig(item.config)) return;
-    }
-  }
-
   private openStream(engine: Engine, originMs: number): void {
     engine.open(this.id, originMs, this.settings, (e) => this.onStreamEvent(e));
   }
@@ -344,7 +404,7 @@ export class Session {
         return void this.actor.send({ type: 'ENGINE_ERROR', code: 'engine_crashed', message: `the model's worker crashed and was restarted; audio in flight may be lost (${e.message})` });
       case 'engine_failed':
         // Nothing will flush the stream: end the session now with what the log already holds.
-        this.actor.send({ type: 'FATAL', code: 'engine_failed', message: `the model's engine failed and is not restarted again: ${e.message}`, closeCode: 1011 });
+        this.fatal('engine_failed', `the model's engine failed and is not restarted again: ${e.message}`, 1011);
         return void this.actor.send({ type: 'STREAM_CLOSED', audioMs: e.audioMs });
       default: {
         const never: never = e;
@@ -399,13 +459,13 @@ export class Session {
             : event('SessionOpened', { session_id: id, ...format, user_id: o.owner, language: o.language, protocol: o.origin?.protocol ?? 'voxlog' });
           // `ready` rides with the opening event so nothing the held audio produces can overtake it.
           void this.outbox.emit([first], this.readyMessage(context.modelId), o.resume ? o.resume.version : 'no_stream');
-          this.feedHeld();
+          this.pump();
         },
         rejected: (_, { error }) => {
           const code = error instanceof VoxError ? error.code : 'engine_unavailable';
           const message = error instanceof Error ? error.message : String(error);
           this.sendError(code, message);
-          void this.outbox.drained().then(() => this.deps.socket.close(CLOSE_CODES[code] ?? CloseCode.internalError, code));
+          void this.outbox.drained().then(() => this.deps.socket.close(CLOSE_CODES[code] ?? CloseCode.internalError, code, this.abrupt));
         },
         emitPartial: (_, r) => {
           this.deps.observe?.partial(r.latencyMs);
@@ -434,19 +494,19 @@ export class Session {
           this.openStream(this.engine!, context.audioMs);
           if (context.nextModelId === context.modelId) this.sendReady(context.modelId);
           else this.emitOut(switchedOut(id, context, waited));
-          this.feedHeld();
+          this.pump();
         },
         switchFailed: ({ context }) => {
           this.candidate = undefined;
           this.openStream(this.engine!, context.audioMs);
           this.sendError('model_switch_failed', `staying on ${context.modelId}: ${context.switchError}`);
-          this.feedHeld();
+          this.pump();
         },
         finish: ({ context }) => {
           const [closed, message] = closedOut(id, context, Math.round(this.now() - this.openedAt));
           const d = (closed as EventOf<'SessionClosed'>).data;
           this.deps.observe?.ended({ session_id: id, user_id: o.owner, model_id: d.model_id, reason: d.reason, audio_ms: d.audio_ms, segments: d.segments, duration_ms: d.duration_ms });
-          void this.outbox.emit([closed], message).then(() => this.deps.socket.close(context.closeCode, (context.closeReason ?? 'client_close').slice(0, 120)));
+          void this.outbox.emit([closed], message).then(() => this.deps.socket.close(context.closeCode, (context.closeReason ?? 'client_close').slice(0, 120), this.abrupt));
         },
       },
     });

@@ -3,8 +3,15 @@
 /** Writes to a socket that may take only part of a write: the rest is kept for its `drain`. */
 export class SocketQueue {
   private pending: Uint8Array[] = [];
+  private ending = false;
 
-  constructor(private readonly socket: { write(bytes: Uint8Array): number }) {}
+  constructor(private readonly socket: { write(bytes: Uint8Array): number; end(): void }) {}
+
+  /** Half-closes the socket once everything queued is written. */
+  end(): void {
+    this.ending = true;
+    if (this.pending.length === 0) this.socket.end();
+  }
 
   write(bytes: Uint8Array): void {
     this.pending.push(bytes);
@@ -19,5 +26,6 @@ export class SocketQueue {
       if (n < head.length) return void (this.pending[0] = head.subarray(Math.max(0, n)));
       this.pending.shift();
     }
+    if (this.ending) this.socket.end();
   }
 }

@@ -16,6 +16,8 @@ export interface TestServer extends Omit<RunningServer, 'db'> {
   readonly db: () => Database;
   /** The server's own connection (for fault injection). */
   readonly serverDb: Database;
+  /** A series' value from /metrics (0 when it has not been counted yet). */
+  readonly metric: (series: string) => Promise<number>;
   readonly dispose: () => Promise<void>;
 }
 
@@ -34,6 +36,10 @@ export async function startTestServer(env: Record<string, string> = {}, dataDir 
     dataDir,
     wsUrl: (query = {}) => `ws://127.0.0.1:${server.port}/ws/transcribe?${new URLSearchParams(query)}`,
     db: () => server.db,
+    metric: async (series) => {
+      const line = (await (await fetch(`${server.url}/metrics`)).text()).split('\n').find((l) => l.startsWith(`${series} `));
+      return line === undefined ? 0 : Number(line.slice(series.length + 1));
+    },
     dispose: async () => {
       await server.stop();
       rmSync(dataDir, { recursive: true, force: true });

@@ -29,17 +29,31 @@ export async function connectWyoming(port: number) {
           buffer = buffer.subarray(nl + 1 + dataLength + payloadLength);
         }
       },
+      // What the kernel would not take yet goes out as it drains: a fast sender loses nothing.
+      drain(s) {
+        while (pending.length > 0) {
+          const n = s.write(pending[0]!);
+          if (n < pending[0]!.length) return void (pending[0] = pending[0]!.subarray(Math.max(0, n)));
+          pending.shift();
+        }
+      },
       close() {
         closed = true;
       },
     },
   });
+  const pending: Uint8Array[] = [];
+  const send = (bytes: Uint8Array) => {
+    if (pending.length > 0) return void pending.push(bytes);
+    const n = socket.write(bytes);
+    if (n < bytes.length) pending.push(bytes.subarray(Math.max(0, n)));
+  };
   const write = (type: string, data: Record<string, unknown> = {}, payload?: Uint8Array) => {
     const body = Buffer.from(JSON.stringify(data));
     const header = { type, version: '1.7.2', data_length: body.length, ...(payload ? { payload_length: payload.length } : {}) };
-    socket.write(Buffer.concat([Buffer.from(`${JSON.stringify(header)}\n`), body, payload ?? Buffer.alloc(0)]));
+    send(Buffer.concat([Buffer.from(`${JSON.stringify(header)}\n`), body, payload ?? Buffer.alloc(0)]));
   };
   const next = (type: string, after = 0) => eventually(() => events.slice(after).find((e) => e.type === type), 60_000);
-  return { socket, events, write, next, raw: (bytes: string) => socket.write(bytes), closed: () => closed };
+  return { socket, events, write, next, raw: (bytes: string) => send(Buffer.from(bytes)), closed: () => closed, unsent: () => pending.reduce((n, b) => n + b.length, 0) };
 }
 

@@ -48,7 +48,7 @@ export const deepgramLive = (deps: TranscribeDeps, describe: (modelId: string) =
           for (const out of translator.translate(m)) outlet.text(JSON.stringify(out));
         },
         // Deepgram closes an idle socket with 1011 NET-0001; voxlog's session ends it normally.
-        close: (code, reason) => outlet.close(reason === 'idle_timeout' ? 1011 : code, closeReason(code, reason, lastError)),
+        close: (code, reason, abrupt) => outlet.close(reason === 'idle_timeout' ? 1011 : code, closeReason(code, reason, lastError), abrupt),
       };
       (ws.data as Attached).dg = { translator, socket };
       runSession(deps, ws.id, socket, { ...options, origin: { protocol: 'deepgram' } }, caller);

@@ -3,7 +3,7 @@
 import type { Authenticator } from '../../auth/authenticator';
 import type { Principal } from '../../auth/principal';
 import type { Outlet } from '../../server/host';
-import { runSession } from '../../server/host';
+import { runSession, sharedFlow } from '../../server/host';
 import { CloseCode } from '../../server/protocol';
 import type { Session, SessionSocket } from '../../server/session';
 import { sessionOptionsFrom, type TranscribeDeps } from '../../server/ws';
@@ -29,6 +29,10 @@ export class TwilioCall {
   private ended = false;
   /** Set once the stream is being closed (by stop or a failure): nothing closes it twice. */
   private closing = false;
+  /** Frames came after the stream began closing: the socket is destroyed, not closed by handshake (see wsOutlet). */
+  private sentAfterClose = false;
+  /** Each track's session may pause reading the one socket the call arrives on. */
+  private readonly flow: ReturnType<typeof sharedFlow>;
 
   constructor(
     private readonly deps: CallDeps,
@@ -36,10 +40,13 @@ export class TwilioCall {
     private readonly outlet: Outlet,
     /** Who the upgrade authenticated as (a `?token=`), if anyone; else `start` must carry customParameters.token. */
     private readonly upgradeCaller: Principal | null,
-  ) {}
+  ) {
+    this.flow = sharedFlow(outlet);
+  }
 
   /** Frames one at a time, in order (the start awaits its credential check). */
   receive(raw: unknown): void {
+    if (this.closing) return void (this.sentAfterClose = true);
     this.queue = this.queue.then(() => this.handle(raw)).catch((err) => this.fail(CloseCode.internalError, `internal error: ${String(err)}`));
   }
 
@@ -128,8 +135,7 @@ export class TwilioCall {
       },
       // A session that fails ends the stream; one that closes normally waits for the others (stop).
       close: (code, reason) => code !== CloseCode.normal && this.fail(code, reason),
-      pause: this.outlet.pause,
-      resume: this.outlet.resume,
+      ...this.flow(),
     };
   }
 
@@ -154,6 +160,6 @@ export class TwilioCall {
     this.ended = this.closing = true;
     console.warn(`twilio ${this.start?.callSid ?? 'stream'}: closing (${code}): ${reason}`);
     for (const t of this.tracks.values()) void t.session.end('stream_failed', reason, code);
-    void Promise.all([...this.tracks.values()].map((t) => t.session.done)).then(() => this.outlet.close(code, reason.slice(0, 120)));
+    void Promise.all([...this.tracks.values()].map((t) => t.session.done)).then(() => this.outlet.close(code, reason.slice(0, 120), this.sentAfterClose));
   }
 }

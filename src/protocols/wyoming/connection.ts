@@ -3,6 +3,7 @@
 import type { Authenticator } from '../../auth/authenticator';
 import { OPEN_ACCESS, type Principal } from '../../auth/principal';
 import { runSession } from '../../server/host';
+import { CloseCode } from '../../server/protocol';
 import type { Session, SessionSocket } from '../../server/session';
 import { sessionOptionsFrom, type TranscribeDeps } from '../../server/ws';
 import { readable } from '../text';
@@ -16,11 +17,13 @@ export interface ConnectionDeps {
   readonly info: () => Record<string, unknown>;
 }
 
-/** What the connection writes to: Wyoming events out, and TCP flow control. */
+/** What the connection writes to: Wyoming events out, TCP flow control, and hanging up. */
 export interface Wire {
   write(bytes: Uint8Array): void;
   pause(): void;
   resume(): void;
+  /** Stops reading at once, ends the connection once what was written is out, and destroys it if that takes too long. */
+  hangUp(): void;
 }
 
 interface Format {
@@ -123,8 +126,10 @@ export class WyomingConnection {
   /** A session's messages as Wyoming events: finals stream as transcript chunks, the close brings the transcript. */
   private sessionSocket(language: string): SessionSocket {
     const texts: string[] = [];
+    let opened = false;
     return {
       send: (m) => {
+        if (m.type === 'ready') opened = true;
         if (m.type === 'final' && m.text !== '') {
           if (texts.length === 0) this.send('transcript-start', { language });
           this.send('transcript-chunk', { text: `${texts.length === 0 ? '' : ' '}${readable(m.text)}` });
@@ -135,8 +140,9 @@ export class WyomingConnection {
           this.send('transcript', { text: texts.join(' '), language });
         }
       },
-      // The TCP connection outlives a session: a client may transcribe again on it.
-      close: () => {},
+      // The TCP connection outlives a session that ends normally or is refused at the start (a client
+      // may transcribe again on it); one the server ended for a limit or a fault takes the connection with it.
+      close: (code) => opened && code !== CloseCode.normal && this.wire.hangUp(),
       pause: () => this.wire.pause(),
       resume: () => this.wire.resume(),
     };

@@ -1,8 +1,9 @@
 // The Wyoming TCP server (VOXLOG_WYOMING_PORT): Home Assistant's voice pipeline, and anything else
 // that speaks Wyoming, uses voxlog as its speech-to-text service.
-import type { TCPSocketListener } from 'bun';
+import type { Socket, TCPSocketListener } from 'bun';
 import type { Authenticator } from '../../auth/authenticator';
 import type { TranscribeDeps } from '../../server/ws';
+import { CLOSE_WAIT_S } from '../../server/host';
 import { SocketQueue } from '../../server/socket-queue';
 import { WyomingFormatError, WyomingReader } from './codec';
 import { WyomingConnection } from './connection';
@@ -23,6 +24,16 @@ interface State {
   readonly out: SocketQueue;
   /** The client's address while it counts toward VOXLOG_MAX_SOCKETS_PER_IP. */
   ip: string | undefined;
+}
+
+/**
+ * Ends a connection from the server's side: nothing more is read from it, what was written goes out,
+ * and a client that does not take it within the grace is cut.
+ */
+function hangUp(socket: Socket<State>): void {
+  socket.pause();
+  socket.data.out.end();
+  setTimeout(() => socket.terminate(), CLOSE_WAIT_S * 1000).unref();
 }
 
 const ATTRIBUTION = { name: 'k2-fsa/sherpa-onnx', url: 'https://github.com/k2-fsa/sherpa-onnx' };
@@ -65,6 +76,7 @@ export function startWyoming(live: TranscribeDeps, auth: Authenticator, o: Wyomi
           write: (bytes: Uint8Array) => out.write(bytes),
           pause: () => socket.pause(),
           resume: () => socket.resume(),
+          hangUp: () => hangUp(socket),
         };
         socket.data = { reader: new WyomingReader(live.maxFrameBytes), connection: new WyomingConnection({ live, auth, apiKey: o.apiKey, info }, wire), out, ip: socket.remoteAddress };
         try {
@@ -72,7 +84,7 @@ export function startWyoming(live: TranscribeDeps, auth: Authenticator, o: Wyomi
         } catch (err) {
           socket.data.ip = undefined;
           socket.data.connection.error((err as Error).message, 'too_many_connections');
-          return void socket.end();
+          return hangUp(socket);
         }
         live.sockets.add(socket.remoteAddress);
       },
@@ -85,7 +97,7 @@ export function startWyoming(live: TranscribeDeps, auth: Authenticator, o: Wyomi
           // The stream cannot be followed past a malformed event: say why, then hang up.
           connection.error(err.message, 'malformed_event');
           connection.gone();
-          socket.end();
+          hangUp(socket);
         }
       },
       drain: (socket) => socket.data?.out.flush(),
