@@ -1,4 +1,5 @@
 import { wordsFromTokens, type Post, type StreamDecoder } from './decoder';
+import { Dither } from './dither';
 import type { FinalReason, StreamOptions } from './protocol';
 import type { SherpaModule, SherpaOfflineRecognizer, SherpaResampler, SherpaResult, SherpaVad } from './sherpa';
 
@@ -159,7 +160,8 @@ export class OfflineVadDecoder implements StreamDecoder {
       padded.set(samples);
       samples = padded;
     }
-    stream.acceptWaveform({ samples, sampleRate: RATE });
+    // Dithered as the streaming decoder's audio is (see dither.ts), from the same seed per segment: deterministic.
+    stream.acceptWaveform({ samples: new Dither().apply(samples), sampleRate: RATE });
     return this.recognizer.decodeAsync(stream);
   }
 

@@ -1,4 +1,5 @@
 import { wordsFromTokens, type Post, type StreamDecoder } from './decoder';
+import { Dither } from './dither';
 import type { FinalReason } from './protocol';
 import type { SherpaOnlineRecognizer, SherpaOnlineStream, SherpaResult } from './sherpa';
 
@@ -20,6 +21,8 @@ export class StreamingDecoder implements StreamDecoder {
   private decoded = false;
   /** sherpa aborts the process if one stream's rate changes, so padding uses the rate the audio came at. */
   private sampleRate = 16000;
+  /** Every sample the model hears is dithered: digital silence (and the tail padding) gives no words. */
+  private readonly dither = new Dither();
 
   constructor(
     private readonly recognizer: SherpaOnlineRecognizer,
@@ -63,7 +66,7 @@ export class StreamingDecoder implements StreamDecoder {
   /** Adds audio without decoding it: `accept` split in two so a batcher can decode between. */
   feed(samples: Float32Array, sampleRate: number): void {
     this.sampleRate = sampleRate;
-    this.stream.acceptWaveform({ samples, sampleRate });
+    this.stream.acceptWaveform({ samples: this.dither.apply(samples), sampleRate });
     this.fedMs += (samples.length * 1000) / sampleRate;
   }
 
@@ -97,7 +100,7 @@ export class StreamingDecoder implements StreamDecoder {
     const old = this.current;
     // No audio since the last flush: nothing to decode, and no stream to make for it.
     if (!old) return;
-    old.acceptWaveform({ samples: new Float32Array(Math.round(this.sampleRate * TAIL_PADDING_S)), sampleRate: this.sampleRate });
+    old.acceptWaveform({ samples: this.dither.silence(Math.round(this.sampleRate * TAIL_PADDING_S)), sampleRate: this.sampleRate });
     old.inputFinished();
     while (this.recognizer.isReady(old)) this.recognizer.decode(old);
     const result = this.recognizer.getResult(old);

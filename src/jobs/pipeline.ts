@@ -105,7 +105,7 @@ export async function transcribeInChunks(registry: EngineRegistry, modelId: stri
   };
   try {
     o.onEvent?.({ type: 'chunking' });
-    for await (const samples of input.chunks()) {
+    for await (const samples of inBlocks(input.chunks(), input.sampleRate)) {
       check();
       await take(await segmenter.push(samples, input.sampleRate));
     }
@@ -121,6 +121,25 @@ export async function transcribeInChunks(registry: EngineRegistry, modelId: stri
   }
   const segments = [...results].sort(([a], [b]) => a - b).flatMap(([, s]) => s);
   return { modelId, segments, text: segments.map((s) => s.text).join(' '), audioMs: Math.round(position / (RATE / 1000)), chunks: found.length };
+}
+
+/**
+ * The audio in blocks of exactly `size` samples (the last may be short), however the source split
+ * it (ffmpeg's pipe splits where it likes): what the VAD hears, and so every cut, follows the audio alone.
+ */
+export async function* inBlocks(source: AsyncIterable<Float32Array>, size: number): AsyncGenerator<Float32Array> {
+  let block = new Float32Array(size);
+  let filled = 0;
+  for await (const samples of source) {
+    for (let at = 0; at < samples.length; ) {
+      const n = Math.min(size - filled, samples.length - at);
+      block.set(samples.subarray(at, at + n), filled);
+      filled += n;
+      at += n;
+      if (filled === size) (yield block, (block = new Float32Array(size)), (filled = 0));
+    }
+  }
+  if (filled > 0) yield block.subarray(0, filled);
 }
 
 /** One chunk as a batch-priority stream on the least loaded worker; resolves with its finals. */

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { findModel, modelFolder } from '../../models/catalog';
 import { AudioDecoder, type Encoding } from '../../src/audio/codecs';
+import { Dither } from '../../src/engine/dither';
 import { VAD_PRIMING_SAMPLES } from '../../src/engine/offline-decoder';
 import { sherpaConfig } from '../../src/engine/model-files';
 import { loadSherpa, type SherpaOnlineRecognizer } from '../../src/engine/sherpa';
@@ -10,7 +11,8 @@ const recognizers = new Map<string, SherpaOnlineRecognizer>();
 
 /**
  * The baseline: decodes audio straight through sherpa-onnx, with the server's model settings and
- * frame size, endpoint rules and tail padding, but none of voxlog's code path. Returns the finals.
+ * frame size, endpoint rules, tail padding and dither (the model's input treatment, src/engine/dither.ts),
+ * but none of voxlog's code path. Returns the finals.
  */
 export function directDecode(modelId: string, audio: Uint8Array, frameBytes: number, format: { encoding?: Encoding; sampleRate?: number } = {}): string[] {
   const sampleRate = format.sampleRate ?? 16000;
@@ -23,8 +25,9 @@ export function directDecode(modelId: string, audio: Uint8Array, frameBytes: num
   const stream = rec.createStream();
   const finals: string[] = [];
   const decoder = new AudioDecoder(format.encoding ?? 'pcm16');
+  const dither = new Dither();
   for (let at = 0; at < audio.length; at += frameBytes) {
-    stream.acceptWaveform({ samples: decoder.decode(audio.subarray(at, at + frameBytes)), sampleRate });
+    stream.acceptWaveform({ samples: dither.apply(decoder.decode(audio.subarray(at, at + frameBytes))), sampleRate });
     while (rec.isReady(stream)) rec.decode(stream);
     if (rec.isEndpoint(stream)) {
       const text = rec.getResult(stream).text.trim();
@@ -32,7 +35,7 @@ export function directDecode(modelId: string, audio: Uint8Array, frameBytes: num
       rec.reset(stream);
     }
   }
-  stream.acceptWaveform({ samples: new Float32Array(sampleRate / 2), sampleRate });
+  stream.acceptWaveform({ samples: dither.silence(sampleRate / 2), sampleRate });
   stream.inputFinished();
   while (rec.isReady(stream)) rec.decode(stream);
   const tail = rec.getResult(stream).text.trim();
@@ -65,7 +68,7 @@ export function directOfflineDecode(modelId: string, pcm16: Uint8Array, frameByt
     while (!vad.isEmpty()) {
       const s = rec.createStream();
       const segment = vad.front(false);
-      s.acceptWaveform({ samples: segment.samples.subarray(Math.max(0, VAD_PRIMING_SAMPLES - segment.start)), sampleRate: 16000 });
+      s.acceptWaveform({ samples: new Dither().apply(segment.samples.subarray(Math.max(0, VAD_PRIMING_SAMPLES - segment.start))), sampleRate: 16000 });
       vad.pop();
       rec.decode(s);
       const text = rec.getResult(s).text.trim();

@@ -1,5 +1,6 @@
-// Groups voice-activity segments into chunks a recogniser can decode independently: cut in the
-// silence between speech, never longer than a bound, with the long silences left out.
+// Cuts a file's audio into chunks a recogniser can decode independently: cut in the silence
+// between speech, never longer than a bound, and together covering every sample of the file (a
+// stretch the VAD calls silence is decoded too: it may hold speech too quiet for it).
 
 /** A stretch of the file's audio (16 kHz), cut at silences, to be decoded on its own. */
 export interface AudioChunk {
@@ -23,8 +24,9 @@ export interface ChunkerOptions {
 
 /**
  * Pure and synchronous: audio goes in with `push`, the VAD's speech segments with `speech` (in
- * absolute sample positions, in order), and finished chunks come out. It holds only the audio of
- * the chunk being built plus the span a late speech segment can still reach back to.
+ * absolute sample positions, in order), and finished chunks come out, each starting where the last
+ * ended. It holds the audio from the end of the last chunk on, which the VAD bounds: it reports
+ * speech at most a chunk long, and silence is handed out once it is long enough.
  */
 export class Chunker {
   private pieces: Float32Array[] = [];
@@ -33,7 +35,7 @@ export class Chunker {
   private total = 0;
   /** Speech extent of the chunk being built. */
   private open: { start: number; end: number } | undefined;
-  /** End of the last chunk handed out: the next one never starts before it. */
+  /** End of the last chunk handed out: the next one starts there. */
   private lastCut = 0;
   private nextIndex = 0;
 
@@ -47,15 +49,17 @@ export class Chunker {
   push(samples: Float32Array): void {
     this.pieces.push(samples);
     this.total += samples.length;
-    this.trim();
   }
 
-  /** Closes the chunk being built once the VAD hears no speech and the silence after it is long enough. */
+  /**
+   * The VAD's state after the audio pushed so far. Not speaking: a chunk whose speech ended long
+   * enough ago is closed, and a long silence is handed out (a margin before now stays, where speech
+   * may be starting that the VAD has not confirmed yet).
+   */
   silence(speaking: boolean): AudioChunk[] {
-    if (speaking || !this.open || this.total - this.open.end < this.o.closeAfterSamples) return [];
-    const chunk = this.cut(this.open.end + this.o.padSamples);
-    this.trim();
-    return [chunk];
+    if (speaking) return [];
+    if (this.open) return this.total - this.open.end < this.o.closeAfterSamples ? [] : this.cutAt(this.open.end + this.o.padSamples);
+    return this.total - this.lastCut >= this.o.maxSamples + this.o.closeAfterSamples ? this.cutAt(this.total - this.o.closeAfterSamples) : [];
   }
 
   /** A speech segment [start, end); `end` is never past what was pushed. */
@@ -64,31 +68,35 @@ export class Chunker {
     if (this.open && end + this.o.padSamples - Math.max(this.lastCut, this.open.start - this.o.padSamples) > this.o.maxSamples) {
       // Cut in the silence between the two, no further than the padding after the last speech.
       const gapMiddle = Math.max(this.open.end, Math.floor((this.open.end + start) / 2));
-      out.push(this.cut(Math.min(this.open.end + this.o.padSamples, gapMiddle)));
+      out.push(...this.cutAt(Math.min(this.open.end + this.o.padSamples, gapMiddle)));
     }
     if (this.open) this.open.end = Math.max(this.open.end, end);
     else this.open = { start, end };
-    // Only now: the new chunk's audio starts before the cut just made.
-    this.trim();
     return out;
   }
 
-  /** End of input: the chunk being built, if any. */
+  /** End of input: everything not handed out yet. */
   finish(): AudioChunk[] {
-    return this.open ? [this.cut(this.open.end + this.o.padSamples)] : [];
+    return this.cutAt(this.total);
   }
 
-  private cut(endAt: number): AudioChunk {
-    const open = this.open!;
-    const from = Math.max(this.lastCut, this.bufferStart, open.start - this.o.padSamples);
-    const to = Math.max(from, Math.min(endAt, this.total));
-    const samples = this.slice(from, to);
+  /**
+   * Hands out the audio up to `end`: the chunk being built, after the silence before its speech in
+   * chunks of their own where it would not fit in one.
+   */
+  private cutAt(end: number): AudioChunk[] {
+    const to = Math.max(this.lastCut, Math.min(end, this.total));
+    const speechFrom = this.open ? Math.max(this.lastCut, Math.min(to, this.open.start - this.o.padSamples)) : to;
+    const out: AudioChunk[] = [];
+    while (to - this.lastCut > this.o.maxSamples) out.push(this.take(Math.min(this.lastCut + this.o.maxSamples, speechFrom > this.lastCut ? speechFrom : this.lastCut + this.o.maxSamples)));
+    if (to > this.lastCut) out.push(this.take(to));
     this.open = undefined;
-    this.lastCut = to;
-    return { index: this.nextIndex++, start: from, samples };
+    return out;
   }
 
-  private slice(from: number, to: number): Float32Array {
+  /** The chunk from the last cut to `to`; the audio before it is let go. */
+  private take(to: number): AudioChunk {
+    const from = this.lastCut;
     const out = new Float32Array(to - from);
     let at = this.bufferStart;
     for (const p of this.pieces) {
@@ -97,12 +105,8 @@ export class Chunker {
       if (hi > lo) out.set(p.subarray(lo - at, hi - at), lo - from);
       at += p.length;
     }
-    return out;
-  }
-
-  /** Drops audio no chunk can need: before the open chunk, or older than a maximal chunk back. */
-  private trim(): void {
-    const keepFrom = this.open ? Math.max(this.lastCut, this.open.start - this.o.padSamples) : Math.max(this.lastCut, this.total - this.o.maxSamples - this.o.closeAfterSamples - this.o.padSamples);
-    while (this.pieces.length > 0 && this.bufferStart + this.pieces[0]!.length <= keepFrom) this.bufferStart += this.pieces.shift()!.length;
+    this.lastCut = to;
+    while (this.pieces.length > 0 && this.bufferStart + this.pieces[0]!.length <= to) this.bufferStart += this.pieces.shift()!.length;
+    return { index: this.nextIndex++, start: from, samples: out };
   }
 }

@@ -67,7 +67,10 @@ function drainSpeech(): AudioChunk[] {
   return out;
 }
 
-/** Feeds the chunker and the VAD a window at a time, so speech is reported a moment after it ends (the chunker keeps audio only that long). */
+/**
+ * Feeds the chunker and the VAD a window at a time, and asks the chunker after each window, so
+ * where chunks are cut depends on the audio alone (the caller sends it in blocks of a fixed size).
+ */
 function listen(pcm: Float32Array): AudioChunk[] {
   const out: AudioChunk[] = [];
   for (let at = 0; at < pcm.length; at += VAD_WINDOW) {
@@ -76,6 +79,7 @@ function listen(pcm: Float32Array): AudioChunk[] {
     chunker!.push(window);
     vad!.acceptWaveform(window);
     if (!vad!.isEmpty()) out.push(...drainSpeech());
+    out.push(...chunker!.silence(vad!.isDetected()));
   }
   return out;
 }
@@ -95,8 +99,7 @@ function handle(msg: ToVad): void {
     case 'init':
       return init(msg.vadModel, msg.maxChunkMs);
     case 'audio': {
-      const out = listen(to16k(msg.samples, msg.sampleRate, false));
-      return send([...out, ...chunker!.silence(vad!.isDetected())], false);
+      return send(listen(to16k(msg.samples, msg.sampleRate, false)), false);
     }
     case 'finish': {
       const tail = resampler ? resampler.r.resample(new Float32Array(0), true) : new Float32Array(0);
