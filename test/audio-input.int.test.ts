@@ -102,6 +102,13 @@ describe('reading other formats through ffmpeg', () => {
     });
   }
 
+  it('keeps 8 kHz audio at 8 kHz (sherpa-onnx resamples it, as it does a live 8 kHz stream)', async () => {
+    const path = join(dir, 'prompt.m4a');
+    const made = Bun.spawnSync(['ffmpeg', '-y', '-loglevel', 'error', '-i', join(AUDIO_DIR, 'telephony', 'pcm16', 'demo-congrats.wav'), '-c:a', 'aac', path]);
+    expect(made.exitCode).toBe(0);
+    expect((await readAll(path)).rate).toBe(8000);
+  });
+
   it('names the package to install when ffmpeg is missing', async () => {
     const prior = process.env.VOXLOG_FFMPEG;
     process.env.VOXLOG_FFMPEG = join(dir, 'no-such-ffmpeg');

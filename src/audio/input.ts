@@ -161,20 +161,25 @@ async function openWithFfmpeg(path: string, ffmpeg: string): Promise<AudioInput>
   const audio = info.streams?.find((s) => s.codec_type === 'audio');
   if (!audio) throw new AudioInputError(`${path}: the file has no audio stream (${info.format?.format_name ?? 'unknown format'})`);
   const duration = Number(info.format?.duration);
+  // Audio below 16 kHz (telephony's 8 kHz) comes out at its own rate and is brought to the model's by
+  // sherpa-onnx's resampler, as a live 8 kHz stream is: ffmpeg's resampling cost the default model
+  // words on the telephony prompts. Anything else comes out at 16 kHz.
+  const sourceRate = Number(audio.sample_rate);
+  const rate = Number.isInteger(sourceRate) && sourceRate >= 8000 && sourceRate < FFMPEG_RATE ? sourceRate : FFMPEG_RATE;
   const channels = audio.channels === 1 ? 'mono' : audio.channels === 2 ? 'stereo' : `${audio.channels} channels`;
   return {
     path,
     description: `${audio.codec_name ?? 'audio'} in ${info.format?.format_name ?? 'a container'} (through ffmpeg), ${channels}, ${audio.sample_rate ?? '?'} Hz`,
-    sampleRate: FFMPEG_RATE,
+    sampleRate: rate,
     durationS: Number.isFinite(duration) ? duration : undefined,
-    chunks: () => ffmpegSamples(ffmpegPath, path),
+    chunks: () => ffmpegSamples(ffmpegPath, path, rate),
     wire: undefined,
   };
 }
 
-/** Decodes with ffmpeg to mono 16 kHz float32, yielding what its pipe delivers (ffmpeg down-mixes). */
-async function* ffmpegSamples(ffmpeg: string, path: string): AsyncGenerator<Float32Array> {
-  const p = Bun.spawn([ffmpeg, '-nostdin', '-hide_banner', '-loglevel', 'error', ...FFMPEG_INPUT, '-i', fileUrl(path), '-vn', '-ac', '1', '-ar', String(FFMPEG_RATE), '-f', 'f32le', 'pipe:1'], { stdout: 'pipe', stderr: 'pipe' });
+/** Decodes with ffmpeg to mono float32 at `rate`, yielding what its pipe delivers (ffmpeg down-mixes). */
+async function* ffmpegSamples(ffmpeg: string, path: string, rate: number): AsyncGenerator<Float32Array> {
+  const p = Bun.spawn([ffmpeg, '-nostdin', '-hide_banner', '-loglevel', 'error', ...FFMPEG_INPUT, '-i', fileUrl(path), '-vn', '-ac', '1', '-ar', String(rate), '-f', 'f32le', 'pipe:1'], { stdout: 'pipe', stderr: 'pipe' });
   const stderr = new Response(p.stderr).text();
   // The pipe splits where it likes: the decoder carries a partial sample to the next piece.
   const decoder = new AudioDecoder('float32');

@@ -142,17 +142,35 @@ export async function* inBlocks(source: AsyncIterable<Float32Array>, size: numbe
   if (filled > 0) yield block.subarray(0, filled);
 }
 
-/** One chunk as a batch-priority stream on the least loaded worker; resolves with its finals. */
+/**
+ * What of a segment belongs to this chunk: the words from its start on (those in the context before
+ * it are the previous chunk's). A model that gives no word times keeps a segment that starts in the chunk.
+ */
+function ownPart(segment: TimedSegment, boundaryMs: number): TimedSegment | undefined {
+  if (segment.words.length === 0) return segment.start_ms >= boundaryMs ? segment : undefined;
+  const words = segment.words.filter((w) => w.start_ms >= boundaryMs);
+  if (words.length === 0) return undefined;
+  if (words.length === segment.words.length) return segment;
+  return { text: words.map((w) => w.word).join(' '), start_ms: words[0]!.start_ms, end_ms: segment.end_ms, words };
+}
+
+/** One chunk (after its context) as a batch-priority stream on the least loaded worker; resolves with its finals. */
 function decodeChunk(engine: Engine, chunk: AudioChunk, open: Set<string>, signal: AbortSignal | undefined): Promise<TimedSegment[]> {
   const streamId = `job-chunk-${crypto.randomUUID()}`;
   const segments: TimedSegment[] = [];
   let seq = 0;
   let failed = false;
+  const boundaryMs = Math.round(chunk.start / (RATE / 1000));
+  const audio = new Float32Array(chunk.context.length + chunk.samples.length);
+  audio.set(chunk.context);
+  audio.set(chunk.samples, chunk.context.length);
   return new Promise<TimedSegment[]>((resolve, reject) => {
     const options = { minSilenceMs: DEFAULT_SETTINGS.minSilenceMs, maxSegmentMs: BATCH_MAX_SEGMENT_MS, interimMs: 0, priority: 'batch' } as const;
-    engine.open(streamId, Math.round(chunk.start / (RATE / 1000)), options, (e) => {
-      if (e.type === 'final' && e.text.trim() !== '') segments.push({ text: e.text.trim(), start_ms: e.startMs, end_ms: e.endMs, words: e.words });
-      else if (e.type === 'closed') open.delete(streamId), resolve(segments);
+    engine.open(streamId, Math.round((chunk.start - chunk.context.length) / (RATE / 1000)), options, (e) => {
+      if (e.type === 'final' && e.text.trim() !== '') {
+        const segment = ownPart({ text: e.text.trim(), start_ms: e.startMs, end_ms: e.endMs, words: e.words }, boundaryMs);
+        if (segment) segments.push(segment);
+      } else if (e.type === 'closed') open.delete(streamId), resolve(segments);
       else if (e.type === 'stream_error' || e.type === 'engine_crashed' || e.type === 'engine_failed') {
         // A restarted worker reopens the stream; this chunk's audio is gone from it, so it is closed.
         failed = true;
@@ -162,8 +180,8 @@ function decodeChunk(engine: Engine, chunk: AudioChunk, open: Set<string>, signa
     });
     open.add(streamId);
     void (async () => {
-      for (let at = 0; at < chunk.samples.length && !failed && !signal?.aborted; at += PIECE_SAMPLES) {
-        engine.feed(streamId, ++seq, chunk.samples.slice(at, at + PIECE_SAMPLES), RATE);
+      for (let at = 0; at < audio.length && !failed && !signal?.aborted; at += PIECE_SAMPLES) {
+        engine.feed(streamId, ++seq, audio.slice(at, at + PIECE_SAMPLES), RATE);
         while (open.has(streamId) && engine.backlogMs(streamId) > MAX_BACKLOG_MS) await Bun.sleep(5);
       }
       if (!failed) engine.close(streamId, ++seq);

@@ -8,7 +8,18 @@ export interface AudioChunk {
   /** Where the chunk starts on the file's timeline, in samples at 16 kHz. */
   readonly start: number;
   readonly samples: Float32Array;
+  /**
+   * The audio just before `start` (up to 2 s; none for the first chunk): decoded ahead of the chunk
+   * so its first word is heard in context, its own words left to the chunk before.
+   */
+  readonly context: Float32Array;
 }
+
+/** The span a cut is chosen by (20 ms at 16 kHz), and how far back into talk that ran on a cut may go (3 s). */
+const QUIET_FRAME = 320;
+const SEARCH_BACK = 48_000;
+/** Audio before a chunk handed out with it as context (2 s at 16 kHz). */
+const CONTEXT_SAMPLES = 32_000;
 
 export interface ChunkerOptions {
   /** Longest chunk, in samples. */
@@ -66,9 +77,11 @@ export class Chunker {
   speech(start: number, end: number): AudioChunk[] {
     const out: AudioChunk[] = [];
     if (this.open && end + this.o.padSamples - Math.max(this.lastCut, this.open.start - this.o.padSamples) > this.o.maxSamples) {
-      // Cut in the silence between the two, no further than the padding after the last speech.
-      const gapMiddle = Math.max(this.open.end, Math.floor((this.open.end + start) / 2));
-      out.push(...this.cutAt(Math.min(this.open.end + this.o.padSamples, gapMiddle)));
+      // The quietest moment in the gap between the two; where the VAD split talk that ran on
+      // (no gap), the quietest moment of its last seconds: between words, not through one.
+      const hi = Math.min(start, this.lastCut + this.o.maxSamples);
+      const lo = start - this.open.end >= QUIET_FRAME ? this.open.end : Math.max(this.lastCut + Math.floor(this.o.maxSamples / 2), hi - SEARCH_BACK);
+      out.push(...this.cutAt(this.quietest(lo, hi)));
     }
     if (this.open) this.open.end = Math.max(this.open.end, end);
     else this.open = { start, end };
@@ -94,9 +107,24 @@ export class Chunker {
     return out;
   }
 
-  /** The chunk from the last cut to `to`; the audio before it is let go. */
-  private take(to: number): AudioChunk {
-    const from = this.lastCut;
+  /** The middle of the quietest 20 ms between `lo` and `hi` (ties: the one nearest the middle); the middle when there is no room to choose. */
+  private quietest(lo: number, hi: number): number {
+    const from = Math.max(lo, this.bufferStart, this.lastCut);
+    const middle = Math.floor((from + hi) / 2);
+    if (hi - from < QUIET_FRAME) return Math.max(this.lastCut + 1, middle);
+    const audio = this.slice(from, hi);
+    let best = middle;
+    let bestEnergy = Number.POSITIVE_INFINITY;
+    for (let at = 0; at + QUIET_FRAME <= audio.length; at += QUIET_FRAME / 2) {
+      let energy = 0;
+      for (let i = at; i < at + QUIET_FRAME; i++) energy += audio[i]! * audio[i]!;
+      const centre = from + at + QUIET_FRAME / 2;
+      if (energy < bestEnergy || (energy === bestEnergy && Math.abs(centre - middle) < Math.abs(best - middle))) (bestEnergy = energy), (best = centre);
+    }
+    return best;
+  }
+
+  private slice(from: number, to: number): Float32Array {
     const out = new Float32Array(to - from);
     let at = this.bufferStart;
     for (const p of this.pieces) {
@@ -105,8 +133,15 @@ export class Chunker {
       if (hi > lo) out.set(p.subarray(lo - at, hi - at), lo - from);
       at += p.length;
     }
+    return out;
+  }
+
+  /** The chunk from the last cut to `to`; the audio before it is let go. */
+  private take(to: number): AudioChunk {
+    const from = this.lastCut;
+    const chunk = { index: this.nextIndex++, start: from, samples: this.slice(from, to), context: this.slice(Math.max(this.bufferStart, from - CONTEXT_SAMPLES), from) };
     this.lastCut = to;
-    while (this.pieces.length > 0 && this.bufferStart + this.pieces[0]!.length <= to) this.bufferStart += this.pieces.shift()!.length;
-    return { index: this.nextIndex++, start: from, samples: out };
+    while (this.pieces.length > 0 && this.bufferStart + this.pieces[0]!.length <= to - CONTEXT_SAMPLES) this.bufferStart += this.pieces.shift()!.length;
+    return chunk;
   }
 }

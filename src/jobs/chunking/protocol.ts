@@ -1,3 +1,4 @@
+import type { AudioChunk } from './chunker';
 /** Messages between the job pipeline and its VAD worker (vad-worker.ts). */
 export type ToVad =
   | { readonly type: 'init'; readonly vadModel: string; readonly maxChunkMs: number }
@@ -8,5 +9,5 @@ export type ToVad =
   | { readonly type: 'exit' };
 
 export type FromVad =
-  | { readonly type: 'chunks'; readonly chunks: readonly { index: number; start: number; samples: Float32Array }[]; readonly position: number; readonly done: boolean }
+  | { readonly type: 'chunks'; readonly chunks: readonly AudioChunk[]; readonly position: number; readonly done: boolean }
   | { readonly type: 'error'; readonly message: string };

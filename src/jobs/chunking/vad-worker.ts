@@ -91,7 +91,7 @@ function to16k(samples: Float32Array, sampleRate: number, flush: boolean): Float
 }
 
 function send(chunks: AudioChunk[], done: boolean): void {
-  post({ type: 'chunks', chunks, position: chunker!.position, done }, chunks.map((c) => c.samples.buffer as ArrayBuffer));
+  post({ type: 'chunks', chunks, position: chunker!.position, done }, chunks.flatMap((c) => [c.samples.buffer as ArrayBuffer, c.context.buffer as ArrayBuffer]));
 }
 
 function handle(msg: ToVad): void {
