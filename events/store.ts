@@ -20,6 +20,11 @@ type Outcome = { ok: AppendResult } | { err: unknown };
 export interface StoreHooks {
   readonly onCommitted?: (ms: number) => void;
   readonly onFailed?: (err: unknown) => void;
+  /**
+   * Asked after each commit to the SQLite file, before anyone is told it committed: why the file
+   * that took it cannot be trusted to keep it (deleted, replaced), or null. A problem fails the batch.
+   */
+  readonly verify?: () => string | null;
 }
 
 /** How many committed events a node fetches from PostgreSQL per round while catching up. */
@@ -170,6 +175,10 @@ export class EventStore {
       outcomes = this.db.transaction(() => this.writeAll(batch, []))();
     } catch (err) {
       return this.failed(batch, err);
+    }
+    for (const o of this.observers) {
+      const problem = o.verify?.();
+      if (problem !== null && problem !== undefined) return this.failed(batch, new UnavailableError(problem, 'log_unavailable'));
     }
     this.settle(batch, outcomes, performance.now() - t0, true);
   }

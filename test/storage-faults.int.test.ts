@@ -84,6 +84,25 @@ describe('a full disk under live sessions (SQLite refusing new pages: SQLITE_FUL
 });
 
 describe('the database file deleted while the server runs', () => {
+  it('delivers no final after the file is gone, even before the periodic check notices', async () => {
+    const server = await startTestServer();
+    try {
+      const s = openSocket(server.wsUrl());
+      await s.next('ready');
+      sendFrames(s.ws, concat([clip(), silence(2)]));
+      await s.next('final');
+      const before = finals(s.messages).length;
+      for (const f of readdirSync(server.dataDir).filter((f) => f.startsWith('voxlog.sqlite'))) rmSync(join(server.dataDir, f));
+      sendFrames(s.ws, concat([clip(), silence(2)]));
+      const err = await s.next('error', (e) => e.code === 'log_write_failed');
+      expect(err.message).toContain('not delivered');
+      expect((await s.closed).code).toBe(1011);
+      expect(finals(s.messages).length).toBe(before);
+    } finally {
+      await server.dispose();
+    }
+  }, 30_000);
+
   it('is reported by /health as 503 within seconds, and new results are refused with log_write_failed instead of being lost', async () => {
     const server = await startTestServer();
     try {

@@ -33,7 +33,9 @@ export class LogHealth {
     private readonly everyMs = CHECK_EVERY_MS,
   ) {
     this.inode = statSync(path).ino;
-    store.observe({ onFailed: (err) => this.appendFailed(err) });
+    // Every commit checks the file is still the one opened before its result is acknowledged: the
+    // probe's 2 s would let a client be sent finals a deleted file took and no restart will see.
+    store.observe({ onFailed: (err) => this.appendFailed(err), verify: () => (this.remote ? null : this.fileProblem()) });
   }
 
   /** Checks once (start refuses a log it cannot write), then every few seconds. */
@@ -91,14 +93,20 @@ export class LogHealth {
     this.appendFailure = `appends are failing: ${message}`;
   }
 
-  private probe(): string | null {
+  /** The database file deleted or replaced under the server (the log then fences itself), or null. */
+  private fileProblem(): string | null {
     let ino: number;
     try {
       ino = statSync(this.path).ino;
     } catch {
       return this.gone(`the database file ${this.path} was deleted; restart the server (what it records now would be lost)`);
     }
-    if (ino !== this.inode) return this.gone(`the database file ${this.path} was replaced by another file; restart the server`);
+    return ino === this.inode ? null : this.gone(`the database file ${this.path} was replaced by another file; restart the server`);
+  }
+
+  private probe(): string | null {
+    const gone = this.fileProblem();
+    if (gone) return gone;
     try {
       this.db.transaction(() => {
         this.db.query('INSERT OR REPLACE INTO health_probe (id, at, pad) VALUES (1, ?, zeroblob(16384))').run(new Date().toISOString());
