@@ -126,8 +126,10 @@ async function compose(config: Config, lock: { release(): void }): Promise<Runni
   if (shared) console.log(`event log: PostgreSQL (log ${shared.logId}), this node ${config.nodeId}, replica ${dbPath}`);
   const sessions = new Map<string, Session>();
   const liveIds = () => new Set([...sessions.values()].map((s) => s.id));
-  // Sessions this node served (or, on a log from before nodes, any): a restart or a recovered log closes them.
-  const mine = (node: string | null) => node === null || node === config.nodeId;
+  // Sessions this node served (or, on a log from before nodes, any): a restart or a recovered log closes
+  // them. A SQLite log is this server's alone (it holds the file exclusively), so every session open in
+  // it is one this server left, whatever node name it ran under then (a renamed host, a moved data dir).
+  const mine = (node: string | null) => !shared || node === null || node === config.nodeId;
   const closeOrphaned = (reason: string, mayClose = mine) =>
     closeOrphans(db, store, liveIds(), reason, mayClose)
       .then((n) => n > 0 && console.log(`closed ${n} session(s) left open in the log (${reason})`))

@@ -124,7 +124,8 @@ describe('the database file deleted while the server runs', () => {
 });
 
 describe('starting after a crash', () => {
-  it('closes sessions the log shows open with reason server_restart, so none stays open and each can be resumed', async () => {
+  for (const [why, node] of [['by this node', undefined], ['by a node of another name (the host renamed, the data directory moved)', 'old-host']] as const) {
+  it(`closes sessions the log shows open with reason server_restart, so none stays open and each can be resumed: served ${why}`, async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'voxlog-orphans-'));
     const db = openDatabase(join(dataDir, 'voxlog.sqlite'), 'NORMAL');
     migrate(db);
@@ -132,11 +133,11 @@ describe('starting after a crash', () => {
     const store = new EventStore(db, projections);
     // What a server killed mid-session leaves: opened, one final, never closed.
     await store.append(sessionStream('orphan1'), [
-      event('SessionOpened', { session_id: 'orphan1', model_id: 'tiny-streaming-lstm-ctc-en', encoding: 'pcm16', sample_rate: 16000, user_id: null, language: null, protocol: 'voxlog' }),
+      event('SessionOpened', { session_id: 'orphan1', model_id: 'tiny-streaming-lstm-ctc-en', encoding: 'pcm16', sample_rate: 16000, user_id: null, language: null, protocol: 'voxlog' }, node ? { node } : {}),
       event('SegmentFinalized', { session_id: 'orphan1', segment: 0, text: 'hello', start_ms: 0, end_ms: 1500, words: [], latency_ms: 5, model_id: 'tiny-streaming-lstm-ctc-en', reason: 'endpoint' }),
     ]);
     db.close();
-    const server = await startTestServer({}, dataDir);
+    const server = await startTestServer({ VOXLOG_NODE_ID: 'new-host' }, dataDir);
     try {
       const closing = server.store.readStream(sessionStream('orphan1')).at(-1)!;
       expect(closing).toMatchObject({ type: 'SessionClosed', data: { reason: 'server_restart', audio_ms: 1500, segments: 1 } });
@@ -148,4 +149,5 @@ describe('starting after a crash', () => {
       await server.dispose();
     }
   });
+  }
 });
