@@ -20,6 +20,7 @@ import { web, type WebResult } from './sections/web';
 import { protocols } from './sections/protocols';
 import { engines, type EngineSweep, type EnginesResult } from './sections/engines';
 import { nodes } from './sections/nodes';
+import { fidelity } from './sections/fidelity';
 import { PREFERRED_DEFAULT_MODEL } from '../models/catalog';
 
 const { values } = parseArgs({ args: Bun.argv.slice(2), options: { quick: { type: 'boolean', default: false }, soak: { type: 'string' }, out: { type: 'string' } } });
@@ -30,7 +31,7 @@ const GREEDY = `${REAL}-greedy`;
 const STREAMING = 'tiny-streaming-lstm-ctc-en';
 const OFFLINE = 'tiny-offline-bigru-ctc-en';
 const plan = quick
-  ? { jobRounds: 1, shortJobs: 4, liveSeconds: 3, uploadBytes: 64 * 1024 ** 2, dictationSentences: 3, typedAttempts: 50, spokenClips: 1, requests: 300, sessionOpens: 10, sseEvents: 50_000, overheadModels: [REAL, STREAMING], overheadClips: 6, concurrencyModels: [REAL], levels: [1, 4], seconds: 7, appends: 2000, logEvents: 20_000, lagClients: 2, lagSeconds: 2, sessions: 5, soak: 0.1, soakClients: 2, accuracyModels: [REAL, STREAMING], perSet: 2, webClips: ['1089-134686-0000.wav'], protocolClips: { librispeech: ['1089-134686-0000.wav'], telephony: ['vm-newuser'] }, refine: false, overheadRounds: 1, processModels: [REAL], realLevels: [1, 4], batchLevels: [4, 8], kills: 1, engineOverheadModels: [STREAMING], nodeLogEvents: 20_000 }
+  ? { jobRounds: 1, shortJobs: 4, liveSeconds: 3, uploadBytes: 64 * 1024 ** 2, dictationSentences: 3, typedAttempts: 50, spokenClips: 1, requests: 300, sessionOpens: 10, sseEvents: 50_000, overheadModels: [REAL, STREAMING], overheadClips: 6, concurrencyModels: [REAL], levels: [1, 4], seconds: 7, appends: 2000, logEvents: 20_000, lagClients: 2, lagSeconds: 2, sessions: 5, soak: 0.1, soakClients: 2, accuracyModels: [REAL, STREAMING], perSet: 2, webClips: ['1089-134686-0000.wav'], protocolClips: { librispeech: ['1089-134686-0000.wav'], telephony: ['vm-newuser'] }, refine: false, overheadRounds: 1, processModels: [REAL], realLevels: [1, 4], batchLevels: [4, 8], kills: 1, engineOverheadModels: [STREAMING], nodeLogEvents: 20_000, fidelityPerSet: 2, paceClips: 4, determinismRuns: 2 }
   : {
       // About 7 minutes of real speech in one file; 40 short clips; a 1 GiB upload.
       jobRounds: 6,
@@ -70,6 +71,10 @@ const plan = quick
       kills: 5,
       engineOverheadModels: [REAL, GREEDY],
       nodeLogEvents: 200_000,
+      // Every clip of every set through both paths; a 33 s recording at full speed and at real time.
+      fidelityPerSet: 1000,
+      paceClips: 12,
+      determinismRuns: 5,
     };
 const soakMinutes = values.soak ? Number(values.soak) : plan.soak;
 
@@ -229,7 +234,15 @@ say(`   appends/s (1 event each, every projection, 500 in flight per node): SQLi
 say(`   replay of ${multi.replay.log_events} events: SQLite projections rebuilt (baseline) ${multi.replay.sqlite_rebuild_per_s}/s | a new node catching up from PostgreSQL ${multi.replay.postgres_catch_up_per_s}/s | log copy into PostgreSQL ${multi.replay.copy_per_s}/s (verified: ${multi.replay.copy_verified ? 'equal' : 'DIFFERS'})`);
 say(`   largest holding N on ${REAL}: one node on SQLite (section 2, baseline) ${oneNodeSqlite} | one node on PostgreSQL ${multi.holding.one_node_postgres} | two nodes on PostgreSQL, one worker each ${multi.holding.two_nodes_postgres}`);
 
-const report = { machine, overhead: overheads, concurrency: concs, event_log: log, memory: mem, accuracy: acc, trust: tr, dictation: dict, jobs: job, web: webApp, protocols: proto, engines: { ...eng, targets }, nodes: { ...multi, holding: { ...multi.holding, one_node_sqlite: oneNodeSqlite } } };
+say('\n14. Every sample heard: full speed vs real time, digital vs dithered silence, file vs streaming path, repeat runs, a closed flooder');
+const fid = await fidelity({ sets: audioSets(join(shared, 'audio'), plan.fidelityPerSet), paceClips: seen.slice(0, plan.paceClips), quick, determinismRuns: plan.determinismRuns });
+say(`   ${fid.pacing.audio_s} s of audio at full speed (${fid.pacing.full_speed_s} s) vs at ${quick ? '4x ' : ''}real time (baseline, ${fid.pacing.real_time_s} s): transcripts ${fid.pacing.identical ? 'identical' : 'DIFFERENT'}`);
+for (const r of fid.silence) say(`   ${r.set.padEnd(16)} ${String(r.clips).padStart(3)} clips: WER after 2.5 s of digital zeros ${f(r.wer_digital, 3)} | after ±30 LSB dithered silence (baseline) ${f(r.wer_dithered, 3)}`);
+for (const r of fid.file_vs_streaming) say(`   ${r.set.padEnd(16)} ${String(r.clips).padStart(3)} clips: WER file path (POST /v1/listen) ${f(r.wer_file, 3)} | streaming (baseline) ${f(r.wer_streaming, 3)}`);
+for (const r of fid.determinism) say(`   ${r.format.padEnd(5)} ${r.runs} runs: ${r.distinct} distinct transcript(s), WER ${f(r.wer, 3)}`);
+say(`   a deaf flooder closed for a frame over the limit: ${fid.flooder.mb_after_close} MB into its socket in the 3 s after; a reading one: ${fid.flooder.close_to_teardown_ms} ms from its closed message to TCP teardown`);
+
+const report = { machine, overhead: overheads, concurrency: concs, event_log: log, memory: mem, accuracy: acc, trust: tr, dictation: dict, jobs: job, web: webApp, protocols: proto, engines: { ...eng, targets }, nodes: { ...multi, holding: { ...multi.holding, one_node_sqlite: oneNodeSqlite } }, fidelity: fid };
 const outDir = values.out ?? join(import.meta.dir, quick ? 'out' : 'results');
 mkdirSync(outDir, { recursive: true });
 const stem = quick ? 'quick' : `${machine.date.slice(0, 10)}-${machine.commit}`;
@@ -335,6 +348,15 @@ ${rows(['figure', 'SQLite, one node (baseline)', 'PostgreSQL, one node', 'Postgr
 ])}
 
 \`bun run log copy\` moved the ${r.nodes.replay.log_events}-event log at ${r.nodes.replay.copy_per_s} events/s; its verification found the copy ${r.nodes.replay.copy_verified ? 'equal to' : 'DIFFERENT from'} the source.
+
+## 14. Every sample heard
+${r.fidelity.pacing.audio_s} s of audio sent at full speed took ${r.fidelity.pacing.full_speed_s} s under the shipped 4x budget; sent at real time (baseline) ${r.fidelity.pacing.real_time_s} s; transcripts ${r.fidelity.pacing.identical ? 'identical' : 'DIFFERENT'}.
+
+${rows(['set', 'clips', 'WER, digital zeros after', 'WER, ±30 LSB after (baseline)', 'WER, file path', 'WER, streaming (baseline)'], r.fidelity.silence.map((s, i) => [s.set, s.clips, f(s.wer_digital, 3), f(s.wer_dithered, 3), f(r.fidelity.file_vs_streaming[i]!.wer_file, 3), f(r.fidelity.file_vs_streaming[i]!.wer_streaming, 3)]))}
+
+${rows(['format', 'runs', 'distinct transcripts', 'WER'], r.fidelity.determinism.map((d) => [d.format, d.runs, d.distinct, f(d.wer, 3)]))}
+
+A deaf client flooding 32 KiB frames, closed for one over the frame limit, put ${r.fidelity.flooder.mb_after_close} MB into its socket in the 3 s after; one that reads saw its connection end ${r.fidelity.flooder.close_to_teardown_ms} ms after the \`closed\` message.
 `;
 }
 

@@ -324,7 +324,7 @@ export function loadConfig(env: Env = process.env): Config {
       maxAttempts: int('VOXLOG_JOB_MAX_ATTEMPTS', 3, 1, 20),
       retryMs: int('VOXLOG_JOB_RETRY_MS', 2_000, 1, 3_600_000),
       cleanupDays: int('VOXLOG_CLEANUP_DAYS', 30, 1, 36_500),
-      maxChunkMs: int('VOXLOG_JOB_MAX_CHUNK_S', 10, 5, 120) * 1000,
+      maxChunkMs: int('VOXLOG_JOB_MAX_CHUNK_S', 30, 5, 120) * 1000,
       maxAudioS: int('VOXLOG_MAX_JOB_AUDIO_S', 12 * 3600, 1, 7 * 24 * 3600),
       maxQueuedPerUser: int('VOXLOG_MAX_QUEUED_JOBS', 100, 1, 1_000_000),
     },

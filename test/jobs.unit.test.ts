@@ -9,12 +9,12 @@ import { toCues, toSrt, toVerboseJson, toVtt } from '../src/jobs/formats';
 import type { Segment } from '../src/jobs/read';
 
 describe('cutting a file into chunks at silences', () => {
-  const options = { maxSamples: 1000, padSamples: 20, closeAfterSamples: 200 };
+  const options = { rate: 16_000, maxSamples: 1000, padSamples: 20, closeAfterSamples: 200 };
   /** Audio whose sample i holds i, so every chunk can be checked against where it claims to start. */
   const ramp = (from: number, n: number) => Float32Array.from({ length: n }, (_, i) => from + i);
 
   it('cuts between two stretches of speech that would not fit one chunk, in the quiet between them', () => {
-    const c = new Chunker({ maxSamples: 10_000, padSamples: 200, closeAfterSamples: 2_000 });
+    const c = new Chunker({ rate: 16_000, maxSamples: 10_000, padSamples: 200, closeAfterSamples: 2_000 });
     // Speech is loud, the gap between is quiet (but not silent at its edges).
     const audio = Float32Array.from({ length: 12_000 }, (_, i) => (i < 1_000 || (i >= 7_000 && i < 8_000) ? 0.001 * Math.abs(i - 7_500) / 500 : 0.5));
     c.push(audio);
@@ -28,7 +28,7 @@ describe('cutting a file into chunks at silences', () => {
   });
 
   it('cuts talk that ran on past a chunk (the VAD split it with no gap) at its quietest moment, not at the bound', () => {
-    const c = new Chunker({ maxSamples: 10_000, padSamples: 200, closeAfterSamples: 2_000 });
+    const c = new Chunker({ rate: 16_000, maxSamples: 10_000, padSamples: 200, closeAfterSamples: 2_000 });
     // Loud throughout but for one quiet dip (a pause between words) at 8,000.
     c.push(Float32Array.from({ length: 16_000 }, (_, i) => (Math.abs(i - 8_000) < 200 ? 0.01 : 0.5)));
     c.speech(0, 9_600);

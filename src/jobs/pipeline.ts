@@ -39,9 +39,8 @@ export interface PipelineOptions {
   readonly onEvent?: (e: PipelineEvent) => void;
 }
 
-const RATE = 16000;
-/** Audio posted to a worker per message: what a live frame can wait behind there (see worker.ts). */
-const PIECE_SAMPLES = RATE;
+/** Audio posted to a worker per message, in seconds: what a live frame can wait behind there (see worker.ts). */
+const PIECE_S = 1;
 /** Audio of one chunk posted and not yet decoded before the feeder waits. */
 const MAX_BACKLOG_MS = 4_000;
 /** Offline models decode a VAD segment whole: in a file, up to 15 s (live sessions cut at 3 s for latency). */
@@ -64,9 +63,11 @@ export async function transcribeInChunks(registry: EngineRegistry, modelId: stri
     if (failure !== undefined) throw failure;
     o.signal?.throwIfAborted();
   };
+  // Chunks keep the file's own rate: the engine resamples what is not 16 kHz itself, as it does a live stream's.
+  const rate = input.sampleRate;
   const frontierMs = () => {
     const pending = found.findIndex((_, i) => !results.has(i));
-    return Math.round((pending === -1 ? position : found[pending]!) / (RATE / 1000));
+    return Math.round((pending === -1 ? position : found[pending]!) / (rate / 1000));
   };
   /** Chunks cut and waiting for a worker: the VAD runs this far ahead, so no worker waits for it. */
   const ready: AudioChunk[] = [];
@@ -74,7 +75,7 @@ export async function transcribeInChunks(registry: EngineRegistry, modelId: stri
     while (ready.length > 0 && decoding.size < parallel) start(ready.shift()!);
   };
   const start = (chunk: AudioChunk) => {
-    const job = decodeChunk(engine, chunk, open, o.signal).then(
+    const job = decodeChunk(engine, chunk, rate, open, o.signal).then(
       (segments) => {
         results.set(chunk.index, segments);
         o.onEvent?.({ type: 'chunk_done', index: chunk.index, segments, done: results.size, found: found.length, vadFinished, frontierMs: frontierMs() });
@@ -120,7 +121,7 @@ export async function transcribeInChunks(registry: EngineRegistry, modelId: stri
     segmenter.stop();
   }
   const segments = [...results].sort(([a], [b]) => a - b).flatMap(([, s]) => s);
-  return { modelId, segments, text: segments.map((s) => s.text).join(' '), audioMs: Math.round(position / (RATE / 1000)), chunks: found.length };
+  return { modelId, segments, text: segments.map((s) => s.text).join(' '), audioMs: Math.round(position / (rate / 1000)), chunks: found.length };
 }
 
 /**
@@ -143,32 +144,35 @@ export async function* inBlocks(source: AsyncIterable<Float32Array>, size: numbe
 }
 
 /**
- * What of a segment belongs to this chunk: the words from its start on (those in the context before
- * it are the previous chunk's). A model that gives no word times keeps a segment that starts in the chunk.
+ * What of a segment belongs to this chunk: the words that start within it (those in the context
+ * before it are the previous chunk's, those in the lookahead after it the next one's). A model that
+ * gives no word times keeps a segment that starts in the chunk.
  */
-function ownPart(segment: TimedSegment, boundaryMs: number): TimedSegment | undefined {
-  if (segment.words.length === 0) return segment.start_ms >= boundaryMs ? segment : undefined;
-  const words = segment.words.filter((w) => w.start_ms >= boundaryMs);
+function ownPart(segment: TimedSegment, own: { fromMs: number; toMs: number }): TimedSegment | undefined {
+  const mine = (ms: number) => ms >= own.fromMs && ms < own.toMs;
+  if (segment.words.length === 0) return mine(segment.start_ms) ? segment : undefined;
+  const words = segment.words.filter((w) => mine(w.start_ms));
   if (words.length === 0) return undefined;
   if (words.length === segment.words.length) return segment;
-  return { text: words.map((w) => w.word).join(' '), start_ms: words[0]!.start_ms, end_ms: segment.end_ms, words };
+  return { text: words.map((w) => w.word).join(' '), start_ms: words[0]!.start_ms, end_ms: Math.min(segment.end_ms, Math.max(own.toMs, words.at(-1)!.end_ms)), words };
 }
 
 /** One chunk (after its context) as a batch-priority stream on the least loaded worker; resolves with its finals. */
-function decodeChunk(engine: Engine, chunk: AudioChunk, open: Set<string>, signal: AbortSignal | undefined): Promise<TimedSegment[]> {
+function decodeChunk(engine: Engine, chunk: AudioChunk, rate: number, open: Set<string>, signal: AbortSignal | undefined): Promise<TimedSegment[]> {
   const streamId = `job-chunk-${crypto.randomUUID()}`;
   const segments: TimedSegment[] = [];
   let seq = 0;
   let failed = false;
-  const boundaryMs = Math.round(chunk.start / (RATE / 1000));
-  const audio = new Float32Array(chunk.context.length + chunk.samples.length);
+  const own = { fromMs: Math.round(chunk.start / (rate / 1000)), toMs: chunk.lookahead.length === 0 ? Number.POSITIVE_INFINITY : Math.round((chunk.start + chunk.samples.length) / (rate / 1000)) };
+  const audio = new Float32Array(chunk.context.length + chunk.samples.length + chunk.lookahead.length);
   audio.set(chunk.context);
   audio.set(chunk.samples, chunk.context.length);
+  audio.set(chunk.lookahead, chunk.context.length + chunk.samples.length);
   return new Promise<TimedSegment[]>((resolve, reject) => {
     const options = { minSilenceMs: DEFAULT_SETTINGS.minSilenceMs, maxSegmentMs: BATCH_MAX_SEGMENT_MS, interimMs: 0, priority: 'batch' } as const;
-    engine.open(streamId, Math.round((chunk.start - chunk.context.length) / (RATE / 1000)), options, (e) => {
+    engine.open(streamId, Math.round((chunk.start - chunk.context.length) / (rate / 1000)), options, (e) => {
       if (e.type === 'final' && e.text.trim() !== '') {
-        const segment = ownPart({ text: e.text.trim(), start_ms: e.startMs, end_ms: e.endMs, words: e.words }, boundaryMs);
+        const segment = ownPart({ text: e.text.trim(), start_ms: e.startMs, end_ms: e.endMs, words: e.words }, own);
         if (segment) segments.push(segment);
       } else if (e.type === 'closed') open.delete(streamId), resolve(segments);
       else if (e.type === 'stream_error' || e.type === 'engine_crashed' || e.type === 'engine_failed') {
@@ -180,8 +184,9 @@ function decodeChunk(engine: Engine, chunk: AudioChunk, open: Set<string>, signa
     });
     open.add(streamId);
     void (async () => {
-      for (let at = 0; at < audio.length && !failed && !signal?.aborted; at += PIECE_SAMPLES) {
-        engine.feed(streamId, ++seq, audio.slice(at, at + PIECE_SAMPLES), RATE);
+      const piece = PIECE_S * rate;
+      for (let at = 0; at < audio.length && !failed && !signal?.aborted; at += piece) {
+        engine.feed(streamId, ++seq, audio.slice(at, at + piece), rate);
         while (open.has(streamId) && engine.backlogMs(streamId) > MAX_BACKLOG_MS) await Bun.sleep(5);
       }
       if (!failed) engine.close(streamId, ++seq);

@@ -2,10 +2,10 @@
 // between speech, never longer than a bound, and together covering every sample of the file (a
 // stretch the VAD calls silence is decoded too: it may hold speech too quiet for it).
 
-/** A stretch of the file's audio (16 kHz), cut at silences, to be decoded on its own. */
+/** A stretch of the file's audio (at its own rate), cut at silences, to be decoded on its own. */
 export interface AudioChunk {
   readonly index: number;
-  /** Where the chunk starts on the file's timeline, in samples at 16 kHz. */
+  /** Where the chunk starts on the file's timeline, in samples at the file's rate. */
   readonly start: number;
   readonly samples: Float32Array;
   /**
@@ -13,15 +13,23 @@ export interface AudioChunk {
    * so its first word is heard in context, its own words left to the chunk before.
    */
   readonly context: Float32Array;
+  /**
+   * The audio just after the chunk that had arrived when it was cut (up to 1 s): decoded after it, so
+   * a word running across the cut is heard whole by the chunk it starts in.
+   */
+  readonly lookahead: Float32Array;
 }
 
-/** The span a cut is chosen by (20 ms at 16 kHz), and how far back into talk that ran on a cut may go (3 s). */
-const QUIET_FRAME = 320;
-const SEARCH_BACK = 48_000;
-/** Audio before a chunk handed out with it as context (2 s at 16 kHz). */
-const CONTEXT_SAMPLES = 32_000;
+/** The span a cut is chosen by, and how far back into talk that ran on a cut may go, in seconds. */
+const QUIET_FRAME_S = 0.02;
+const SEARCH_BACK_S = 3;
+/** Audio before a chunk handed out with it as context, in seconds. */
+const CONTEXT_S = 2;
+const LOOKAHEAD_S = 1;
 
 export interface ChunkerOptions {
+  /** Samples per second of the audio pushed (every other option counts these samples). */
+  readonly rate: number;
   /** Longest chunk, in samples. */
   readonly maxSamples: number;
   /** Audio kept before the first speech of a chunk, and after its last (Silero marks speech a little late and early). */
@@ -49,8 +57,15 @@ export class Chunker {
   /** End of the last chunk handed out: the next one starts there. */
   private lastCut = 0;
   private nextIndex = 0;
+  private readonly quietFrame: number;
+  private readonly searchBack: number;
+  private readonly contextSamples: number;
 
-  constructor(private readonly o: ChunkerOptions) {}
+  constructor(private readonly o: ChunkerOptions) {
+    this.quietFrame = 2 * Math.round((QUIET_FRAME_S * o.rate) / 2);
+    this.searchBack = Math.round(SEARCH_BACK_S * o.rate);
+    this.contextSamples = Math.round(CONTEXT_S * o.rate);
+  }
 
   /** Samples pushed so far. */
   get position(): number {
@@ -80,7 +95,7 @@ export class Chunker {
       // The quietest moment in the gap between the two; where the VAD split talk that ran on
       // (no gap), the quietest moment of its last seconds: between words, not through one.
       const hi = Math.min(start, this.lastCut + this.o.maxSamples);
-      const lo = start - this.open.end >= QUIET_FRAME ? this.open.end : Math.max(this.lastCut + Math.floor(this.o.maxSamples / 2), hi - SEARCH_BACK);
+      const lo = start - this.open.end >= this.quietFrame ? this.open.end : Math.max(this.lastCut + Math.floor(this.o.maxSamples / 2), hi - this.searchBack);
       out.push(...this.cutAt(this.quietest(lo, hi)));
     }
     if (this.open) this.open.end = Math.max(this.open.end, end);
@@ -111,14 +126,14 @@ export class Chunker {
   private quietest(lo: number, hi: number): number {
     const from = Math.max(lo, this.bufferStart, this.lastCut);
     const middle = Math.floor((from + hi) / 2);
-    if (hi - from < QUIET_FRAME) return Math.max(this.lastCut + 1, middle);
+    if (hi - from < this.quietFrame) return Math.max(this.lastCut + 1, middle);
     const audio = this.slice(from, hi);
     let best = middle;
     let bestEnergy = Number.POSITIVE_INFINITY;
-    for (let at = 0; at + QUIET_FRAME <= audio.length; at += QUIET_FRAME / 2) {
+    for (let at = 0; at + this.quietFrame <= audio.length; at += this.quietFrame / 2) {
       let energy = 0;
-      for (let i = at; i < at + QUIET_FRAME; i++) energy += audio[i]! * audio[i]!;
-      const centre = from + at + QUIET_FRAME / 2;
+      for (let i = at; i < at + this.quietFrame; i++) energy += audio[i]! * audio[i]!;
+      const centre = from + at + this.quietFrame / 2;
       if (energy < bestEnergy || (energy === bestEnergy && Math.abs(centre - middle) < Math.abs(best - middle))) (bestEnergy = energy), (best = centre);
     }
     return best;
@@ -139,9 +154,15 @@ export class Chunker {
   /** The chunk from the last cut to `to`; the audio before it is let go. */
   private take(to: number): AudioChunk {
     const from = this.lastCut;
-    const chunk = { index: this.nextIndex++, start: from, samples: this.slice(from, to), context: this.slice(Math.max(this.bufferStart, from - CONTEXT_SAMPLES), from) };
+    const chunk = {
+      index: this.nextIndex++,
+      start: from,
+      samples: this.slice(from, to),
+      context: this.slice(Math.max(this.bufferStart, from - this.contextSamples), from),
+      lookahead: this.slice(to, Math.min(this.total, to + Math.round(LOOKAHEAD_S * this.o.rate))),
+    };
     this.lastCut = to;
-    while (this.pieces.length > 0 && this.bufferStart + this.pieces[0]!.length <= to - CONTEXT_SAMPLES) this.bufferStart += this.pieces.shift()!.length;
+    while (this.pieces.length > 0 && this.bufferStart + this.pieces[0]!.length <= to - this.contextSamples) this.bufferStart += this.pieces.shift()!.length;
     return chunk;
   }
 }

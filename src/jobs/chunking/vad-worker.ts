@@ -22,7 +22,9 @@ const VAD_WINDOW = 2048;
 
 let sherpa: SherpaModule | undefined;
 let vad: SherpaVad | undefined;
+/** Made with the first audio, at its rate: chunks keep the file's own samples (the VAD hears them at 16 kHz). */
 let chunker: Chunker | undefined;
+let maxChunkS = 0;
 let resampler: { rate: number; r: SherpaResampler } | undefined;
 
 const post = (m: FromVad, transfer: Transferable[] = []): void => self.postMessage(m, transfer);
@@ -32,8 +34,8 @@ let madeFor = '';
 
 function init(vadModel: string, maxChunkMs: number): void {
   sherpa ??= loadSherpa();
-  const maxSamples = Math.round((maxChunkMs / 1000) * RATE);
-  chunker = new Chunker({ maxSamples, padSamples: PAD_SAMPLES, closeAfterSamples: CLOSE_AFTER_SAMPLES });
+  maxChunkS = maxChunkMs / 1000;
+  chunker = undefined;
   resampler = undefined;
   if (vad && madeFor === `${vadModel}|${maxChunkMs}`) {
     vad.reset();
@@ -55,13 +57,18 @@ function init(vadModel: string, maxChunkMs: number): void {
   vad.acceptWaveform(new Float32Array(VAD_PRIMING_SAMPLES));
 }
 
-/** Speech the VAD has settled on, as chunks. */
-function drainSpeech(): AudioChunk[] {
+function chunkerAt(rate: number): Chunker {
+  return (chunker ??= new Chunker({ rate, maxSamples: Math.round(maxChunkS * rate), padSamples: Math.round((PAD_SAMPLES * rate) / RATE), closeAfterSamples: Math.round((CLOSE_AFTER_SAMPLES * rate) / RATE) }));
+}
+
+/** Speech the VAD has settled on, as chunks (its 16 kHz positions brought to the file's rate). */
+function drainSpeech(c: Chunker, rate: number): AudioChunk[] {
   const out: AudioChunk[] = [];
+  const at = (n: number) => Math.round((n * rate) / RATE);
   while (!vad!.isEmpty()) {
     const seg = vad!.front();
     const start = Math.max(0, seg.start - VAD_PRIMING_SAMPLES);
-    out.push(...chunker!.speech(start, Math.min(chunker!.position, start + seg.samples.length)));
+    out.push(...c.speech(at(start), Math.min(c.position, at(start + seg.samples.length))));
     vad!.pop();
   }
   return out;
@@ -71,15 +78,17 @@ function drainSpeech(): AudioChunk[] {
  * Feeds the chunker and the VAD a window at a time, and asks the chunker after each window, so
  * where chunks are cut depends on the audio alone (the caller sends it in blocks of a fixed size).
  */
-function listen(pcm: Float32Array): AudioChunk[] {
+function listen(pcm: Float32Array, rate: number): AudioChunk[] {
   const out: AudioChunk[] = [];
-  for (let at = 0; at < pcm.length; at += VAD_WINDOW) {
+  const c = chunkerAt(rate);
+  const step = Math.round((VAD_WINDOW * rate) / RATE);
+  for (let at = 0; at < pcm.length; at += step) {
     // A view, not a copy: each message's audio is a fresh array, so the chunker may keep views of it.
-    const window = pcm.subarray(at, at + VAD_WINDOW);
-    chunker!.push(window);
-    vad!.acceptWaveform(window);
-    if (!vad!.isEmpty()) out.push(...drainSpeech());
-    out.push(...chunker!.silence(vad!.isDetected()));
+    const window = pcm.subarray(at, at + step);
+    c.push(window);
+    vad!.acceptWaveform(to16k(window, rate, false));
+    if (!vad!.isEmpty()) out.push(...drainSpeech(c, rate));
+    out.push(...c.silence(vad!.isDetected()));
   }
   return out;
 }
@@ -91,21 +100,20 @@ function to16k(samples: Float32Array, sampleRate: number, flush: boolean): Float
 }
 
 function send(chunks: AudioChunk[], done: boolean): void {
-  post({ type: 'chunks', chunks, position: chunker!.position, done }, chunks.flatMap((c) => [c.samples.buffer as ArrayBuffer, c.context.buffer as ArrayBuffer]));
+  post({ type: 'chunks', chunks, position: chunker?.position ?? 0, done }, chunks.flatMap((c) => [c.samples.buffer as ArrayBuffer, c.context.buffer as ArrayBuffer, c.lookahead.buffer as ArrayBuffer]));
 }
 
 function handle(msg: ToVad): void {
   switch (msg.type) {
     case 'init':
       return init(msg.vadModel, msg.maxChunkMs);
-    case 'audio': {
-      return send(listen(to16k(msg.samples, msg.sampleRate, false)), false);
-    }
+    case 'audio':
+      return send(listen(msg.samples, msg.sampleRate), false);
     case 'finish': {
-      const tail = resampler ? resampler.r.resample(new Float32Array(0), true) : new Float32Array(0);
-      const out = listen(tail);
+      if (resampler) vad!.acceptWaveform(resampler.r.resample(new Float32Array(0), true));
       vad!.flush();
-      return send([...out, ...drainSpeech(), ...chunker!.finish()], true);
+      if (!chunker) return send([], true);
+      return send([...drainSpeech(chunker, resampler?.rate ?? RATE), ...chunker.finish()], true);
     }
     case 'exit':
       return process.exit(0);
