@@ -16,7 +16,7 @@ export interface AccuracyRow {
   readonly cer: number;
 }
 
-interface Item {
+export interface Item {
   readonly name: string;
   readonly reference: string;
   readonly audio: Uint8Array<ArrayBuffer>;

@@ -91,9 +91,12 @@ const ACTIVITY_EVERY_MS = 1000;
 const HOLDING = new Set(['acquiring', 'switching']);
 /**
  * Bytes a client may send after the session began to end and still get a close handshake: frames
- * already on their way when it ended, not the steady stream of a client that does not listen.
+ * already on their way when it ended (a server-ended session stops reading at once, and what Bun had
+ * read by then is at most half this), not the steady stream of a client that does not listen.
  */
-const LATE_BYTES_TOLERATED = 256 * 1024;
+const LATE_BYTES_TOLERATED = 1024 * 1024;
+/** A session paused for its budget or its engine this recently is being sent more than it takes. */
+const FLOODING_WITHIN_MS = 1_000;
 /** How often waiting messages are retried while the session is paced or the engine is behind. */
 const PACE_POLL_MS = 20;
 
@@ -130,8 +133,9 @@ export class Session {
   private lateBytes = 0;
   /** The server is ending the session: its socket is not read again. */
   private stopped = false;
-  /** The client was sending faster than it was taken when the server ended the session. */
+  /** The client was sending faster than it was taken when the server ended the session (held back by its budget or its engine within the last second). */
   private floodingAtStop = false;
+  private lastHeldBackAt = Number.NEGATIVE_INFINITY;
   private lastActivity = 0;
   private resolveDone!: () => void;
   /** Settles when the session has ended and everything it logged and sent is out. */
@@ -232,7 +236,7 @@ export class Session {
     if (this.actor.getSnapshot().status !== 'active') return;
     if (!this.stopped) {
       this.stopped = true;
-      this.floodingAtStop = this.paused;
+      this.floodingAtStop = this.now() - this.lastHeldBackAt < FLOODING_WITHIN_MS;
       this.deps.socket.pause();
     }
     this.actor.send({ type: 'FATAL', code, message, closeCode });
@@ -261,10 +265,14 @@ export class Session {
       }
       if ('frame' in item && state === 'streaming' && this.engineBehind()) {
         this.tellBehind();
+        this.lastHeldBackAt = this.now();
         break;
       }
       const ms = 'frame' in item ? this.frameMs(item.frame) : 0;
-      if (!this.budget.take(this.now(), ms)) break;
+      if (!this.budget.take(this.now(), ms)) {
+        this.lastHeldBackAt = this.now();
+        break;
+      }
       this.inbox.shift();
       if ('text' in item) {
         if (this.applyText(item.text)) break;
