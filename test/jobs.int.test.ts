@@ -155,7 +155,9 @@ describe('batch jobs with the real model', () => {
   it('completes ten minutes of silence with no segments', async () => {
     const r = await call('POST', '/api/v1/jobs', form(new Blob([pcm16Wav(silence(600))]), 'quiet.wav'));
     const done = await server.jobs.finished(r.body.id);
-    expect(done!.job).toMatchObject({ status: 'completed', segment_count: 0, chunks_found: 0, audio_ms: 600_000 });
+    expect(done!.job).toMatchObject({ status: 'completed', segment_count: 0, audio_ms: 600_000 });
+    // Silence is decoded too (the VAD can miss quiet speech): all of it, in chunks, and the model writes nothing into it.
+    expect(done!.job.chunks_found).toBeGreaterThanOrEqual(20);
     expect(done!.text).toBe('');
     expect(await (await fetch(`${server.url}/api/v1/jobs/${r.body.id}/download?format=srt`)).text()).toBe('');
   });

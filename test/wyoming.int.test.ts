@@ -152,7 +152,8 @@ describe('Wyoming clients at full network speed (default limits)', () => {
     const c = await connect(paced.wyomingPort!);
     sendUtterance(c, audio);
     const transcript = await c.next('transcript');
-    expect(c.events.filter((e) => e.type === 'error')).toEqual([]);
+    // Nothing refused; a loaded machine may also pause it for the engine (engine_overloaded), which drops nothing either.
+    expect(c.events.filter((e) => e.type === 'error' && e.data.code !== 'engine_overloaded')).toEqual([]);
     expect(transcript.data.text).toBe(directDecode(STREAMING_MODEL, audio, 1024).join(' ').toLowerCase());
     c.socket.end();
   });
