@@ -1,4 +1,5 @@
 import type { ServerMessage } from '../server/protocol';
+import { frames } from '../audio/frames';
 
 export interface StreamOptions {
   /** ws:// URL of /ws/transcribe including its query string. */
@@ -67,29 +68,6 @@ export function streamAudio(o: StreamOptions): Promise<StreamOutcome> {
     };
   });
 }
-
-/** Cuts audio, whole or arriving in pieces, into frames of `size` bytes (the last may be shorter). */
-async function* frames(audio: Uint8Array | AsyncIterable<Uint8Array>, size: number): AsyncGenerator<Uint8Array> {
-  if (audio instanceof Uint8Array) {
-    for (let at = 0; at < audio.length; at += size) yield audio.subarray(at, at + size);
-    return;
-  }
-  let pending = new Uint8Array(0);
-  for await (const piece of audio) {
-    const bytes = pending.length === 0 ? piece : concatBytes(pending, piece);
-    let at = 0;
-    for (; at + size <= bytes.length; at += size) yield bytes.subarray(at, at + size);
-    pending = bytes.slice(at);
-  }
-  if (pending.length > 0) yield pending;
-}
-
-const concatBytes = (a: Uint8Array, b: Uint8Array): Uint8Array => {
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a);
-  out.set(b, a.length);
-  return out;
-};
 
 /** Says why a socket would not open: nothing listening (connection refused) or a refused upgrade. */
 async function whyNoConnection(url: string, token: string | undefined): Promise<string> {

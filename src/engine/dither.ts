@@ -15,11 +15,10 @@ const SCALE = DITHER_LSB / 32768;
 export class Dither {
   private state = 0x2545f491;
 
-  /** A copy of `samples` with dither added. */
+  /** Adds dither to `samples` in place (they are the caller's own: decoded for this call) and returns them. */
   apply(samples: Float32Array): Float32Array {
-    const out = new Float32Array(samples.length);
-    for (let i = 0; i < samples.length; i++) out[i] = samples[i]! + (this.next() - this.next()) * SCALE;
-    return out;
+    for (let i = 0; i < samples.length; i++) samples[i]! += (this.next() - this.next()) * SCALE;
+    return samples;
   }
 
   /** Dither alone: what a stretch of silence is padded with. */

@@ -2,6 +2,7 @@
 // the chunks are decoded at once on different workers (both cores on one file), and their
 // segments are merged in order on the file's own timeline.
 import type { Word } from '../../events/types';
+import { frames } from '../audio/frames';
 import type { AudioInput } from '../audio/input';
 import type { Engine } from '../engine/engine';
 import type { EngineRegistry } from '../engine/registry';
@@ -127,20 +128,13 @@ export async function transcribeInChunks(registry: EngineRegistry, modelId: stri
 /**
  * The audio in blocks of exactly `size` samples (the last may be short), however the source split
  * it (ffmpeg's pipe splits where it likes): what the VAD hears, and so every cut, follows the audio alone.
+ * Each block is a copy of its own: the segmenter hands its buffer to the VAD worker.
  */
-export async function* inBlocks(source: AsyncIterable<Float32Array>, size: number): AsyncGenerator<Float32Array> {
-  let block = new Float32Array(size);
-  let filled = 0;
-  for await (const samples of source) {
-    for (let at = 0; at < samples.length; ) {
-      const n = Math.min(size - filled, samples.length - at);
-      block.set(samples.subarray(at, at + n), filled);
-      filled += n;
-      at += n;
-      if (filled === size) (yield block, (block = new Float32Array(size)), (filled = 0));
-    }
-  }
-  if (filled > 0) yield block.subarray(0, filled);
+async function* inBlocks(source: AsyncIterable<Float32Array>, size: number): AsyncGenerator<Float32Array> {
+  const bytes = async function* () {
+    for await (const samples of source) yield new Uint8Array(samples.buffer, samples.byteOffset, samples.byteLength);
+  };
+  for await (const block of frames(bytes(), size * Float32Array.BYTES_PER_ELEMENT)) yield new Float32Array(block.slice().buffer);
 }
 
 /**

@@ -24,8 +24,8 @@ export class IntakeBudget {
   /** Spends one message and `audioMs` of audio if the budget has them now; returns whether it did. */
   take(now: number, audioMs = 0): boolean {
     if (!this.messages.has(1, now) || !this.audio.has(audioMs, now)) return false;
-    this.messages.spend(1, now);
-    this.audio.spend(audioMs, now);
+    this.messages.spend(1);
+    this.audio.spend(audioMs);
     return true;
   }
 }

@@ -32,9 +32,8 @@ export class TokenBucket {
     return this.tokens >= Math.min(n, this.capacity);
   }
 
-  /** Spends `n` tokens, into debt if need be (call after `has`). */
-  spend(n: number, now: number): void {
-    this.refill(now);
+  /** Spends `n` tokens, into debt if need be (call after `has`, which refilled the bucket to now). */
+  spend(n: number): void {
     this.tokens -= n;
   }
 

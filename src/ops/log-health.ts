@@ -35,7 +35,7 @@ export class LogHealth {
     this.inode = statSync(path).ino;
     // Every commit checks the file is still the one opened before its result is acknowledged: the
     // probe's 2 s would let a client be sent finals a deleted file took and no restart will see.
-    store.observe({ onFailed: (err) => this.appendFailed(err), verify: () => (this.remote ? null : this.fileProblem()) });
+    store.observe({ onFailed: (err) => this.appendFailed(err), verify: () => this.fileProblem() });
   }
 
   /** Checks once (start refuses a log it cannot write), then every few seconds. */

@@ -81,7 +81,7 @@ type AnyWs = ElysiaWS<any, any>;
 
 /**
  * `ws` as a way out: a client that does not read is cut after `graceMs` over the outbound bound
- * (`onSlow`). A deliberate close stops reading at once. A client that is not reading what it is sent
+ * (`onSlow`). A session the server ends has stopped reading already (Session.fatal). A client that is not reading what it is sent
  * cannot read a close frame either, and one still sending cannot be stopped once a close frame is out
  * (Bun then reads until the client answers, and `terminate()` no longer works): both are destroyed
  * instead, after the messages that say why.
@@ -101,7 +101,6 @@ export function wsOutlet(ws: AnyWs, deps: Pick<TranscribeDeps, 'limits'>, onSlow
     },
     close: (code, reason, abrupt = false) => {
       if (raw.readyState !== 1) return;
-      raw.pause();
       if (abrupt || cutOff || raw.getBufferedAmount() > 0) raw.terminate();
       else ws.close(code, reason);
     },

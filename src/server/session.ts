@@ -94,7 +94,9 @@ const HOLDING = new Set(['acquiring', 'switching']);
  * already on their way when it ended (a server-ended session stops reading at once, and what Bun had
  * read by then is at most half this), not the steady stream of a client that does not listen.
  */
-const LATE_BYTES_TOLERATED = 1024 * 1024;
+export const LATE_BYTES_TOLERATED = 1024 * 1024;
+/** The size of a text message as it came (Elysia hands JSON over parsed), for counting late bytes. */
+export const textBytes = (raw: unknown): number => (typeof raw === 'string' ? raw.length : (JSON.stringify(raw) ?? '').length);
 /** A session paused for its budget or its engine this recently is being sent more than it takes. */
 const FLOODING_WITHIN_MS = 1_000;
 /** How often waiting messages are retried while the session is paced or the engine is behind. */
@@ -185,7 +187,7 @@ export class Session {
 
   /** A text frame, as Elysia parsed it. */
   handleText(raw: unknown): void {
-    if (this.ending()) return this.late(String(raw).length);
+    if (this.ending()) return this.late(textBytes(raw));
     this.receive({ text: raw });
   }
 

@@ -5,7 +5,7 @@ import type { Principal } from '../../auth/principal';
 import type { Outlet } from '../../server/host';
 import { runSession, sharedFlow } from '../../server/host';
 import { CloseCode } from '../../server/protocol';
-import type { Session, SessionSocket } from '../../server/session';
+import { LATE_BYTES_TOLERATED, textBytes, type Session, type SessionSocket } from '../../server/session';
 import { sessionOptionsFrom, type TranscribeDeps } from '../../server/ws';
 import { decodePayload, readFrame, type Start } from './frames';
 import type { Webhook } from './webhook';
@@ -29,8 +29,8 @@ export class TwilioCall {
   private ended = false;
   /** Set once the stream is being closed (by stop or a failure): nothing closes it twice. */
   private closing = false;
-  /** Frames came after the stream began closing: the socket is destroyed, not closed by handshake (see wsOutlet). */
-  private sentAfterClose = false;
+  /** Bytes that came after the stream began closing: past the tolerance, the socket is destroyed, not closed by handshake (see wsOutlet). */
+  private lateBytes = 0;
   /** Each track's session may pause reading the one socket the call arrives on. */
   private readonly flow: ReturnType<typeof sharedFlow>;
 
@@ -46,7 +46,7 @@ export class TwilioCall {
 
   /** Frames one at a time, in order (the start awaits its credential check). */
   receive(raw: unknown): void {
-    if (this.closing) return void (this.sentAfterClose = true);
+    if (this.closing) return void (this.lateBytes += textBytes(raw));
     this.queue = this.queue.then(() => this.handle(raw)).catch((err) => this.fail(CloseCode.internalError, `internal error: ${String(err)}`));
   }
 
@@ -160,6 +160,6 @@ export class TwilioCall {
     this.ended = this.closing = true;
     console.warn(`twilio ${this.start?.callSid ?? 'stream'}: closing (${code}): ${reason}`);
     for (const t of this.tracks.values()) void t.session.end('stream_failed', reason, code);
-    void Promise.all([...this.tracks.values()].map((t) => t.session.done)).then(() => this.outlet.close(code, reason.slice(0, 120), this.sentAfterClose));
+    void Promise.all([...this.tracks.values()].map((t) => t.session.done)).then(() => this.outlet.close(code, reason.slice(0, 120), this.lateBytes > LATE_BYTES_TOLERATED));
   }
 }
