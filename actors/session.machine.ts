@@ -36,6 +36,7 @@ export type SessionEvent =
   | ({ type: 'PARTIAL' } & ResultData)
   | ({ type: 'FINAL'; words: readonly Word[]; reason: FinalReason } & ResultData)
   | { type: 'SPEECH_STARTED'; atMs: number }
+  | { type: 'UTTERANCE_END'; lastWordEndMs: number; atMs: number }
   | { type: 'STREAM_CLOSED'; audioMs: number }
   | { type: 'ENGINE_ERROR'; code: string; message: string }
   | { type: 'SWITCH'; modelId: string }
@@ -79,6 +80,7 @@ export const sessionMachine = setup({
     emitPartial: (_, _params: ResultData & { segment: number; modelId: string }) => {},
     emitFinal: (_, _params: ResultData & { segment: number; modelId: string; words: readonly Word[]; reason: FinalReason }) => {},
     emitSpeechStarted: (_, _params: { atMs: number; segment: number }) => {},
+    emitUtteranceEnd: (_, _params: { lastWordEndMs: number; atMs: number; segment: number }) => {},
     sendError: (_, _params: { code: string; message: string }) => {},
     finalizeStream: () => {},
     closeStream: () => {},
@@ -130,6 +132,8 @@ export const sessionMachine = setup({
       ],
     },
     SPEECH_STARTED: { actions: { type: 'emitSpeechStarted', params: ({ context, event }) => ({ atMs: event.atMs, segment: context.segment }) } },
+    // The utterance's last final was the segment before the next one.
+    UTTERANCE_END: { actions: { type: 'emitUtteranceEnd', params: ({ context, event }) => ({ lastWordEndMs: event.lastWordEndMs, atMs: event.atMs, segment: Math.max(0, context.segment - 1) }) } },
     ENGINE_ERROR: { actions: { type: 'sendError', params: ({ event }) => event } },
     FATAL: {
       actions: [

@@ -37,6 +37,20 @@ export const eventSchemas = {
     model_id: t.String(),
     reason: t.Union([t.Literal('endpoint'), t.Literal('finalize'), t.Literal('close'), t.Literal('switch'), t.Literal('max_length')]),
   }),
+  SpeechStarted: t.Object({
+    session_id: t.String(),
+    /** The segment the speech will be finalized in. */
+    segment: t.Integer({ minimum: 0 }),
+    at_ms: Ms,
+  }),
+  UtteranceEnded: t.Object({
+    session_id: t.String(),
+    /** The last segment of the utterance. */
+    segment: t.Integer({ minimum: 0 }),
+    /** The end of its last word; no word came for the session's `utterance_end_ms` after it. */
+    last_word_end_ms: Ms,
+    at_ms: Ms,
+  }),
   ModelSwitched: t.Object({
     session_id: t.String(),
     from_model_id: t.String(),
@@ -108,6 +122,8 @@ export const schemaVersions: Record<EventType, number> = {
   SessionOpened: 3,
   PartialTranscribed: 1,
   SegmentFinalized: 1,
+  SpeechStarted: 1,
+  UtteranceEnded: 1,
   ModelSwitched: 1,
   SessionResumed: 1,
   SessionClosed: 1,

@@ -13,7 +13,7 @@ function decoder(posted: FromWorker[]) {
   const recognizer = new sherpa.OfflineRecognizer(sherpaConfig(findModel(model)!, join(SHARED_DIR, 'models', model)));
   const vad = locateModel(findModel('silero-vad')!, []);
   if (!vad.available) throw new Error(vad.reason);
-  const options = { minSilenceMs: 500, maxSegmentMs: 3000, interimMs: 1000 };
+  const options = { endpointingMs: 500, vad: true, utteranceEndMs: 0, maxSegmentMs: 3000, interimMs: 1000 };
   return new OfflineVadDecoder(sherpa, recognizer, join(vad.dir, 'silero_vad.onnx'), 's', 0, options, (m) => posted.push(m));
 }
 

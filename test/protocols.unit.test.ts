@@ -71,10 +71,15 @@ describe('Twilio and Telnyx frames', () => {
 
 describe('Deepgram query', () => {
   const catalog = mergeCatalog([]);
-  it('maps encodings, unknown model names to the default, and endpointing to the VAD silence', () => {
-    const r = parseListenQuery({ encoding: 'mulaw', model: 'nova-3', endpointing: '300', interim_results: 'true', punctuate: 'true' }, catalog);
-    expect(r).toEqual({ native: { encoding: 'mulaw', sample_rate: '8000', model: undefined, language: undefined, min_silence_ms: '300', interim_ms: undefined }, options: { interim: true, endpointing: 300, utteranceEndMs: null, vadEvents: false } });
-    expect(parseListenQuery({ model: 'gigaspeech-zipformer-3.3M-en', language: 'multi', endpointing: 'false' }, catalog)).toMatchObject({ native: { model: 'gigaspeech-zipformer-3.3M-en', language: undefined, interim_ms: '0' }, options: { endpointing: false } });
+  it('maps encodings, unknown model names to the default, and endpointing exactly to endpointing_ms', () => {
+    const r = parseListenQuery({ encoding: 'mulaw', model: 'nova-3', endpointing: '300', interim_results: 'true', punctuate: 'true', utterance_end_ms: '1000' }, catalog);
+    expect(r).toEqual({
+      native: { encoding: 'mulaw', sample_rate: '8000', model: undefined, language: undefined, endpointing_ms: '300', utterance_end_ms: '1000', interim_ms: undefined },
+      options: { interim: true, endpointing: 300, utteranceEndMs: 1000, vadEvents: false },
+    });
+    // Deepgram's default is 10 ms; `false` leaves segments to the model's own rule (no detector).
+    expect(parseListenQuery({}, catalog)).toMatchObject({ native: { endpointing_ms: '10', utterance_end_ms: '0' } });
+    expect(parseListenQuery({ model: 'gigaspeech-zipformer-3.3M-en', language: 'multi', endpointing: 'false' }, catalog)).toMatchObject({ native: { model: 'gigaspeech-zipformer-3.3M-en', language: undefined, interim_ms: '0', vad: 'false' }, options: { endpointing: false } });
     for (const bad of [{ encoding: 'opus' }, { channels: '2' }, { interim_results: 'yes' }, { endpointing: '-1' }, { utterance_end_ms: '500' }]) expect(parseListenQuery(bad, catalog)).toHaveProperty('error');
   });
 

@@ -117,6 +117,10 @@ function describe(e: RecordedEvent): string {
       return `engine ${e.data.model_id} worker ${e.data.worker} loaded in ${e.data.load_ms} ms`;
     case 'EngineCrashed':
       return `engine ${e.data.model_id} worker ${e.data.worker} crashed (${e.data.streams} streams): ${e.data.message}`;
+    case 'SpeechStarted':
+      return `speech started at ${e.data.at_ms} ms (segment ${e.data.segment})`;
+    case 'UtteranceEnded':
+      return `utterance ended after segment ${e.data.segment}: last word ${e.data.last_word_end_ms} ms, said at ${e.data.at_ms} ms`;
     case 'EngineFailed':
       return `engine ${e.data.model_id} failed: ${e.data.message}`;
     case 'UserCreated':

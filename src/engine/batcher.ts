@@ -69,7 +69,7 @@ export class StreamBatcher {
     if (!decoder) return this.post({ type: 'stream_error', streamId: msg.streamId, message: `no open stream ${msg.streamId}` });
     const t0 = performance.now();
     try {
-      decoder.feed(msg.samples, msg.sampleRate);
+      decoder.feed(msg.seq, msg.samples, msg.sampleRate);
     } catch (err) {
       return this.post({ type: 'stream_error', streamId: msg.streamId, message: String(err) });
     }

@@ -9,7 +9,7 @@ import { loadSherpa, type SherpaModule, type SherpaOfflineRecognizer, type Sherp
 import { StreamingDecoder } from './streaming-decoder';
 
 type Loaded =
-  | { kind: 'streaming'; recognizer: SherpaOnlineRecognizer; batcher: StreamBatcher | undefined }
+  | { kind: 'streaming'; recognizer: SherpaOnlineRecognizer; batcher: StreamBatcher | undefined; vadModel: string | undefined }
   | { kind: 'offline'; recognizer: SherpaOfflineRecognizer; vadModel: string };
 type StreamMsg = DecodedAudio | Extract<ToWorker, { type: 'finalize' | 'close' }>;
 
@@ -77,7 +77,7 @@ export class EngineCore {
         const recognizer = new sherpa.OnlineRecognizer(spec.recognizer);
         const batch = spec.batch;
         const batcher = batch && batch.size > 1 ? new StreamBatcher(recognizer, batch, (id) => this.decoders.get(id) as StreamingDecoder | undefined, (m) => this.control(m), this.post) : undefined;
-        this.loaded = { kind: 'streaming', recognizer, batcher };
+        this.loaded = { kind: 'streaming', recognizer, batcher, vadModel: spec.vadModel };
       } else this.loaded = { kind: 'offline', recognizer: new sherpa.OfflineRecognizer(spec.recognizer), vadModel: spec.vadModel };
       this.post({ type: 'ready', loadMs: Math.round(performance.now() - t0) });
     } catch (err) {
@@ -91,7 +91,7 @@ export class EngineCore {
     try {
       const d =
         loaded.kind === 'streaming'
-          ? new StreamingDecoder(loaded.recognizer, msg.streamId, msg.originMs, this.post)
+          ? new StreamingDecoder(loaded.recognizer, msg.streamId, msg.originMs, this.post, msg.options, loaded.vadModel ? { sherpa, vadModel: loaded.vadModel } : undefined)
           : new OfflineVadDecoder(sherpa, loaded.recognizer, loaded.vadModel, msg.streamId, msg.originMs, msg.options, this.post);
       this.decoders.set(msg.streamId, d);
       if (msg.options.priority === 'batch') this.batchStreams.add(msg.streamId);

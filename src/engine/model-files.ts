@@ -70,10 +70,10 @@ export function sherpaConfig(entry: CatalogEntry, dir: string): unknown {
   return { ...base, enableEndpoint: 1, rule1MinTrailingSilence, rule2MinTrailingSilence, rule3MinUtteranceLength };
 }
 
-/** What a worker loads for a recognizer in `dir`; offline models bring the VAD at `vadModel`. */
+/** What a worker loads for a recognizer in `dir`, with the VAD at `vadModel` (offline models need it). */
 export function loadSpec(entry: CatalogEntry, dir: string, vadModel: string | undefined): LoadSpec {
   const recognizer = sherpaConfig(entry, dir);
-  if (entry.kind === 'streaming') return { kind: 'streaming', recognizer };
+  if (entry.kind === 'streaming') return { kind: 'streaming', recognizer, ...(vadModel ? { vadModel } : {}) };
   if (!vadModel) throw new Error(`offline model ${entry.id} needs the Silero VAD, which is not on disk`);
   return { kind: 'offline', recognizer, vadModel };
 }

@@ -2,6 +2,7 @@ import { wordsFromTokens, type Post, type StreamDecoder } from './decoder';
 import { Dither } from './dither';
 import type { FinalReason, StreamOptions } from './protocol';
 import type { SherpaModule, SherpaOfflineRecognizer, SherpaResampler, SherpaResult, SherpaVad } from './sherpa';
+import { UtteranceWatch } from './utterance';
 
 const RATE = 16000;
 /** Silero looks back about this far when it confirms speech; interim decodes start that early. */
@@ -20,7 +21,7 @@ export const VAD_PRIMING_SAMPLES = RATE;
 
 /**
  * One client stream on an offline model: Silero VAD cuts speech into segments, each decoded whole
- * when silence reaches `minSilenceMs` or it grows to `maxSegmentMs`; interim re-decodes give partials.
+ * when silence reaches `endpointingMs` or it grows to `maxSegmentMs`; interim re-decodes give partials.
  */
 export class OfflineVadDecoder implements StreamDecoder {
   private readonly vad: SherpaVad;
@@ -35,6 +36,7 @@ export class OfflineVadDecoder implements StreamDecoder {
   private speechStart: number | undefined;
   private lastInterimAt = 0;
   private lastPartial = '';
+  private readonly utterance: UtteranceWatch;
 
   constructor(
     private readonly sherpa: SherpaModule,
@@ -50,7 +52,7 @@ export class OfflineVadDecoder implements StreamDecoder {
         sileroVad: {
           model: vadModel,
           threshold: 0.5,
-          minSilenceDuration: options.minSilenceMs / 1000,
+          minSilenceDuration: options.endpointingMs / 1000,
           minSpeechDuration: 0.25,
           windowSize: 512,
           maxSpeechDuration: options.maxSegmentMs / 1000,
@@ -63,6 +65,7 @@ export class OfflineVadDecoder implements StreamDecoder {
       Math.max(30, (options.maxSegmentMs / 1000) * 2),
     );
     this.vad.acceptWaveform(new Float32Array(VAD_PRIMING_SAMPLES));
+    this.utterance = new UtteranceWatch(streamId, options.utteranceEndMs, post);
   }
 
   get audioMs(): number {
@@ -96,7 +99,9 @@ export class OfflineVadDecoder implements StreamDecoder {
       this.speechStart = this.fed;
       return;
     }
-    if (await this.drain(seq, 'endpoint')) return;
+    const ended = await this.drain(seq, 'endpoint');
+    this.utterance.advance(this.audioMs, seq);
+    if (ended) return;
     if (this.speechStart !== undefined && this.options.interimMs > 0 && this.fed - this.lastInterimAt >= (this.options.interimMs * RATE) / 1000) {
       this.lastInterimAt = this.fed;
       await this.interim(seq);
@@ -134,7 +139,11 @@ export class OfflineVadDecoder implements StreamDecoder {
       const startMs = this.ms(start);
       const endMs = this.ms(start + samples.length);
       const text = result.text.trim();
-      if (text !== '') this.post({ type: 'final', streamId: this.streamId, seq, text, startMs, endMs, words: wordsFromTokens(result, startMs, endMs), reason });
+      if (text !== '') {
+        const words = wordsFromTokens(result, startMs, endMs);
+        this.utterance.final(words, endMs);
+        this.post({ type: 'final', streamId: this.streamId, seq, text, startMs, endMs, words, reason });
+      }
       this.forgetBefore(start + samples.length);
     }
     if (any) {
@@ -150,6 +159,7 @@ export class OfflineVadDecoder implements StreamDecoder {
     const text = (await this.decode(audio)).text.trim();
     if (text === '' || text === this.lastPartial) return;
     this.lastPartial = text;
+    this.utterance.words();
     this.post({ type: 'partial', streamId: this.streamId, seq, text, startMs: this.ms(start), endMs: this.ms(this.fed) });
   }
 

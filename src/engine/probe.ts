@@ -92,6 +92,7 @@ export function runProbe(specJson: string): void {
     s.inputFinished();
     while (rec.isReady(s)) rec.decode(s);
     rec.getResult(s);
+    if (spec.vadModel) probeVad(sherpa, spec.vadModel, samples);
     console.log('ok');
     const limit = batchLimit(spec.recognizer);
     if (limit.size === null) tryBatch(rec, samples);
@@ -103,8 +104,13 @@ export function runProbe(specJson: string): void {
     s.acceptWaveform({ samples, sampleRate: 16000 });
     rec.decode(s);
     rec.getResult(s);
-    const vad = new sherpa.Vad({ sileroVad: { model: spec.vadModel, threshold: 0.5, minSilenceDuration: 0.5, minSpeechDuration: 0.25, windowSize: 512 }, sampleRate: 16000, numThreads: 1, provider: 'cpu', debug: 0 }, 5);
-    vad.acceptWaveform(samples);
+    probeVad(sherpa, spec.vadModel, samples);
   }
   console.log('ok');
+}
+
+/** Runs the Silero VAD over the probe's speech: a file it rejects aborts here, not in a worker. */
+function probeVad(sherpa: ReturnType<typeof loadSherpa>, model: string, samples: Float32Array): void {
+  const vad = new sherpa.Vad({ sileroVad: { model, threshold: 0.5, minSilenceDuration: 0.5, minSpeechDuration: 0.25, windowSize: 512 }, sampleRate: 16000, numThreads: 1, provider: 'cpu', debug: 0 }, 5);
+  vad.acceptWaveform(samples);
 }

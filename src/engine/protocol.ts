@@ -5,11 +5,18 @@ import type { BatchSettings } from './batcher';
 /** Why a segment was finalized. */
 export type FinalReason = 'endpoint' | 'finalize' | 'close' | 'switch' | 'max_length';
 
-/** Per-stream segmentation settings (offline models; streaming models use endpoint rules). */
+/** Per-stream segmentation settings. */
 export interface StreamOptions {
-  /** Silence that ends a segment. */
-  readonly minSilenceMs: number;
-  /** A segment longer than this is cut and decoded. */
+  /** Silence (by the voice-activity detector) that ends a segment. */
+  readonly endpointingMs: number;
+  /**
+   * `false`: no voice-activity detection on a streaming model: every sample is decoded and segments
+   * end by the model's own rule (1.2 s of trailing blanks). Offline models always use the detector.
+   */
+  readonly vad: boolean;
+  /** `utterance_end` after this long without words following a final; 0: never. */
+  readonly utteranceEndMs: number;
+  /** An offline model's segment longer than this is cut and decoded. */
   readonly maxSegmentMs: number;
   /** Re-decode the open segment this often for partials; 0 disables partials. */
   readonly interimMs: number;
@@ -22,8 +29,11 @@ export interface StreamOptions {
 
 /** What the worker loads: one recognizer of a kind, plus the VAD for offline models. */
 export type LoadSpec =
-  /** `batch`: decode ready streams together (absent or size 1: one by one, as models fixed at batch 1 need). */
-  | ({ readonly kind: 'streaming'; readonly recognizer: unknown; readonly batch?: BatchSettings } & Faults)
+  /**
+   * `batch`: decode ready streams together (absent or size 1: one by one, as models fixed at batch 1 need).
+   * `vadModel`: Silero, which ends segments when speech stops; without it segments end by the model's own rule.
+   */
+  | ({ readonly kind: 'streaming'; readonly recognizer: unknown; readonly batch?: BatchSettings; readonly vadModel?: string } & Faults)
   | ({ readonly kind: 'offline'; readonly recognizer: unknown; readonly vadModel: string } & Faults);
 
 /**
@@ -77,6 +87,8 @@ export type FromWorker =
   | ({ readonly type: 'partial' } & StreamResult)
   | ({ readonly type: 'final'; readonly words: readonly Word[]; readonly reason: FinalReason } & StreamResult)
   | { readonly type: 'speech_started'; readonly streamId: string; readonly seq: number; readonly atMs: number }
+  /** No word for the stream's `utteranceEndMs` after the last final's last word (at `lastWordEndMs`). */
+  | { readonly type: 'utterance_end'; readonly streamId: string; readonly seq: number; readonly lastWordEndMs: number; readonly atMs: number }
   | { readonly type: 'closed'; readonly streamId: string; readonly audioMs: number }
   /**
    * One audio message decoded: how much audio, how long the worker spent on it (backpressure, RTF)
@@ -87,7 +99,7 @@ export type FromWorker =
 
 /** What a session hears about its stream. */
 export type StreamEvent =
-  | Extract<FromWorker, { type: 'partial' | 'final' | 'speech_started' | 'closed' | 'stream_error' }>
+  | Extract<FromWorker, { type: 'partial' | 'final' | 'speech_started' | 'utterance_end' | 'closed' | 'stream_error' }>
   | { readonly type: 'engine_crashed'; readonly streamId: string; readonly message: string }
   /** The model will not be restarted again: the stream is over (audioMs: the session audio sent to it). */
   | { readonly type: 'engine_failed'; readonly streamId: string; readonly message: string; readonly audioMs: number };

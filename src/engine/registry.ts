@@ -194,8 +194,14 @@ export class EngineRegistry {
     return join(loc.dir, vad.files.model!);
   }
 
-  /** Path of the Silero VAD an offline model needs; undefined for streaming models. */
+  /**
+   * Path of the Silero VAD: offline models cannot run without it; streaming models use it to end
+   * segments when speech stops, and fall back to the model's own endpoint rule where it is missing.
+   */
   private vadModel(entry: CatalogEntry): string | undefined {
-    return entry.kind === 'offline' ? this.vadPath(`offline model ${entry.id}`) : undefined;
+    if (entry.kind === 'offline') return this.vadPath(`offline model ${entry.id}`);
+    const vad = findModel(VAD_MODEL_ID, this.options.catalog);
+    const loc = vad && locateModel(vad, this.options.modelDirs);
+    return loc?.available ? join(loc.dir, vad!.files.model!) : undefined;
   }
 }

@@ -160,6 +160,7 @@ export class WorkerSlot {
       case 'partial':
       case 'final':
       case 'speech_started':
+      case 'utterance_end':
       case 'stream_error':
         return this.streams.get(m.streamId)?.listener(m);
       default: {

@@ -53,7 +53,17 @@ export type ServerMessage =
   | { readonly type: 'speech_started'; readonly at_ms: number; readonly segment: number }
   | { readonly type: 'model_switched'; readonly from_model_id: string; readonly model_id: string; readonly at_ms: number; readonly waited_ms: number }
   | ({ readonly type: 'partial'; readonly is_final: false } & ResultFields)
-  | ({ readonly type: 'final'; readonly is_final: true; readonly words: readonly Word[]; /** What ended the segment. */ readonly reason: FinalReason } & ResultFields)
+  | ({
+      readonly type: 'final';
+      readonly is_final: true;
+      readonly words: readonly Word[];
+      /** What ended the segment. */
+      readonly reason: FinalReason;
+      /** The speaker stopped (for `endpointing_ms`): the segment ends an utterance. */
+      readonly end_of_utterance: boolean;
+    } & ResultFields)
+  /** No word for `utterance_end_ms` after the last final's last word: the turn is over. */
+  | { readonly type: 'utterance_end'; readonly segment: number; readonly last_word_end_ms: number; readonly at_ms: number }
   | { readonly type: 'error'; readonly code: string; readonly message: string }
   | { readonly type: 'closed'; readonly session_id: string; readonly reason: string; readonly audio_ms: number; readonly segments: number; readonly duration_ms: number };
 

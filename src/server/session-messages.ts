@@ -27,7 +27,18 @@ export const finalOut = (sessionId: string, r: Result & { words: readonly Word[]
     model_id: r.modelId,
     reason: r.reason,
   }),
-  { type: 'final', is_final: true, ...fields(r), words: r.words, reason: r.reason },
+  // A segment that ended because the speech stopped is the end of an utterance (Deepgram's speech_final).
+  { type: 'final', is_final: true, ...fields(r), words: r.words, reason: r.reason, end_of_utterance: r.reason === 'endpoint' },
+];
+
+export const speechStartedOut = (sessionId: string, r: { atMs: number; segment: number }): Outgoing => [
+  event('SpeechStarted', { session_id: sessionId, segment: r.segment, at_ms: r.atMs }),
+  { type: 'speech_started', at_ms: r.atMs, segment: r.segment },
+];
+
+export const utteranceEndOut = (sessionId: string, r: { lastWordEndMs: number; atMs: number; segment: number }): Outgoing => [
+  event('UtteranceEnded', { session_id: sessionId, segment: r.segment, last_word_end_ms: r.lastWordEndMs, at_ms: r.atMs }),
+  { type: 'utterance_end', segment: r.segment, last_word_end_ms: r.lastWordEndMs, at_ms: r.atMs },
 ];
 
 /** The switch that `context` is finishing: from its current model to `nextModelId`. */

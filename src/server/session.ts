@@ -12,7 +12,7 @@ import type { StreamEvent } from '../engine/protocol';
 import { VoxError } from '../errors';
 import { Arrivals } from './arrivals';
 import { Outbox } from './outbox';
-import { closedOut, finalOut, partialOut, switchedOut, type Outgoing } from './session-messages';
+import { closedOut, finalOut, partialOut, speechStartedOut, switchedOut, utteranceEndOut, type Outgoing } from './session-messages';
 import { CloseCode, parseClientMessage, type ServerMessage } from './protocol';
 import { needsNewStream, parseSettings, type AudioSettings } from './settings';
 
@@ -406,6 +406,8 @@ export class Session {
         return void this.actor.send({ type: 'FINAL', text: e.text, startMs: e.startMs, endMs: e.endMs, words: e.words, reason: e.reason, latencyMs: this.arrivals.latencyOf(e.seq) });
       case 'speech_started':
         return void this.actor.send({ type: 'SPEECH_STARTED', atMs: e.atMs });
+      case 'utterance_end':
+        return void this.actor.send({ type: 'UTTERANCE_END', lastWordEndMs: e.lastWordEndMs, atMs: e.atMs });
       case 'closed':
         return void this.actor.send({ type: 'STREAM_CLOSED', audioMs: e.audioMs });
       case 'stream_error':
@@ -485,7 +487,8 @@ export class Session {
           this.deps.observe?.final(r.latencyMs);
           this.emitOut(finalOut(id, r));
         },
-        emitSpeechStarted: (_, { atMs, segment }) => void this.outbox.emit([], { type: 'speech_started', at_ms: atMs, segment }),
+        emitSpeechStarted: (_, r) => this.emitOut(speechStartedOut(id, r)),
+        emitUtteranceEnd: (_, r) => this.emitOut(utteranceEndOut(id, r)),
         sendError: (_, { code, message }) => this.sendError(code, message),
         finalizeStream: () => this.engine!.finalize(id, this.arrivals.next()),
         closeStream: () => {

@@ -1,7 +1,11 @@
 import { join } from 'node:path';
-import { findModel, modelFolder } from '../../models/catalog';
+import { findModel, modelFolder, VAD_MODEL_ID } from '../../models/catalog';
 import { AudioDecoder, type Encoding } from '../../src/audio/codecs';
 import { Dither } from '../../src/engine/dither';
+import { locateModel } from '../../src/engine/model-files';
+import type { FromWorker, StreamOptions } from '../../src/engine/protocol';
+import { StreamingDecoder } from '../../src/engine/streaming-decoder';
+import { DEFAULT_SETTINGS } from '../../src/server/settings';
 import { VAD_PRIMING_SAMPLES } from '../../src/engine/offline-decoder';
 import { sherpaConfig } from '../../src/engine/model-files';
 import { loadSherpa, type SherpaOnlineRecognizer } from '../../src/engine/sherpa';
@@ -9,37 +13,35 @@ import { SHARED_DIR } from './audio';
 
 const recognizers = new Map<string, SherpaOnlineRecognizer>();
 
+/** The Silero VAD file sessions use (bundled with the npm package). */
+export function vadModelPath(): string {
+  const loc = locateModel(findModel(VAD_MODEL_ID)!, []);
+  if (!loc.available) throw new Error(loc.reason);
+  return join(loc.dir, findModel(VAD_MODEL_ID)!.files.model!);
+}
+
 /**
- * The baseline: decodes audio straight through sherpa-onnx, with the server's model settings and
- * frame size, endpoint rules, tail padding and dither (the model's input treatment, src/engine/dither.ts),
- * but none of voxlog's code path. Returns the finals.
+ * The baseline: decodes audio with sherpa-onnx in this thread through the decoder sessions use
+ * (src/engine/streaming-decoder.ts: voice activity, endpointing, padding, dither), with the server's
+ * default settings (or `options`) and frame size, but none of the server's path (no socket, worker,
+ * batching, pacing or log). Returns the finals.
  */
-export function directDecode(modelId: string, audio: Uint8Array, frameBytes: number, format: { encoding?: Encoding; sampleRate?: number } = {}): string[] {
+export function directDecode(modelId: string, audio: Uint8Array, frameBytes: number, format: { encoding?: Encoding; sampleRate?: number } = {}, options: Partial<StreamOptions> = {}): string[] {
   const sampleRate = format.sampleRate ?? 16000;
   let rec = recognizers.get(modelId);
+  const sherpa = loadSherpa();
   if (!rec) {
     const entry = findModel(modelId)!;
-    rec = new (loadSherpa().OnlineRecognizer)(sherpaConfig(entry, join(SHARED_DIR, 'models', modelFolder(entry))));
+    rec = new sherpa.OnlineRecognizer(sherpaConfig(entry, join(SHARED_DIR, 'models', modelFolder(entry))));
     recognizers.set(modelId, rec);
   }
-  const stream = rec.createStream();
   const finals: string[] = [];
+  const post = (m: FromWorker) => void (m.type === 'final' && finals.push(m.text));
+  const d = new StreamingDecoder(rec, 'direct', 0, post, { ...DEFAULT_SETTINGS, ...options }, { sherpa, vadModel: vadModelPath() });
   const decoder = new AudioDecoder(format.encoding ?? 'pcm16');
-  const dither = new Dither();
-  for (let at = 0; at < audio.length; at += frameBytes) {
-    stream.acceptWaveform({ samples: dither.apply(decoder.decode(audio.subarray(at, at + frameBytes))), sampleRate });
-    while (rec.isReady(stream)) rec.decode(stream);
-    if (rec.isEndpoint(stream)) {
-      const text = rec.getResult(stream).text.trim();
-      if (text) finals.push(text);
-      rec.reset(stream);
-    }
-  }
-  stream.acceptWaveform({ samples: dither.silence(sampleRate / 2), sampleRate });
-  stream.inputFinished();
-  while (rec.isReady(stream)) rec.decode(stream);
-  const tail = rec.getResult(stream).text.trim();
-  if (tail) finals.push(tail);
+  let seq = 0;
+  for (let at = 0; at < audio.length; at += frameBytes) d.accept(seq++, decoder.decode(audio.subarray(at, at + frameBytes)), sampleRate);
+  d.finalize(seq, 'close');
   return finals;
 }
 

@@ -10,7 +10,7 @@ export interface ListenOptions {
   readonly interim: boolean;
   /** `endpointing=false` turns `speech_final` off; a number of ms is the silence that ends an utterance. */
   readonly endpointing: number | false;
-  /** Send `UtteranceEnd` after each endpoint, when set. */
+  /** Send `UtteranceEnd` when no word came for this long after the last final's last word, when set. */
   readonly utteranceEndMs: number | null;
   /** Send `SpeechStarted`. */
   readonly vadEvents: boolean;
@@ -53,9 +53,10 @@ export function parseListenQuery(q: Query, catalog: readonly CatalogEntry[]): { 
     sample_rate: q.sample_rate ?? (encoding === 'linear16' ? '16000' : '8000'),
     model: compatibleModel(q.model, catalog),
     language,
-    // An endpointing of N ms is the silence that ends a segment on models voxlog segments with a VAD
-    // (offline models); streaming models end segments by their own endpoint rule.
-    ...(typeof endpointing === 'number' ? { min_silence_ms: String(Math.min(5000, Math.max(100, endpointing))) } : {}),
+    // Deepgram's endpointing is voxlog's, on every model kind: N ms of silence (by the voice-activity
+    // detector) ends a segment; `false` leaves segments to the model's own rule and never says speech_final.
+    ...(typeof endpointing === 'number' ? { endpointing_ms: String(Math.min(5000, Math.max(10, endpointing))) } : { vad: 'false' }),
+    utterance_end_ms: String(utteranceEndMs ?? 0),
     // Interim re-decodes cost offline models a decode each: only when the client wants interims.
     interim_ms: interim ? undefined : '0',
   };

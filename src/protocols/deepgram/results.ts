@@ -56,10 +56,10 @@ export class LiveTranslator {
         return this.options.interim ? [this.results(m, false, false, false)] : [];
       case 'final': {
         const speechFinal = this.options.endpointing !== false && m.reason === 'endpoint';
-        const out: object[] = [this.results(m, true, speechFinal, m.reason === 'finalize')];
-        if (speechFinal && this.options.utteranceEndMs !== null) out.push({ type: 'UtteranceEnd', channel: [0, 1], last_word_end: seconds(m.words.at(-1)?.end_ms ?? m.end_ms) });
-        return out;
+        return [this.results(m, true, speechFinal, m.reason === 'finalize')];
       }
+      case 'utterance_end':
+        return this.options.utteranceEndMs === null ? [] : [{ type: 'UtteranceEnd', channel: [0, 1], last_word_end: seconds(m.last_word_end_ms) }];
       case 'speech_started':
         return this.options.vadEvents ? [{ type: 'SpeechStarted', channel: [0], timestamp: seconds(m.at_ms) }] : [];
       case 'closed': {

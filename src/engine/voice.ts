@@ -1,0 +1,102 @@
+// Voice activity for one client stream: Silero (through sherpa-onnx's Vad) fed one 32 ms window
+// at a time, so the moment speech starts or pauses is known to the window, in the stream's own
+// input samples. Streaming decoders use it to end segments when speech stops and to skip silence.
+import type { SherpaModule, SherpaResampler, SherpaVad } from './sherpa';
+
+const RATE = 16000;
+/** Silero v5's hop at 16 kHz (32 ms). */
+const WINDOW = 512;
+/** Silence a fresh detector is primed with: unprimed, Silero is slow to trust speech that starts at once. */
+const PRIMING_SAMPLES = RATE;
+/**
+ * sherpa's own segmentation is kept as fine as it goes (two quiet windows end a run, two loud ones
+ * start one) and pauses are timed here: sherpa copies the whole current run at every window and
+ * keeps it in a buffer, so short runs keep that cost and memory small.
+ */
+const RUN_SILENCE_S = WINDOW / RATE;
+const RUN_SPEECH_S = WINDOW / RATE;
+/** A run longer than this grows sherpa's buffer (with a log line); speech rarely goes this long without a dip. */
+const BUFFER_S = 4;
+
+export type VoiceEvent =
+  /** Speech began (after a pause). `at`: input samples since the gate began, to the end of the window that decided it. */
+  | { readonly kind: 'onset'; readonly at: number }
+  /** No speech since input sample `since`, for at least `pauseMs`. */
+  | { readonly kind: 'pause'; readonly at: number; readonly since: number };
+
+/** Where speech starts and pauses in one stream's audio, at any input rate (resampled to 16 kHz for Silero). */
+export class VoiceGate {
+  private readonly vad: SherpaVad;
+  private readonly resampler: SherpaResampler | undefined;
+  /** 16 kHz samples short of a whole window, kept for the next call. */
+  private carry = new Float32Array(0);
+  /** 16 kHz samples fed to Silero (priming excluded). */
+  private fed = 0;
+  /** Where (16 kHz samples) the current stretch without speech began; undefined while speech goes on. */
+  private quietSince: number | undefined = 0;
+  /** A pause was reported and no speech has come since. */
+  private paused = true;
+
+  constructor(
+    sherpa: SherpaModule,
+    vadModel: string,
+    private readonly rate: number,
+    /** Silence that counts as a pause. */
+    readonly pauseMs: number,
+  ) {
+    this.vad = new sherpa.Vad(
+      {
+        sileroVad: { model: vadModel, threshold: 0.5, minSilenceDuration: RUN_SILENCE_S, minSpeechDuration: RUN_SPEECH_S, windowSize: WINDOW, maxSpeechDuration: 3600 },
+        sampleRate: RATE,
+        numThreads: 1,
+        provider: 'cpu',
+        debug: 0,
+      },
+      BUFFER_S,
+    );
+    this.resampler = rate === RATE ? undefined : new sherpa.LinearResampler(rate, RATE);
+    for (let at = 0; at < PRIMING_SAMPLES; at += WINDOW) this.vad.acceptWaveform(new Float32Array(WINDOW));
+  }
+
+  /** Input samples the detector has judged (the rest wait for a whole window). */
+  get judged(): number {
+    return this.input(this.fed);
+  }
+
+  /** Feeds the stream's next samples; returns what changed, in order, each at the input sample that decided it. */
+  push(samples: Float32Array): VoiceEvent[] {
+    const pcm = this.resampler ? this.resampler.resample(samples, false) : samples;
+    const all = this.carry.length === 0 ? pcm : concat(this.carry, pcm);
+    const events: VoiceEvent[] = [];
+    const pause = (this.pauseMs * RATE) / 1000;
+    let at = 0;
+    for (; at + WINDOW <= all.length; at += WINDOW) {
+      this.vad.acceptWaveform(all.subarray(at, at + WINDOW));
+      this.fed += WINDOW;
+      let ended = false;
+      while (!this.vad.isEmpty()) this.vad.pop(), (ended = true);
+      // A run ends after two quiet windows: the quiet began with the first.
+      if (ended && this.quietSince === undefined) this.quietSince = this.fed - 2 * WINDOW;
+      if (this.vad.isDetected()) {
+        this.quietSince = undefined;
+        if (this.paused) (this.paused = false), events.push({ kind: 'onset', at: this.input(this.fed) });
+      } else if (!this.paused && this.quietSince !== undefined && this.fed - this.quietSince >= pause) {
+        this.paused = true;
+        events.push({ kind: 'pause', at: this.input(this.fed), since: this.input(this.quietSince) });
+      }
+    }
+    this.carry = all.slice(at);
+    return events;
+  }
+
+  private input(samples16k: number): number {
+    return Math.round((samples16k * this.rate) / RATE);
+  }
+}
+
+function concat(a: Float32Array, b: Float32Array): Float32Array {
+  const out = new Float32Array(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
+  return out;
+}
