@@ -34,7 +34,8 @@ async function live(audio: Uint8Array, query: Record<string, unknown>, frameByte
   conn.sendCloseStream({ type: 'CloseStream' });
   const close = await closed;
   const finals = messages.filter((m) => m.type === 'Results' && m.is_final);
-  return { messages, close, finals, transcript: finals.map((m) => m.channel.alternatives[0].transcript).join(' ') };
+  // Deepgram sends empty finals (a Finalize with nothing left to flush is answered by one): they add no words.
+  return { messages, close, finals, transcript: finals.map((m) => m.channel.alternatives[0].transcript).filter(Boolean).join(' ') };
 }
 
 const sha256 = (b: Uint8Array) => new Bun.CryptoHasher('sha256').update(b).digest('hex');
@@ -43,7 +44,8 @@ describe('Deepgram live (/v1/listen over WebSocket) with the real SDK', () => {
   it('transcribes PCM16 as the native protocol does, with interims, Finalize, words and Metadata before the close', async () => {
     const clip = librispeech();
     const out = await live(clip.pcm16, { encoding: 'linear16', sample_rate: 16000, interim_results: 'true', punctuate: 'true', smart_format: 'true', keyterm: 'stew' }, 3200);
-    const native = await nativeTranscript(s.server, s.key, clip.pcm16);
+    // Deepgram's default endpointing is 10 ms of silence: the native session is told the same.
+    const native = await nativeTranscript(s.server, s.key, clip.pcm16, { endpointing_ms: '10' });
     expect(out.transcript).toBe(native.toLowerCase());
     expect(wordErrorRate(clip.reference, out.transcript).rate).toBeLessThan(WER_BOUND.librispeech);
     expect(out.messages.some((m) => m.type === 'Results' && m.is_final === false)).toBe(true);
@@ -63,16 +65,37 @@ describe('Deepgram live (/v1/listen over WebSocket) with the real SDK', () => {
 
   it('transcribes μ-law at 8 kHz as the native protocol does, and sends SpeechStarted and UtteranceEnd when asked', async () => {
     const prompt = telephonyMulaw();
-    const out = await live(prompt.bytes, { encoding: 'mulaw', sample_rate: 8000, vad_events: 'true', utterance_end_ms: 1000 }, 160);
-    const native = await nativeTranscript(s.server, s.key, new Uint8Array(prompt.bytes), { encoding: 'mulaw', sample_rate: '8000' });
+    // The prompt, then 1.5 s of μ-law silence: time for an UtteranceEnd (1 s without words).
+    const bytes = new Uint8Array([...prompt.bytes, ...new Uint8Array(12000).fill(0xff)]);
+    const out = await live(bytes, { encoding: 'mulaw', sample_rate: 8000, vad_events: 'true', utterance_end_ms: 1000 }, 160);
+    const native = await nativeTranscript(s.server, s.key, bytes, { encoding: 'mulaw', sample_rate: '8000', endpointing_ms: '10' });
     expect(out.transcript).toBe(native.toLowerCase());
     expect(wordErrorRate(prompt.reference, out.transcript).rate).toBeLessThan(WER_BOUND.telephony);
     expect(out.messages.filter((m) => m.type === 'SpeechStarted').length).toBeGreaterThan(0);
     // Interim results were not asked for, so none came.
     expect(out.messages.some((m) => m.type === 'Results' && !m.is_final)).toBe(false);
+    // Each UtteranceEnd names the end of the last word before a second without words.
     const ends = out.messages.filter((m) => m.type === 'UtteranceEnd');
-    expect(ends.length).toBe(out.finals.filter((m) => m.speech_final).length);
     expect(ends.length).toBeGreaterThan(0);
+    const lastWords = out.finals.map((m) => m.channel.alternatives[0].words.at(-1)?.end).filter((e) => e !== undefined);
+    for (const e of ends) expect(lastWords).toContain(e.last_word_end);
+    expect(ends.at(-1)!.last_word_end).toBe(lastWords.at(-1));
+  });
+
+  it('honours endpointing as Deepgram documents it: N ms of silence ends an utterance (speech_final), false never does', async () => {
+    // Two phrases of one clip with 0.6 s of quiet between them, then 1.5 s more.
+    const clip = librispeech().pcm16;
+    const half = Math.floor(clip.length / 4) * 2;
+    const gap = new Uint8Array(19_200);
+    const audio = new Uint8Array([...clip.subarray(0, half), ...gap, ...clip.subarray(half), ...new Uint8Array(48_000)]);
+    const run = async (endpointing: string) => (await live(audio, { encoding: 'linear16', sample_rate: 16000, endpointing }, 3200)).finals;
+    const long = await run('1000');
+    const short = await run('300');
+    const off = await run('false');
+    // Only the 0.6 s pause (and the end) last 300 ms; nothing but the end lasts a second.
+    expect(short.filter((m) => m.speech_final).length).toBeGreaterThan(long.filter((m) => m.speech_final).length);
+    expect(long.filter((m) => m.speech_final).length).toBeGreaterThanOrEqual(1);
+    expect(off.some((m) => m.speech_final)).toBe(false);
   });
 
   it('takes the key as the `token` subprotocol, as browsers send it', async () => {

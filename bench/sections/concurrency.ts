@@ -36,16 +36,28 @@ export interface ConcurrencyResult {
 export const LAG_LIMIT_MS = 500;
 const GROWTH_LIMIT_MS = 150;
 
-/** Speech, 1.5 s silence, speech, ... cut to `seconds`; each client starts at a different clip. */
-export function programme(clips: Uint8Array[], offset: number, seconds: number): Uint8Array<ArrayBuffer> {
+/**
+ * What each client says: speech, then `gap` of silence (seconds, or `equal`: as long as the clip
+ * before it, about half the time speech, as in a conversation), speech, ... cut to `seconds`; each
+ * client starts at a different clip. The silence is ±30 LSB of noise, as a quiet room gives.
+ */
+export function programme(clips: Uint8Array[], offset: number, seconds: number, gap: number | 'equal' = 1.5): Uint8Array<ArrayBuffer> {
   const out = new Uint8Array(seconds * 32000);
-  const gap = 1.5 * 32000;
+  const view = new DataView(out.buffer);
+  let s = 5 + offset;
+  for (let i = 0; i < out.length; i += 2) view.setInt16(i, Math.round(((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 31 - 1) * 30), true);
   for (let at = 0, i = offset; at < out.length; i++) {
     const c = clips[i % clips.length]!;
     out.set(c.subarray(0, Math.min(c.length, out.length - at)), at);
-    at += c.length + gap;
+    at += c.length + (gap === 'equal' ? c.length : Math.round(gap * 16000) * 2);
   }
   return out;
+}
+
+/** The audio each client sends and the session query it sends it with. */
+export interface Workload {
+  readonly gap?: number | 'equal';
+  readonly query?: Record<string, string>;
 }
 
 /**
@@ -62,6 +74,7 @@ export async function concurrency(
   env: Record<string, string> = {},
   refine = false,
   nodes: Record<string, string>[] = [{}],
+  workload: Workload = {},
 ): Promise<ConcurrencyResult & { raw: Map<number, RealtimeResult[]> }> {
   const servers = await Promise.all(nodes.map((own) => startServerProcess({ ...env, ...own })));
   const sum = (f: (s: ServerProcess) => number) => servers.reduce((n, s) => n + f(s), 0);
@@ -74,7 +87,7 @@ export async function concurrency(
     const l0 = cpuSeconds(process.pid, true);
     const e0 = await engineTotal();
     const t0 = performance.now();
-    const runs = await Promise.all(Array.from({ length: n }, (_, i) => realtimeClient(servers[i % servers.length]!.wsUrl(), programme(clips, i, seconds))));
+    const runs = await Promise.all(Array.from({ length: n }, (_, i) => realtimeClient(servers[i % servers.length]!.wsUrl(workload.query), programme(clips, i, seconds, workload.gap))));
     const wall = (performance.now() - t0) / 1000;
     const e1 = await engineTotal();
     raw.set(n, runs);
@@ -96,7 +109,7 @@ export async function concurrency(
     return level;
   };
   try {
-    await Promise.all(servers.map((s) => realtimeClient(s.wsUrl(), programme(clips, 0, 1)))); // load the model
+    await Promise.all(servers.map((s) => realtimeClient(s.wsUrl(workload.query), programme(clips, 0, 1)))); // load the model
     for (const n of levels) if (!(await run(n)).holds) break;
     let lo = Math.max(0, ...results.filter((l) => l.holds).map((l) => l.clients));
     let hi = Math.min(...results.filter((l) => !l.holds).map((l) => l.clients));
@@ -118,6 +131,13 @@ export async function concurrency(
   };
   const latency = [...new Set([results[0]?.clients ?? 1, largest || (results[0]?.clients ?? 1)])].map(dist);
   return { seconds_per_client: seconds, levels: results, largest_holding: largest, latency, raw };
+}
+
+/** One level of `n` clients (no sweep): its figures, e.g. at a fraction of the largest holding N. */
+export async function atLevel(clips: Uint8Array[], n: number, seconds: number, workload: Workload = {}): Promise<LevelResult & { endpoint_to_final_p95_ms: number }> {
+  const r = await concurrency(clips, [n], seconds, {}, false, [{}], workload);
+  const level = r.levels[0]!;
+  return { ...level, endpoint_to_final_p95_ms: pct((r.raw.get(n) ?? []).flatMap((x) => x.endpointToFinal), 95) };
 }
 
 /** Engine decode and audio seconds so far, summed over models (Prometheus counters in /metrics). */

@@ -123,7 +123,12 @@ export class EngineCore {
   }
 
   private control(msg: Exclude<StreamMsg, { type: 'audio' }>): Promise<void> {
-    if (msg.type === 'finalize') return this.withDecoder(msg.streamId, (d) => d.finalize(msg.seq, 'finalize'));
+    if (msg.type === 'finalize') {
+      return this.withDecoder(msg.streamId, async (d) => {
+        await d.finalize(msg.seq, 'finalize');
+        this.post({ type: 'finalized', streamId: msg.streamId, seq: msg.seq });
+      });
+    }
     return this.withDecoder(msg.streamId, async (d) => {
       await d.finalize(msg.seq, msg.reason);
       this.decoders.delete(msg.streamId);

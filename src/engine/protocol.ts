@@ -89,6 +89,8 @@ export type FromWorker =
   | { readonly type: 'speech_started'; readonly streamId: string; readonly seq: number; readonly atMs: number }
   /** No word for the stream's `utteranceEndMs` after the last final's last word (at `lastWordEndMs`). */
   | { readonly type: 'utterance_end'; readonly streamId: string; readonly seq: number; readonly lastWordEndMs: number; readonly atMs: number }
+  /** A `finalize` is done: its final (if there was speech to flush) came before this. */
+  | { readonly type: 'finalized'; readonly streamId: string; readonly seq: number }
   | { readonly type: 'closed'; readonly streamId: string; readonly audioMs: number }
   /**
    * One audio message decoded: how much audio, how long the worker spent on it (backpressure, RTF)
@@ -99,7 +101,7 @@ export type FromWorker =
 
 /** What a session hears about its stream. */
 export type StreamEvent =
-  | Extract<FromWorker, { type: 'partial' | 'final' | 'speech_started' | 'utterance_end' | 'closed' | 'stream_error' }>
+  | Extract<FromWorker, { type: 'partial' | 'final' | 'speech_started' | 'utterance_end' | 'finalized' | 'closed' | 'stream_error' }>
   | { readonly type: 'engine_crashed'; readonly streamId: string; readonly message: string }
   /** The model will not be restarted again: the stream is over (audioMs: the session audio sent to it). */
   | { readonly type: 'engine_failed'; readonly streamId: string; readonly message: string; readonly audioMs: number };

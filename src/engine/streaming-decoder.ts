@@ -13,6 +13,15 @@ const TAIL_PADDING_S = 0.5;
  */
 const PREROLL_MS = 400;
 /**
+ * The model's chunk (320 ms on the streaming zipformers voxlog ships). A segment's first sample is
+ * put on the same chunk grid as the session's audio (taking up to one chunk more pre-roll): the
+ * model then cuts the speech into the same chunks as it would without skipping any silence. Off
+ * the grid, each new segment's words came out differently from an uncut decode (more errors).
+ */
+const CHUNK_MS = 320;
+/** What an idle stream keeps: the pre-roll, and up to a chunk more to reach the grid. */
+const KEEP_MS = PREROLL_MS + CHUNK_MS;
+/**
  * Voice-activity silence after which audio is held back from the model while the endpoint is
  * awaited. The segment keeps this much audio after the speech (the decaying end of the last word);
  * what is held is decoded only if speech resumes before `endpointingMs`.
@@ -121,14 +130,16 @@ export class StreamingDecoder implements StreamDecoder {
     this.sampleRate = sampleRate;
     if (this.voice && !this.gate) this.gate = new VoiceGate(this.voice.sherpa, this.voice.vadModel, sampleRate, Math.min(PAUSE_MS, this.options.endpointingMs));
     const gate = this.gate;
-    if (!gate) return this.route(samples);
-    const frameStart = this.routed;
-    let from = 0;
-    for (const e of gate.push(samples)) {
-      from = this.routeUntil(samples, frameStart, from, e.at);
-      this.onVoice(e);
+    if (!gate) this.route(samples);
+    else {
+      const frameStart = this.routed;
+      let from = 0;
+      for (const e of gate.push(samples)) {
+        from = this.routeUntil(samples, frameStart, from, e.at);
+        this.onVoice(e);
+      }
+      this.routeUntil(samples, frameStart, from, frameStart + samples.length, gate.judged);
     }
-    this.routeUntil(samples, frameStart, from, frameStart + samples.length, gate.judged);
     this.utterance.advance(this.audioMs, seq);
   }
 
@@ -150,7 +161,7 @@ export class StreamingDecoder implements StreamDecoder {
     else {
       this.held.push(samples.slice());
       this.heldLength += samples.length;
-      if (this.phase === 'idle') this.trimHeld(this.samplesOf(PREROLL_MS));
+      if (this.phase === 'idle') this.trimHeld(this.samplesOf(KEEP_MS));
     }
     this.routed += samples.length;
   }
@@ -161,6 +172,7 @@ export class StreamingDecoder implements StreamDecoder {
         const atMs = Math.max(this.ms(this.routed - this.heldLength), this.ms(e.at) - ONSET_LAG_MS);
         this.post({ type: 'speech_started', streamId: this.streamId, seq: this.seq, atMs: Math.round(atMs) });
       }
+      if (this.phase === 'idle') this.alignPreroll();
       this.phase = 'speaking';
       // Speech resumed within the pause, or began after its pre-roll: the held audio is decoded first.
       const held = this.held;
@@ -242,7 +254,7 @@ export class StreamingDecoder implements StreamDecoder {
   private endSegment(reason: FinalReason): void {
     if (this.phase === 'pausing') {
       this.phase = 'idle';
-      this.trimHeld(this.samplesOf(PREROLL_MS));
+      this.trimHeld(this.samplesOf(KEEP_MS));
     }
     const stream = this.current;
     if (!stream || !this.segOpen) return;
@@ -259,6 +271,25 @@ export class StreamingDecoder implements StreamDecoder {
     this.segOpen = false;
     this.lastText = '';
     this.decoded = false;
+  }
+
+  /**
+   * Trims the pre-roll to start on the chunk grid (at least PREROLL_MS before now): where it falls in
+   * the stream's timeline, counted from the stream's first sample, is then a whole number of chunks
+   * from where the session's grid puts it. Too little kept (a fresh session): the stream is padded instead.
+   */
+  private alignPreroll(): void {
+    const chunk = this.samplesOf(CHUNK_MS);
+    const end = this.routed;
+    const want = end - Math.min(this.heldLength, this.samplesOf(PREROLL_MS));
+    // The latest start at or before `want` whose stream position is on the session's grid.
+    const start = want - mod(want - this.streamTotal, chunk);
+    if (start >= end - this.heldLength) return this.trimHeld(end - start);
+    const padding = mod(end - this.heldLength - this.streamTotal, chunk);
+    if (padding === 0) return;
+    this.current ??= this.recognizer.createStream();
+    this.current.acceptWaveform({ samples: this.dither.silence(padding), sampleRate: this.sampleRate });
+    this.streamTotal += padding;
   }
 
   /** Keeps only the last `keep` held samples. */
@@ -299,3 +330,5 @@ export class StreamingDecoder implements StreamDecoder {
     this.post({ type: 'final', streamId: this.streamId, seq, text: result.text.trim(), startMs, endMs, words, reason });
   }
 }
+
+const mod = (a: number, n: number): number => ((a % n) + n) % n;

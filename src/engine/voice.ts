@@ -15,8 +15,13 @@ const PRIMING_SAMPLES = RATE;
  */
 const RUN_SILENCE_S = WINDOW / RATE;
 const RUN_SPEECH_S = WINDOW / RATE;
-/** A run longer than this grows sherpa's buffer (with a log line); speech rarely goes this long without a dip. */
-const BUFFER_S = 4;
+/**
+ * A run is handed back to sherpa (flushed) every second: its buffer then never outgrows BUFFER_S
+ * (growing it logs a line) and the per-window copy stays small. With a one-window silence rule a
+ * flush is safe at any window: the next run cannot end before it starts.
+ */
+const FLUSH_WINDOWS = Math.round(RATE / WINDOW);
+const BUFFER_S = 2;
 
 export type VoiceEvent =
   /** Speech began (after a pause). `at`: input samples since the gate began, to the end of the window that decided it. */
@@ -36,6 +41,8 @@ export class VoiceGate {
   private quietSince: number | undefined = 0;
   /** A pause was reported and no speech has come since. */
   private paused = true;
+  /** Windows of speech since the run began or was last flushed. */
+  private run = 0;
 
   constructor(
     sherpa: SherpaModule,
@@ -73,14 +80,21 @@ export class VoiceGate {
     for (; at + WINDOW <= all.length; at += WINDOW) {
       this.vad.acceptWaveform(all.subarray(at, at + WINDOW));
       this.fed += WINDOW;
-      let ended = false;
-      while (!this.vad.isEmpty()) this.vad.pop(), (ended = true);
-      // A run ends after two quiet windows: the quiet began with the first.
-      if (ended && this.quietSince === undefined) this.quietSince = this.fed - 2 * WINDOW;
+      while (!this.vad.isEmpty()) this.vad.pop();
       if (this.vad.isDetected()) {
         this.quietSince = undefined;
+        if (++this.run >= FLUSH_WINDOWS) {
+          this.vad.flush();
+          while (!this.vad.isEmpty()) this.vad.pop();
+          this.run = 0;
+        }
         if (this.paused) (this.paused = false), events.push({ kind: 'onset', at: this.input(this.fed) });
-      } else if (!this.paused && this.quietSince !== undefined && this.fed - this.quietSince >= pause) {
+        continue;
+      }
+      this.run = 0;
+      // A run ends after two quiet windows: the quiet began with the first.
+      this.quietSince ??= this.fed - 2 * WINDOW;
+      if (!this.paused && this.fed - this.quietSince >= pause) {
         this.paused = true;
         events.push({ kind: 'pause', at: this.input(this.fed), since: this.input(this.quietSince) });
       }

@@ -161,6 +161,7 @@ export class WorkerSlot {
       case 'final':
       case 'speech_started':
       case 'utterance_end':
+      case 'finalized':
       case 'stream_error':
         return this.streams.get(m.streamId)?.listener(m);
       default: {

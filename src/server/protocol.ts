@@ -62,6 +62,8 @@ export type ServerMessage =
       /** The speaker stopped (for `endpointing_ms`): the segment ends an utterance. */
       readonly end_of_utterance: boolean;
     } & ResultFields)
+  /** A `finalize` is done: the final it flushed (if there was speech) came before this. */
+  | { readonly type: 'finalized' }
   /** No word for `utterance_end_ms` after the last final's last word: the turn is over. */
   | { readonly type: 'utterance_end'; readonly segment: number; readonly last_word_end_ms: number; readonly at_ms: number }
   | { readonly type: 'error'; readonly code: string; readonly message: string }

@@ -406,6 +406,8 @@ export class Session {
         return void this.actor.send({ type: 'FINAL', text: e.text, startMs: e.startMs, endMs: e.endMs, words: e.words, reason: e.reason, latencyMs: this.arrivals.latencyOf(e.seq) });
       case 'speech_started':
         return void this.actor.send({ type: 'SPEECH_STARTED', atMs: e.atMs });
+      case 'finalized':
+        return void this.outbox.emit([], { type: 'finalized' });
       case 'utterance_end':
         return void this.actor.send({ type: 'UTTERANCE_END', lastWordEndMs: e.lastWordEndMs, atMs: e.atMs });
       case 'closed':

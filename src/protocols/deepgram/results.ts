@@ -35,6 +35,10 @@ export class LiveTranslator {
   private readonly hash = new Bun.CryptoHasher('sha256');
   private readonly created = new Date().toISOString();
   private model: ModelInfo | undefined;
+  /** The pending Finalize was answered by a final (else an empty result answers it). */
+  private finalizeAnswered = false;
+  /** Where the last result ended (an empty result starts there). */
+  private lastEndMs = 0;
 
   constructor(
     private readonly requestId: string,
@@ -53,10 +57,17 @@ export class LiveTranslator {
         this.model = this.describe(m.model_id);
         return [];
       case 'partial':
-        return this.options.interim ? [this.results(m, false, false, false)] : [];
+        return this.options.interim ? [this.results({ ...m, words: [] }, false, false, false)] : [];
       case 'final': {
         const speechFinal = this.options.endpointing !== false && m.reason === 'endpoint';
+        if (m.reason === 'finalize') this.finalizeAnswered = true;
         return [this.results(m, true, speechFinal, m.reason === 'finalize')];
+      }
+      case 'finalized': {
+        // Deepgram answers every Finalize with a result marked from_finalize, empty when nothing was left.
+        const answered = this.finalizeAnswered;
+        this.finalizeAnswered = false;
+        return answered ? [] : [this.results({ text: '', words: [], start_ms: this.lastEndMs, end_ms: this.lastEndMs, model_id: this.model?.name ?? '' }, true, false, true)];
       }
       case 'utterance_end':
         return this.options.utteranceEndMs === null ? [] : [{ type: 'UtteranceEnd', channel: [0, 1], last_word_end: seconds(m.last_word_end_ms) }];
@@ -91,9 +102,10 @@ export class LiveTranslator {
     }
   }
 
-  private results(m: Extract<ServerMessage, { type: 'partial' | 'final' }>, isFinal: boolean, speechFinal: boolean, fromFinalize: boolean): object {
+  private results(m: Pick<Extract<ServerMessage, { type: 'final' }>, 'text' | 'start_ms' | 'end_ms' | 'model_id' | 'words'>, isFinal: boolean, speechFinal: boolean, fromFinalize: boolean): object {
     const model = this.model ?? this.describe(m.model_id);
-    const words = m.type === 'final' ? dgWords(m.words) : [];
+    const words = dgWords(m.words);
+    this.lastEndMs = m.end_ms;
     return {
       type: 'Results',
       channel_index: [0, 1],
