@@ -21,10 +21,10 @@ import { protocols } from './sections/protocols';
 import { engines, type EngineSweep, type EnginesResult } from './sections/engines';
 import { nodes } from './sections/nodes';
 import { fidelity } from './sections/fidelity';
-import { BASELINE, turns, type Distribution } from './sections/turns';
+import { BASELINE, turns, type Distribution, type TurnsResult } from './sections/turns';
 import { PREFERRED_DEFAULT_MODEL } from '../models/catalog';
 
-const { values } = parseArgs({ args: Bun.argv.slice(2), options: { quick: { type: 'boolean', default: false }, soak: { type: 'string' }, out: { type: 'string' } } });
+const { values } = parseArgs({ args: Bun.argv.slice(2), options: { quick: { type: 'boolean', default: false }, soak: { type: 'string' }, out: { type: 'string' }, only: { type: 'string' } } });
 const quick = values.quick!;
 /** The headline model (the default), the same model with greedy search, and the two test fixtures as extra rows. */
 const REAL = PREFERRED_DEFAULT_MODEL;
@@ -106,6 +106,24 @@ const f = (x: number, d = 0) => (Number.isFinite(x) ? x.toFixed(d) : 'n/a');
 say(`voxlog benchmark (${machine.mode}) on ${machine.cpu}, ${machine.cores} cores, Bun ${machine.bun}, sherpa-onnx-node ${machine.sherpa_onnx_node}, ${machine.date}`);
 say(`Headline model: ${REAL} (beam search, 4 paths; the default). ${GREEDY} is the same model with greedy search.`);
 say('The load generator is this process; the server runs in its own. Both share the machine\'s cores, so CPU is reported for each.');
+
+// `--only turns`: section 15 alone, written as its own report (the other sections take an hour).
+if (values.only !== undefined) {
+  if (values.only !== 'turns') throw new Error(`--only ${values.only}: only "turns" (section 15) runs alone`);
+  const t = await turnsSection();
+  const outDir = values.out ?? join(import.meta.dir, quick ? 'out' : 'results');
+  mkdirSync(outDir, { recursive: true });
+  const stem = `${quick ? 'quick' : `${machine.date.slice(0, 10)}-${machine.commit}`}-turns`;
+  writeFileSync(join(outDir, `${stem}.json`), `${JSON.stringify({ machine, turns: t }, null, 2)}\n`);
+  writeFileSync(join(outDir, `${stem}.md`), `# voxlog benchmark, section 15 alone, ${machine.date.slice(0, 10)} (${machine.mode})\n\nMachine: ${machine.cpu}, ${machine.cores} cores, ${machine.memory_gb} GiB; Bun ${machine.bun}; sherpa-onnx-node ${machine.sherpa_onnx_node}; commit ${machine.commit}.\n\n${turnsMarkdown(t)}`);
+  say(`\nwrote ${join(outDir, `${stem}.json`)} and ${stem}.md`);
+  const missing = missingFigures(t);
+  if (missing.length > 0) {
+    console.error(`figures not produced: ${missing.join(', ')}`);
+    process.exit(1);
+  }
+  process.exit(0);
+}
 
 say(`\n1. Engine overhead: the same clips decoded directly with sherpa-onnx in a Worker vs through the server over WebSocket (as fast as accepted), median of ${plan.overheadRounds} alternating round(s)`);
 const overheads: (OverheadResult & { model: string })[] = [];
@@ -250,30 +268,9 @@ for (const r of fid.file_vs_streaming) say(`   ${r.set.padEnd(16)} ${String(r.cl
 for (const r of fid.determinism) say(`   ${r.format.padEnd(5)} ${r.runs} runs: ${r.distinct} distinct transcript(s), WER ${f(r.wer, 3)}`);
 say(`   a deaf flooder closed for a frame over the limit: ${fid.flooder.mb_after_close} MB into its socket in the 3 s after; a reading one: ${fid.flooder.close_to_teardown_ms} ms from its closed message to TCP teardown`);
 
-say('\n15. Turns: end of speech → final at real time (one stream, 20 ms frames), finalize, accuracy and split words, capacity on conversation vs continuous speech');
-const turnItems = realClips(plan.turnClips);
-const turnSets = new Map([...audioSets(join(shared, 'audio'), plan.turnsPerSet)].filter(([key]) => !key.endsWith('/mulaw') && !key.endsWith('/alaw')));
-const trn = await turns({ clips: turnItems, sets: turnSets, tailMs: plan.turnTailMs, endpointing: plan.turnEndpointing, frameMs: 20, finalizeEveryMs: 1300 }, say);
-// Real read speech (16 kHz) for the capacity sweeps: back to back, or each clip followed by as long a pause.
-const speech = turnItems.filter((it) => it.sampleRate === 16000).map((it) => it.audio);
-const sweep = (gap: number | 'equal', query?: Record<string, string>) => concurrency(speech, plan.capacityLevels, plan.capacitySeconds, { VOXLOG_DEFAULT_MODEL: REAL }, plan.refine, [{}], { gap, query });
-const { raw: _c, ...continuous } = await sweep(0);
-const { raw: _b, ...continuousBaseline } = await sweep(0, BASELINE);
-const { raw: _v, ...conversation } = await sweep('equal');
-const loadN = Math.max(1, Math.round(0.75 * conversation.largest_holding));
-const atLoad = await atLevel(speech, loadN, plan.capacitySeconds, { gap: 'equal' });
-// What the report keeps of each sweep: continuous speech through the model's own rule may give no final in a short run.
-const held = (c: typeof continuous) => ({ seconds_per_client: c.seconds_per_client, largest_holding: c.largest_holding, levels: c.levels.map((l) => ({ clients: l.clients, partial_lag_p95_ms: l.partial_lag_ms.p95, server_cpu_pct: l.server_cpu_pct, holds: l.holds })) });
-const capacity = {
-  continuous: held(continuous),
-  continuous_baseline: held(continuousBaseline),
-  conversation: { ...held(conversation), endpoint_to_final_p95_ms: conversation.levels.map((l) => l.endpoint_to_final_ms.p95) },
-  at_load: { clients: loadN, endpoint_to_final_p95_ms: atLoad.endpoint_to_final_p95_ms, partial_lag_p95_ms: atLoad.partial_lag_ms.p95 },
-};
-const turnTargets = turnsTargets();
-for (const t of turnTargets) say(`   ${t.figure}: ${t.value} | baseline ${t.baseline} | target ${t.target}: ${t.met}`);
+const turnsReport = await turnsSection();
 
-const report = { machine, overhead: overheads, concurrency: concs, event_log: log, memory: mem, accuracy: acc, trust: tr, dictation: dict, jobs: job, web: webApp, protocols: proto, engines: { ...eng, targets }, nodes: { ...multi, holding: { ...multi.holding, one_node_sqlite: oneNodeSqlite } }, fidelity: fid, turns: { ...trn, capacity, targets: turnTargets } };
+const report = { machine, overhead: overheads, concurrency: concs, event_log: log, memory: mem, accuracy: acc, trust: tr, dictation: dict, jobs: job, web: webApp, protocols: proto, engines: { ...eng, targets }, nodes: { ...multi, holding: { ...multi.holding, one_node_sqlite: oneNodeSqlite } }, fidelity: fid, turns: turnsReport };
 const outDir = values.out ?? join(import.meta.dir, quick ? 'out' : 'results');
 mkdirSync(outDir, { recursive: true });
 const stem = quick ? 'quick' : `${machine.date.slice(0, 10)}-${machine.commit}`;
@@ -295,8 +292,11 @@ function missingFigures(value: unknown, path = ''): string[] {
   return [];
 }
 
+function rows(head: string[], body: (string | number)[][]): string {
+  return [`| ${head.join(' | ')} |`, `| ${head.map(() => '---').join(' | ')} |`, ...body.map((b) => `| ${b.join(' | ')} |`)].join('\n');
+}
+
 function markdown(r: typeof report): string {
-  const rows = (head: string[], body: (string | number)[][]) => [`| ${head.join(' | ')} |`, `| ${head.map(() => '---').join(' | ')} |`, ...body.map((b) => `| ${b.join(' | ')} |`)].join('\n');
   return `# voxlog benchmark, ${r.machine.date.slice(0, 10)} (${r.machine.mode})
 
 Machine: ${r.machine.cpu}, ${r.machine.cores} cores, ${r.machine.memory_gb} GiB; Bun ${r.machine.bun}; sherpa-onnx-node ${r.machine.sherpa_onnx_node}; commit ${r.machine.commit}.
@@ -389,18 +389,7 @@ ${rows(['format', 'runs', 'distinct transcripts', 'WER'], r.fidelity.determinism
 
 A deaf client flooding 32 KiB frames, closed for one over the frame limit, put ${r.fidelity.flooder.mb_after_close} MB into its socket in the 3 s after; one that reads saw its connection end ${r.fidelity.flooder.close_to_teardown_ms} ms after the \`closed\` message.
 
-## 15. Turns
-Targets, each beside its baseline from this run (baseline: \`vad=false\`, every sample decoded and segments ended by the model's own rule of 1.2 s of trailing blanks, as before):
-${rows(['figure', 'value', 'baseline', 'target', ''], r.turns.targets.map((t) => [t.figure, t.value, t.baseline, t.target, t.met]))}
-
-End of speech → final, ${r.turns.clips} real clips one at a time at real time in ${r.turns.frame_ms} ms frames (from the last word's end as the model timed it; from the clip's last sample):
-${rows(['setting', 'silence after', 'from last word p50/p90/p95 ms', 'from clip end p50/p90/p95 ms', 'first partial from first word p50/p90 ms'], r.turns.latency.map((l) => [l.setting, l.silence, d3(l.from_last_word_ms), d3(l.from_clip_end_ms), `${f(l.first_partial_ms.p50)}/${f(l.first_partial_ms.p90)}`]))}
-
-Accuracy and segments, every clip of each set at full speed (split words: segment ends inside a word of the other decode):
-${rows(['set', 'clips', 'words', 'WER', 'WER baseline', 'segments', 'segments baseline', 'split words', 'split words baseline'], r.turns.accuracy.map((a) => [a.set, a.clips, a.words, f(a.wer, 3), f(a.wer_baseline, 3), a.segments, a.segments_baseline, a.words_split, a.words_split_baseline]))}
-
-Capacity (${r.turns.capacity.continuous.seconds_per_client} s per client of real read speech, largest N holding p95 partial lag < 500 ms): continuous speech ${r.turns.capacity.continuous.largest_holding}, the same without voice activity (baseline) ${r.turns.capacity.continuous_baseline.largest_holding}, conversation (half pauses) ${r.turns.capacity.conversation.largest_holding}.
-`;
+${turnsMarkdown(r.turns)}`;
 }
 
 function d3(d: Distribution): string {
@@ -414,8 +403,54 @@ function realClips(n: number) {
   return n >= real.length ? real : [...real].sort((a, b) => a.audio.length / a.sampleRate - b.audio.length / b.sampleRate).slice(0, n);
 }
 
+/** Section 15: runs it, says its targets, and returns what the report keeps. */
+async function turnsSection() {
+  say('\n15. Turns: end of speech → final at real time (one stream, 20 ms frames), finalize, accuracy and split words, capacity on conversation vs continuous speech');
+  const turnItems = realClips(plan.turnClips);
+  const turnSets = new Map([...audioSets(join(shared!, 'audio'), plan.turnsPerSet)].filter(([key]) => !key.endsWith('/mulaw') && !key.endsWith('/alaw')));
+  const trn = await turns({ clips: turnItems, sets: turnSets, tailMs: plan.turnTailMs, endpointing: plan.turnEndpointing, frameMs: 20, finalizeEveryMs: 1300 }, say);
+  // Real read speech (16 kHz) for the capacity sweeps: back to back, or each clip followed by as long a pause.
+  const speech = turnItems.filter((it) => it.sampleRate === 16000).map((it) => it.audio);
+  const sweep = (gap: number | 'equal', query?: Record<string, string>) => concurrency(speech, plan.capacityLevels, plan.capacitySeconds, { VOXLOG_DEFAULT_MODEL: REAL }, plan.refine, [{}], { gap, query });
+  say('   capacity sweeps: continuous speech, the same without the detector, conversation');
+  const { raw: _c, ...continuous } = await sweep(0);
+  const { raw: _b, ...continuousBaseline } = await sweep(0, BASELINE);
+  const { raw: _v, ...conversation } = await sweep('equal');
+  const loadN = Math.max(1, Math.round(0.75 * conversation.largest_holding));
+  const atLoad = await atLevel(speech, loadN, plan.capacitySeconds, { gap: 'equal' });
+  // What the report keeps of each sweep: continuous speech through the model's own rule may give no final in a short run.
+  const held = (c: typeof continuous) => ({ seconds_per_client: c.seconds_per_client, largest_holding: c.largest_holding, levels: c.levels.map((l) => ({ clients: l.clients, partial_lag_p95_ms: l.partial_lag_ms.p95, server_cpu_pct: l.server_cpu_pct, holds: l.holds })) });
+  const capacity = {
+    continuous: held(continuous),
+    continuous_baseline: held(continuousBaseline),
+    conversation: { ...held(conversation), endpoint_to_final_p95_ms: conversation.levels.map((l) => l.endpoint_to_final_ms.p95) },
+    at_load: { clients: loadN, endpoint_to_final_p95_ms: atLoad.endpoint_to_final_p95_ms, partial_lag_p95_ms: atLoad.partial_lag_ms.p95 },
+  };
+  const targets = turnsTargets(trn, capacity);
+  for (const t of targets) say(`   ${t.figure}: ${t.value} | baseline ${t.baseline} | target ${t.target}: ${t.met}`);
+  return { ...trn, capacity, targets };
+}
+
+type TurnsReport = Awaited<ReturnType<typeof turnsSection>>;
+
+function turnsMarkdown(t: TurnsReport): string {
+  return `## 15. Turns
+Targets, each beside its baseline from this run (baseline: \`vad=false\`, every sample decoded and segments ended by the model's own rule of 1.2 s of trailing blanks, as before):
+${rows(['figure', 'value', 'baseline', 'target', ''], t.targets.map((x) => [x.figure, x.value, x.baseline, x.target, x.met]))}
+
+End of speech → final, ${t.clips} real clips one at a time at real time in ${t.frame_ms} ms frames (from the last word's end as the model timed it; from the clip's last sample):
+${rows(['setting', 'silence after', 'from last word p50/p90/p95 ms', 'from clip end p50/p90/p95 ms', 'first partial from first word p50/p90 ms'], t.latency.map((l) => [l.setting, l.silence, d3(l.from_last_word_ms), d3(l.from_clip_end_ms), `${f(l.first_partial_ms.p50)}/${f(l.first_partial_ms.p90)}`]))}
+
+Accuracy and segments, every clip of each set at full speed (split words: a word of the other decode cut by a segment end):
+${rows(['set', 'clips', 'words', 'WER', 'WER baseline', 'segments', 'segments baseline', 'split words', 'split words baseline'], t.accuracy.map((a) => [a.set, a.clips, a.words, f(a.wer, 3), f(a.wer_baseline, 3), a.segments, a.segments_baseline, a.words_split, a.words_split_baseline]))}
+
+Capacity (${t.capacity.continuous.seconds_per_client} s per client of real read speech, largest N holding p95 partial lag < 500 ms): continuous speech ${t.capacity.continuous.largest_holding}, the same without voice activity (baseline) ${t.capacity.continuous_baseline.largest_holding}, conversation (half pauses) ${t.capacity.conversation.largest_holding}.
+${rows(['clients', 'continuous p95 lag ms / holds', 'without the detector', 'conversation'], [...new Set([t.capacity.continuous, t.capacity.continuous_baseline, t.capacity.conversation].flatMap((c) => c.levels.map((l) => l.clients)))].sort((a, b) => a - b).map((n) => [n, ...[t.capacity.continuous, t.capacity.continuous_baseline, t.capacity.conversation].map((c) => { const l = c.levels.find((x) => x.clients === n); return l ? `${f(l.partial_lag_p95_ms)} ${l.holds ? 'yes' : 'no'}` : ''; })]))}
+`;
+}
+
 /** Section 15's targets, each with its baseline from the same run. */
-function turnsTargets(): { figure: string; value: string; baseline: string; target: string; met: string }[] {
+function turnsTargets(trn: TurnsResult, capacity: { continuous: { largest_holding: number }; continuous_baseline: { largest_holding: number }; conversation: { largest_holding: number; levels: { clients: number }[]; endpoint_to_final_p95_ms: number[] }; at_load: { clients: number; endpoint_to_final_p95_ms: number } }): { figure: string; value: string; baseline: string; target: string; met: string }[] {
   const yes = (ok: boolean) => (ok ? 'met' : 'NOT met');
   const out: { figure: string; value: string; baseline: string; target: string; met: string }[] = [];
   const row = (setting: string, silence: string) => trn.latency.find((l) => l.setting === setting && l.silence === silence)!;

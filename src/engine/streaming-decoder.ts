@@ -175,12 +175,7 @@ export class StreamingDecoder implements StreamDecoder {
       if (this.phase === 'idle') this.alignPreroll();
       this.phase = 'speaking';
       // Speech resumed within the pause, or began after its pre-roll: the held audio is decoded first.
-      const held = this.held;
-      let at = this.routed - this.heldLength;
-      this.held = [];
-      this.heldLength = 0;
-      for (const h of held) this.toModel(h, at), (at += h.length);
-      return;
+      return this.release();
     }
     if (this.phase !== 'speaking') return;
     if (this.segFed >= this.samplesOf(SOFT_MAX_SEGMENT_MS)) {
@@ -239,10 +234,26 @@ export class StreamingDecoder implements StreamDecoder {
     }
   }
 
-  /** Flushes the open segment as a final (a client's finalize, a close, a switch). */
+  /**
+   * Flushes the open segment as a final (a client's finalize, a close, a switch). Audio held back or
+   * kept as pre-roll is decoded with it: a word the detector had not yet confirmed is not lost.
+   */
   finalize(seq: number, reason: FinalReason): void {
     this.seq = seq;
+    if (this.phase === 'idle' && this.heldLength > 0) this.alignPreroll();
+    const phase = this.phase;
+    this.release();
     this.endSegment(reason);
+    if (phase !== 'speaking') this.phase = 'idle';
+  }
+
+  /** Feeds the model what was held back, in order. */
+  private release(): void {
+    const held = this.held;
+    let at = this.routed - this.heldLength;
+    this.held = [];
+    this.heldLength = 0;
+    for (const h of held) this.toModel(h, at), (at += h.length);
   }
 
   /**
