@@ -21,7 +21,7 @@ import { protocols } from './sections/protocols';
 import { engines, type EngineSweep, type EnginesResult } from './sections/engines';
 import { nodes } from './sections/nodes';
 import { fidelity } from './sections/fidelity';
-import { BASELINE, turns, type Distribution, type TurnsResult } from './sections/turns';
+import { BASELINE, OFFLINE_BASELINE, OFFLINE_DEFAULT, turns, type Distribution, type TurnsResult } from './sections/turns';
 import { PREFERRED_DEFAULT_MODEL } from '../models/catalog';
 
 const { values } = parseArgs({ args: Bun.argv.slice(2), options: { quick: { type: 'boolean', default: false }, soak: { type: 'string' }, out: { type: 'string' }, only: { type: 'string' } } });
@@ -463,6 +463,9 @@ function turnsTargets(trn: TurnsResult, capacity: { continuous: { largest_holdin
     const on = row(`endpointing_ms=${e}`, 'noise').from_last_word_ms;
     out.push({ figure: `end of speech → final, endpointing_ms=${e}`, value: `p50 ${f(on.p50)} / p90 ${f(on.p90)} ms`, baseline: `default p50 ${f(row('default', 'noise').from_last_word_ms.p50)} ms`, target: `p50 ≤ ${e + 100}, p90 ≤ ${e + 250}`, met: yes(on.p50 <= e + 100 && on.p90 <= e + 250) });
   }
+  const offline = row(OFFLINE_DEFAULT, 'noise').from_last_word_ms;
+  const offlineBase = row(OFFLINE_BASELINE, 'noise').from_last_word_ms;
+  out.push({ figure: 'end of speech → final, an offline model, default', value: `p50 ${f(offline.p50)} / p90 ${f(offline.p90)} ms`, baseline: `500 ms: p50 ${f(offlineBase.p50)} / p90 ${f(offlineBase.p90)} ms`, target: 'p50 ≤ 300, p90 ≤ 450', met: yes(offline.p50 <= 300 && offline.p90 <= 450) });
   const one = capacity.conversation.levels[0];
   out.push({ figure: `end of speech → final p95 at N=${capacity.at_load.clients} (75 % of the largest holding N, conversation)`, value: `${f(capacity.at_load.endpoint_to_final_p95_ms)} ms`, baseline: `${f(capacity.conversation.endpoint_to_final_p95_ms[0] ?? NaN)} ms at N=${one?.clients}`, target: '≤ 600 ms', met: yes(capacity.at_load.endpoint_to_final_p95_ms <= 600) });
   out.push({ figure: 'finalize → final', value: `p50 ${f(trn.finalize_ms.p50)} / p95 ${f(trn.finalize_ms.p95)} ms (n=${trn.finalize_ms.n})`, baseline: `p50 ${f(trn.finalize_baseline_ms.p50)} / p95 ${f(trn.finalize_baseline_ms.p95)} ms`, target: 'p95 ≤ 60', met: yes(trn.finalize_ms.p95 <= 60) });

@@ -37,7 +37,7 @@ describe('bun run bench --quick', () => {
       expect(readFileSync(join(out, 'quick.md'), 'utf8')).toContain('## 14. Every sample heard');
       expect(report.fidelity.determinism.map((d: { format: string }) => d.format)).toEqual(['wav', 'm4a', 'mp3', 'ogg', 'flac']);
       expect(readFileSync(join(out, 'quick.md'), 'utf8')).toContain('## 15. Turns');
-      expect(report.turns.latency.map((l: { setting: string; silence: string }) => `${l.setting} ${l.silence}`)).toEqual(['default noise', 'baseline (model rule) noise', 'default digital', 'baseline (model rule) digital']);
+      expect(report.turns.latency.map((l: { setting: string; silence: string }) => `${l.setting} ${l.silence}`)).toEqual(['default noise', 'baseline (model rule) noise', 'default digital', 'baseline (model rule) digital', 'offline model (tiny-offline-bigru-ctc-en), default noise', 'offline model (tiny-offline-bigru-ctc-en), endpointing_ms=500 (its old default) noise']);
       expect(report.turns.targets.length).toBeGreaterThan(8);
       expect(report.dictation.tts.map((t: { voice: string }) => t.voice)).toEqual(['flite:slt', 'flite:kal16', 'flite:rms', 'flite:awb', 'espeak-ng:en-us']);
     } finally {

@@ -12,6 +12,10 @@ type Final = Extract<ServerMessage, { type: 'final' }>;
 type Query = Record<string, string>;
 
 export const BASELINE: Query = { vad: 'false' };
+/** The offline test fixture: inaccurate, but its finals are timed like any offline model's. */
+const OFFLINE_MODEL = 'tiny-offline-bigru-ctc-en';
+export const OFFLINE_DEFAULT = `offline model (${OFFLINE_MODEL}), default`;
+export const OFFLINE_BASELINE = `offline model (${OFFLINE_MODEL}), endpointing_ms=500 (its old default)`;
 
 export interface Distribution {
   readonly p50: number;
@@ -237,6 +241,9 @@ export async function turns(plan: TurnsPlan, say: (s: string) => void): Promise<
       [{}, 'digital', 'default'],
       [BASELINE, 'digital', 'baseline (model rule)'],
       ...plan.endpointing.map((e): [Query, LatencyRow['silence'], string] => [{ endpointing_ms: String(e) }, 'noise', `endpointing_ms=${e}`]),
+      // An offline model (Silero segments, each decoded whole) under the same setting, beside its old default of 500 ms.
+      [{ model: OFFLINE_MODEL }, 'noise', OFFLINE_DEFAULT],
+      [{ model: OFFLINE_MODEL, endpointing_ms: '500' }, 'noise', OFFLINE_BASELINE],
     ];
     for (const [query, silence, setting] of runs) {
       const row = await latency(server, plan.clips, query, silence, setting, plan.frameMs, plan.tailMs);

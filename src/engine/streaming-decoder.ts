@@ -5,11 +5,12 @@ import type { SherpaModule, SherpaOnlineRecognizer, SherpaOnlineStream, SherpaRe
 import { UtteranceWatch } from './utterance';
 import { VoiceGate, type VoiceEvent } from './voice';
 
-/** Silence appended before `inputFinished` so sherpa decodes the last incomplete chunk. */
+/** Silence that ends a segment's audio so sherpa decodes its last, incomplete chunk (then resets, or finishes the stream). */
 const TAIL_PADDING_S = 0.5;
 /**
- * Audio kept from before speech is detected and decoded with it. Silero confirms speech about 200 ms
- * after it starts (100 ms of speech, plus its windows); the rest is margin for quiet onsets.
+ * Audio kept from before speech is detected and decoded with it. The detector confirms speech about
+ * 100 ms after it starts (two 32 ms windows above threshold, once Silero's probability has risen);
+ * the rest is margin for quiet onsets.
  */
 const PREROLL_MS = 400;
 /**
@@ -29,10 +30,10 @@ const KEEP_MS = PREROLL_MS + CHUNK_MS;
 const PAUSE_MS = 100;
 /** A segment of continuous speech longer than this ends at its next pause. */
 export const SOFT_MAX_SEGMENT_MS = 15_000;
-/** ... and is cut here if no pause came (speech without a 100 ms pause for 15 s is rare). */
+/** ... and is cut where it stands if no pause came by then (read speech paused every few seconds in every set measured). */
 export const HARD_MAX_SEGMENT_MS = 30_000;
-/** How long before its confirmation speech is taken to have started (for `speech_started`). */
-const ONSET_LAG_MS = 160;
+/** How long before its confirmation speech is taken to have started (for `speech_started`): three windows. */
+const ONSET_LAG_MS = 96;
 
 /** Where a stream with a voice-activity detector is: no speech, speech, or a pause that may end the segment. */
 type Phase = 'idle' | 'speaking' | 'pausing';
