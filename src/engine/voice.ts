@@ -22,6 +22,8 @@ const RUN_SPEECH_S = WINDOW / RATE;
  */
 const FLUSH_WINDOWS = Math.round(RATE / WINDOW);
 const BUFFER_S = 2;
+/** A window under -55 dBFS (RMS of samples in [-1, 1]) is no speech: Silero need not hear it. */
+const FAINT = 10 ** (-55 / 20);
 
 export type VoiceEvent =
   /** Speech began (after a pause). `at`: input samples since the gate began, to the end of the window that decided it. */
@@ -41,8 +43,9 @@ export class VoiceGate {
   private quietSince: number | undefined = 0;
   /** A pause was reported and no speech has come since. */
   private paused = true;
-  /** Windows of speech since the run began or was last flushed. */
+  /** Windows of speech (by Silero) since its run began or was last flushed; 0: Silero is not in a run. */
   private run = 0;
+  private silero = 0;
 
   constructor(
     sherpa: SherpaModule,
@@ -65,6 +68,32 @@ export class VoiceGate {
     for (let at = 0; at < PRIMING_SAMPLES; at += WINDOW) this.vad.acceptWaveform(new Float32Array(WINDOW));
   }
 
+  /**
+   * Whether a window is speech: Silero's judgement, except that a faint window (a quiet room's pauses,
+   * digital silence) is none without running it.
+   */
+  private judge(window: Float32Array): 'speech' | 'quiet' | 'faint' {
+    let energy = 0;
+    for (let i = 0; i < window.length; i++) energy += window[i]! * window[i]!;
+    // Only once Silero's own run has ended: left mid-run, it would take the next sound for speech.
+    if (Math.sqrt(energy / window.length) < FAINT && this.run === 0) return 'faint';
+    this.vad.acceptWaveform(window);
+    this.silero++;
+    while (!this.vad.isEmpty()) this.vad.pop();
+    if (!this.vad.isDetected()) return (this.run = 0), 'quiet';
+    if (++this.run > FLUSH_WINDOWS) {
+      this.vad.flush();
+      while (!this.vad.isEmpty()) this.vad.pop();
+      this.run = 1;
+    }
+    return 'speech';
+  }
+
+  /** Windows Silero was run on (the rest were clear by their level). */
+  get sileroWindows(): number {
+    return this.silero;
+  }
+
   /** Input samples the detector has judged (the rest wait for a whole window). */
   get judged(): number {
     return this.input(this.fed);
@@ -78,22 +107,15 @@ export class VoiceGate {
     const pause = (this.pauseMs * RATE) / 1000;
     let at = 0;
     for (; at + WINDOW <= all.length; at += WINDOW) {
-      this.vad.acceptWaveform(all.subarray(at, at + WINDOW));
+      const heard = this.judge(all.subarray(at, at + WINDOW));
       this.fed += WINDOW;
-      while (!this.vad.isEmpty()) this.vad.pop();
-      if (this.vad.isDetected()) {
+      if (heard === 'speech') {
         this.quietSince = undefined;
-        if (++this.run >= FLUSH_WINDOWS) {
-          this.vad.flush();
-          while (!this.vad.isEmpty()) this.vad.pop();
-          this.run = 0;
-        }
         if (this.paused) (this.paused = false), events.push({ kind: 'onset', at: this.input(this.fed) });
         continue;
       }
-      this.run = 0;
-      // A run ends after two quiet windows: the quiet began with the first.
-      this.quietSince ??= this.fed - 2 * WINDOW;
+      // Silero ends a run after two quiet windows: the quiet began with the first. A faint window is quiet itself.
+      this.quietSince ??= this.fed - (heard === 'quiet' ? 2 : 1) * WINDOW;
       if (!this.paused && this.fed - this.quietSince >= pause) {
         this.paused = true;
         events.push({ kind: 'pause', at: this.input(this.fed), since: this.input(this.quietSince) });
