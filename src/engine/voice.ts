@@ -45,7 +45,6 @@ export class VoiceGate {
   private paused = true;
   /** Windows of speech (by Silero) since its run began or was last flushed; 0: Silero is not in a run. */
   private run = 0;
-  private silero = 0;
 
   constructor(
     sherpa: SherpaModule,
@@ -78,7 +77,6 @@ export class VoiceGate {
     // Only once Silero's own run has ended: left mid-run, it would take the next sound for speech.
     if (Math.sqrt(energy / window.length) < FAINT && this.run === 0) return 'faint';
     this.vad.acceptWaveform(window);
-    this.silero++;
     while (!this.vad.isEmpty()) this.vad.pop();
     if (!this.vad.isDetected()) return (this.run = 0), 'quiet';
     if (++this.run > FLUSH_WINDOWS) {
@@ -87,11 +85,6 @@ export class VoiceGate {
       this.run = 1;
     }
     return 'speech';
-  }
-
-  /** Windows Silero was run on (the rest were clear by their level). */
-  get sileroWindows(): number {
-    return this.silero;
   }
 
   /** Input samples the detector has judged (the rest wait for a whole window). */
