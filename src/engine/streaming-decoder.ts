@@ -29,9 +29,9 @@ const KEEP_MS = PREROLL_MS + CHUNK_MS;
  */
 const PAUSE_MS = 100;
 /** A segment of continuous speech longer than this ends at its next pause. */
-export const SOFT_MAX_SEGMENT_MS = 15_000;
+const SOFT_MAX_SEGMENT_MS = 15_000;
 /** ... and is cut where it stands if no pause came by then (read speech paused every few seconds in every set measured). */
-export const HARD_MAX_SEGMENT_MS = 30_000;
+const HARD_MAX_SEGMENT_MS = 30_000;
 /** How long before its confirmation speech is taken to have started (for `speech_started`): three windows. */
 const ONSET_LAG_MS = 96;
 
@@ -160,7 +160,8 @@ export class StreamingDecoder implements StreamDecoder {
     if (samples.length === 0) return;
     if (this.phase === 'speaking') this.toModel(samples, this.routed);
     else {
-      this.held.push(samples.slice());
+      // The samples are this decoder's own (decoded per message), as the in-place dither needs: kept, not copied.
+      this.held.push(samples);
       this.heldLength += samples.length;
       if (this.phase === 'idle') this.trimHeld(this.samplesOf(KEEP_MS));
     }
