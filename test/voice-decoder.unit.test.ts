@@ -5,10 +5,12 @@ import type { FromWorker } from '../src/engine/protocol';
 import { loadSherpa, type SherpaOnlineRecognizer, type SherpaOnlineStream } from '../src/engine/sherpa';
 import { Dither } from '../src/engine/dither';
 import { StreamingDecoder } from '../src/engine/streaming-decoder';
+import { VadPool } from '../src/engine/voice';
 import { loadClip } from './helpers/audio';
 import { vadModelPath } from './helpers/direct';
 
 const RATE = 16000;
+const vads = new VadPool(loadSherpa(), vadModelPath());
 
 /** A recognizer that decodes nothing and keeps every sample it is given, per stream, with the resets between. */
 function recorder() {
@@ -46,10 +48,10 @@ const floats = (parts: Float32Array[]) => {
   return out;
 };
 
-function run(audio: Float32Array, endpointingMs = 200) {
+function run(audio: Float32Array, endpointingMs = 200, pool = vads) {
   const r = recorder();
   const posted: FromWorker[] = [];
-  const d = new StreamingDecoder(r.recognizer, 's', 0, (m) => posted.push(m), { endpointingMs, vad: true, utteranceEndMs: 1000 }, { sherpa: loadSherpa(), vadModel: vadModelPath() });
+  const d = new StreamingDecoder(r.recognizer, 's', 0, (m) => posted.push(m), { endpointingMs, vad: true, utteranceEndMs: 1000 }, pool);
   // Frames copied: the decoder dithers what it feeds in place, as the engine's own buffers allow.
   for (let at = 0; at < audio.length; at += 1600) d.accept(at / 1600, audio.slice(at, at + 1600), RATE);
   return { ...r, posted, d };
@@ -123,11 +125,44 @@ describe('the streaming decoder with voice activity', () => {
 
   it('decodes nothing of ten minutes of quiet', () => {
     const r = recorder();
-    const d = new StreamingDecoder(r.recognizer, 's', 0, () => {}, { endpointingMs: 200, vad: true, utteranceEndMs: 0 }, { sherpa: loadSherpa(), vadModel: vadModelPath() });
+    const d = new StreamingDecoder(r.recognizer, 's', 0, () => {}, { endpointingMs: 200, vad: true, utteranceEndMs: 0 }, vads);
     const minute = noise(60);
     for (let m = 0; m < 10; m++) for (let at = 0; at < minute.length; at += 1600) d.accept(0, minute.slice(at, at + 1600), RATE);
     expect(r.fed.length).toBe(0);
     expect(d.audioMs).toBe(600_000);
   });
-});
 
+  it('reuses a closed stream\'s detector, which then hears exactly as a new one', () => {
+    const pool = new VadPool(loadSherpa(), vadModelPath());
+    const audio = floats([noise(1), a, noise(0.6), b, noise(1.5)]);
+    const seen = (x: ReturnType<typeof run>) => ({ posted: [...x.posted], marks: x.marks.filter((m) => m.kind === 'reset'), fed: x.fed.map((f) => f.samples.length) });
+    const first = run(audio, 200, pool);
+    const heard = seen(first);
+    expect(pool.idleCount).toBe(0);
+    first.d.finalize(99, 'close');
+    first.d.dispose();
+    expect(pool.idleCount).toBe(1);
+    const again = run(audio, 200, pool);
+    expect(pool.idleCount).toBe(0);
+    expect(seen(again)).toEqual(heard);
+    expect(again.marks.filter((m) => m.kind === 'reset').length).toBe(2);
+  });
+
+  it('makes spare detectors between other work, two and one per four streams', async () => {
+    const pool = new VadPool(loadSherpa(), vadModelPath());
+    const settle = async (n: number) => {
+      while (pool.idleCount < n) await Bun.sleep(5);
+      await Bun.sleep(150);
+    };
+    pool.makeSpares();
+    expect(pool.idleCount).toBe(0);
+    await settle(2);
+    expect(pool.idleCount).toBe(2);
+    const taken = Array.from({ length: 8 }, () => pool.take());
+    expect(pool.idleCount).toBe(0);
+    await settle(4);
+    expect(pool.idleCount).toBe(4);
+    for (const vad of taken) pool.give(vad);
+    expect(pool.idleCount).toBe(12);
+  });
+});

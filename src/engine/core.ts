@@ -7,9 +7,10 @@ import { decodeSamples } from '../audio/codecs';
 import { consumed, type DecodedAudio, type LoadSpec, type ToWorker } from './protocol';
 import { loadSherpa, type SherpaModule, type SherpaOfflineRecognizer, type SherpaOnlineRecognizer } from './sherpa';
 import { StreamingDecoder } from './streaming-decoder';
+import { VadPool } from './voice';
 
 type Loaded =
-  | { kind: 'streaming'; recognizer: SherpaOnlineRecognizer; batcher: StreamBatcher | undefined; vadModel: string | undefined }
+  | { kind: 'streaming'; recognizer: SherpaOnlineRecognizer; batcher: StreamBatcher | undefined; vads: VadPool | undefined }
   | { kind: 'offline'; recognizer: SherpaOfflineRecognizer; vadModel: string };
 type StreamMsg = DecodedAudio | Extract<ToWorker, { type: 'finalize' | 'close' }>;
 
@@ -77,7 +78,9 @@ export class EngineCore {
         const recognizer = new sherpa.OnlineRecognizer(spec.recognizer);
         const batch = spec.batch;
         const batcher = batch && batch.size > 1 ? new StreamBatcher(recognizer, batch, (id) => this.decoders.get(id) as StreamingDecoder | undefined, (m) => this.control(m), this.post) : undefined;
-        this.loaded = { kind: 'streaming', recognizer, batcher, vadModel: spec.vadModel };
+        const vads = spec.vadModel ? new VadPool(sherpa, spec.vadModel) : undefined;
+        vads?.makeSpares();
+        this.loaded = { kind: 'streaming', recognizer, batcher, vads };
       } else this.loaded = { kind: 'offline', recognizer: new sherpa.OfflineRecognizer(spec.recognizer), vadModel: spec.vadModel };
       this.post({ type: 'ready', loadMs: Math.round(performance.now() - t0) });
     } catch (err) {
@@ -91,7 +94,7 @@ export class EngineCore {
     try {
       const d =
         loaded.kind === 'streaming'
-          ? new StreamingDecoder(loaded.recognizer, msg.streamId, msg.originMs, this.post, msg.options, loaded.vadModel ? { sherpa, vadModel: loaded.vadModel } : undefined)
+          ? new StreamingDecoder(loaded.recognizer, msg.streamId, msg.originMs, this.post, msg.options, loaded.vads)
           : new OfflineVadDecoder(sherpa, loaded.recognizer, loaded.vadModel, msg.streamId, msg.originMs, msg.options, this.post);
       this.decoders.set(msg.streamId, d);
       if (msg.options.priority === 'batch') this.batchStreams.add(msg.streamId);
@@ -131,6 +134,7 @@ export class EngineCore {
     }
     return this.withDecoder(msg.streamId, async (d) => {
       await d.finalize(msg.seq, msg.reason);
+      d.dispose?.();
       this.decoders.delete(msg.streamId);
       this.batchStreams.delete(msg.streamId);
       this.post({ type: 'closed', streamId: msg.streamId, audioMs: Math.round(d.audioMs) });

@@ -1,9 +1,9 @@
 import { wordsFromTokens, type Post, type StreamDecoder } from './decoder';
 import { Dither } from './dither';
 import type { FinalReason, StreamOptions } from './protocol';
-import type { SherpaModule, SherpaOnlineRecognizer, SherpaOnlineStream, SherpaResult } from './sherpa';
+import type { SherpaOnlineRecognizer, SherpaOnlineStream, SherpaResult } from './sherpa';
 import { UtteranceWatch } from './utterance';
-import { VoiceGate, type VoiceEvent } from './voice';
+import { VoiceGate, type VadPool, type VoiceEvent } from './voice';
 
 /** Silence that ends a segment's audio so sherpa decodes its last, incomplete chunk (then resets, or finishes the stream). */
 const TAIL_PADDING_S = 0.5;
@@ -38,11 +38,6 @@ const ONSET_LAG_MS = 96;
 /** Where a stream with a voice-activity detector is: no speech, speech, or a pause that may end the segment. */
 type Phase = 'idle' | 'speaking' | 'pausing';
 
-export interface VoiceSettings {
-  readonly sherpa: SherpaModule;
-  readonly vadModel: string;
-}
-
 /**
  * One client stream on a streaming (OnlineRecognizer) model: partials every chunk, a final when
  * speech stops. With a voice-activity detector (the default) only speech is decoded (with pre-roll),
@@ -71,7 +66,8 @@ export class StreamingDecoder implements StreamDecoder {
   private sampleRate = 16000;
   /** Every sample the model hears is dithered: digital silence (and the tail padding) gives no words. */
   private readonly dither = new Dither();
-  private readonly voice: VoiceSettings | undefined;
+  /** The detectors this stream's gate takes one from (none: no voice-activity detection). */
+  private readonly voice: VadPool | undefined;
   private gate: VoiceGate | undefined;
   private phase: Phase = 'idle';
   /** Where silence began in the current pause (input samples). */
@@ -89,7 +85,7 @@ export class StreamingDecoder implements StreamDecoder {
     private readonly originMs: number,
     private readonly post: Post,
     private readonly options: Pick<StreamOptions, 'endpointingMs' | 'vad' | 'utteranceEndMs'>,
-    voice?: VoiceSettings,
+    voice?: VadPool,
   ) {
     this.voice = options.vad ? voice : undefined;
     if (!this.voice) this.phase = 'speaking';
@@ -129,7 +125,7 @@ export class StreamingDecoder implements StreamDecoder {
   feed(seq: number, samples: Float32Array, sampleRate: number): void {
     this.seq = seq;
     this.sampleRate = sampleRate;
-    if (this.voice && !this.gate) this.gate = new VoiceGate(this.voice.sherpa, this.voice.vadModel, sampleRate, Math.min(PAUSE_MS, this.options.endpointingMs));
+    if (this.voice && !this.gate) this.gate = new VoiceGate(this.voice, sampleRate, Math.min(PAUSE_MS, this.options.endpointingMs));
     const gate = this.gate;
     if (!gate) this.route(samples);
     else {
@@ -247,6 +243,12 @@ export class StreamingDecoder implements StreamDecoder {
     this.release();
     this.endSegment(reason);
     if (phase !== 'speaking') this.phase = 'idle';
+  }
+
+  /** The stream is closed: its detector goes back to the pool. */
+  dispose(): void {
+    this.gate?.release();
+    this.gate = undefined;
   }
 
   /** Feeds the model what was held back, in order. */

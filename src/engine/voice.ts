@@ -25,6 +25,79 @@ const BUFFER_S = 2;
 /** A window under -55 dBFS (RMS of samples in [-1, 1]) is no speech: Silero need not hear it. */
 const FAINT = 10 ** (-55 / 20);
 
+/** Detectors a pool keeps for reuse (about 10 MB each). */
+const POOL_KEEP = 32;
+/** Spare detectors a pool makes ahead of need: two, and one for every four streams using one. */
+const spares = (inUse: number) => Math.min(POOL_KEEP, 2 + Math.ceil(inUse / 4));
+
+/**
+ * Silero detectors for one model file, kept between streams. Making one builds an ONNX Runtime
+ * session (about 50 ms and 10 MB); resetting and priming a used one takes about 4 ms. Without the
+ * pool every new stream paid the 50 ms on the engine's thread, holding up every other stream on it.
+ * Spares are made ahead of need, one per turn of the event loop, so a stream that opens while the
+ * others are busy usually finds one ready.
+ */
+export class VadPool {
+  private readonly idle: SherpaVad[] = [];
+  private inUse = 0;
+  private making: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(
+    readonly sherpa: SherpaModule,
+    private readonly model: string,
+  ) {}
+
+  /** A detector ready for a new stream: reset and primed. */
+  take(): SherpaVad {
+    this.inUse++;
+    const vad = this.idle.pop() ?? prime(this.create());
+    this.makeSpares();
+    return vad;
+  }
+
+  /** Takes back a stream's detector; it is reset at once, so the next stream gets it ready. */
+  give(vad: SherpaVad): void {
+    this.inUse--;
+    if (this.idle.length >= POOL_KEEP) return;
+    vad.reset();
+    this.idle.push(prime(vad));
+  }
+
+  /** Detectors waiting for a stream. */
+  get idleCount(): number {
+    return this.idle.length;
+  }
+
+  /** Makes spares in the background (one per turn, between other messages) until there are enough. */
+  makeSpares(): void {
+    if (this.making || this.idle.length >= spares(this.inUse)) return;
+    this.making = setTimeout(() => {
+      this.making = undefined;
+      if (this.idle.length < spares(this.inUse)) this.idle.push(prime(this.create()));
+      this.makeSpares();
+    }, 0);
+    this.making.unref?.();
+  }
+
+  private create(): SherpaVad {
+    return new this.sherpa.Vad(
+      {
+        sileroVad: { model: this.model, threshold: 0.5, minSilenceDuration: RUN_SILENCE_S, minSpeechDuration: RUN_SPEECH_S, windowSize: WINDOW, maxSpeechDuration: 3600 },
+        sampleRate: RATE,
+        numThreads: 1,
+        provider: 'cpu',
+        debug: 0,
+      },
+      BUFFER_S,
+    );
+  }
+}
+
+function prime(vad: SherpaVad): SherpaVad {
+  for (let at = 0; at < PRIMING_SAMPLES; at += WINDOW) vad.acceptWaveform(new Float32Array(WINDOW));
+  return vad;
+}
+
 export type VoiceEvent =
   /** Speech began (after a pause). `at`: input samples since the gate began, to the end of the window that decided it. */
   | { readonly kind: 'onset'; readonly at: number }
@@ -47,24 +120,18 @@ export class VoiceGate {
   private run = 0;
 
   constructor(
-    sherpa: SherpaModule,
-    vadModel: string,
+    private readonly pool: VadPool,
     private readonly rate: number,
     /** Silence that counts as a pause. */
     readonly pauseMs: number,
   ) {
-    this.vad = new sherpa.Vad(
-      {
-        sileroVad: { model: vadModel, threshold: 0.5, minSilenceDuration: RUN_SILENCE_S, minSpeechDuration: RUN_SPEECH_S, windowSize: WINDOW, maxSpeechDuration: 3600 },
-        sampleRate: RATE,
-        numThreads: 1,
-        provider: 'cpu',
-        debug: 0,
-      },
-      BUFFER_S,
-    );
-    this.resampler = rate === RATE ? undefined : new sherpa.LinearResampler(rate, RATE);
-    for (let at = 0; at < PRIMING_SAMPLES; at += WINDOW) this.vad.acceptWaveform(new Float32Array(WINDOW));
+    this.vad = pool.take();
+    this.resampler = rate === RATE ? undefined : new pool.sherpa.LinearResampler(rate, RATE);
+  }
+
+  /** Gives the detector back to its pool (the stream is over; this gate is not used again). */
+  release(): void {
+    this.pool.give(this.vad);
   }
 
   /**

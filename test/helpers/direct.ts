@@ -5,6 +5,7 @@ import { Dither } from '../../src/engine/dither';
 import { locateModel } from '../../src/engine/model-files';
 import type { FromWorker, StreamOptions } from '../../src/engine/protocol';
 import { StreamingDecoder } from '../../src/engine/streaming-decoder';
+import { VadPool } from '../../src/engine/voice';
 import { DEFAULT_SETTINGS } from '../../src/server/settings';
 import { VAD_PRIMING_SAMPLES } from '../../src/engine/offline-decoder';
 import { sherpaConfig } from '../../src/engine/model-files';
@@ -12,6 +13,7 @@ import { loadSherpa, type SherpaOnlineRecognizer } from '../../src/engine/sherpa
 import { SHARED_DIR } from './audio';
 
 const recognizers = new Map<string, SherpaOnlineRecognizer>();
+let vads: VadPool | undefined;
 
 /** The Silero VAD file sessions use (bundled with the npm package). */
 export function vadModelPath(): string {
@@ -37,11 +39,12 @@ export function directDecode(modelId: string, audio: Uint8Array, frameBytes: num
   }
   const finals: string[] = [];
   const post = (m: FromWorker) => void (m.type === 'final' && finals.push(m.text));
-  const d = new StreamingDecoder(rec, 'direct', 0, post, { ...DEFAULT_SETTINGS, ...options }, { sherpa, vadModel: vadModelPath() });
+  const d = new StreamingDecoder(rec, 'direct', 0, post, { ...DEFAULT_SETTINGS, ...options }, (vads ??= new VadPool(sherpa, vadModelPath())));
   const decoder = new AudioDecoder(format.encoding ?? 'pcm16');
   let seq = 0;
   for (let at = 0; at < audio.length; at += frameBytes) d.accept(seq++, decoder.decode(audio.subarray(at, at + frameBytes)), sampleRate);
   d.finalize(seq, 'close');
+  d.dispose();
   return finals;
 }
 
