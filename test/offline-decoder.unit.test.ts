@@ -14,7 +14,7 @@ function decoder(posted: FromWorker[]) {
   const vad = locateModel(findModel('silero-vad')!, []);
   if (!vad.available) throw new Error(vad.reason);
   const options = { endpointingMs: 500, vad: true, utteranceEndMs: 0, maxSegmentMs: 3000, interimMs: 1000 };
-  return new OfflineVadDecoder(sherpa, recognizer, join(vad.dir, 'silero_vad.onnx'), 's', 0, options, (m) => posted.push(m));
+  return new OfflineVadDecoder(sherpa, recognizer, join(vad.dir, findModel('silero-vad')!.files.model!), 's', 0, options, (m) => posted.push(m));
 }
 
 describe('the offline VAD decoder', () => {

@@ -25,15 +25,16 @@ const BUFFER_S = 2;
 /** A window under -55 dBFS (RMS of samples in [-1, 1]) is no speech: Silero need not hear it. */
 const FAINT = 10 ** (-55 / 20);
 
-/** Detectors a pool keeps for reuse (about 10 MB each). */
-const POOL_KEEP = 32;
+/** Detectors a pool keeps for reuse (about 2.4 MB each). */
+const POOL_KEEP = 64;
 /** Spare detectors a pool makes ahead of need: two, and one for every four streams using one. */
 const spares = (inUse: number) => Math.min(POOL_KEEP, 2 + Math.ceil(inUse / 4));
 
 /**
  * Silero detectors for one model file, kept between streams. Making one builds an ONNX Runtime
- * session (about 50 ms and 10 MB); resetting and priming a used one takes about 4 ms. Without the
- * pool every new stream paid the 50 ms on the engine's thread, holding up every other stream on it.
+ * session (about 17 ms and 2.4 MB with the 16 kHz graph; 42 ms and 10.8 MB with the full file);
+ * resetting and priming a used one takes about 4 ms. Without the pool every new stream paid that on
+ * the engine's thread, holding up every other stream on it.
  * Spares are made ahead of need, one per turn of the event loop, so a stream that opens while the
  * others are busy usually finds one ready.
  */
