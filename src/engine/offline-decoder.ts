@@ -3,6 +3,7 @@ import { Dither } from './dither';
 import type { FinalReason, StreamOptions } from './protocol';
 import type { SherpaModule, SherpaOfflineRecognizer, SherpaResampler, SherpaResult, SherpaVad } from './sherpa';
 import { UtteranceWatch } from './utterance';
+import { sileroVad } from './voice';
 
 const RATE = 16000;
 /** Silero looks back about this far when it confirms speech; interim decodes start that early. */
@@ -47,23 +48,7 @@ export class OfflineVadDecoder implements StreamDecoder {
     private readonly options: StreamOptions,
     private readonly post: Post,
   ) {
-    this.vad = new sherpa.Vad(
-      {
-        sileroVad: {
-          model: vadModel,
-          threshold: 0.5,
-          minSilenceDuration: options.endpointingMs / 1000,
-          minSpeechDuration: 0.25,
-          windowSize: 512,
-          maxSpeechDuration: options.maxSegmentMs / 1000,
-        },
-        sampleRate: RATE,
-        numThreads: 1,
-        provider: 'cpu',
-        debug: 0,
-      },
-      Math.max(30, (options.maxSegmentMs / 1000) * 2),
-    );
+    this.vad = sileroVad(sherpa, vadModel, { minSilenceS: options.endpointingMs / 1000, minSpeechS: 0.25, maxSpeechS: options.maxSegmentMs / 1000 }, Math.max(30, (options.maxSegmentMs / 1000) * 2));
     this.vad.acceptWaveform(new Float32Array(VAD_PRIMING_SAMPLES));
     this.utterance = new UtteranceWatch(streamId, options.utteranceEndMs, post);
   }

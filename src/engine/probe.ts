@@ -13,6 +13,7 @@ import { basename } from 'node:path';
 import { batchDimension, readOnnxInfo, vocabularySize } from './onnx-info';
 import type { LoadSpec } from './protocol';
 import { loadSherpa } from './sherpa';
+import { sileroVad } from './voice';
 
 /** sherpa model configs whose file named here scores one class per token. */
 const SCORED_BY: Record<string, string> = { transducer: 'joiner', zipformer2Ctc: 'model', zipformerCtc: 'model', nemoCtc: 'model', toneCtc: 'model', wenetCtc: 'model' };
@@ -111,6 +112,5 @@ export function runProbe(specJson: string): void {
 
 /** Runs the Silero VAD over the probe's speech: a file it rejects aborts here, not in a worker. */
 function probeVad(sherpa: ReturnType<typeof loadSherpa>, model: string, samples: Float32Array): void {
-  const vad = new sherpa.Vad({ sileroVad: { model, threshold: 0.5, minSilenceDuration: 0.5, minSpeechDuration: 0.25, windowSize: 512 }, sampleRate: 16000, numThreads: 1, provider: 'cpu', debug: 0 }, 5);
-  vad.acceptWaveform(samples);
+  sileroVad(sherpa, model, { minSilenceS: 0.5, minSpeechS: 0.25 }, 5).acceptWaveform(samples);
 }

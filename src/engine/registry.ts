@@ -188,10 +188,15 @@ export class EngineRegistry {
 
   /** Path of the Silero VAD weights (offline models and batch chunking use them). */
   vadPath(neededBy: string): string {
+    const vad = this.locateVad();
+    if ('reason' in vad) throw new UnavailableError(`${neededBy} needs the VAD: ${vad.reason}`, 'model_unavailable');
+    return vad.path;
+  }
+
+  private locateVad(): { readonly path: string } | { readonly reason: string } {
     const vad = findModel(VAD_MODEL_ID, this.options.catalog)!;
     const loc = locateModel(vad, this.options.modelDirs);
-    if (!loc.available) throw new UnavailableError(`${neededBy} needs the VAD: ${loc.reason}`, 'model_unavailable');
-    return join(loc.dir, vad.files.model!);
+    return loc.available ? { path: join(loc.dir, vad.files.model!) } : loc;
   }
 
   /**
@@ -200,8 +205,7 @@ export class EngineRegistry {
    */
   private vadModel(entry: CatalogEntry): string | undefined {
     if (entry.kind === 'offline') return this.vadPath(`offline model ${entry.id}`);
-    const vad = findModel(VAD_MODEL_ID, this.options.catalog);
-    const loc = vad && locateModel(vad, this.options.modelDirs);
-    return loc?.available ? join(loc.dir, vad!.files.model!) : undefined;
+    const vad = this.locateVad();
+    return 'path' in vad ? vad.path : undefined;
   }
 }

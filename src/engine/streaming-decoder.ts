@@ -169,8 +169,8 @@ export class StreamingDecoder implements StreamDecoder {
       if (this.phase === 'idle') {
         const atMs = Math.max(this.ms(this.routed - this.heldLength), this.ms(e.at) - ONSET_LAG_MS);
         this.post({ type: 'speech_started', streamId: this.streamId, seq: this.seq, atMs: Math.round(atMs) });
+        this.alignPreroll();
       }
-      if (this.phase === 'idle') this.alignPreroll();
       this.phase = 'speaking';
       // Speech resumed within the pause, or began after its pre-roll: the held audio is decoded first.
       return this.release();

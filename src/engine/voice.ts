@@ -81,17 +81,27 @@ export class VadPool {
   }
 
   private create(): SherpaVad {
-    return new this.sherpa.Vad(
-      {
-        sileroVad: { model: this.model, threshold: 0.5, minSilenceDuration: RUN_SILENCE_S, minSpeechDuration: RUN_SPEECH_S, windowSize: WINDOW, maxSpeechDuration: 3600 },
-        sampleRate: RATE,
-        numThreads: 1,
-        provider: 'cpu',
-        debug: 0,
-      },
-      BUFFER_S,
-    );
+    return sileroVad(this.sherpa, this.model, { minSilenceS: RUN_SILENCE_S, minSpeechS: RUN_SPEECH_S, maxSpeechS: 3600 }, BUFFER_S);
   }
+
+}
+
+/**
+ * A sherpa Silero detector at 16 kHz on one thread, as every voxlog use makes it (streams, offline
+ * segments, batch chunking, the probe): `minSilenceS` of quiet ends a run, `minSpeechS` starts one,
+ * `maxSpeechS` cuts a run that long; sherpa keeps up to `bufferS` of a run.
+ */
+export function sileroVad(sherpa: SherpaModule, model: string, run: { minSilenceS: number; minSpeechS: number; maxSpeechS?: number }, bufferS: number): SherpaVad {
+  return new sherpa.Vad(
+    {
+      sileroVad: { model, threshold: 0.5, minSilenceDuration: run.minSilenceS, minSpeechDuration: run.minSpeechS, windowSize: WINDOW, ...(run.maxSpeechS === undefined ? {} : { maxSpeechDuration: run.maxSpeechS }) },
+      sampleRate: RATE,
+      numThreads: 1,
+      provider: 'cpu',
+      debug: 0,
+    },
+    bufferS,
+  );
 }
 
 function prime(vad: SherpaVad): SherpaVad {
@@ -140,10 +150,8 @@ export class VoiceGate {
    * digital silence) is none without running it.
    */
   private judge(window: Float32Array): 'speech' | 'quiet' | 'faint' {
-    let energy = 0;
-    for (let i = 0; i < window.length; i++) energy += window[i]! * window[i]!;
     // Only once Silero's own run has ended: left mid-run, it would take the next sound for speech.
-    if (Math.sqrt(energy / window.length) < FAINT && this.run === 0) return 'faint';
+    if (this.run === 0 && rms(window) < FAINT) return 'faint';
     this.vad.acceptWaveform(window);
     while (!this.vad.isEmpty()) this.vad.pop();
     if (!this.vad.isDetected()) return (this.run = 0), 'quiet';
@@ -189,6 +197,12 @@ export class VoiceGate {
   private input(samples16k: number): number {
     return Math.round((samples16k * this.rate) / RATE);
   }
+}
+
+function rms(window: Float32Array): number {
+  let energy = 0;
+  for (let i = 0; i < window.length; i++) energy += window[i]! * window[i]!;
+  return Math.sqrt(energy / window.length);
 }
 
 function concat(a: Float32Array, b: Float32Array): Float32Array {

@@ -10,7 +10,7 @@ export interface AudioSettings extends StreamOptions {
 /**
  * Segmentation and turn settings a session starts with. `endpointingMs` was chosen by measurement
  * (bench section 15): the shortest silence that ends a segment without splitting phrases at the
- * pauses inside them; a final then comes about 100 ms later.
+ * pauses inside them; the final then comes about 240 ms after the last word.
  */
 export const DEFAULT_SETTINGS: AudioSettings = { encoding: 'pcm16', sampleRate: 16000, endpointingMs: 200, vad: true, utteranceEndMs: 1000, maxSegmentMs: 3000, interimMs: 1000 };
 

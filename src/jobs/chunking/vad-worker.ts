@@ -2,6 +2,7 @@
 // silences. Kept off the server's thread: it is native code that runs for seconds on a long file.
 import { loadSherpa, type SherpaModule, type SherpaResampler, type SherpaVad } from '../../engine/sherpa';
 import { VAD_PRIMING_SAMPLES } from '../../engine/offline-decoder';
+import { sileroVad } from '../../engine/voice';
 import { Chunker, type AudioChunk } from './chunker';
 import type { FromVad, ToVad } from './protocol';
 
@@ -43,16 +44,7 @@ function init(vadModel: string, maxChunkMs: number): void {
     return;
   }
   madeFor = `${vadModel}|${maxChunkMs}`;
-  vad = new sherpa.Vad(
-    {
-      sileroVad: { model: vadModel, threshold: 0.5, minSilenceDuration: MIN_SILENCE_S, minSpeechDuration: 0.25, windowSize: 512, maxSpeechDuration: maxChunkMs / 1000 - 2 * (PAD_SAMPLES / RATE) },
-      sampleRate: RATE,
-      numThreads: 1,
-      provider: 'cpu',
-      debug: 0,
-    },
-    Math.max(60, (maxChunkMs / 1000) * 3),
-  );
+  vad = sileroVad(sherpa, vadModel, { minSilenceS: MIN_SILENCE_S, minSpeechS: 0.25, maxSpeechS: maxChunkMs / 1000 - 2 * (PAD_SAMPLES / RATE) }, Math.max(60, (maxChunkMs / 1000) * 3));
   // Primed with silence as the offline decoder's is (see VAD_PRIMING_SAMPLES), so speech at 0 s is not clipped.
   vad.acceptWaveform(new Float32Array(VAD_PRIMING_SAMPLES));
 }
