@@ -438,7 +438,7 @@ function turnsMarkdown(t: TurnsReport): string {
 Targets, each beside its baseline from this run (baseline: \`vad=false\`, every sample decoded and segments ended by the model's own rule of 1.2 s of trailing blanks, as before):
 ${rows(['figure', 'value', 'baseline', 'target', ''], t.targets.map((x) => [x.figure, x.value, x.baseline, x.target, x.met]))}
 
-End of speech → final, ${t.clips} real clips one at a time at real time in ${t.frame_ms} ms frames (from the last word's end as the model timed it; from the clip's last sample):
+End of speech → final, ${t.clips} real clips one at a time at real time in ${t.frame_ms} ms frames (from the end of speech: the clip's last word's end as the default model times it in one whole decode, the same instant for every row; from the clip's last sample):
 ${rows(['setting', 'silence after', 'from last word p50/p90/p95 ms', 'from clip end p50/p90/p95 ms', 'first partial from first word p50/p90 ms'], t.latency.map((l) => [l.setting, l.silence, d3(l.from_last_word_ms), d3(l.from_clip_end_ms), `${f(l.first_partial_ms.p50)}/${f(l.first_partial_ms.p90)}`]))}
 
 Accuracy and segments, every clip of each set at full speed (split words: a word of the other decode cut by a segment end):

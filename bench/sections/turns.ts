@@ -28,7 +28,11 @@ export interface LatencyRow {
   /** What followed each clip: `noise` (±30 LSB) or `digital` (zeros). */
   readonly silence: 'noise' | 'digital';
   readonly setting: string;
-  /** Arrival of the final holding the clip's last word, from that word's end (as the model timed it). */
+  /**
+   * Arrival of the final holding the clip's last word, from the end of speech: that word's end as the
+   * default model times it in one whole decode of the clip (the same instant for every row, whatever
+   * model the row runs; a small CTC model's own word ends fall up to 200 ms early).
+   */
   readonly from_last_word_ms: Distribution;
   /** The same, from the end of the clip (the moment its last sample was spoken). */
   readonly from_clip_end_ms: Distribution;
@@ -111,7 +115,7 @@ function paced(server: ServerProcess, audio: Uint8Array<ArrayBuffer>, rate: numb
 }
 
 /** One clip's figures from a paced run: the final that holds the clip's last word, and first partials. */
-function clipLatency(run: Timed, clipMs: number): { lastWord: number; clipEnd: number; firstPartials: number[] } | undefined {
+function clipLatency(run: Timed, clipMs: number, speechEndMs: number): { lastWord: number; clipEnd: number; firstPartials: number[] } | undefined {
   const finals = run.arrivals.filter((a) => a.m.type === 'final' && (a.m as Final).words.length > 0) as { m: Final; at: number }[];
   // The last word of the clip: the latest word that ends within it (a word cannot end in the silence after it).
   const last = finals.filter((f) => f.m.words.at(-1)!.end_ms <= clipMs + 100 && f.m.reason !== 'close').at(-1);
@@ -123,20 +127,34 @@ function clipLatency(run: Timed, clipMs: number): { lastWord: number; clipEnd: n
     if (at !== undefined) firstPartials.push(at - (run.t0 + f.m.words[0]!.start_ms));
   }
   if (!last) return undefined;
-  return { lastWord: last.at - (run.t0 + last.m.words.at(-1)!.end_ms), clipEnd: last.at - (run.t0 + clipMs), firstPartials };
+  return { lastWord: last.at - (run.t0 + speechEndMs), clipEnd: last.at - (run.t0 + clipMs), firstPartials };
+}
+
+/**
+ * Where speech ends in each clip: its last word's end in the default model's whole decode of it
+ * (`vad=false`, no segment cut near the end); undefined for a clip it finds no word in.
+ */
+async function speechEnds(server: ServerProcess, items: Item[]): Promise<(number | undefined)[]> {
+  const runs = await decodeAll(server, items, BASELINE);
+  return runs.map((fs, i) => {
+    const clipMs = (items[i]!.audio.length / 2 / items[i]!.sampleRate) * 1000;
+    return fs.flatMap((f) => f.words).filter((w) => w.end_ms <= clipMs + 100).at(-1)?.end_ms;
+  });
 }
 
 /** End of speech → final over `items`, one stream at a time, each clip followed by `tailMs` of silence. */
-async function latency(server: ServerProcess, items: Item[], query: Query, silence: LatencyRow['silence'], setting: string, frameMs: number, tailMs: number): Promise<LatencyRow> {
+async function latency(server: ServerProcess, items: Item[], ends: (number | undefined)[], query: Query, silence: LatencyRow['silence'], setting: string, frameMs: number, tailMs: number): Promise<LatencyRow> {
   const lastWord: number[] = [];
   const clipEnd: number[] = [];
   const firstPartial: number[] = [];
-  for (const it of items) {
+  for (const [i, it] of items.entries()) {
+    const speechEndMs = ends[i];
+    if (speechEndMs === undefined) continue;
     const clipMs = (it.audio.length / 2 / it.sampleRate) * 1000;
     const audio = new Uint8Array(it.audio.length + tail(tailMs, it.sampleRate, 0).length);
     audio.set(it.audio);
     audio.set(tail(tailMs, it.sampleRate, silence === 'noise' ? 30 : 0), it.audio.length);
-    const r = clipLatency(await paced(server, audio, it.sampleRate, frameMs, query), clipMs);
+    const r = clipLatency(await paced(server, audio, it.sampleRate, frameMs, query), clipMs, speechEndMs);
     if (!r) continue;
     lastWord.push(r.lastWord);
     clipEnd.push(r.clipEnd);
@@ -233,7 +251,7 @@ export interface TurnsPlan {
 export async function turns(plan: TurnsPlan, say: (s: string) => void): Promise<TurnsResult> {
   const server = await startServerProcess();
   try {
-    await decodeAll(server, plan.clips.slice(0, 1), {}); // load the model
+    const ends = await speechEnds(server, plan.clips); // also loads the model
     const latencyRows: LatencyRow[] = [];
     const runs: [Query, LatencyRow['silence'], string][] = [
       [{}, 'noise', 'default'],
@@ -246,7 +264,7 @@ export async function turns(plan: TurnsPlan, say: (s: string) => void): Promise<
       [{ model: OFFLINE_MODEL, endpointing_ms: '500' }, 'noise', OFFLINE_BASELINE],
     ];
     for (const [query, silence, setting] of runs) {
-      const row = await latency(server, plan.clips, query, silence, setting, plan.frameMs, plan.tailMs);
+      const row = await latency(server, plan.clips, ends, query, silence, setting, plan.frameMs, plan.tailMs);
       latencyRows.push(row);
       say(`   ${setting}, ${silence} after: end of speech → final p50/p90 ${row.from_last_word_ms.p50.toFixed(0)}/${row.from_last_word_ms.p90.toFixed(0)} ms (n=${row.from_last_word_ms.n})`);
     }
