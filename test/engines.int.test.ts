@@ -130,7 +130,7 @@ describe('switching model mid-session', () => {
     const errors = ofType(s.messages, 'error');
     expect(errors.map((e) => e.code)).toEqual(['invalid_config', 'model_switch_failed']);
     expect(errors[1]!.message).toContain('no-such-model');
-    expect(finals(s.messages).map((f) => f.text)).toEqual(directDecode(STREAMING_MODEL, clip.pcm16, FRAME_BYTES));
+    expect(finals(s.messages).map((f) => f.text)).toEqual(await directDecode(STREAMING_MODEL, clip.pcm16, FRAME_BYTES));
   });
 });
 
@@ -157,12 +157,12 @@ describe('telephony audio', () => {
     for (const stem of stems) {
       const pcm = parseWav(await bytesOf(join(AUDIO_DIR, 'telephony', 'pcm16', `${stem}.wav`)));
       const ref = finals((await stream(server.wsUrl({ sample_rate: '8000' }), pcm.data, 1600)).messages).map((f) => f.text);
-      expect(ref).toEqual(directDecode(STREAMING_MODEL, pcm.data, 1600, { sampleRate: 8000 }));
+      expect(ref).toEqual(await directDecode(STREAMING_MODEL, pcm.data, 1600, { sampleRate: 8000 }));
       for (const [enc, ext] of [['mulaw', 'ulaw'], ['alaw', 'alaw']] as const) {
         const raw = await bytesOf(join(AUDIO_DIR, 'telephony', enc, `${stem}.${ext}`));
         const out = await stream(server.wsUrl({ encoding: enc, sample_rate: '8000' }), raw, 800);
         const got = finals(out.messages).map((f) => f.text);
-        expect(got).toEqual(directDecode(STREAMING_MODEL, raw, 800, { encoding: enc, sampleRate: 8000 }));
+        expect(got).toEqual(await directDecode(STREAMING_MODEL, raw, 800, { encoding: enc, sampleRate: 8000 }));
         expect(ofType(out.messages, 'closed')[0]!.audio_ms).toBe(Math.round(raw.length / 8));
         if (stem === stems[0]) {
           // The offline model hears 8 kHz G.711 through the resampler in front of Silero.

@@ -12,7 +12,8 @@ beforeAll(async () => {
 });
 afterAll(() => server.dispose());
 
-const SERVER_TYPES = ['ready', 'speech_started', 'model_switched', 'partial', 'final', 'error', 'closed'];
+// Every type in src/server/protocol.ts's ServerMessage (finalized answers a fuzzed finalize; utterance_end follows speech).
+const SERVER_TYPES = ['ready', 'speech_started', 'model_switched', 'partial', 'final', 'finalized', 'utterance_end', 'error', 'closed'];
 const DELIBERATE_CLOSES = [1000, 1003, 1007, 1008, 1009];
 const anyValue = fc.oneof(fc.string(), fc.integer(), fc.double(), fc.boolean(), fc.constant(null), fc.array(fc.integer(), { maxLength: 3 }), fc.constantFrom('0x3E80', '16000', '1e4', -1, 8000, 48000, 'pcm16', 'mulaw'));
 /** Text frames a careless or hostile client might send: junk, JSON of any shape, control messages with wrong fields. */
@@ -62,7 +63,7 @@ describe('malformed frames, property-based (3000 cases)', () => {
     for (const m of answers.filter((m) => m.type === 'error')) expect(m).toMatchObject({ code: expect.any(String), message: expect.any(String) });
     console.log(`fuzz: 3000 frames over ${sockets.length} socket(s); ${answers.filter((m) => m.type === 'error').length} errors answered; closes ${[...new Set(closes.map((c) => c.code))].join(', ')}`);
     expect(outcome.closeCode).toBe(1000);
-    expect(finals(outcome.messages).map((f) => f.text)).toEqual(directDecode(STREAMING_MODEL, clip, FRAME_BYTES));
+    expect(finals(outcome.messages).map((f) => f.text)).toEqual(await directDecode(STREAMING_MODEL, clip, FRAME_BYTES));
     expect((await fetch(`${server.url}/health`)).status).toBe(200);
   }, 120_000);
 });

@@ -38,9 +38,9 @@ async function throughServer(set: string, model: string) {
   for (let i = 0; i < clips.length; i += 4) {
     const batch = clips.slice(i, i + 4);
     const outs = await Promise.all(batch.map((c) => stream(server.wsUrl({ model, sample_rate: String(c.sampleRate) }), c.pcm16, (c.sampleRate / 10) * 2)));
-    batch.forEach((c, j) => {
-      results.push({ reference: c.reference, server: finals(outs[j]!.messages).map((f) => f.text), direct: directDecode(model, c.pcm16, (c.sampleRate / 10) * 2, { sampleRate: c.sampleRate }) });
-    });
+    for (const [j, c] of batch.entries()) {
+      results.push({ reference: c.reference, server: finals(outs[j]!.messages).map((f) => f.text), direct: await directDecode(model, c.pcm16, (c.sampleRate / 10) * 2, { sampleRate: c.sampleRate }) });
+    }
   }
   return results;
 }

@@ -27,7 +27,7 @@ describe('streaming a clip over /ws/transcribe', () => {
     expect(types.at(-1)).toBe('closed');
     expect(types.indexOf('partial')).toBeGreaterThan(0);
     expect(types.indexOf('partial')).toBeLessThan(types.indexOf('final'));
-    expect(finals(out.messages).map((f) => f.text)).toEqual(directDecode(STREAMING_MODEL, clip.pcm16, FRAME_BYTES));
+    expect(finals(out.messages).map((f) => f.text)).toEqual(await directDecode(STREAMING_MODEL, clip.pcm16, FRAME_BYTES));
     for (const m of [...ofType(out.messages, 'partial'), ...finals(out.messages)]) {
       expect(m.is_final).toBe(m.type === 'final');
       expect(m.model_id).toBe(STREAMING_MODEL);
@@ -41,11 +41,11 @@ describe('streaming a clip over /ws/transcribe', () => {
     for (let i = 0; i < seen.length; i += 4) {
       const clips = seen.slice(i, i + 4).map((f) => loadClip('synthetic-seen', f));
       const outs = await Promise.all(clips.map((c) => stream(server.wsUrl(), c.pcm16)));
-      clips.forEach((clip, j) => {
+      for (const [j, clip] of clips.entries()) {
         const got = finals(outs[j]!.messages).map((f) => f.text);
-        expect(got).toEqual(directDecode(STREAMING_MODEL, clip.pcm16, FRAME_BYTES));
+        expect(got).toEqual(await directDecode(STREAMING_MODEL, clip.pcm16, FRAME_BYTES));
         rates.push(wordErrorRate(clip.reference, got.join(' ')));
-      });
+      }
     }
     const wer = pooled(rates);
     console.log(`synthetic-seen through the server: ${seen.length} clips, WER ${wer.rate.toFixed(3)} (${wer.errors}/${wer.reference})`);
@@ -59,7 +59,7 @@ describe('streaming a clip over /ws/transcribe', () => {
     const audio = concat([silence(1), a.pcm16, silence(2), b.pcm16, silence(2)]);
     const out = await stream(server.wsUrl(), audio);
     const fs = finals(out.messages);
-    expect(fs.map((f) => f.text)).toEqual(directDecode(STREAMING_MODEL, audio, FRAME_BYTES));
+    expect(fs.map((f) => f.text)).toEqual(await directDecode(STREAMING_MODEL, audio, FRAME_BYTES));
     expect(fs.length).toBe(2);
     expect(fs.map((f) => f.segment)).toEqual([0, 1]);
     // The first segment ends before the second speech starts; the second lies after it.
@@ -83,11 +83,11 @@ describe('streaming a clip over /ws/transcribe', () => {
     const outs = await Promise.all(clips.map((c) => stream(server.wsUrl(), c.pcm16, 1600)));
     const ids = new Set(outs.map((o) => ofType(o.messages, 'ready')[0]!.session_id));
     expect(ids.size).toBe(3);
-    clips.forEach((clip, i) => {
-      expect(finals(outs[i]!.messages).map((f) => f.text)).toEqual(directDecode(STREAMING_MODEL, clip.pcm16, 1600));
-    });
+    const direct: string[][] = [];
+    for (const clip of clips) direct.push(await directDecode(STREAMING_MODEL, clip.pcm16, 1600));
+    clips.forEach((_, i) => expect(finals(outs[i]!.messages).map((f) => f.text)).toEqual(direct[i]!));
     // The three direct transcripts differ, so a mix-up could not pass unnoticed.
-    expect(new Set(clips.map((c) => directDecode(STREAMING_MODEL, c.pcm16, 1600).join(' '))).size).toBe(3);
+    expect(new Set(direct.map((d) => d.join(' '))).size).toBe(3);
   });
 });
 
@@ -98,7 +98,7 @@ describe('audio sent before ready', () => {
     const outs = await Promise.all(Array.from({ length: 10 }, () => stream(server.wsUrl(), clip.pcm16)));
     for (const out of outs) {
       expect(out.messages[0]!.type).toBe('ready');
-      expect(finals(out.messages).map((f) => f.text)).toEqual(directDecode(STREAMING_MODEL, clip.pcm16, FRAME_BYTES));
+      expect(finals(out.messages).map((f) => f.text)).toEqual(await directDecode(STREAMING_MODEL, clip.pcm16, FRAME_BYTES));
     }
   });
 });

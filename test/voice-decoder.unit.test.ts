@@ -1,16 +1,20 @@
 // The streaming decoder with the real Silero detector and a recognizer that records what it is fed:
-// what reaches the model, in what order, and where segments end.
+// what reaches the model, in what order, and where segments end; and Silero itself, batched, against
+// sherpa-onnx's own detector.
 import { describe, expect, it } from 'bun:test';
 import type { FromWorker } from '../src/engine/protocol';
 import { loadSherpa, type SherpaOnlineRecognizer, type SherpaOnlineStream } from '../src/engine/sherpa';
 import { Dither } from '../src/engine/dither';
 import { StreamingDecoder } from '../src/engine/streaming-decoder';
-import { VadPool } from '../src/engine/voice';
-import { loadClip } from './helpers/audio';
+import { join } from 'node:path';
+import { Silero, SpeechRule } from '../src/engine/silero';
+import { hear, VoiceGate, type VoiceEvent } from '../src/engine/voice';
+import { loadClip, SHARED_DIR } from './helpers/audio';
 import { vadModelPath } from './helpers/direct';
 
 const RATE = 16000;
-const vads = new VadPool(loadSherpa(), vadModelPath());
+const sherpa = loadSherpa();
+const silero = await Silero.load(vadModelPath());
 
 /** A recognizer that decodes nothing and keeps every sample it is given, per stream, with the resets between. */
 function recorder() {
@@ -48,12 +52,19 @@ const floats = (parts: Float32Array[]) => {
   return out;
 };
 
-function run(audio: Float32Array, endpointingMs = 200, pool = vads) {
+/** Feeds one frame as the engine does: listened to, heard, then decoded. */
+async function accept(d: StreamingDecoder, seq: number, frame: Float32Array): Promise<void> {
+  const gate = d.listen(frame, RATE);
+  if (gate) await hear(silero, [gate]);
+  d.accept(seq, frame, RATE);
+}
+
+async function run(audio: Float32Array, endpointingMs = 200) {
   const r = recorder();
   const posted: FromWorker[] = [];
-  const d = new StreamingDecoder(r.recognizer, 's', 0, (m) => posted.push(m), { endpointingMs, vad: true, utteranceEndMs: 1000 }, pool);
+  const d = new StreamingDecoder(r.recognizer, 's', 0, (m) => posted.push(m), { endpointingMs, vad: true, utteranceEndMs: 1000 }, { silero, sherpa });
   // Frames copied: the decoder dithers what it feeds in place, as the engine's own buffers allow.
-  for (let at = 0; at < audio.length; at += 1600) d.accept(at / 1600, audio.slice(at, at + 1600), RATE);
+  for (let at = 0; at < audio.length; at += 1600) await accept(d, at / 1600, audio.slice(at, at + 1600));
   return { ...r, posted, d };
 }
 
@@ -74,8 +85,8 @@ describe('the streaming decoder with voice activity', () => {
     [5 * RATE + a.length, 5 * RATE + a.length + b.length],
   ] as const;
 
-  it('feeds the model each sample at most once, in order, and every sample of speech; long silence is not decoded', () => {
-    const { fed, marks } = run(audio);
+  it('feeds the model each sample at most once, in order, and every sample of speech; long silence is not decoded', async () => {
+    const { fed, marks } = await run(audio);
     expect(new Set(fed.map((f) => f.stream))).toEqual(new Set([0])); // one stream, reset between segments
     expect(marks.filter((m) => m.kind === 'reset').length).toBe(2);
     // The dither is deterministic: taken off again, each piece is the source audio (or, for padding, zeros).
@@ -99,8 +110,8 @@ describe('the streaming decoder with voice activity', () => {
     expect(decoded).toBeLessThan(a.length + b.length + 2 * RATE);
   });
 
-  it('ends each stretch of speech with a final soon after it stops, says when speech starts, and when the utterance is over', () => {
-    const { posted } = run(audio);
+  it('ends each stretch of speech with a final soon after it stops, says when speech starts, and when the utterance is over', async () => {
+    const { posted } = await run(audio);
     const finals = posted.filter((m) => m.type === 'final') as Extract<FromWorker, { type: 'final' }>[];
     expect(finals.map((f) => f.reason)).toEqual(['endpoint', 'endpoint']);
     // Each final covers its speech and ends within a second after it (200 ms of silence plus the detector's windows).
@@ -117,52 +128,94 @@ describe('the streaming decoder with voice activity', () => {
     expect(ends.length).toBe(2);
   });
 
-  it('keeps one segment across a pause shorter than endpointing_ms', () => {
+  it('keeps one segment across a pause shorter than endpointing_ms', async () => {
     const short = floats([noise(1), a, noise(0.6), b, noise(3)]);
-    expect(run(short, 1000).posted.filter((m) => m.type === 'final').length).toBe(1);
-    expect(run(short, 200).posted.filter((m) => m.type === 'final').length).toBe(2);
+    expect((await run(short, 1000)).posted.filter((m) => m.type === 'final').length).toBe(1);
+    expect((await run(short, 200)).posted.filter((m) => m.type === 'final').length).toBe(2);
   });
 
-  it('decodes nothing of ten minutes of quiet', () => {
+  it('decodes nothing of ten minutes of quiet', async () => {
     const r = recorder();
-    const d = new StreamingDecoder(r.recognizer, 's', 0, () => {}, { endpointingMs: 200, vad: true, utteranceEndMs: 0 }, vads);
+    const d = new StreamingDecoder(r.recognizer, 's', 0, () => {}, { endpointingMs: 200, vad: true, utteranceEndMs: 0 }, { silero, sherpa });
     const minute = noise(60);
-    for (let m = 0; m < 10; m++) for (let at = 0; at < minute.length; at += 1600) d.accept(0, minute.slice(at, at + 1600), RATE);
+    for (let m = 0; m < 10; m++) for (let at = 0; at < minute.length; at += 1600) await accept(d, 0, minute.slice(at, at + 1600));
     expect(r.fed.length).toBe(0);
     expect(d.audioMs).toBe(600_000);
   });
 
-  it('reuses a closed stream\'s detector, which then hears exactly as a new one', () => {
-    const pool = new VadPool(loadSherpa(), vadModelPath());
-    const audio = floats([noise(1), a, noise(0.6), b, noise(1.5)]);
-    const seen = (x: ReturnType<typeof run>) => ({ posted: [...x.posted], marks: x.marks.filter((m) => m.kind === 'reset'), fed: x.fed.map((f) => f.samples.length) });
-    const first = run(audio, 200, pool);
-    const heard = seen(first);
-    expect(pool.idleCount).toBe(0);
-    first.d.finalize(99, 'close');
-    first.d.dispose();
-    expect(pool.idleCount).toBe(1);
-    const again = run(audio, 200, pool);
-    expect(pool.idleCount).toBe(0);
-    expect(seen(again)).toEqual(heard);
-    expect(again.marks.filter((m) => m.kind === 'reset').length).toBe(2);
+  it('refuses to route audio its detector has not heard', () => {
+    const d = new StreamingDecoder(recorder().recognizer, 's', 0, () => {}, { endpointingMs: 200, vad: true, utteranceEndMs: 0 }, { silero, sherpa });
+    expect(() => d.accept(0, noise(0.1), RATE)).toThrow('before it was heard');
+    d.listen(noise(0.1), RATE);
+    expect(() => d.accept(0, noise(0.1), RATE)).toThrow('before it was heard');
   });
 
-  it('makes spare detectors between other work, two and one per four streams', async () => {
-    const pool = new VadPool(loadSherpa(), vadModelPath());
-    const settle = async (n: number) => {
-      while (pool.idleCount < n) await Bun.sleep(5);
-      await Bun.sleep(150);
-    };
-    pool.makeSpares();
-    expect(pool.idleCount).toBe(0);
-    await settle(2);
-    expect(pool.idleCount).toBe(2);
-    const taken = Array.from({ length: 8 }, () => pool.take());
-    expect(pool.idleCount).toBe(0);
-    await settle(4);
-    expect(pool.idleCount).toBe(4);
-    for (const vad of taken) pool.give(vad);
-    expect(pool.idleCount).toBe(12);
+});
+
+describe('Silero through onnxruntime-node', () => {
+  /** Each 32 ms window's verdict from sherpa-onnx's own detector, primed as voxlog primed it (one-window minimums). */
+  function sherpaVerdicts(samples: Float32Array): boolean[] {
+    const vad = new sherpa.Vad({ sileroVad: { model: vadModelPath(), threshold: 0.5, minSilenceDuration: 0.032, minSpeechDuration: 0.032, windowSize: 512, maxSpeechDuration: 3600 }, sampleRate: RATE, numThreads: 1, provider: 'cpu', debug: 0 }, 2);
+    for (let i = 0; i < 32; i++) vad.acceptWaveform(new Float32Array(512));
+    const out: boolean[] = [];
+    for (let at = 0; at + 512 <= samples.length; at += 512) {
+      vad.acceptWaveform(samples.slice(at, at + 512));
+      while (!vad.isEmpty()) vad.pop();
+      out.push(vad.isDetected());
+      if (out.length % 30 === 0) vad.flush(), vad.isEmpty() || vad.pop();
+    }
+    return out;
+  }
+
+  it('judges every window of real speech as sherpa-onnx\'s detector does', async () => {
+    const clip = floats([noise(0.5), loadClip('librispeech', '1089-134686-0000.wav').samples, noise(1)]);
+    const expected = sherpaVerdicts(clip);
+    const memory = silero.memory();
+    const rule = new SpeechRule();
+    const got: boolean[] = [];
+    for (let at = 0; at + 512 <= clip.length; at += 512) got.push(rule.step((await silero.run([{ memory, window: clip.slice(at, at + 512) }]))[0]!));
+    expect(got.length).toBe(expected.length);
+    expect(got.filter(Boolean).length).toBeGreaterThan(got.length / 3); // the clip is mostly speech: the comparison means something
+    expect(got).toEqual(expected);
+  });
+
+  it('hears many streams at once exactly as one at a time, whatever their rates and frame sizes', async () => {
+    const clips = [
+      { rate: 16000, samples: floats([noise(0.4), loadClip('librispeech', '1089-134691-0000.wav').samples, noise(0.8)]), frame: 320 },
+      { rate: 16000, samples: floats([new Float32Array(8000), loadClip('jfk', 'jfk.wav').samples.subarray(0, 5 * RATE), new Float32Array(16000)]), frame: 1600 },
+      { rate: 8000, samples: loadClip('telephony', 'pcm16/vm-newuser.wav').samples, frame: 160 },
+    ];
+    const alone: VoiceEvent[][] = [];
+    for (const c of clips) {
+      const gate = new VoiceGate(silero, sherpa, c.rate, 100);
+      const events: VoiceEvent[] = [];
+      for (let at = 0; at < c.samples.length; at += c.frame) {
+        gate.listen(c.samples.slice(at, at + c.frame));
+        await hear(silero, [gate]);
+        events.push(...gate.take().events);
+      }
+      alone.push(events);
+    }
+    expect(alone.every((e) => e.some((x) => x.kind === 'onset') && e.some((x) => x.kind === 'pause'))).toBe(true);
+    // Together: each pass gives each stream one to three frames, all heard in one call.
+    const gates = clips.map((c) => new VoiceGate(silero, sherpa, c.rate, 100));
+    const together: VoiceEvent[][] = clips.map(() => []);
+    const at = clips.map(() => 0);
+    for (let pass = 0; clips.some((c, i) => at[i]! < c.samples.length); pass++) {
+      const taken = clips.map((c, i) => {
+        let n = 0;
+        for (; n < 1 + ((pass + i) % 3) && at[i]! < c.samples.length; n++) gates[i]!.listen(c.samples.slice(at[i]!, (at[i]! += c.frame)));
+        return n;
+      });
+      await hear(silero, gates);
+      taken.forEach((n, i) => {
+        for (let k = 0; k < n; k++) together[i]!.push(...gates[i]!.take().events);
+      });
+    }
+    expect(together).toEqual(alone);
+  });
+
+  it('will not load a file that is not Silero v5', async () => {
+    await expect(Silero.load(join(SHARED_DIR, 'models', 'tiny-offline-bigru-ctc-en', 'model.onnx'))).rejects.toThrow('is not a Silero v5 model');
   });
 });

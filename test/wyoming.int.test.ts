@@ -154,7 +154,7 @@ describe('Wyoming clients at full network speed (default limits)', () => {
     const transcript = await c.next('transcript');
     // Nothing refused; a loaded machine may also pause it for the engine (engine_overloaded), which drops nothing either.
     expect(c.events.filter((e) => e.type === 'error' && e.data.code !== 'engine_overloaded')).toEqual([]);
-    expect(transcript.data.text).toBe(directDecode(STREAMING_MODEL, audio, 1024).join(' ').toLowerCase());
+    expect(transcript.data.text).toBe((await directDecode(STREAMING_MODEL, audio, 1024)).join(' ').toLowerCase());
     c.socket.end();
   });
 

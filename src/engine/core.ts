@@ -7,16 +7,19 @@ import { decodeSamples } from '../audio/codecs';
 import { consumed, type DecodedAudio, type LoadSpec, type ToWorker } from './protocol';
 import { loadSherpa, type SherpaModule, type SherpaOfflineRecognizer, type SherpaOnlineRecognizer } from './sherpa';
 import { StreamingDecoder } from './streaming-decoder';
-import { VadPool } from './voice';
+import { Silero } from './silero';
+import { hear, type VoiceGate } from './voice';
 
 type Loaded =
-  | { kind: 'streaming'; recognizer: SherpaOnlineRecognizer; batcher: StreamBatcher | undefined; vads: VadPool | undefined }
+  | { kind: 'streaming'; recognizer: SherpaOnlineRecognizer; batcher: StreamBatcher | undefined; silero: Silero | undefined }
   | { kind: 'offline'; recognizer: SherpaOfflineRecognizer; vadModel: string };
 type StreamMsg = DecodedAudio | Extract<ToWorker, { type: 'finalize' | 'close' }>;
 
 /**
  * Handles the engine protocol's messages. Streaming models decode through a StreamBatcher when they
- * can batch; offline models decode asynchronously, one message per stream at a time, in order.
+ * can batch; with voice-activity detection, the messages that arrived since the last pass are first
+ * heard together (Silero judges the waiting windows of all their streams in batched calls), then
+ * decoded in order. Offline models decode asynchronously, one message per stream at a time, in order.
  * `batch`-priority streams (jobs) take one message per turn of the event loop, after whatever
  * live messages arrived meanwhile, so a live frame never waits behind a whole file.
  */
@@ -29,6 +32,10 @@ export class EngineCore {
   private readonly chains = new Map<string, Promise<void>>();
   private readonly deferred: StreamMsg[] = [];
   private draining = false;
+  /** Streaming messages waiting for the next listening pass, in arrival order. */
+  private readonly unheard: StreamMsg[] = [];
+  /** The listening pass in progress, if any. */
+  private listening: Promise<void> | undefined;
   private abortOnDecode = false;
 
   constructor(
@@ -52,7 +59,7 @@ export class EngineCore {
   private handle(msg: Exclude<ToWorker, { type: 'audio' }> | DecodedAudio): void {
     switch (msg.type) {
       case 'load':
-        return this.load(msg.spec);
+        return void this.load(msg.spec);
       case 'open':
         return this.open(msg);
       case 'audio':
@@ -61,7 +68,7 @@ export class EngineCore {
         return this.stream(msg);
       case 'exit':
         // Ends only between messages and after async decodes settle, never inside native code.
-        return void Promise.allSettled(this.chains.values()).then(() => this.exit(msg.code));
+        return void Promise.allSettled([...this.chains.values(), this.listening]).then(() => this.exit(msg.code));
       default: {
         const never: never = msg;
         throw new Error(`unknown engine message ${JSON.stringify(never)}`);
@@ -69,7 +76,7 @@ export class EngineCore {
     }
   }
 
-  private load(spec: LoadSpec): void {
+  private async load(spec: LoadSpec): Promise<void> {
     const t0 = performance.now();
     this.abortOnDecode = spec.abortOnDecode === true;
     try {
@@ -78,9 +85,8 @@ export class EngineCore {
         const recognizer = new sherpa.OnlineRecognizer(spec.recognizer);
         const batch = spec.batch;
         const batcher = batch && batch.size > 1 ? new StreamBatcher(recognizer, batch, (id) => this.decoders.get(id) as StreamingDecoder | undefined, (m) => this.control(m), this.post) : undefined;
-        const vads = spec.vadModel ? new VadPool(sherpa, spec.vadModel) : undefined;
-        vads?.makeSpares();
-        this.loaded = { kind: 'streaming', recognizer, batcher, vads };
+        const silero = spec.vadModel ? await Silero.load(spec.vadModel) : undefined;
+        this.loaded = { kind: 'streaming', recognizer, batcher, silero };
       } else this.loaded = { kind: 'offline', recognizer: new sherpa.OfflineRecognizer(spec.recognizer), vadModel: spec.vadModel };
       this.post({ type: 'ready', loadMs: Math.round(performance.now() - t0) });
     } catch (err) {
@@ -94,7 +100,7 @@ export class EngineCore {
     try {
       const d =
         loaded.kind === 'streaming'
-          ? new StreamingDecoder(loaded.recognizer, msg.streamId, msg.originMs, this.post, msg.options, loaded.vads)
+          ? new StreamingDecoder(loaded.recognizer, msg.streamId, msg.originMs, this.post, msg.options, loaded.silero && { silero: loaded.silero, sherpa })
           : new OfflineVadDecoder(sherpa, loaded.recognizer, loaded.vadModel, msg.streamId, msg.originMs, msg.options, this.post);
       this.decoders.set(msg.streamId, d);
       if (msg.options.priority === 'batch') this.batchStreams.add(msg.streamId);
@@ -105,6 +111,41 @@ export class EngineCore {
 
   private stream(msg: StreamMsg): void {
     if (msg.type === 'audio' && this.abortOnDecode) process.abort();
+    const loaded = this.loaded;
+    if (loaded?.kind === 'streaming' && loaded.silero) {
+      this.unheard.push(msg);
+      // setImmediate: messages that arrive meanwhile (many, while a batch decodes) are heard together.
+      this.listening ??= new Promise((done) => setImmediate(() => void this.listen(loaded.silero!).then(done)));
+      return;
+    }
+    this.decode(msg);
+  }
+
+  /**
+   * Hears every waiting message's audio (Silero over all their streams at once), then decodes the
+   * messages in arrival order; repeats while more arrived during the pass.
+   */
+  private async listen(silero: Silero): Promise<void> {
+    while (this.unheard.length > 0) {
+      const msgs = this.unheard.splice(0);
+      const gates = new Set<VoiceGate>();
+      for (const m of msgs) {
+        const d = m.type === 'audio' ? (this.decoders.get(m.streamId) as StreamingDecoder | undefined) : undefined;
+        const gate = m.type === 'audio' && d?.listen(m.samples, m.sampleRate);
+        if (gate) gates.add(gate);
+      }
+      try {
+        await hear(silero, gates);
+      } catch (err) {
+        // Their audio cannot be routed unheard: each such message is answered with the error (as decoding would).
+        for (const m of msgs) if (m.type === 'audio') this.post({ type: 'stream_error', streamId: m.streamId, message: `voice activity: ${String(err)}` });
+      }
+      for (const m of msgs) this.decode(m);
+    }
+    this.listening = undefined;
+  }
+
+  private decode(msg: StreamMsg): void {
     const loaded = this.loaded;
     if (loaded?.kind === 'streaming' && loaded.batcher) return loaded.batcher.push(msg);
     if (loaded?.kind === 'offline') {
@@ -134,7 +175,6 @@ export class EngineCore {
     }
     return this.withDecoder(msg.streamId, async (d) => {
       await d.finalize(msg.seq, msg.reason);
-      d.dispose?.();
       this.decoders.delete(msg.streamId);
       this.batchStreams.delete(msg.streamId);
       this.post({ type: 'closed', streamId: msg.streamId, audioMs: Math.round(d.audioMs) });

@@ -12,8 +12,6 @@ export interface StreamDecoder {
   accept(seq: number, samples: Float32Array, sampleRate: number): void | Promise<void>;
   /** Flushes the open segment as a final with `reason` and keeps the stream usable. */
   finalize(seq: number, reason: FinalReason): void | Promise<void>;
-  /** The stream is closed (after its last finalize): what it holds that others can reuse goes back. */
-  dispose?(): void;
 }
 
 /** Groups character tokens into words; a word runs from its first token to the token after its last. */

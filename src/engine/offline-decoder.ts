@@ -1,9 +1,8 @@
 import { wordsFromTokens, type Post, type StreamDecoder } from './decoder';
 import { Dither } from './dither';
 import type { FinalReason, StreamOptions } from './protocol';
-import type { SherpaModule, SherpaOfflineRecognizer, SherpaResampler, SherpaResult, SherpaVad } from './sherpa';
+import { sileroVad, type SherpaModule, type SherpaOfflineRecognizer, type SherpaResampler, type SherpaResult, type SherpaVad } from './sherpa';
 import { UtteranceWatch } from './utterance';
-import { sileroVad } from './voice';
 
 const RATE = 16000;
 /** Silero looks back about this far when it confirms speech; interim decodes start that early. */

@@ -12,8 +12,7 @@ import { AudioDecoder } from '../audio/codecs';
 import { basename } from 'node:path';
 import { batchDimension, readOnnxInfo, vocabularySize } from './onnx-info';
 import type { LoadSpec } from './protocol';
-import { loadSherpa } from './sherpa';
-import { sileroVad } from './voice';
+import { loadSherpa, sileroVad } from './sherpa';
 
 /** sherpa model configs whose file named here scores one class per token. */
 const SCORED_BY: Record<string, string> = { transducer: 'joiner', zipformer2Ctc: 'model', zipformerCtc: 'model', nemoCtc: 'model', toneCtc: 'model', wenetCtc: 'model' };

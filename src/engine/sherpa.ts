@@ -72,3 +72,21 @@ export function loadSherpa(): SherpaModule {
   // The binary's resolver does not search folders on disk: name the package's main file.
   return require(join(dirname(process.execPath), 'node_modules', 'sherpa-onnx-node', 'sherpa-onnx.js')) as SherpaModule;
 }
+
+/**
+ * A sherpa Silero detector at 16 kHz on one thread, as voxlog makes it wherever it wants speech cut
+ * into segments (offline models, batch chunking, the probe; streams judge windows with `Silero`): `minSilenceS` of quiet ends a run, `minSpeechS` starts one,
+ * `maxSpeechS` cuts a run that long; sherpa keeps up to `bufferS` of a run.
+ */
+export function sileroVad(sherpa: SherpaModule, model: string, run: { minSilenceS: number; minSpeechS: number; maxSpeechS?: number }, bufferS: number): SherpaVad {
+  return new sherpa.Vad(
+    {
+      sileroVad: { model, threshold: 0.5, minSilenceDuration: run.minSilenceS, minSpeechDuration: run.minSpeechS, windowSize: 512, ...(run.maxSpeechS === undefined ? {} : { maxSpeechDuration: run.maxSpeechS }) },
+      sampleRate: 16000,
+      numThreads: 1,
+      provider: 'cpu',
+      debug: 0,
+    },
+    bufferS,
+  );
+}

@@ -1,9 +1,10 @@
 import { wordsFromTokens, type Post, type StreamDecoder } from './decoder';
 import { Dither } from './dither';
 import type { FinalReason, StreamOptions } from './protocol';
-import type { SherpaOnlineRecognizer, SherpaOnlineStream, SherpaResult } from './sherpa';
+import type { SherpaModule, SherpaOnlineRecognizer, SherpaOnlineStream, SherpaResult } from './sherpa';
+import type { Silero } from './silero';
 import { UtteranceWatch } from './utterance';
-import { VoiceGate, type VadPool, type VoiceEvent } from './voice';
+import { VoiceGate, type VoiceEvent } from './voice';
 
 /** Silence that ends a segment's audio so sherpa decodes its last, incomplete chunk (then resets, or finishes the stream). */
 const TAIL_PADDING_S = 0.5;
@@ -66,8 +67,8 @@ export class StreamingDecoder implements StreamDecoder {
   private sampleRate = 16000;
   /** Every sample the model hears is dithered: digital silence (and the tail padding) gives no words. */
   private readonly dither = new Dither();
-  /** The detectors this stream's gate takes one from (none: no voice-activity detection). */
-  private readonly voice: VadPool | undefined;
+  /** The engine's Silero, for this stream's gate (none: no voice-activity detection). */
+  private readonly voice: { readonly silero: Silero; readonly sherpa: SherpaModule } | undefined;
   private gate: VoiceGate | undefined;
   private phase: Phase = 'idle';
   /** Where silence began in the current pause (input samples). */
@@ -85,7 +86,7 @@ export class StreamingDecoder implements StreamDecoder {
     private readonly originMs: number,
     private readonly post: Post,
     private readonly options: Pick<StreamOptions, 'endpointingMs' | 'vad' | 'utteranceEndMs'>,
-    voice?: VadPool,
+    voice?: { readonly silero: Silero; readonly sherpa: SherpaModule },
   ) {
     this.voice = options.vad ? voice : undefined;
     if (!this.voice) this.phase = 'speaking';
@@ -119,23 +120,34 @@ export class StreamingDecoder implements StreamDecoder {
   }
 
   /**
+   * Gives a message's samples to the voice gate ahead of `feed`; the engine then judges the windows of
+   * every gate it gave audio to together (`hear`). Undefined without voice-activity detection.
+   */
+  listen(samples: Float32Array, sampleRate: number): VoiceGate | undefined {
+    if (this.voice && !this.gate) this.gate = new VoiceGate(this.voice.silero, this.voice.sherpa, sampleRate, Math.min(PAUSE_MS, this.options.endpointingMs));
+    this.gate?.listen(samples);
+    return this.gate;
+  }
+
+  /**
    * Takes audio without decoding its chunks (`accept` split in two so a batcher can decode between).
-   * A segment that ends inside these samples is flushed here, before the rest goes on.
+   * A segment that ends inside these samples is flushed here, before the rest goes on. With a voice
+   * gate, the samples must have been listened to and heard first.
    */
   feed(seq: number, samples: Float32Array, sampleRate: number): void {
     this.seq = seq;
     this.sampleRate = sampleRate;
-    if (this.voice && !this.gate) this.gate = new VoiceGate(this.voice, sampleRate, Math.min(PAUSE_MS, this.options.endpointingMs));
-    const gate = this.gate;
-    if (!gate) this.route(samples);
+    if (!this.voice) this.route(samples);
     else {
+      if (!this.gate) throw new Error('voice gate: audio routed before it was heard');
+      const heard = this.gate.take();
       const frameStart = this.routed;
       let from = 0;
-      for (const e of gate.push(samples)) {
+      for (const e of heard.events) {
         from = this.routeUntil(samples, frameStart, from, e.at);
         this.onVoice(e);
       }
-      this.routeUntil(samples, frameStart, from, frameStart + samples.length, gate.judged);
+      this.routeUntil(samples, frameStart, from, frameStart + samples.length, heard.judged);
     }
     this.utterance.advance(this.audioMs, seq);
   }
@@ -243,12 +255,6 @@ export class StreamingDecoder implements StreamDecoder {
     this.release();
     this.endSegment(reason);
     if (phase !== 'speaking') this.phase = 'idle';
-  }
-
-  /** The stream is closed: its detector goes back to the pool. */
-  dispose(): void {
-    this.gate?.release();
-    this.gate = undefined;
   }
 
   /** Feeds the model what was held back, in order. */

@@ -5,7 +5,8 @@ import { Dither } from '../../src/engine/dither';
 import { locateModel } from '../../src/engine/model-files';
 import type { FromWorker, StreamOptions } from '../../src/engine/protocol';
 import { StreamingDecoder } from '../../src/engine/streaming-decoder';
-import { VadPool } from '../../src/engine/voice';
+import { Silero } from '../../src/engine/silero';
+import { hear } from '../../src/engine/voice';
 import { DEFAULT_SETTINGS } from '../../src/server/settings';
 import { VAD_PRIMING_SAMPLES } from '../../src/engine/offline-decoder';
 import { sherpaConfig } from '../../src/engine/model-files';
@@ -13,7 +14,7 @@ import { loadSherpa, type SherpaOnlineRecognizer } from '../../src/engine/sherpa
 import { SHARED_DIR } from './audio';
 
 const recognizers = new Map<string, SherpaOnlineRecognizer>();
-let vads: VadPool | undefined;
+let silero: Silero | undefined;
 
 /** The Silero VAD file sessions use (bundled with the npm package). */
 export function vadModelPath(): string {
@@ -28,7 +29,7 @@ export function vadModelPath(): string {
  * default settings (or `options`) and frame size, but none of the server's path (no socket, worker,
  * batching, pacing or log). Returns the finals.
  */
-export function directDecode(modelId: string, audio: Uint8Array, frameBytes: number, format: { encoding?: Encoding; sampleRate?: number } = {}, options: Partial<StreamOptions> = {}): string[] {
+export async function directDecode(modelId: string, audio: Uint8Array, frameBytes: number, format: { encoding?: Encoding; sampleRate?: number } = {}, options: Partial<StreamOptions> = {}): Promise<string[]> {
   const sampleRate = format.sampleRate ?? 16000;
   let rec = recognizers.get(modelId);
   const sherpa = loadSherpa();
@@ -39,12 +40,16 @@ export function directDecode(modelId: string, audio: Uint8Array, frameBytes: num
   }
   const finals: string[] = [];
   const post = (m: FromWorker) => void (m.type === 'final' && finals.push(m.text));
-  const d = new StreamingDecoder(rec, 'direct', 0, post, { ...DEFAULT_SETTINGS, ...options }, (vads ??= new VadPool(sherpa, vadModelPath())));
+  const d = new StreamingDecoder(rec, 'direct', 0, post, { ...DEFAULT_SETTINGS, ...options }, { silero: (silero ??= await Silero.load(vadModelPath())), sherpa });
   const decoder = new AudioDecoder(format.encoding ?? 'pcm16');
   let seq = 0;
-  for (let at = 0; at < audio.length; at += frameBytes) d.accept(seq++, decoder.decode(audio.subarray(at, at + frameBytes)), sampleRate);
+  for (let at = 0; at < audio.length; at += frameBytes) {
+    const samples = decoder.decode(audio.subarray(at, at + frameBytes));
+    const gate = d.listen(samples, sampleRate);
+    if (gate) await hear(silero, [gate]);
+    d.accept(seq++, samples, sampleRate);
+  }
   d.finalize(seq, 'close');
-  d.dispose();
   return finals;
 }
 

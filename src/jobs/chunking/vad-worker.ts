@@ -1,8 +1,7 @@
 // Bun Worker entry: Silero VAD (sherpa-onnx) over a file's audio, cutting it into chunks at
 // silences. Kept off the server's thread: it is native code that runs for seconds on a long file.
-import { loadSherpa, type SherpaModule, type SherpaResampler, type SherpaVad } from '../../engine/sherpa';
+import { loadSherpa, sileroVad, type SherpaModule, type SherpaResampler, type SherpaVad } from '../../engine/sherpa';
 import { VAD_PRIMING_SAMPLES } from '../../engine/offline-decoder';
-import { sileroVad } from '../../engine/voice';
 import { Chunker, type AudioChunk } from './chunker';
 import type { FromVad, ToVad } from './protocol';
 
