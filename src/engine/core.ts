@@ -130,8 +130,8 @@ export class EngineCore {
       const msgs = this.unheard.splice(0);
       const gates = new Set<VoiceGate>();
       for (const m of msgs) {
-        const d = m.type === 'audio' ? (this.decoders.get(m.streamId) as StreamingDecoder | undefined) : undefined;
-        const gate = m.type === 'audio' && d?.listen(m.samples, m.sampleRate);
+        if (m.type !== 'audio') continue;
+        const gate = (this.decoders.get(m.streamId) as StreamingDecoder | undefined)?.listen(m.samples, m.sampleRate);
         if (gate) gates.add(gate);
       }
       try {

@@ -75,8 +75,9 @@ export function loadSherpa(): SherpaModule {
 
 /**
  * A sherpa Silero detector at 16 kHz on one thread, as voxlog makes it wherever it wants speech cut
- * into segments (offline models, batch chunking, the probe; streams judge windows with `Silero`): `minSilenceS` of quiet ends a run, `minSpeechS` starts one,
- * `maxSpeechS` cuts a run that long; sherpa keeps up to `bufferS` of a run.
+ * into segments (offline models, batch chunking, the probe; streams judge windows with `Silero`):
+ * `minSilenceS` of quiet ends a run, `minSpeechS` starts one, `maxSpeechS` cuts a run that long;
+ * sherpa keeps up to `bufferS` of a run.
  */
 export function sileroVad(sherpa: SherpaModule, model: string, run: { minSilenceS: number; minSpeechS: number; maxSpeechS?: number }, bufferS: number): SherpaVad {
   return new sherpa.Vad(

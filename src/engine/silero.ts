@@ -125,6 +125,6 @@ export class Silero {
       memory.state.set(next.subarray((b + i) * LAYER, (b + i + 1) * LAYER), LAYER);
       memory.last = window;
     });
-    return Float32Array.from(out.output!.data as Float32Array);
+    return out.output!.data as Float32Array;
   }
 }

@@ -1,10 +1,9 @@
 import { wordsFromTokens, type Post, type StreamDecoder } from './decoder';
 import { Dither } from './dither';
 import type { FinalReason, StreamOptions } from './protocol';
-import type { SherpaModule, SherpaOnlineRecognizer, SherpaOnlineStream, SherpaResult } from './sherpa';
-import type { Silero } from './silero';
+import type { SherpaOnlineRecognizer, SherpaOnlineStream, SherpaResult } from './sherpa';
 import { UtteranceWatch } from './utterance';
-import { VoiceGate, type VoiceEvent } from './voice';
+import { VoiceGate, type VoiceEvent, type VoiceSettings } from './voice';
 
 /** Silence that ends a segment's audio so sherpa decodes its last, incomplete chunk (then resets, or finishes the stream). */
 const TAIL_PADDING_S = 0.5;
@@ -68,7 +67,7 @@ export class StreamingDecoder implements StreamDecoder {
   /** Every sample the model hears is dithered: digital silence (and the tail padding) gives no words. */
   private readonly dither = new Dither();
   /** The engine's Silero, for this stream's gate (none: no voice-activity detection). */
-  private readonly voice: { readonly silero: Silero; readonly sherpa: SherpaModule } | undefined;
+  private readonly voice: VoiceSettings | undefined;
   private gate: VoiceGate | undefined;
   private phase: Phase = 'idle';
   /** Where silence began in the current pause (input samples). */
@@ -86,7 +85,7 @@ export class StreamingDecoder implements StreamDecoder {
     private readonly originMs: number,
     private readonly post: Post,
     private readonly options: Pick<StreamOptions, 'endpointingMs' | 'vad' | 'utteranceEndMs'>,
-    voice?: { readonly silero: Silero; readonly sherpa: SherpaModule },
+    voice?: VoiceSettings,
   ) {
     this.voice = options.vad ? voice : undefined;
     if (!this.voice) this.phase = 'speaking';
@@ -124,7 +123,7 @@ export class StreamingDecoder implements StreamDecoder {
    * every gate it gave audio to together (`hear`). Undefined without voice-activity detection.
    */
   listen(samples: Float32Array, sampleRate: number): VoiceGate | undefined {
-    if (this.voice && !this.gate) this.gate = new VoiceGate(this.voice.silero, this.voice.sherpa, sampleRate, Math.min(PAUSE_MS, this.options.endpointingMs));
+    if (this.voice && !this.gate) this.gate = new VoiceGate(this.voice, sampleRate, Math.min(PAUSE_MS, this.options.endpointingMs));
     this.gate?.listen(samples);
     return this.gate;
   }

@@ -15,6 +15,12 @@ export type VoiceEvent =
   /** No speech since input sample `since`, for at least `pauseMs`. */
   | { readonly kind: 'pause'; readonly at: number; readonly since: number };
 
+/** What a stream needs for voice activity: its engine's Silero, and sherpa for resampling. */
+export interface VoiceSettings {
+  readonly silero: Silero;
+  readonly sherpa: SherpaModule;
+}
+
 /** What the gate heard in one message's samples: its events, and the input samples judged by its end. */
 export interface Heard {
   readonly events: VoiceEvent[];
@@ -28,7 +34,8 @@ export interface Heard {
  */
 export class VoiceGate {
   private readonly resampler: SherpaResampler | undefined;
-  private readonly memory: SileroMemory;
+  /** This stream's place in Silero (`hear` runs its windows with it). */
+  readonly memory: SileroMemory;
   private readonly rule = new SpeechRule();
   /** 16 kHz samples short of a whole window, kept for the next message. */
   private carry = new Float32Array(0);
@@ -44,8 +51,7 @@ export class VoiceGate {
   private readonly messages: { events: VoiceEvent[]; windows: number; judged: number | undefined }[] = [];
 
   constructor(
-    silero: Silero,
-    sherpa: SherpaModule,
+    { silero, sherpa }: VoiceSettings,
     private readonly rate: number,
     /** Silence that counts as a pause. */
     readonly pauseMs: number,
@@ -94,10 +100,6 @@ export class VoiceGate {
     return { events: m.events, judged: m.judged };
   }
 
-  get silero(): SileroMemory {
-    return this.memory;
-  }
-
   private judge(heard: 'speech' | 'quiet' | 'faint'): void {
     const m = this.messages.find((x) => x.windows > 0)!;
     m.windows--;
@@ -139,7 +141,7 @@ export async function hear(silero: Silero, gates: Iterable<VoiceGate>): Promise<
   while (open.length > 0) {
     const round = open.map((gate) => ({ gate, window: gate.next() })).filter((r): r is { gate: VoiceGate; window: Float32Array } => r.window !== undefined);
     if (round.length === 0) return;
-    const p = await silero.run(round.map((r) => ({ memory: r.gate.silero, window: r.window })));
+    const p = await silero.run(round.map((r) => ({ memory: r.gate.memory, window: r.window })));
     round.forEach((r, i) => r.gate.settle(p[i]!));
     open = round.map((r) => r.gate);
   }
