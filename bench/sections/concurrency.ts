@@ -39,16 +39,19 @@ const GROWTH_LIMIT_MS = 150;
 /**
  * What each client says: speech, then `gap` of silence (seconds, or `equal`: as long as the clip
  * before it, half the time speech, as in a conversation), speech, ... cut to `seconds`; each client
- * starts at a different clip. In a conversation every other client listens first (starts with its
- * silence), as the two sides of a call take turns: about half the clients speak at any moment, never
- * all of them at once. The silence is ±30 LSB of noise, as a quiet room gives.
+ * starts at a different clip. In a conversation about half the clients listen first (start with their
+ * silence), as the two sides of a call take turns: about half speak at any moment, never all at once.
+ * Which half is a fixed pseudo-random pick, not every other client: servers place new streams on
+ * their workers in turn, so odd/even put every first speaker on one worker and every listener on the
+ * other (measured at 88 clients: p95 partial lag 1110 ms that way, 139 ms with the pick).
+ * The silence is ±30 LSB of noise, as a quiet room gives.
  */
 export function programme(clips: Uint8Array[], offset: number, seconds: number, gap: number | 'equal' = 1.5): Uint8Array<ArrayBuffer> {
   const out = new Uint8Array(seconds * 32000);
   const view = new DataView(out.buffer);
   let s = 5 + offset;
   for (let i = 0; i < out.length; i += 2) view.setInt16(i, Math.round(((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 31 - 1) * 30), true);
-  const listensFirst = gap === 'equal' && offset % 2 === 1;
+  const listensFirst = gap === 'equal' && Math.imul(offset + 1, 2654435761) >>> 31 === 1;
   for (let at = listensFirst ? clips[offset % clips.length]!.length : 0, i = offset; at < out.length; i++) {
     const c = clips[i % clips.length]!;
     out.set(c.subarray(0, Math.min(c.length, out.length - at)), at);
