@@ -196,23 +196,51 @@ async function decodeAll(server: ServerProcess, items: Item[], query: Query): Pr
 }
 
 /**
- * Segment boundaries of `a` (each final's end but the last) that cut a word: a word of the uncut
- * decode `b` spans the boundary (20 ms either side) and is neither the word before the cut nor the
- * one after it, and one of those two is no word of the reference (FELLOW against FELL | OW). The
- * model times a word to the start of the next, across any pause, so the span alone over-counts.
+ * Segment boundaries of `a` (each final's end but the last) that cut a word: the boundary lies in
+ * sound (see `inSound`), a word of the uncut decode `b` spans it (20 ms either side) and is neither
+ * the word before the cut nor the one after it, and one of those two is no word of the reference
+ * (FELLOW against FELL | OW). The model times a word to the start of the next, across any pause, and
+ * may spell a word differently without what follows it (CONSOLE against CONSOL | IF, where the cut
+ * lies in digital silence), so the words alone over-count.
  */
-function splits(a: Final[], b: Final[], reference: string): number {
+function splits(a: Final[], b: Final[], item: Item): number {
   const words = b.flatMap((f) => f.words);
-  const known = new Set(normalizeText(reference).split(' '));
+  const known = new Set(normalizeText(item.reference).split(' '));
   const isWord = (w: string | undefined) => w !== undefined && known.has(normalizeText(w));
+  const sound = inSound(item);
   let n = 0;
   a.slice(0, -1).forEach((f, i) => {
     const before = f.words.at(-1)?.word;
     const after = a[i + 1]!.words[0]?.word;
     const across = words.find((w) => w.start_ms < f.end_ms - 20 && w.end_ms > f.end_ms + 20);
-    if (across && across.word !== before && across.word !== after && !(isWord(before) && isWord(after))) n++;
+    if (sound(f.end_ms) && across && across.word !== before && across.word !== after && !(isWord(before) && isWord(after))) n++;
   });
   return n;
+}
+
+/** Window (ms) over which `inSound` takes the audio's level. */
+const LEVEL_MS = 32;
+
+/**
+ * Whether an instant of a PCM16 clip lies in sound: the 32 ms windows just before and after it are
+ * not both 40 dB or more below the clip's loud level (its 95th percentile window). A pause in a
+ * telephone prompt is digital silence (about -96 dBFS) and a stop consonant's closure inside a word
+ * about 35 dB below the vowels around it.
+ */
+function inSound(item: Item): (ms: number) => boolean {
+  const pcm = new Int16Array(item.audio.slice(0, item.audio.byteLength & ~1).buffer);
+  const size = Math.round((item.sampleRate * LEVEL_MS) / 1000);
+  const level: number[] = [];
+  for (let at = 0; at + size <= pcm.length; at += size) {
+    let energy = 0;
+    for (let i = at; i < at + size; i++) energy += (pcm[i]! / 32768) ** 2;
+    level.push(10 * Math.log10(energy / size + 1e-12));
+  }
+  const loud = pct(level, 95);
+  return (ms) => {
+    const w = Math.round(ms / LEVEL_MS);
+    return Math.max(level[w - 1] ?? -Infinity, level[w] ?? -Infinity) > loud - 40;
+  };
 }
 
 async function accuracyBySet(server: ServerProcess, sets: Map<string, Item[]>): Promise<SetAccuracy[]> {
@@ -229,8 +257,8 @@ async function accuracyBySet(server: ServerProcess, sets: Map<string, Item[]>): 
       wer_baseline: rate(off).rate,
       segments: on.reduce((n, fs) => n + fs.length, 0),
       segments_baseline: off.reduce((n, fs) => n + fs.length, 0),
-      words_split: on.reduce((n, fs, i) => n + splits(fs, off[i]!, items[i]!.reference), 0),
-      words_split_baseline: off.reduce((n, fs, i) => n + splits(fs, on[i]!, items[i]!.reference), 0),
+      words_split: on.reduce((n, fs, i) => n + splits(fs, off[i]!, items[i]!), 0),
+      words_split_baseline: off.reduce((n, fs, i) => n + splits(fs, on[i]!, items[i]!), 0),
     });
   }
   return rows;
