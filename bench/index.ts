@@ -485,8 +485,9 @@ function turnsTargets(trn: TurnsResult, capacity: { continuous: { largest_holdin
   out.push({ figure: 'segment ends inside a word, every set', value: String(split), baseline: String(trn.accuracy.reduce((n, a) => n + a.words_split_baseline, 0)), target: '0', met: yes(split === 0) });
   const ratio = capacity.conversation.largest_holding / Math.max(1, capacity.continuous.largest_holding);
   out.push({ figure: 'largest holding N, conversation vs continuous speech', value: `${capacity.conversation.largest_holding} (${f(ratio, 2)}x)`, baseline: `continuous ${capacity.continuous.largest_holding}`, target: '≥ 1.5x', met: yes(ratio >= 1.5) });
-  // Capacity is CPU-bound, so the detector's share of it is its share of CPU at equal load (median of
-  // the paired runs); the sweeps' largest N with and without it are given beside, as they came.
+  // The detector's cost is its share of server CPU at equal load (median of the paired runs): what it
+  // would take of capacity were the server bound by CPU alone. Where the two sweeps stop moved more
+  // between runs of the same code than that share; their largest N are given beside, as they came.
   const { clients, server_cpu_pct: on, server_cpu_pct_baseline: off } = capacity.detector_cpu;
   const cost = 1 - pct(off, 50) / pct(on, 50);
   out.push({ figure: `voice activity detection's cost on continuous speech (server CPU at N=${clients}, median of ${on.length})`, value: `${f(pct(on, 50))} % CPU (${f(Math.abs(cost) * 100, 1)} % of capacity ${cost >= 0 ? 'lost' : 'gained'}); sweep N ${capacity.continuous.largest_holding}`, baseline: `without it ${f(pct(off, 50))} % CPU; sweep N ${capacity.continuous_baseline.largest_holding}`, target: '≤ 10 % of capacity', met: yes(cost <= 0.1) });
