@@ -6,6 +6,10 @@ const Ms = t.Integer({ minimum: 0, description: 'milliseconds of session audio' 
 
 export const Word = t.Object({ word: t.String(), start_ms: Ms, end_ms: Ms });
 export type Word = Static<typeof Word>;
+/** A written word and the recogniser's words [from, to) of its segment it stands for, with their times. */
+const WrittenWord = t.Object({ word: t.String(), start_ms: Ms, end_ms: Ms, from: t.Integer({ minimum: 0 }), to: t.Integer({ minimum: 1 }) });
+export const Formatted = t.Object({ text: t.String(), words: t.Array(WrittenWord) });
+export type Formatted = Static<typeof Formatted>;
 
 /** Data schemas of every persisted event, by type. Bump `schemaVersions` when a shape changes. */
 export const eventSchemas = {
@@ -36,6 +40,11 @@ export const eventSchemas = {
     latency_ms: t.Integer({ minimum: 0 }),
     model_id: t.String(),
     reason: t.Union([t.Literal('endpoint'), t.Literal('finalize'), t.Literal('close'), t.Literal('switch'), t.Literal('max_length')]),
+    /**
+     * The segment as written text (the session's `format`), beside the recogniser's `text` and `words`
+     * above, which stay as they came: a replay can write them again with a newer model. Null: not formatted.
+     */
+    formatted: t.Union([t.Null(), Formatted]),
   }),
   SpeechStarted: t.Object({
     session_id: t.String(),
@@ -121,7 +130,7 @@ export const eventTypes = Object.keys(eventSchemas) as EventType[];
 export const schemaVersions: Record<EventType, number> = {
   SessionOpened: 3,
   PartialTranscribed: 1,
-  SegmentFinalized: 1,
+  SegmentFinalized: 2,
   SpeechStarted: 1,
   UtteranceEnded: 1,
   ModelSwitched: 1,
@@ -145,6 +154,7 @@ type Upcaster = (data: Record<string, unknown>) => Record<string, unknown>;
 /** For each type, how data stored at schema version v becomes version v + 1. */
 const upcasters: Partial<Record<EventType, Record<number, Upcaster>>> = {
   SessionOpened: { 1: (d) => ({ ...d, language: null }), 2: (d) => ({ ...d, protocol: 'voxlog' }) },
+  SegmentFinalized: { 1: (d) => ({ ...d, formatted: null }) },
 };
 
 /** Brings data stored at an older schema version up to the current one, step by step. */

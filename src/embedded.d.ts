@@ -20,3 +20,8 @@ declare module '*.wav' {
   const path: string;
   export default path;
 }
+
+declare module '*.onnx' {
+  const path: string;
+  export default path;
+}

@@ -22,7 +22,7 @@ async function appendSessions(store: EventStore, n: number) {
     await store.append(`session-${id}`, [event('SessionOpened', { session_id: id, model_id: model, encoding: 'pcm16', sample_rate: 16000, user_id: null, language: null, protocol: 'voxlog' })]);
     for (let seg = 0; seg < 3; seg++) {
       await store.append(`session-${id}`, [
-        event('SegmentFinalized', { session_id: id, segment: seg, text: `t${i}.${seg}`, start_ms: seg * 1000, end_ms: seg * 1000 + 900, words: [], latency_ms: 10 * seg + i, model_id: model, reason: 'endpoint' }),
+        event('SegmentFinalized', { session_id: id, segment: seg, text: `t${i}.${seg}`, start_ms: seg * 1000, end_ms: seg * 1000 + 900, words: [], latency_ms: 10 * seg + i, model_id: model, reason: 'endpoint', formatted: null }),
       ]);
     }
     await store.append(`session-${id}`, [event('SessionClosed', { session_id: id, reason: 'client_close', audio_ms: 3000, model_id: model, model_audio_ms: 3000, segments: 3, partials: 0, duration_ms: 3100 })]);
@@ -197,5 +197,14 @@ describe('reading events stored under an older schema', () => {
     );
     const [e] = store.readStream('session-old');
     expect(e).toMatchObject({ type: 'SessionOpened', schemaVersion: 3, data: { session_id: 'old', language: null, protocol: 'voxlog' } });
+  });
+
+  it('upcasts SegmentFinalized v1 (before formatting) to formatted: null', () => {
+    const { db, store } = seeded();
+    db.query(`INSERT INTO events (id, stream_id, version, type, schema_version, data, created_at) VALUES ('e2', 'session-old', 1, 'SegmentFinalized', 1, ?, '2026-01-01T00:00:00Z')`).run(
+      JSON.stringify({ session_id: 'old', segment: 0, text: 'HELLO THERE', start_ms: 0, end_ms: 900, words: [], latency_ms: 5, model_id: 'm', reason: 'endpoint' }),
+    );
+    const [e] = store.readStream('session-old');
+    expect(e).toMatchObject({ type: 'SegmentFinalized', schemaVersion: 2, data: { text: 'HELLO THERE', formatted: null } });
   });
 });

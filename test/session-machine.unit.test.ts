@@ -31,11 +31,11 @@ describe('the session actor', () => {
     const { actor, log, settle } = harness();
     await settle();
     actor.send({ type: 'PARTIAL', ...result('he') });
-    actor.send({ type: 'FINAL', ...result('hello'), words: [], reason: 'endpoint' });
+    actor.send({ type: 'FINAL', ...result('hello'), words: [], reason: 'endpoint', formatted: null });
     actor.send({ type: 'PARTIAL', ...result('wor') });
     actor.send({ type: 'CLOSE' });
     expect(actor.getSnapshot().value).toBe('closing');
-    actor.send({ type: 'FINAL', ...result('world'), words: [], reason: 'close' });
+    actor.send({ type: 'FINAL', ...result('world'), words: [], reason: 'close', formatted: null });
     actor.send({ type: 'STREAM_CLOSED', audioMs: 1234 });
     expect(log).toEqual(['opened', 'partial#0:he', 'final#0:hello', 'partial#1:wor', 'closeStream', 'final#1:world', 'finish:client_close:1000:2']);
     expect(actor.getSnapshot().context.audioMs).toBe(1234);

@@ -11,7 +11,7 @@ import { STORE_KINDS, type LogUnderTest, type Node } from './helpers/stores';
 const postgres = STORE_KINDS.find((k) => k.name === 'postgres')!;
 const opened = (id: string) => event('SessionOpened', { session_id: id, model_id: 'm', encoding: 'pcm16', sample_rate: 16000, user_id: null, language: null, protocol: 'voxlog' });
 const finalized = (id: string, segment: number) =>
-  event('SegmentFinalized', { session_id: id, segment, text: `t${segment}`, start_ms: 0, end_ms: 100, words: [], latency_ms: 5, model_id: 'm', reason: 'endpoint' });
+  event('SegmentFinalized', { session_id: id, segment, text: `t${segment}`, start_ms: 0, end_ms: 100, words: [], latency_ms: 5, model_id: 'm', reason: 'endpoint', formatted: null });
 
 /** Resolves once `node`'s replica holds position `n`. */
 const reaches = async (node: Node, n: number) => {

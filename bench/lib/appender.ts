@@ -17,7 +17,7 @@ for (let i = 0; i < n; i++) {
   const session = `${node}-${i % 500}`;
   pending.push(
     log.store.append(`session-${session}`, [
-      event('SegmentFinalized', { session_id: session, segment: i, text: 'the quick brown fox jumps over the lazy dog', start_ms: 0, end_ms: 900, words: [], latency_ms: 12, model_id: 'm', reason: 'endpoint' }),
+      event('SegmentFinalized', { session_id: session, segment: i, text: 'the quick brown fox jumps over the lazy dog', start_ms: 0, end_ms: 900, words: [], latency_ms: 12, model_id: 'm', reason: 'endpoint', formatted: null }),
     ]),
   );
   if (pending.length === 500) await Promise.all(pending.splice(0));

@@ -22,7 +22,7 @@ export interface EventLogResult {
 }
 
 const finalEvent = (i: number): VoxEvent =>
-  event('SegmentFinalized', { session_id: `s${i % 500}`, segment: i, text: 'the quick brown fox jumps over the lazy dog', start_ms: 0, end_ms: 900, words: [], latency_ms: 12, model_id: 'm', reason: 'endpoint' });
+  event('SegmentFinalized', { session_id: `s${i % 500}`, segment: i, text: 'the quick brown fox jumps over the lazy dog', start_ms: 0, end_ms: 900, words: [], latency_ms: 12, model_id: 'm', reason: 'endpoint', formatted: null });
 const rate = (n: number, ms: number) => Math.round((n / ms) * 1000);
 
 export async function eventLog(opts: { appends: number; logEvents: number; lagClients: number; lagSeconds: number; clips: Uint8Array[] }): Promise<EventLogResult> {
@@ -110,7 +110,7 @@ export function generateLog(path: string, n: number): void {
       const events: VoxEvent[] = [event('SessionOpened', { session_id: id, model_id: model, encoding: 'pcm16', sample_rate: 16000, user_id: null, language: null, protocol: 'voxlog' })];
       for (let seg = 0; seg < 4; seg++) {
         for (let p = 0; p < 5; p++) events.push(event('PartialTranscribed', { session_id: id, segment: seg, text: 'partial text', start_ms: seg * 3000, end_ms: seg * 3000 + p * 320, model_id: model }));
-        events.push(event('SegmentFinalized', { session_id: id, segment: seg, text: 'final text of a segment', start_ms: seg * 3000, end_ms: seg * 3000 + 2900, words: [], latency_ms: 5 + (s % 50), model_id: model, reason: 'endpoint' }));
+        events.push(event('SegmentFinalized', { session_id: id, segment: seg, text: 'final text of a segment', start_ms: seg * 3000, end_ms: seg * 3000 + 2900, words: [], latency_ms: 5 + (s % 50), model_id: model, reason: 'endpoint', formatted: null }));
       }
       events.push(event('SessionClosed', { session_id: id, reason: 'client_close', audio_ms: 12000, model_id: model, model_audio_ms: 12000, segments: 4, partials: 20, duration_ms: 12100 }));
       events.forEach((e, v) => insert.run(crypto.randomUUID(), `session-${id}`, v + 1, e.type, schemaVersions[e.type], JSON.stringify(e.data), at));

@@ -24,7 +24,7 @@ export const historyProjection: Projection = {
           id: event.id,
           session_id: event.data.session_id,
           model_id: event.data.model_id,
-          content: event.data.text,
+          content: event.data.formatted?.text ?? event.data.text,
           latency_ms: event.data.latency_ms,
           created_at: event.createdAt,
           position: event.position,

@@ -53,7 +53,7 @@ export const sessionsProjection: Projection = {
               id: event.id,
               session_id: event.data.session_id,
               segment_seq: event.data.segment,
-              content: event.data.text,
+              content: event.data.formatted?.text ?? event.data.text,
               start_ms: event.data.start_ms,
               end_ms: event.data.end_ms,
               model_id: event.data.model_id,

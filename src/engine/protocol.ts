@@ -1,6 +1,7 @@
-import type { Word } from '../../events/types';
+import type { Formatted, Word } from '../../events/types';
 import type { Encoding } from '../audio/codecs';
 import type { BatchSettings } from './batcher';
+import type { FormatOptions } from '../format/formatter';
 
 /** Why a segment was finalized. */
 export type FinalReason = 'endpoint' | 'finalize' | 'close' | 'switch' | 'max_length';
@@ -25,6 +26,8 @@ export interface StreamOptions {
    * worker, so a live session never queues behind a long file. Default `live`.
    */
   readonly priority?: 'live' | 'batch';
+  /** How finals are written: punctuation and case, numbers as figures (absent: as the recogniser gave them). */
+  readonly format?: FormatOptions;
 }
 
 /** What the worker loads: one recognizer of a kind, plus the VAD for offline models. */
@@ -85,7 +88,7 @@ export type FromWorker =
   | { readonly type: 'ready'; readonly loadMs: number }
   | { readonly type: 'load_failed'; readonly message: string }
   | ({ readonly type: 'partial' } & StreamResult)
-  | ({ readonly type: 'final'; readonly words: readonly Word[]; readonly reason: FinalReason } & StreamResult)
+  | ({ readonly type: 'final'; readonly words: readonly Word[]; readonly reason: FinalReason; readonly formatted?: Formatted } & StreamResult)
   | { readonly type: 'speech_started'; readonly streamId: string; readonly seq: number; readonly atMs: number }
   /** No word for the stream's `utteranceEndMs` after the last final's last word (at `lastWordEndMs`). */
   | { readonly type: 'utterance_end'; readonly streamId: string; readonly seq: number; readonly lastWordEndMs: number; readonly atMs: number }

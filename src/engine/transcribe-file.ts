@@ -23,7 +23,7 @@ export async function transcribeFile(registry: EngineRegistry, modelId: string, 
   const streamId = `file-${crypto.randomUUID()}`;
   const segments: FileTranscript['segments'][number][] = [];
   const closed = new Promise<number>((resolve, reject) => {
-    engine.open(streamId, 0, { ...DEFAULT_SETTINGS, interimMs: 0 }, (e) => {
+    engine.open(streamId, 0, { ...DEFAULT_SETTINGS, interimMs: 0, format: undefined }, (e) => {
       if (e.type === 'final' && e.text.trim() !== '') segments.push({ text: e.text.trim(), startMs: e.startMs, endMs: e.endMs, words: e.words });
       else if (e.type === 'closed') resolve(e.audioMs);
       else if (e.type === 'stream_error' || e.type === 'engine_crashed' || e.type === 'engine_failed') reject(new UnavailableError(`the ${modelId} engine failed on this audio: ${e.message}`, 'engine_failed'));

@@ -164,7 +164,7 @@ function decodeChunk(engine: Engine, chunk: AudioChunk, rate: number, open: Set<
   audio.set(chunk.lookahead, chunk.context.length + chunk.samples.length);
   return new Promise<TimedSegment[]>((resolve, reject) => {
     // The chunker already cut the file at pauses: every sample of a chunk is decoded (no detector).
-    const options = { ...DEFAULT_SETTINGS, vad: false, maxSegmentMs: BATCH_MAX_SEGMENT_MS, interimMs: 0, priority: 'batch' } as const;
+    const options = { ...DEFAULT_SETTINGS, vad: false, maxSegmentMs: BATCH_MAX_SEGMENT_MS, interimMs: 0, priority: 'batch', format: undefined } as const;
     engine.open(streamId, Math.round((chunk.start - chunk.context.length) / (rate / 1000)), options, (e) => {
       if (e.type === 'final' && e.text.trim() !== '') {
         const segment = ownPart({ text: e.text.trim(), start_ms: e.startMs, end_ms: e.endMs, words: e.words }, own);

@@ -56,7 +56,12 @@ export type ServerMessage =
   | ({
       readonly type: 'final';
       readonly is_final: true;
+      /** The recogniser's words, with their times. */
       readonly words: readonly Word[];
+      /** With `format` (the default): the recogniser's text, where `text` is the written one. */
+      readonly raw_text?: string;
+      /** With `format`: the written words (punctuation attached, a number said in several words as one figure), each timed from the words it came from. */
+      readonly formatted_words?: readonly Word[];
       /** What ended the segment. */
       readonly reason: FinalReason;
       /** The speaker stopped (for `endpointing_ms`): the segment ends an utterance. */

@@ -1,5 +1,5 @@
 import type { ResultData, SessionContext } from '../../actors/session.machine';
-import { event, type VoxEvent, type Word } from '../../events/types';
+import { event, type Formatted, type VoxEvent, type Word } from '../../events/types';
 import type { FinalReason } from '../engine/protocol';
 import type { ServerMessage } from './protocol';
 
@@ -15,7 +15,7 @@ export const partialOut = (sessionId: string, r: Result): Outgoing => [
   { type: 'partial', is_final: false, ...fields(r) },
 ];
 
-export const finalOut = (sessionId: string, r: Result & { words: readonly Word[]; reason: FinalReason }): Outgoing => [
+export const finalOut = (sessionId: string, r: Result & { words: readonly Word[]; reason: FinalReason; formatted: Formatted | null }): Outgoing => [
   event('SegmentFinalized', {
     session_id: sessionId,
     segment: r.segment,
@@ -26,10 +26,15 @@ export const finalOut = (sessionId: string, r: Result & { words: readonly Word[]
     latency_ms: r.latencyMs,
     model_id: r.modelId,
     reason: r.reason,
+    formatted: r.formatted,
   }),
   // A segment that ended because the speech stopped is the end of an utterance (Deepgram's speech_final).
-  { type: 'final', is_final: true, ...fields(r), words: r.words, reason: r.reason, end_of_utterance: r.reason === 'endpoint' },
+  { type: 'final', is_final: true, ...fields(r), ...written(r), words: r.words, reason: r.reason, end_of_utterance: r.reason === 'endpoint' },
 ];
+
+/** A formatted final's text is the written one; the recogniser's stays beside it, with the written words. */
+const written = (r: { text: string; formatted: Formatted | null }) =>
+  r.formatted ? { text: r.formatted.text, raw_text: r.text, formatted_words: r.formatted.words.map((w) => ({ word: w.word, start_ms: w.start_ms, end_ms: w.end_ms })) } : {};
 
 export const speechStartedOut = (sessionId: string, r: { atMs: number; segment: number }): Outgoing => [
   event('SpeechStarted', { session_id: sessionId, segment: r.segment, at_ms: r.atMs }),

@@ -403,7 +403,7 @@ export class Session {
       case 'partial':
         return void this.actor.send({ type: 'PARTIAL', text: e.text, startMs: e.startMs, endMs: e.endMs, latencyMs: this.arrivals.latencyOf(e.seq) });
       case 'final':
-        return void this.actor.send({ type: 'FINAL', text: e.text, startMs: e.startMs, endMs: e.endMs, words: e.words, reason: e.reason, latencyMs: this.arrivals.latencyOf(e.seq) });
+        return void this.actor.send({ type: 'FINAL', text: e.text, startMs: e.startMs, endMs: e.endMs, words: e.words, reason: e.reason, formatted: e.formatted ?? null, latencyMs: this.arrivals.latencyOf(e.seq) });
       case 'speech_started':
         return void this.actor.send({ type: 'SPEECH_STARTED', atMs: e.atMs });
       case 'finalized':

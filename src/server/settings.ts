@@ -1,5 +1,6 @@
 import { ENCODINGS, SAMPLE_RATE_RANGE, type Encoding } from '../audio/codecs';
 import type { StreamOptions } from '../engine/protocol';
+import type { FormatOptions } from '../format/formatter';
 
 /** How a session's audio arrives and is segmented; set by the query string, changed by `config`. */
 export interface AudioSettings extends StreamOptions {
@@ -7,12 +8,22 @@ export interface AudioSettings extends StreamOptions {
   readonly sampleRate: number;
 }
 
+/** Finals written as text: punctuation, case and numbers as figures (`format=false`: the recogniser's words as they came). */
+export const FORMATTED: FormatOptions = { punctuate: true, numerals: true };
+/** `format` values: all of it, none, or one part (punctuation and case; numbers as figures). */
+const FORMATS: Record<string, FormatOptions> = {
+  true: FORMATTED,
+  false: { punctuate: false, numerals: false },
+  punctuate: { punctuate: true, numerals: false },
+  numerals: { punctuate: false, numerals: true },
+};
+
 /**
  * Segmentation and turn settings a session starts with. `endpointingMs` was chosen by measurement
  * (bench section 15): the shortest silence that ends a segment without splitting phrases at the
  * pauses inside them; the final then comes about 240 ms after the last word.
  */
-export const DEFAULT_SETTINGS: AudioSettings = { encoding: 'pcm16', sampleRate: 16000, endpointingMs: 200, vad: true, utteranceEndMs: 1000, maxSegmentMs: 3000, interimMs: 1000 };
+export const DEFAULT_SETTINGS: AudioSettings = { encoding: 'pcm16', sampleRate: 16000, endpointingMs: 200, vad: true, utteranceEndMs: 1000, maxSegmentMs: 3000, interimMs: 1000, format: FORMATTED };
 
 const RANGES = {
   endpointing_ms: [10, 5000],
@@ -53,7 +64,11 @@ export function parseSettings(raw: Record<string, unknown>, base: AudioSettings,
   }
   const vad = flagIn(raw.vad, source, base.vad);
   if (vad === undefined) return { error: `vad ${JSON.stringify(raw.vad)} must be true or false` };
-  return { encoding, sampleRate, endpointingMs: ms.endpointing_ms, vad, utteranceEndMs: ms.utterance_end_ms, maxSegmentMs: ms.max_segment_ms, interimMs: ms.interim_ms };
+  const format = raw.format === undefined ? base.format : FORMATS[String(raw.format)];
+  if (format === undefined || (source === 'json' && typeof raw.format !== 'boolean' && typeof raw.format !== 'string')) {
+    return { error: `format ${JSON.stringify(raw.format)} must be true, false, "punctuate" or "numerals"` };
+  }
+  return { encoding, sampleRate, endpointingMs: ms.endpointing_ms, vad, utteranceEndMs: ms.utterance_end_ms, maxSegmentMs: ms.max_segment_ms, interimMs: ms.interim_ms, format };
 }
 
 /** A boolean as the source spells it (`true`/`false` in a query, a JSON boolean); undefined when it is neither. */
@@ -70,4 +85,6 @@ export const needsNewStream = (a: AudioSettings, b: AudioSettings): boolean =>
   a.vad !== b.vad ||
   a.utteranceEndMs !== b.utteranceEndMs ||
   a.maxSegmentMs !== b.maxSegmentMs ||
-  a.interimMs !== b.interimMs;
+  a.interimMs !== b.interimMs ||
+  a.format?.punctuate !== b.format?.punctuate ||
+  a.format?.numerals !== b.format?.numerals;

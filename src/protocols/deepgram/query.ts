@@ -1,6 +1,7 @@
-// Deepgram's `/v1/listen` query string, translated to voxlog's own session query. What voxlog has
-// no use for (punctuate, smart_format, keywords, keyterm, diarize, tag, ...) is accepted and ignored,
-// as a client written for Deepgram sends it whatever it asks for.
+// Deepgram's `/v1/listen` query string, translated to voxlog's own session query. `punctuate`,
+// `numerals` and `smart_format` (both) choose how finals are written, as Deepgram documents them. What
+// voxlog has no use for (keywords, keyterm, diarize, tag, ...) is accepted and ignored, as a client
+// written for Deepgram sends it whatever it asks for.
 import { compatibleModel, type CatalogEntry } from '../../../models/catalog';
 import { isLanguageTag } from '../../server/ws';
 
@@ -35,6 +36,8 @@ export function parseListenQuery(q: Query, catalog: readonly CatalogEntry[]): { 
   const vadEvents = flag(q.vad_events, 'vad_events');
   if (typeof interim !== 'boolean') return interim;
   if (typeof vadEvents !== 'boolean') return vadEvents;
+  const format = formatOf(q);
+  if (typeof format !== 'string') return format;
   let endpointing: number | false = 10;
   if (q.endpointing === 'false') endpointing = false;
   else if (q.endpointing !== undefined && q.endpointing !== 'true') {
@@ -59,6 +62,20 @@ export function parseListenQuery(q: Query, catalog: readonly CatalogEntry[]): { 
     utterance_end_ms: String(utteranceEndMs ?? 0),
     // Interim re-decodes cost offline models a decode each: only when the client wants interims.
     interim_ms: interim ? undefined : '0',
+    format,
   };
   return { native, options: { interim, endpointing, utteranceEndMs, vadEvents } };
+}
+
+/** The native `format` for Deepgram's flags: `smart_format` is punctuation and numerals; unset, Deepgram writes neither. */
+function formatOf(q: Query): string | { error: string } {
+  const parts: Record<string, boolean> = {};
+  for (const name of ['punctuate', 'numerals', 'smart_format']) {
+    const v = flag(q[name], name);
+    if (typeof v !== 'boolean') return v;
+    parts[name] = v;
+  }
+  const punctuate = parts.punctuate || parts.smart_format;
+  const numerals = parts.numerals || parts.smart_format;
+  return punctuate && numerals ? 'true' : punctuate ? 'punctuate' : numerals ? 'numerals' : 'false';
 }

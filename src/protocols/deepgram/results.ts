@@ -21,14 +21,18 @@ export function modelUuid(modelId: string): string {
 const seconds = (ms: number) => Math.round(ms) / 1000;
 
 /**
- * Deepgram's word list. voxlog's models give no confidences, so every confidence is 1; they give no
- * punctuation either, so `punctuated_word` is the word (capitals lowered, as in Deepgram's unpunctuated output).
+ * Deepgram's word list. voxlog's models give no confidences, so every confidence is 1. Unformatted,
+ * `punctuated_word` is the word (capitals lowered, as in Deepgram's unpunctuated output); formatted
+ * (`punctuate`, `numerals`, `smart_format`), the words are the written ones, each `word` lower case
+ * without its marks, as Deepgram gives them.
  */
-export const dgWords = (words: readonly Word[]) =>
-  words.map((w) => {
-    const word = readable(w.word);
-    return { word, start: seconds(w.start_ms), end: seconds(w.end_ms), confidence: 1, punctuated_word: word };
-  });
+export const dgWords = (words: readonly Word[], formatted?: readonly Word[]) =>
+  formatted
+    ? formatted.map((w) => ({ word: w.word.toLowerCase().replace(/[.,?;:]+$/, ''), start: seconds(w.start_ms), end: seconds(w.end_ms), confidence: 1, punctuated_word: w.word }))
+    : words.map((w) => {
+        const word = readable(w.word);
+        return { word, start: seconds(w.start_ms), end: seconds(w.end_ms), confidence: 1, punctuated_word: word };
+      });
 
 /** Per connection: turns each session message into the Deepgram messages it stands for (often none). */
 export class LiveTranslator {
@@ -102,9 +106,9 @@ export class LiveTranslator {
     }
   }
 
-  private results(m: Pick<Extract<ServerMessage, { type: 'final' }>, 'text' | 'start_ms' | 'end_ms' | 'model_id' | 'words'>, isFinal: boolean, speechFinal: boolean, fromFinalize: boolean): object {
+  private results(m: Pick<Extract<ServerMessage, { type: 'final' }>, 'text' | 'start_ms' | 'end_ms' | 'model_id' | 'words' | 'formatted_words'>, isFinal: boolean, speechFinal: boolean, fromFinalize: boolean): object {
     const model = this.model ?? this.describe(m.model_id);
-    const words = dgWords(m.words);
+    const words = dgWords(m.words, m.formatted_words);
     this.lastEndMs = m.end_ms;
     return {
       type: 'Results',
@@ -114,7 +118,7 @@ export class LiveTranslator {
       is_final: isFinal,
       speech_final: speechFinal,
       from_finalize: fromFinalize,
-      channel: { alternatives: [{ transcript: readable(m.text), confidence: 1, words }] },
+      channel: { alternatives: [{ transcript: m.formatted_words ? m.text : readable(m.text), confidence: 1, words }] },
       metadata: { request_id: this.requestId, model_info: model, model_uuid: modelUuid(model.name) },
     };
   }

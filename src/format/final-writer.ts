@@ -1,0 +1,62 @@
+// Where an engine writes its streams' finals as text: in the worker, next to the recogniser, so the
+// punctuation model never runs on the server's thread. A stream that asks for formatting has its
+// messages queued, so a final that waits on the model still goes out before what came after it.
+import type { Post } from '../engine/decoder';
+import type { FromWorker } from '../engine/protocol';
+import { format, next, START, type FormatContext, type FormatOptions } from './formatter';
+import { Punctuator } from './punctuator';
+
+interface Stream {
+  readonly options: FormatOptions;
+  context: FormatContext;
+  queue: Promise<void>;
+}
+
+export class FinalWriter {
+  private punctuator: Promise<Punctuator | undefined> | undefined;
+  private readonly streams = new Map<string, Stream>();
+
+  constructor(
+    private readonly send: Post,
+    private readonly load: () => Promise<Punctuator> = () => Punctuator.load(),
+  ) {}
+
+  /** A stream opens: with format options, its finals are written (the model loads with the first such stream). */
+  open(streamId: string, options: FormatOptions | undefined): void {
+    if (!options || (!options.punctuate && !options.numerals)) return;
+    if (options.punctuate) {
+      this.punctuator ??= this.load().catch((err: unknown) => {
+        console.error(`punctuation model failed to load; finals keep the recogniser's text: ${String(err)}`);
+        return undefined;
+      });
+    }
+    this.streams.set(streamId, { options, context: START, queue: Promise.resolve() });
+  }
+
+  /** Sends `m` after its stream's earlier messages; a final goes with its written text. */
+  readonly post: Post = (m) => {
+    const stream = 'streamId' in m ? this.streams.get(m.streamId) : undefined;
+    if (!stream) return this.send(m);
+    stream.queue = stream.queue.then(async () => {
+      this.send(m.type === 'final' ? await this.write(stream, m) : m);
+      if (m.type === 'closed' && 'streamId' in m) this.streams.delete(m.streamId);
+    });
+  };
+
+  /** Resolves once every message posted so far has been sent. */
+  async settled(): Promise<void> {
+    await Promise.all([...this.streams.values()].map((s) => s.queue));
+  }
+
+  private async write(stream: Stream, m: Extract<FromWorker, { type: 'final' }>): Promise<FromWorker> {
+    try {
+      const punctuator = stream.options.punctuate ? await this.punctuator : undefined;
+      const written = await format(punctuator, m.words, stream.options, stream.context);
+      stream.context = next(stream.context, m.words, written);
+      return { ...m, formatted: { text: written.text, words: written.words } };
+    } catch (err) {
+      console.error(`formatting a final failed; it keeps the recogniser's text: ${String(err)}`);
+      return m;
+    }
+  }
+}
