@@ -22,6 +22,8 @@ import { engines, type EngineSweep, type EnginesResult } from './sections/engine
 import { nodes } from './sections/nodes';
 import { fidelity } from './sections/fidelity';
 import { BASELINE, OFFLINE_BASELINE, OFFLINE_DEFAULT, turns, type Distribution, type TurnsResult } from './sections/turns';
+import { formatBench, type FormatResult } from './sections/format';
+import type { TextScores } from '../src/scoring/punctuation';
 import { PREFERRED_DEFAULT_MODEL } from '../models/catalog';
 
 const { values } = parseArgs({ args: Bun.argv.slice(2), options: { quick: { type: 'boolean', default: false }, soak: { type: 'string' }, out: { type: 'string' }, only: { type: 'string' } } });
@@ -32,7 +34,7 @@ const GREEDY = `${REAL}-greedy`;
 const STREAMING = 'tiny-streaming-lstm-ctc-en';
 const OFFLINE = 'tiny-offline-bigru-ctc-en';
 const plan = quick
-  ? { jobRounds: 1, shortJobs: 4, liveSeconds: 3, uploadBytes: 64 * 1024 ** 2, dictationSentences: 3, typedAttempts: 50, spokenClips: 1, requests: 300, sessionOpens: 10, sseEvents: 50_000, overheadModels: [REAL, STREAMING], overheadClips: 6, concurrencyModels: [REAL], levels: [1, 4], seconds: 7, appends: 2000, logEvents: 20_000, lagClients: 2, lagSeconds: 2, sessions: 5, soak: 0.1, soakClients: 2, accuracyModels: [REAL, STREAMING], perSet: 2, webClips: ['1089-134686-0000.wav'], protocolClips: { librispeech: ['1089-134686-0000.wav'], telephony: ['vm-newuser'] }, refine: false, overheadRounds: 1, processModels: [REAL], realLevels: [1, 4], batchLevels: [4, 8], kills: 1, engineOverheadModels: [STREAMING], nodeLogEvents: 20_000, fidelityPerSet: 2, paceClips: 4, determinismRuns: 2, turnClips: 2, turnTailMs: 2500, turnEndpointing: [] as number[], turnsPerSet: 2, capacityLevels: [2], capacitySeconds: 4, costRounds: 1 }
+  ? { jobRounds: 1, shortJobs: 4, liveSeconds: 3, uploadBytes: 64 * 1024 ** 2, dictationSentences: 3, typedAttempts: 50, spokenClips: 1, requests: 300, sessionOpens: 10, sseEvents: 50_000, overheadModels: [REAL, STREAMING], overheadClips: 6, concurrencyModels: [REAL], levels: [1, 4], seconds: 7, appends: 2000, logEvents: 20_000, lagClients: 2, lagSeconds: 2, sessions: 5, soak: 0.1, soakClients: 2, accuracyModels: [REAL, STREAMING], perSet: 2, webClips: ['1089-134686-0000.wav'], protocolClips: { librispeech: ['1089-134686-0000.wav'], telephony: ['vm-newuser'] }, refine: false, overheadRounds: 1, processModels: [REAL], realLevels: [1, 4], batchLevels: [4, 8], kills: 1, engineOverheadModels: [STREAMING], nodeLogEvents: 20_000, fidelityPerSet: 2, paceClips: 4, determinismRuns: 2, turnClips: 2, turnTailMs: 2500, turnEndpointing: [] as number[], turnsPerSet: 2, capacityLevels: [2], capacitySeconds: 4, costRounds: 1, heldOutWords: 4000, formatPerSet: 6, formatClients: 2 }
   : {
       // About 7 minutes of real speech in one file; 40 short clips; a 1 GiB upload.
       jobRounds: 6,
@@ -84,6 +86,12 @@ const plan = quick
       capacityLevels: [16, 32, 48, 64, 80, 96, 128, 160, 192],
       capacitySeconds: 16,
       costRounds: 3,
+      // Section 16: the whole held-out sample, every clip of JFK and the telephone prompts.
+      heldOutWords: 40_000,
+      formatPerSet: 1000,
+      // With section 15 in the same run its conversation largest holding N is used; alone, the one it
+      // measured on the 2-core EPYC this benchmark's results come from (bench/results/2026-12-06-fd4b8ac-turns.md).
+      formatClients: 112,
     };
 const soakMinutes = values.soak ? Number(values.soak) : plan.soak;
 
@@ -108,15 +116,20 @@ say(`voxlog benchmark (${machine.mode}) on ${machine.cpu}, ${machine.cores} core
 say(`Headline model: ${REAL} (beam search, 4 paths; the default). ${GREEDY} is the same model with greedy search.`);
 say('The load generator is this process; the server runs in its own. Both share the machine\'s cores, so CPU is reported for each.');
 
-// `--only turns`: section 15 alone, written as its own report (the other sections take an hour).
+// `--only turns` or `--only format`: section 15 or 16 alone, written as its own report (the others take an hour).
 if (values.only !== undefined) {
-  if (values.only !== 'turns') throw new Error(`--only ${values.only}: only "turns" (section 15) runs alone`);
-  const t = await turnsSection();
+  const sections: Record<string, { title: string; run: () => Promise<object>; markdown: (r: never) => string }> = {
+    turns: { title: 'section 15', run: turnsSection, markdown: turnsMarkdown },
+    format: { title: 'section 16', run: () => formatSection(plan.formatClients), markdown: formatMarkdown },
+  };
+  const only = sections[values.only];
+  if (!only) throw new Error(`--only ${values.only}: only "turns" (section 15) or "format" (section 16) runs alone`);
+  const t = await only.run();
   const outDir = values.out ?? join(import.meta.dir, quick ? 'out' : 'results');
   mkdirSync(outDir, { recursive: true });
-  const stem = `${quick ? 'quick' : `${machine.date.slice(0, 10)}-${machine.commit}`}-turns`;
-  writeFileSync(join(outDir, `${stem}.json`), `${JSON.stringify({ machine, turns: t }, null, 2)}\n`);
-  writeFileSync(join(outDir, `${stem}.md`), `# voxlog benchmark, section 15 alone, ${machine.date.slice(0, 10)} (${machine.mode})\n\nMachine: ${machine.cpu}, ${machine.cores} cores, ${machine.memory_gb} GiB; Bun ${machine.bun}; sherpa-onnx-node ${machine.sherpa_onnx_node}; commit ${machine.commit}.\n\n${turnsMarkdown(t)}`);
+  const stem = `${quick ? 'quick' : `${machine.date.slice(0, 10)}-${machine.commit}`}-${values.only}`;
+  writeFileSync(join(outDir, `${stem}.json`), `${JSON.stringify({ machine, [values.only]: t }, null, 2)}\n`);
+  writeFileSync(join(outDir, `${stem}.md`), `# voxlog benchmark, ${only.title} alone, ${machine.date.slice(0, 10)} (${machine.mode})\n\nMachine: ${machine.cpu}, ${machine.cores} cores, ${machine.memory_gb} GiB; Bun ${machine.bun}; sherpa-onnx-node ${machine.sherpa_onnx_node}; commit ${machine.commit}.\n\n${only.markdown(t as never)}`);
   say(`\nwrote ${join(outDir, `${stem}.json`)} and ${stem}.md`);
   const missing = missingFigures(t);
   if (missing.length > 0) {
@@ -270,8 +283,9 @@ for (const r of fid.determinism) say(`   ${r.format.padEnd(5)} ${r.runs} runs: $
 say(`   a deaf flooder closed for a frame over the limit: ${fid.flooder.mb_after_close} MB into its socket in the 3 s after; a reading one: ${fid.flooder.close_to_teardown_ms} ms from its closed message to TCP teardown`);
 
 const turnsReport = await turnsSection();
+const formatReport = await formatSection(turnsReport.capacity.conversation.largest_holding || plan.formatClients);
 
-const report = { machine, overhead: overheads, concurrency: concs, event_log: log, memory: mem, accuracy: acc, trust: tr, dictation: dict, jobs: job, web: webApp, protocols: proto, engines: { ...eng, targets }, nodes: { ...multi, holding: { ...multi.holding, one_node_sqlite: oneNodeSqlite } }, fidelity: fid, turns: turnsReport };
+const report = { machine, overhead: overheads, concurrency: concs, event_log: log, memory: mem, accuracy: acc, trust: tr, dictation: dict, jobs: job, web: webApp, protocols: proto, engines: { ...eng, targets }, nodes: { ...multi, holding: { ...multi.holding, one_node_sqlite: oneNodeSqlite } }, fidelity: fid, turns: turnsReport, format: formatReport };
 const outDir = values.out ?? join(import.meta.dir, quick ? 'out' : 'results');
 mkdirSync(outDir, { recursive: true });
 const stem = quick ? 'quick' : `${machine.date.slice(0, 10)}-${machine.commit}`;
@@ -390,7 +404,9 @@ ${rows(['format', 'runs', 'distinct transcripts', 'WER'], r.fidelity.determinism
 
 A deaf client flooding 32 KiB frames, closed for one over the frame limit, put ${r.fidelity.flooder.mb_after_close} MB into its socket in the 3 s after; one that reads saw its connection end ${r.fidelity.flooder.close_to_teardown_ms} ms after the \`closed\` message.
 
-${turnsMarkdown(r.turns)}`;
+${turnsMarkdown(r.turns)}
+
+${formatMarkdown(r.format)}`;
 }
 
 function d3(d: Distribution): string {
@@ -443,6 +459,55 @@ async function turnsSection() {
 }
 
 type TurnsReport = Awaited<ReturnType<typeof turnsSection>>;
+
+/** Section 16: runs it at `clients` (the largest holding N of conversation), says its targets, and returns what the report keeps. */
+async function formatSection(clients: number) {
+  say(`\n16. Written transcripts: punctuation and case on held-out text and real recordings, numerals, and the cost of formatting a final at N=${clients}`);
+  const sets = new Map([...audioSets(join(shared!, 'audio'), plan.formatPerSet)].filter(([key]) => key === 'jfk/pcm16' || key === 'telephony/pcm16'));
+  const speech = realClips(plan.turnClips).filter((it) => it.sampleRate === 16000).map((it) => it.audio);
+  const r = await formatBench({ heldOutWords: plan.heldOutWords, sets, costClients: clients, costSpeech: speech, costSeconds: plan.capacitySeconds, costRounds: plan.costRounds }, say);
+  const targets = formatTargets(r);
+  for (const t of targets) say(`   ${t.figure}: ${t.value} | baseline ${t.baseline} | target ${t.target}: ${t.met}`);
+  return { ...r, targets };
+}
+
+type FormatReport = Awaited<ReturnType<typeof formatSection>>;
+
+/** Section 16's targets, each with its baseline from the same run. */
+function formatTargets(r: FormatResult): { figure: string; value: string; baseline: string; target: string; met: string }[] {
+  const yes = (ok: boolean) => (ok ? 'met' : 'NOT met');
+  const h = r.held_out;
+  const out = [
+    { figure: `held-out text, word case accuracy (${h.formatted.words} words)`, value: f(h.formatted.case_accuracy, 3), baseline: `${f(h.raw.case_accuracy, 3)} (lower case input)`, target: '≥ 0.97', met: yes(h.formatted.case_accuracy >= 0.97) },
+    { figure: 'held-out text, sentence-break F1', value: f(h.formatted.sentence_break_f1, 3), baseline: f(h.raw.sentence_break_f1, 3), target: '≥ 0.80', met: yes(h.formatted.sentence_break_f1 >= 0.8) },
+    { figure: 'held-out text, comma F1', value: f(h.formatted.comma_f1, 3), baseline: f(h.raw.comma_f1, 3), target: '≥ 0.60', met: yes(h.formatted.comma_f1 >= 0.6) },
+    { figure: 'held-out text, question-mark F1', value: f(h.formatted.question_f1, 3), baseline: f(h.raw.question_f1, 3), target: 'reported', met: 'reported' },
+  ];
+  for (const s of r.recordings) {
+    out.push({ figure: `${s.set} (${s.clips} clips), aligned words: case accuracy / sentence F1 / comma F1`, value: `${f(s.formatted.case_accuracy, 3)} / ${f(s.formatted.sentence_break_f1, 3)} / ${f(s.formatted.comma_f1, 3)} (${s.formatted.words} words)`, baseline: `raw ${f(s.raw.case_accuracy, 3)} / ${f(s.raw.sentence_break_f1, 3)} / ${f(s.raw.comma_f1, 3)}`, target: 'reported', met: 'reported' });
+  }
+  const n = r.numerals;
+  out.push({ figure: `numerals: WER with digits significant, ${n.clips} telephone prompts with digits (${n.words} words)`, value: f(n.wer_on, 3), baseline: `${f(n.wer_off, 3)} without`, target: 'lower', met: yes(n.wer_on < n.wer_off) });
+  const c = r.cost;
+  out.push({ figure: `time to write a final, p95 at N=${c.clients} (conversation)`, value: `≤ ${f(c.format_ms.p95_at_most, 1)} ms (mean ${f(c.format_ms.mean, 2)} ms, ${c.format_ms.finals} finals)`, baseline: `end of speech → final p95 ${f(c.endpoint_to_final_p95_ms)} ms with, ${f(c.endpoint_to_final_p95_ms_baseline)} ms without`, target: '≤ 5 ms', met: yes(c.format_ms.p95_at_most <= 5) });
+  const share = 1 - pct(c.server_cpu_pct_baseline, 50) / pct(c.server_cpu_pct, 50);
+  out.push({ figure: `formatting's share of server CPU at N=${c.clients} (median of ${c.server_cpu_pct.length})`, value: `${f(pct(c.server_cpu_pct, 50))} % CPU (${f(share * 100, 1)} % of capacity)`, baseline: `${f(pct(c.server_cpu_pct_baseline, 50))} % without`, target: '≤ 3 % of capacity', met: yes(share <= 0.03) });
+  out.push({ figure: 'punctuation model size and training time', value: `${f(r.model.bytes / 1e6, 2)} MB + ${f(r.model.vocab_bytes / 1e6, 2)} MB vocabulary; trained in ${f(r.model.train_seconds / 60, 1)} min on this class of CPU`, baseline: "sherpa-onnx's upstream English model: 7.5 MB", target: 'stated', met: 'stated' });
+  return out;
+}
+
+function formatMarkdown(r: FormatReport): string {
+  const s = (x: TextScores) => `${f(x.case_accuracy, 3)} | ${f(x.sentence_break_f1, 3)} | ${f(x.comma_f1, 3)} | ${f(x.question_f1, 3)}`;
+  return `## 16. Written transcripts
+Targets, each beside its baseline from this run (baseline: the raw text, as the recogniser gives it):
+${rows(['figure', 'value', 'baseline', 'target', ''], r.targets.map((x) => [x.figure, x.value, x.baseline, x.target, x.met]))}
+
+Punctuation and case (scored as voxlog formats finals: 32-word pieces, each with up to 16 words before it). Held out: ${r.held_out.source}. Recordings: the words of the output that the reference shares, by a minimum-edit alignment (a word the recogniser got wrong is not scored).
+${rows(['text', 'words', 'case accuracy', 'sentence-break F1', 'comma F1', 'question F1'], [[`held out, formatted`, r.held_out.formatted.words, s(r.held_out.formatted)], ['held out, raw (lower case)', r.held_out.raw.words, s(r.held_out.raw)], ...r.recordings.flatMap((x) => [[`${x.set}, formatted`, x.formatted.words, s(x.formatted)], [`${x.set}, raw`, x.raw.words, s(x.raw)]])])}
+
+Model: assets/punct-en/model.onnx, ${r.model.bytes} bytes, with a ${r.model.vocab_bytes}-byte vocabulary; trained by training/punct/train.py in ${r.model.train_seconds} s on ${Object.entries(r.model.trained_on).map(([k, v]) => `${k} (${v})`).join(' and ')}. Writing 32 words takes ${f(r.held_out.ms_per_32_words, 2)} ms on one thread here.
+`;
+}
 
 function turnsMarkdown(t: TurnsReport): string {
   return `## 15. Turns

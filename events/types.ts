@@ -1,15 +1,11 @@
 import { type Static, type TSchema, Type as t } from '@sinclair/typebox';
 import { dictationEventSchemas, dictationSchemaVersions } from '../src/dictation/events';
 import { jobEventSchemas, jobSchemaVersions } from '../src/jobs/events';
+import { Formatted, Word } from './words';
+
+export { Formatted, Word } from './words';
 
 const Ms = t.Integer({ minimum: 0, description: 'milliseconds of session audio' });
-
-export const Word = t.Object({ word: t.String(), start_ms: Ms, end_ms: Ms });
-export type Word = Static<typeof Word>;
-/** A written word and the recogniser's words [from, to) of its segment it stands for, with their times. */
-const WrittenWord = t.Object({ word: t.String(), start_ms: Ms, end_ms: Ms, from: t.Integer({ minimum: 0 }), to: t.Integer({ minimum: 1 }) });
-export const Formatted = t.Object({ text: t.String(), words: t.Array(WrittenWord) });
-export type Formatted = Static<typeof Formatted>;
 
 /** Data schemas of every persisted event, by type. Bump `schemaVersions` when a shape changes. */
 export const eventSchemas = {
@@ -155,6 +151,8 @@ type Upcaster = (data: Record<string, unknown>) => Record<string, unknown>;
 const upcasters: Partial<Record<EventType, Record<number, Upcaster>>> = {
   SessionOpened: { 1: (d) => ({ ...d, language: null }), 2: (d) => ({ ...d, protocol: 'voxlog' }) },
   SegmentFinalized: { 1: (d) => ({ ...d, formatted: null }) },
+  JobSubmitted: { 1: (d) => ({ ...d, format: null }) },
+  JobCompleted: { 1: (d) => ({ ...d, formatted: null }) },
 };
 
 /** Brings data stored at an older schema version up to the current one, step by step. */

@@ -27,7 +27,7 @@ const prebuiltUi: BunPlugin = {
 };
 
 const result = await Bun.build({
-  entrypoints: [join(root, 'src/main.ts'), join(root, 'src/engine/worker.ts'), join(root, 'src/jobs/chunking/vad-worker.ts')],
+  entrypoints: [join(root, 'src/main.ts'), join(root, 'src/engine/worker.ts'), join(root, 'src/jobs/chunking/vad-worker.ts'), join(root, 'src/format/worker.ts')],
   plugins: [prebuiltUi],
   compile: { outfile: join(dist, 'voxlog') },
   minify: true,

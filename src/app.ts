@@ -91,6 +91,7 @@ function engineHooks(store: EventStore, metrics: () => Metrics): EngineHooks {
       metrics().decodeSeconds.inc({ model: id }, busyMs / 1000);
       if (batch > 0) metrics().batchStreams.observe({ model: id }, batch);
     },
+    onFormatted: (_id, ms) => metrics().formatSeconds.observe(ms / 1000),
   };
 }
 

@@ -44,15 +44,19 @@ describe('Deepgram live (/v1/listen over WebSocket) with the real SDK', () => {
   it('transcribes PCM16 as the native protocol does, with interims, Finalize, words and Metadata before the close', async () => {
     const clip = librispeech();
     const out = await live(clip.pcm16, { encoding: 'linear16', sample_rate: 16000, interim_results: 'true', punctuate: 'true', smart_format: 'true', keyterm: 'stew' }, 3200);
-    // Deepgram's default endpointing is 10 ms of silence: the native session is told the same.
+    // Deepgram's default endpointing is 10 ms of silence: the native session is told the same. smart_format
+    // writes it as the native protocol does by default: punctuated, cased, numbers as figures.
     const native = await nativeTranscript(s.server, s.key, clip.pcm16, { endpointing_ms: '10' });
-    expect(out.transcript).toBe(native.toLowerCase());
+    expect(out.transcript).toBe(native);
+    expect(out.transcript).toMatch(/^[A-Z][^]*[a-z][^]*[.?]$/);
     expect(wordErrorRate(clip.reference, out.transcript).rate).toBeLessThan(WER_BOUND.librispeech);
     expect(out.messages.some((m) => m.type === 'Results' && m.is_final === false)).toBe(true);
     const last = out.finals.at(-1)!;
     expect(last).toMatchObject({ channel_index: [0, 1], from_finalize: true, metadata: { model_info: { name: 'gigaspeech-zipformer-3.3M-en' } } });
     const words = out.finals.flatMap((m) => m.channel.alternatives[0].words);
-    expect(words.map((w: { word: string }) => w.word).join(' ')).toBe(out.transcript);
+    // Each word as Deepgram gives it: `punctuated_word` as written, `word` lower case without its marks.
+    expect(words.map((w: { punctuated_word: string }) => w.punctuated_word).join(' ')).toBe(out.transcript);
+    for (const w of words) expect(w.word).toBe(w.punctuated_word.toLowerCase().replace(/[.,?;:]+$/, ''));
     for (const [a, b] of words.slice(1).map((w: { start: number }, i: number) => [words[i], w])) expect(b.start).toBeGreaterThanOrEqual(a.start);
     const metadata = out.messages.at(-1)!;
     expect(metadata).toMatchObject({ type: 'Metadata', channels: 1, sha256: sha256(clip.pcm16), duration: clip.pcm16.length / 32000 });
@@ -68,7 +72,8 @@ describe('Deepgram live (/v1/listen over WebSocket) with the real SDK', () => {
     // The prompt, then 1.5 s of μ-law silence: time for an UtteranceEnd (1 s without words).
     const bytes = new Uint8Array([...prompt.bytes, ...new Uint8Array(12000).fill(0xff)]);
     const out = await live(bytes, { encoding: 'mulaw', sample_rate: 8000, vad_events: 'true', utterance_end_ms: 1000 }, 160);
-    const native = await nativeTranscript(s.server, s.key, bytes, { encoding: 'mulaw', sample_rate: '8000', endpointing_ms: '10' });
+    // Without punctuate, numerals or smart_format, Deepgram writes the words alone, lower case.
+    const native = await nativeTranscript(s.server, s.key, bytes, { encoding: 'mulaw', sample_rate: '8000', endpointing_ms: '10', format: 'false' });
     expect(out.transcript).toBe(native.toLowerCase());
     expect(wordErrorRate(prompt.reference, out.transcript).rate).toBeLessThan(WER_BOUND.telephony);
     expect(out.messages.filter((m) => m.type === 'SpeechStarted').length).toBeGreaterThan(0);

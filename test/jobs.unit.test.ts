@@ -6,7 +6,7 @@ import { createActor, SimulatedClock } from 'xstate';
 import { jobQueueMachine } from '../actors/job-queue.machine';
 import { Chunker, type AudioChunk } from '../src/jobs/chunking/chunker';
 import { toCues, toSrt, toVerboseJson, toVtt } from '../src/jobs/formats';
-import type { Segment } from '../src/jobs/read';
+import type { TextSegment as Segment } from '../src/jobs/formats';
 
 describe('cutting a file into chunks at silences', () => {
   const options = { rate: 16_000, maxSamples: 1000, padSamples: 20, closeAfterSamples: 200 };
@@ -231,6 +231,25 @@ describe('subtitles', () => {
     cues.forEach((c, i) => i > 0 && expect(c.startMs).toBeGreaterThanOrEqual(cues[i - 1]!.endMs));
     expect(cues[0]!.startMs).toBe(300);
     expect(cues.filter((c) => c.startMs < 11_000).length).toBeGreaterThan(1);
+  });
+
+  it('ends cues at sentences, then clauses, before the limits, and leaves no word alone on a line', () => {
+    const text = 'I went to the store on Monday. It was closed, so we drove to the next town over, where the market was open and busy.';
+    const cues = toCues([segment(0, text, 0, 9_000)]);
+    expect(cues.flatMap((c) => c.lines).join(' ')).toBe(text);
+    expect(cues[0]!.lines.join(' ')).toBe('I went to the store on Monday.');
+    for (const c of cues) {
+      expect(c.lines.length).toBeLessThanOrEqual(2);
+      for (const line of c.lines) expect(line.length).toBeLessThanOrEqual(42), expect(line.split(' ').length).toBeGreaterThan(1);
+      // Every cue ends a sentence or a clause: none is cut where the limit fell.
+      expect(c.lines.at(-1)!).toMatch(/[.,]$/);
+    }
+  });
+
+  it('keeps a cue up into the pause after it until it can be read, never over the next one', () => {
+    // Said in 0.6 s: 33 characters need 1.65 s at 20 a second; the next segment starts at 1.2 s.
+    const cues = toCues([segment(0, 'Absolutely, positively wonderful.', 0, 600), segment(1, 'Yes.', 1_200, 1_500), segment(2, 'Certainly not, my dear.', 5_000, 5_400)]);
+    expect(cues.map((c) => [c.startMs, c.endMs])).toEqual([[0, 1_200], [1_200, 1_500], [5_000, 6_150]]);
   });
 
   it('writes SubRip that a parser reads back cue for cue', () => {

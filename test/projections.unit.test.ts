@@ -70,11 +70,11 @@ async function appendJobs(store: EventStore) {
   const submitted = (id: string, priority: 'high' | 'normal' | 'low') =>
     event('JobSubmitted', {
       job_id: id, user_id: 'u1', name: `${id}.wav`, file_name: `${id}.wav`, size_bytes: 1000, upload: `jobs/${id}/upload.wav`, model_id: 'm', language: null,
-      priority, source: 'api', audio: 'WAV 16-bit PCM, mono, 16000 Hz', duration_ms: 4000,
+      priority, source: 'api', audio: 'WAV 16-bit PCM, mono, 16000 Hz', duration_ms: 4000, format: null,
     }, { user_id: 'u1' });
   const started = (id: string, attempt: number) => event('JobStarted', { job_id: id, attempt, model_id: 'm' });
   const segments = [{ text: 'hello there', start_ms: 0, end_ms: 1500, words: [{ word: 'hello', start_ms: 0, end_ms: 600 }, { word: 'there', start_ms: 600, end_ms: 1500 }] }, { text: 'bye', start_ms: 2000, end_ms: 2600, words: [] }];
-  const completed = (id: string, attempt: number) => event('JobCompleted', { job_id: id, attempt, model_id: 'm', text: 'hello there bye', segments, audio_ms: 4000, chunks: 2, processing_ms: 200 });
+  const completed = (id: string, attempt: number) => event('JobCompleted', { job_id: id, attempt, model_id: 'm', text: 'hello there bye', segments, audio_ms: 4000, chunks: 2, processing_ms: 200, formatted: null });
   const transient = (id: string) => event('JobRetried', { job_id: id, cause: 'transient', message: 'engine crashed', delay_ms: 1000 });
   const claimed = (id: string, node: string, renewal = false) => event('JobClaimed', { job_id: id, node, lease_ms: 30_000, renewal });
   await store.append('job-j1', [submitted('j1', 'normal'), claimed('j1', 'n1'), started('j1', 1), claimed('j1', 'n1', true), transient('j1'), started('j1', 2)]);

@@ -64,6 +64,8 @@ export function programme(clips: Uint8Array[], offset: number, seconds: number, 
 export interface Workload {
   readonly gap?: number | 'equal';
   readonly query?: Record<string, string>;
+  /** Called with each server's URL after each level, before the next (to read its /metrics at that load). */
+  readonly inspect?: (url: string) => Promise<void>;
 }
 
 /**
@@ -97,6 +99,7 @@ export async function concurrency(
     const wall = (performance.now() - t0) / 1000;
     const e1 = await engineTotal();
     raw.set(n, runs);
+    if (workload.inspect) for (const s of servers) await workload.inspect(s.url);
     const lags = runs.flatMap((r) => r.partialLag);
     const growth = pct(runs.flatMap((r) => r.lagSecondHalf), 50) - pct(runs.flatMap((r) => r.lagFirstHalf), 50);
     const level: LevelResult = {

@@ -16,6 +16,8 @@ export interface RemoteRequest {
   readonly file: string;
   readonly model: string | undefined;
   readonly format: string;
+  /** The recogniser's words as they came (no punctuation, case or figures). */
+  readonly raw: boolean;
   readonly onProgress: (fraction: number, detail: string) => void;
 }
 
@@ -26,6 +28,7 @@ export async function transcribeRemote(r: RemoteRequest): Promise<string> {
   form.append('file', Bun.file(r.file), r.file.split('/').at(-1));
   if (r.model) form.append('model', r.model);
   form.append('client', 'cli');
+  if (r.raw) form.append('format', 'false');
   const job = (await call(r, `/api/v1/jobs`, { method: 'POST', body: form, headers })) as { id: string };
   const events = await fetchOrExplain(r.server, `${r.server}/api/v1/jobs/${job.id}/events`, { headers });
   let end: { status: string } | undefined;

@@ -1,21 +1,24 @@
-// bun run transcribe FILE... [--server URL] [--model ID] [--format srt|vtt|txt|json] [--out DIR]
+// bun run transcribe FILE... [--server URL] [--model ID] [--format srt|vtt|txt|json] [--raw] [--out DIR]
 // Transcribes recordings through the job pipeline: in this process, or through a server's jobs API.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { AudioInputError, openAudio } from '../audio/input';
 import { EngineRegistry } from '../engine/registry';
-import { toSrt, toText, toVtt } from '../jobs/formats';
+import { toSrt, toText, toVtt, type TextSegment } from '../jobs/formats';
+import { FileFormatter, spokenWords } from '../format/file-formatter';
+import { FORMATTED, type Formatted } from '../format/formatter';
 import { transcribeInChunks, type TimedSegment } from '../jobs/pipeline';
-import type { Segment } from '../jobs/read';
 import { cliConfig, fail, parseCli } from './args';
 import { progressLine } from './progress';
 import { transcribeRemote, RemoteError } from './transcribe-remote';
 
-const USAGE = `usage: bun run transcribe FILE... [--server URL] [--token T] [--model ID] [--format srt|vtt|txt|json] [--out DIR]
+const USAGE = `usage: bun run transcribe FILE... [--server URL] [--token T] [--model ID] [--format srt|vtt|txt|json] [--raw] [--out DIR]
 
 Transcribes each recording (WAV, or anything ffmpeg reads) and writes <name>.<format> into --out
 (default: the current directory). Without --server it runs here, on this machine's cores; with
 --server it submits jobs to a running voxlog (token: --token or VOXLOG_TOKEN when auth is on).
+The transcript is written with punctuation, case and numbers as figures; --raw keeps the
+recogniser's words as they came.
 
 exit codes: 0 every file transcribed, 1 some file failed, 2 bad usage, 3 the server could not be
 reached or refused the credentials`;
@@ -29,6 +32,7 @@ const { values, positionals } = parseCli(USAGE, {
   model: { type: 'string' },
   format: { type: 'string', default: 'txt' },
   out: { type: 'string', default: '.' },
+  raw: { type: 'boolean', default: false },
 });
 if (positionals.length === 0) fail(`name at least one file\n${USAGE}`);
 const format = values.format as CliFormat;
@@ -37,8 +41,13 @@ if (values.server !== undefined && !URL.canParse(values.server)) fail(`--server 
 mkdirSync(values.out!, { recursive: true });
 
 /** The transcript of one file in the chosen format. */
-export function render(f: CliFormat, file: string, modelId: string, audioMs: number, text: string, timed: readonly TimedSegment[]): string {
-  const segments: Segment[] = timed.map((s, id) => ({ id, ...s, words: [...s.words] }));
+export function render(f: CliFormat, file: string, modelId: string, audioMs: number, timed: readonly TimedSegment[], written: readonly Formatted[] | undefined): string {
+  const segments: (TextSegment & { raw_text: string })[] = timed.map((s, id) => {
+    const w = written?.[id];
+    const words = w && s.words.length > 0 ? w.words.map((x) => ({ word: x.word, start_ms: x.start_ms, end_ms: x.end_ms })) : [...s.words];
+    return { id, text: w?.text ?? s.text, start_ms: s.start_ms, end_ms: s.end_ms, words, raw_text: s.text };
+  });
+  const text = segments.map((s) => s.text).filter(Boolean).join(' ');
   if (f === 'srt') return toSrt(segments);
   if (f === 'vtt') return toVtt(segments);
   if (f === 'txt') return toText(segments);
@@ -52,6 +61,7 @@ if (values.server === undefined) {
   const config = cliConfig();
   const registry = new EngineRegistry({ catalog: config.catalog, modelDirs: config.modelDirs, workersPerModel: config.workersPerModel, host: config.engineHost, batch: config.batch, idleMs: 3_600_000, maxLoaded: 2 });
   const modelId = values.model ?? registry.defaultModel(config.defaultModel);
+  const formatter = new FileFormatter();
   try {
     for (const file of positionals) {
       const show = progressLine(basename(file));
@@ -64,7 +74,8 @@ if (values.server === undefined) {
           maxChunkMs: config.jobs.maxChunkMs,
           onEvent: (e) => e.type === 'chunk_done' && show(durationMs > 0 ? e.frontierMs / durationMs : e.done / Math.max(1, e.found), `chunk ${e.done} of ${e.found}${e.vadFinished ? '' : '+'}`),
         });
-        writeFileSync(outPath(file), render(format, file, r.modelId, r.audioMs, r.text, r.segments));
+        const written = values.raw ? undefined : (await formatter.format(r.segments.map(spokenWords), FORMATTED)).texts;
+        writeFileSync(outPath(file), render(format, file, r.modelId, r.audioMs, r.segments, written));
         show.done(`${(r.audioMs / 1000).toFixed(1)} s in ${((performance.now() - t0) / 1000).toFixed(1)} s → ${outPath(file)}`);
       } catch (err) {
         failed++;
@@ -72,6 +83,7 @@ if (values.server === undefined) {
       }
     }
   } finally {
+    formatter.close();
     await registry.stopAll();
   }
 } else {
@@ -79,7 +91,7 @@ if (values.server === undefined) {
   for (const file of positionals) {
     const show = progressLine(basename(file));
     try {
-      const body = await transcribeRemote({ server: values.server.replace(/\/$/, ''), token, file, model: values.model, format, onProgress: show });
+      const body = await transcribeRemote({ server: values.server.replace(/\/$/, ''), token, file, model: values.model, format, raw: values.raw!, onProgress: show });
       writeFileSync(outPath(file), body);
       show.done(`→ ${outPath(file)}`);
     } catch (err) {

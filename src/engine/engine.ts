@@ -11,6 +11,7 @@ export interface EngineHooks {
   readonly onCrashed?: (modelId: string, worker: number, message: string, restarts: number, streams: number) => void;
   readonly onFailed?: (modelId: string, message: string) => void;
   readonly onDecoded?: (modelId: string, audioMs: number, busyMs: number, batch: number) => void;
+  readonly onFormatted?: (modelId: string, ms: number) => void;
 }
 
 /** How long sessions opening during a model's first load wait for its other workers once one is ready. */
@@ -48,6 +49,7 @@ export class Engine {
           },
           onStatus: () => this.notify(),
           onDecoded: (audioMs, busyMs, batch) => hooks.onDecoded?.(modelId, audioMs, busyMs, batch),
+          onFormatted: (ms) => hooks.onFormatted?.(modelId, ms),
         }),
     );
   }

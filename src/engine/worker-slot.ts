@@ -23,6 +23,8 @@ export interface SlotHooks {
   readonly onStatus?: () => void;
   /** Audio decoded and the worker time it took (for real-time-factor metrics). */
   readonly onDecoded?: (audioMs: number, busyMs: number, batch: number) => void;
+  /** A final was written as text in the worker, taking `ms`. */
+  readonly onFormatted?: (ms: number) => void;
 }
 
 /**
@@ -157,8 +159,10 @@ export class WorkerSlot {
         if (stream) stream.pendingMs = Math.max(0, stream.pendingMs - m.audioMs);
         return this.hooks.onDecoded?.(m.audioMs, m.busyMs, m.batch);
       }
-      case 'partial':
       case 'final':
+        if (m.formatMs !== undefined) this.hooks.onFormatted?.(m.formatMs);
+        return this.streams.get(m.streamId)?.listener(m);
+      case 'partial':
       case 'speech_started':
       case 'utterance_end':
       case 'finalized':

@@ -51,9 +51,12 @@ export class FinalWriter {
   private async write(stream: Stream, m: Extract<FromWorker, { type: 'final' }>): Promise<FromWorker> {
     try {
       const punctuator = stream.options.punctuate ? await this.punctuator : undefined;
-      const written = await format(punctuator, m.words, stream.options, stream.context);
+      const t0 = performance.now();
+      // A final the endpoint, a finalize or the close ended: the speaker stopped there (not a length cut or a model switch).
+      const paused = m.reason === 'endpoint' || m.reason === 'finalize' || m.reason === 'close';
+      const written = await format(punctuator, m.words, stream.options, stream.context, [], paused);
       stream.context = next(stream.context, m.words, written);
-      return { ...m, formatted: { text: written.text, words: written.words } };
+      return { ...m, formatted: { text: written.text, words: written.words }, formatMs: performance.now() - t0 };
     } catch (err) {
       console.error(`formatting a final failed; it keeps the recogniser's text: ${String(err)}`);
       return m;

@@ -1,7 +1,7 @@
 // The recogniser's words as written text: punctuation and case from voxlog's own model, numbers as
 // figures (numerals.ts). Each written word keeps the times of the spoken words it came from.
 import { numerals } from './numerals';
-import type { Case, Marked, Punctuator } from './punctuator';
+import type { Case, Marked, Marker } from './punctuator';
 
 /** A word as the recogniser gave it, with its times in the session (ms). */
 export interface SpokenWord {
@@ -32,6 +32,16 @@ export interface FormatOptions {
   readonly numerals: boolean;
 }
 
+/** Finals written as text: punctuation, case and numbers as figures (the default everywhere voxlog's own protocol is spoken). */
+export const FORMATTED: FormatOptions = { punctuate: true, numerals: true };
+export const UNFORMATTED: FormatOptions = { punctuate: false, numerals: false };
+/** `format` values: all of it, none, or one part (punctuation and case; numbers as figures). */
+const FORMATS: Record<string, FormatOptions> = { true: FORMATTED, false: UNFORMATTED, punctuate: { punctuate: true, numerals: false }, numerals: { punctuate: false, numerals: true } };
+export const FORMAT_VALUES = 'must be true, false, "punctuate" or "numerals"';
+
+/** A `format` setting as written in a query, a form field or JSON; undefined when it is none of FORMAT_VALUES. */
+export const parseFormat = (value: string): FormatOptions | undefined => (Object.hasOwn(FORMATS, value) ? FORMATS[value] : undefined);
+
 /** What came before in the same session: the model reads it, and a new sentence starts after it. */
 export interface FormatContext {
   readonly words: readonly string[];
@@ -40,20 +50,38 @@ export interface FormatContext {
 
 /** Spoken words the model reads before a segment's own. */
 export const CONTEXT_WORDS = 16;
+/**
+ * The model's probability of a sentence end after a paused final's last word above which it ends one:
+ * there it sees no next word. At 0.15, unfinished phrases ("i went to the": 0.00) stay open and
+ * finished ones at a pause (0.2 to 0.65 on the sentences in test/formatter.unit.test.ts) close.
+ */
+const END_AT_PAUSE = 0.15;
 const TITLES: Record<string, string> = { mister: 'Mr.', missus: 'Mrs.', doctor: 'Dr.', saint: 'St.' };
+const WRITTEN_TITLES = new Set(Object.values(TITLES));
+/** A title the formatter writes before a name ("Mr."): its dot ends no sentence. */
+export const isTitle = (word: string): boolean => WRITTEN_TITLES.has(word);
 const PRONOUN_I = /^i('(m|ll|ve|d))?$/;
 
 export const START: FormatContext = { words: [], sentenceEnded: true };
 
-/** Formats one segment's words; `context` is what the session said before it (`next` gives the context after). */
-export async function format(punctuator: Punctuator | undefined, spoken: readonly SpokenWord[], options: FormatOptions, context: FormatContext = START): Promise<Formatted> {
+/**
+ * Formats one segment's words; `context` is what the session said before it (`next` gives the context
+ * after), and `after` what it says next where that is known (a file's transcript; a live final has none).
+ * `endsAtPause`: the speaker stopped after it (a live final's endpoint), which makes a sentence end likelier.
+ * A segment that continues a sentence starts with its first word as written inside one ("and", but "John").
+ */
+export async function format(punctuator: Marker | undefined, spoken: readonly SpokenWord[], options: FormatOptions, context: FormatContext = START, after: readonly string[] = [], endsAtPause = false): Promise<Formatted> {
   const raw = spoken.map((w) => w.word);
   let cased = raw;
   let marks: Marked[] = [];
   if (options.punctuate && punctuator) {
     const before = context.words.slice(-CONTEXT_WORDS);
-    marks = (await punctuator.mark([...before, ...raw])).slice(before.length);
-    cased = raw.map((w, i) => caseWord(w, marks[i]!.case));
+    marks = (await punctuator.mark([...before, ...raw, ...after.slice(0, CONTEXT_WORDS)])).slice(before.length, before.length + raw.length);
+    // A live final that ends where the speaker paused has no words after it to show a sentence ended:
+    // there a smaller chance of one is enough.
+    const last = marks.at(-1);
+    if (endsAtPause && after.length === 0 && last && last.punct === '' && last.sentenceEnd >= END_AT_PAUSE) marks[marks.length - 1] = { ...last, punct: '.' };
+    cased = raw.map((w, i) => caseWord(w, i === 0 && !context.sentenceEnded ? punctuator.insideCase(w) : marks[i]!.case));
   }
   const tokens = options.numerals ? numerals(cased) : cased.map((text, i) => ({ text, from: i, to: i + 1 }));
   let sentenceStart = context.sentenceEnded;
@@ -84,4 +112,23 @@ function caseWord(word: string, c: Case): string {
   if (c === 'upper') return word.toUpperCase();
   if (c === 'capital') return lower.charAt(0).toUpperCase() + lower.slice(1);
   return lower;
+}
+
+/**
+ * Segments in order, each formatted with what came before it as context and the words after it (up
+ * to CONTEXT_WORDS, from the next segments and then `after`); and the context after them.
+ */
+export async function formatSegments(punctuator: Marker | undefined, segments: readonly (readonly SpokenWord[])[], options: FormatOptions, context = START, after: readonly string[] = []): Promise<{ texts: Formatted[]; context: FormatContext }> {
+  const texts: Formatted[] = [];
+  for (const [i, spoken] of segments.entries()) {
+    const ahead: string[] = [];
+    for (const later of segments.slice(i + 1)) {
+      if (ahead.length >= CONTEXT_WORDS) break;
+      ahead.push(...later.map((w) => w.word));
+    }
+    const written = await format(punctuator, spoken, options, context, [...ahead, ...after]);
+    context = next(context, spoken, written);
+    texts.push(written);
+  }
+  return { texts, context };
 }

@@ -24,9 +24,19 @@ interface Meta {
   readonly punct: Punct[];
   readonly cases: Case[];
   readonly vocab: string[];
+  /** Words written with a capital or in capitals inside a sentence (names, "I", acronyms); the rest are lower case there. */
+  readonly cased?: Readonly<Record<string, Case>>;
 }
 
-export class Punctuator {
+/** What the formatter asks of a punctuation model. */
+export interface Marker {
+  /** Marks each word (any case; numbers as words, as a recogniser writes them). */
+  mark(words: readonly string[]): Promise<Marked[]>;
+  /** How a word is written inside a sentence. */
+  insideCase(word: string): Case;
+}
+
+export class Punctuator implements Marker {
   private readonly index: Map<string, number>;
 
   private constructor(
@@ -46,6 +56,13 @@ export class Punctuator {
     const io = `${session.inputNames.join(',')} -> ${session.outputNames.join(',')}`;
     if (io !== 'words,suffixes -> punct,case') throw new Error(`not a voxlog punctuation model (${io})`);
     return new Punctuator(ort, session, meta);
+  }
+
+  /** How `word` is written inside a sentence, as training saw it most often: "john" Capital, "nasa" UPPER, "and" lower. */
+  insideCase(word: string): Case {
+    const cased = this.meta.cased ?? {};
+    const key = word.toLowerCase();
+    return Object.hasOwn(cased, key) ? cased[key]! : 'lower';
   }
 
   /** Marks each word (any case; numbers as words, as a recogniser writes them). */

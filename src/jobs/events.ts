@@ -1,6 +1,7 @@
 // Batch transcription jobs: a recording uploaded, queued, cut at silences, decoded across the
 // engine pool, retried when it fails for a passing reason, and kept until the retention sweep.
 import { Type as t } from '@sinclair/typebox';
+import { Formatted, FormatRequest } from '../../events/words';
 
 const Owner = t.Union([t.String(), t.Null()], { description: 'the user who owns it; null when auth is off' });
 const Ms = t.Integer({ minimum: 0 });
@@ -30,6 +31,8 @@ export const jobEventSchemas = {
     /** What the probe found: "WAV 16-bit PCM, mono, 16000 Hz", "mp3 in mp3 (through ffmpeg), stereo, 44100 Hz". */
     audio: t.String(),
     duration_ms: t.Union([Ms, t.Null()]),
+    /** How the transcript is to be written (since schema v2; v1 jobs read null: the recogniser's words as they came). */
+    format: t.Union([FormatRequest, t.Null()]),
   }),
   JobStarted: t.Object({ job_id: t.String(), attempt: Attempt, model_id: t.String() }),
   /** At most one a second per job, and one at each stage change. */
@@ -53,6 +56,11 @@ export const jobEventSchemas = {
     audio_ms: Ms,
     chunks: t.Integer({ minimum: 0 }),
     processing_ms: Ms,
+    /**
+     * The transcript as written text, one entry per segment, beside the recogniser's `text` and
+     * `segments` above, which stay as they came. Null: not formatted (since schema v2).
+     */
+    formatted: t.Union([t.Object({ text: t.String(), segments: t.Array(Formatted) }), t.Null()]),
   }),
   JobFailed: t.Object({
     job_id: t.String(),
@@ -86,10 +94,10 @@ export const jobEventSchemas = {
 };
 
 export const jobSchemaVersions = {
-  JobSubmitted: 1,
+  JobSubmitted: 2,
   JobStarted: 1,
   JobProgressed: 1,
-  JobCompleted: 1,
+  JobCompleted: 2,
   JobFailed: 1,
   JobRetried: 1,
   JobClaimed: 1,

@@ -8,6 +8,7 @@ import { compatibleModel } from '../../models/catalog';
 import { callerOf } from '../auth/principal';
 import type { EngineRegistry } from '../engine/registry';
 import { ValidationError } from '../errors';
+import { FORMATTED } from '../format/formatter';
 import { toSrt, toVerboseJson, toVtt } from './formats';
 import { jobSegments } from './read';
 import type { JobService } from './service';
@@ -55,7 +56,7 @@ export const openAiRoutes = (db: Database, jobs: JobService, registry: EngineReg
         const form = await receiveMultipart(request, { dir: join(dataDir, 'jobs', '.incoming'), maxBytes: maxUploadBytes, setting: 'VOXLOG_MAX_UPLOAD_BYTES' });
         if (!form.upload) throw new ValidationError("file: a multipart field named 'file' with the audio is required", 'file_missing');
         const fields = withUpload(form.upload.path, () => readFields(form.fields));
-        const record = await jobs.submit(caller, form.upload, { name: form.upload.fileName, model: compatibleModel(fields.model, registry.catalog), language: fields.language, priority: 'high', source: 'openai' });
+        const record = await jobs.submit(caller, form.upload, { name: form.upload.fileName, model: compatibleModel(fields.model, registry.catalog), language: fields.language, priority: 'high', source: 'openai', format: FORMATTED });
         const id = record.job.id;
         if (fields.stream) return streamed(jobs, id);
         const done = await jobs.completed(id);

@@ -12,7 +12,7 @@ const update = (e: RecordedEvent & { data: { job_id: string } }, set: string, pa
 /** Jobs (`jobs`), their merged segments (`job_segments`) and their log (`job_log`). */
 export const jobsProjection: Projection = {
   name: 'jobs',
-  version: 2,
+  version: 3,
   canHandle: JOB_EVENTS,
   tables: ['jobs', 'job_segments', 'job_log'],
   init: `
@@ -22,6 +22,8 @@ export const jobsProjection: Projection = {
       progress REAL NOT NULL DEFAULT 0, processed_ms INTEGER NOT NULL DEFAULT 0, chunks_done INTEGER NOT NULL DEFAULT 0, chunks_found INTEGER NOT NULL DEFAULT 0,
       attempts INTEGER NOT NULL DEFAULT 0, failures INTEGER NOT NULL DEFAULT 0, audio TEXT NOT NULL, duration_ms INTEGER, audio_ms INTEGER, processing_ms INTEGER,
       error_code TEXT, error_message TEXT, dead_letter INTEGER NOT NULL DEFAULT 0, text TEXT, segment_count INTEGER,
+      -- How the transcript is written (JSON {punctuate, numerals}); NULL: as the recogniser gave it.
+      format TEXT,
       -- The node holding the job (JobClaimed) and until when, unless it renews.
       claimed_by TEXT, lease_until TEXT,
       submitted_at TEXT NOT NULL, started_at TEXT, finished_at TEXT, expired_at TEXT, updated_at TEXT NOT NULL,
@@ -31,6 +33,8 @@ export const jobsProjection: Projection = {
     CREATE INDEX IF NOT EXISTS jobs_by_user ON jobs (user_id, submit_position);
     CREATE TABLE IF NOT EXISTS job_segments (
       job_id TEXT NOT NULL, seq INTEGER NOT NULL, start_ms INTEGER NOT NULL, end_ms INTEGER NOT NULL, text TEXT NOT NULL, words TEXT NOT NULL,
+      -- The recogniser's words as they came (text and words above are the written transcript when the job is formatted).
+      raw_text TEXT NOT NULL,
       PRIMARY KEY (job_id, seq));
     CREATE TABLE IF NOT EXISTS job_log (
       position INTEGER PRIMARY KEY, job_id TEXT NOT NULL, at TEXT NOT NULL, level TEXT NOT NULL, message TEXT NOT NULL);
@@ -62,10 +66,10 @@ function rows(e: RecordedEvent & JobEvent): SqlStatement[] {
       const d = e.data;
       return [
         sql(
-          `INSERT INTO jobs (id, user_id, name, file_name, size_bytes, upload, source, model_id, language, priority, status, audio, duration_ms, submitted_at, updated_at, submit_position, position)
-           VALUES ($id, $user, $name, $file, $size, $upload, $source, $model, $language, $priority, 'queued', $audio, $duration, $at, $at, $position, $position)
+          `INSERT INTO jobs (id, user_id, name, file_name, size_bytes, upload, source, model_id, language, priority, status, audio, duration_ms, format, submitted_at, updated_at, submit_position, position)
+           VALUES ($id, $user, $name, $file, $size, $upload, $source, $model, $language, $priority, 'queued', $audio, $duration, $format, $at, $at, $position, $position)
            ON CONFLICT (id) DO NOTHING`,
-          { id: d.job_id, user: d.user_id, name: d.name, file: d.file_name, size: d.size_bytes, upload: d.upload, source: d.source, model: d.model_id, language: d.language, priority: d.priority, audio: d.audio, duration: d.duration_ms, at: e.createdAt, position: e.position },
+          { id: d.job_id, user: d.user_id, name: d.name, file: d.file_name, size: d.size_bytes, upload: d.upload, source: d.source, model: d.model_id, language: d.language, priority: d.priority, audio: d.audio, duration: d.duration_ms, format: d.format && JSON.stringify(d.format), at: e.createdAt, position: e.position },
         ),
       ];
     }
@@ -78,23 +82,25 @@ function rows(e: RecordedEvent & JobEvent): SqlStatement[] {
       return [
         update(e, `status = 'completed', progress = 1, processed_ms = $audio, text = $text, audio_ms = $audio, processing_ms = $processing, segment_count = $count, chunks_done = $chunks, chunks_found = $chunks, model_id = $model, error_code = NULL, error_message = NULL, dead_letter = 0, finished_at = $at, claimed_by = NULL, lease_until = NULL`, {
           audio: d.audio_ms,
-          text: d.text,
+          text: d.formatted?.text ?? d.text,
           processing: d.processing_ms,
           count: d.segments.length,
           chunks: d.chunks,
           model: d.model_id,
         }),
         clearResult(d.job_id),
-        ...d.segments.map((s, seq) =>
-          sql(`INSERT OR REPLACE INTO job_segments (job_id, seq, start_ms, end_ms, text, words) SELECT $id, $seq, $start, $end, $text, $words WHERE EXISTS (SELECT 1 FROM jobs WHERE id = $id)`, {
+        ...d.segments.map((s, seq) => {
+          const written = d.formatted?.segments[seq];
+          return sql(`INSERT OR REPLACE INTO job_segments (job_id, seq, start_ms, end_ms, text, words, raw_text) SELECT $id, $seq, $start, $end, $text, $words, $raw WHERE EXISTS (SELECT 1 FROM jobs WHERE id = $id)`, {
             id: d.job_id,
             seq,
             start: s.start_ms,
             end: s.end_ms,
-            text: s.text,
-            words: JSON.stringify(s.words),
-          }),
-        ),
+            text: written?.text ?? s.text,
+            words: JSON.stringify(written && s.words.length > 0 ? written.words.map((w) => ({ word: w.word, start_ms: w.start_ms, end_ms: w.end_ms })) : s.words),
+            raw: s.text,
+          });
+        }),
       ];
     }
     case 'JobFailed':

@@ -1,6 +1,7 @@
 import type { Database } from 'bun:sqlite';
 import { t } from 'elysia';
 import type { SqlValue } from '../../events/projection';
+import type { FormatOptions } from '../format/formatter';
 import { JobPriority, JobSegmentSchema, JobSource } from './events';
 
 export const JOB_STATUSES = ['queued', 'running', 'retrying', 'completed', 'failed', 'cancelled', 'expired'] as const;
@@ -47,12 +48,12 @@ export const JobSchema = t.Object({
 });
 export type Job = typeof JobSchema.static;
 
-export const SegmentSchema = t.Composite([t.Object({ id: t.Integer() }), JobSegmentSchema]);
+export const SegmentSchema = t.Composite([t.Object({ id: t.Integer() }), JobSegmentSchema, t.Object({ raw_text: t.String({ description: "the recogniser's words as they came (text is the written transcript when the job is formatted)" }) })]);
 export type Segment = typeof SegmentSchema.static;
 
 export const LogLineSchema = t.Object({ at: t.String(), level: t.String(), message: t.String() });
 
-type Row = Omit<Job, 'dead_letter' | 'error' | 'rtf'> & { dead_letter: number; error_code: string | null; error_message: string | null; upload: string; text: string | null; failures: number; submit_position: number };
+type Row = Omit<Job, 'dead_letter' | 'error' | 'rtf'> & { dead_letter: number; error_code: string | null; error_message: string | null; upload: string; text: string | null; failures: number; submit_position: number; format: string | null };
 
 /** A job row with what the service needs besides the public view. */
 export interface JobRecord {
@@ -61,19 +62,21 @@ export interface JobRecord {
   readonly text: string | null;
   readonly failures: number;
   readonly submitPosition: number;
+  /** How the transcript is to be written; null: as the recogniser gave it. */
+  readonly format: FormatOptions | null;
 }
 
 const toRecord = (r: Row): JobRecord => {
-  const { dead_letter, error_code, error_message, upload, text, failures, submit_position, ...rest } = r;
+  const { dead_letter, error_code, error_message, upload, text, failures, submit_position, format, ...rest } = r;
   const rtf = r.audio_ms && r.processing_ms !== null && r.status === 'completed' ? r.processing_ms / r.audio_ms : null;
   // A retrying job shows why its last run failed; its code is known only once it has failed.
   const error = error_message === null ? null : { code: error_code, message: error_message };
-  return { job: { ...rest, dead_letter: dead_letter === 1, error, rtf }, upload, text, failures, submitPosition: submit_position };
+  return { job: { ...rest, dead_letter: dead_letter === 1, error, rtf }, upload, text, failures, submitPosition: submit_position, format: format === null ? null : (JSON.parse(format) as FormatOptions) };
 };
 
 const COLUMNS = `id, user_id, name, file_name, size_bytes, source, model_id, language, priority, status, progress, processed_ms, chunks_done, chunks_found,
   attempts, dead_letter, error_code, error_message, audio, duration_ms, audio_ms, processing_ms, segment_count, submitted_at, started_at, finished_at,
-  expired_at, updated_at, upload, text, failures, submit_position`;
+  expired_at, updated_at, upload, text, failures, submit_position, format`;
 
 export function readJob(db: Database, id: string): JobRecord | null {
   const row = db.query(`SELECT ${COLUMNS} FROM jobs WHERE id = ?`).get(id) as Row | null;
@@ -115,8 +118,8 @@ export function listJobs(db: Database, f: JobFilter): { jobs: Job[]; total: numb
 }
 
 export function jobSegments(db: Database, id: string): Segment[] {
-  const rows = db.query('SELECT seq, start_ms, end_ms, text, words FROM job_segments WHERE job_id = ? ORDER BY seq').all(id) as { seq: number; start_ms: number; end_ms: number; text: string; words: string }[];
-  return rows.map((r) => ({ id: r.seq, start_ms: r.start_ms, end_ms: r.end_ms, text: r.text, words: JSON.parse(r.words) }));
+  const rows = db.query('SELECT seq, start_ms, end_ms, text, words, raw_text FROM job_segments WHERE job_id = ? ORDER BY seq').all(id) as { seq: number; start_ms: number; end_ms: number; text: string; words: string; raw_text: string }[];
+  return rows.map((r) => ({ id: r.seq, start_ms: r.start_ms, end_ms: r.end_ms, text: r.text, words: JSON.parse(r.words), raw_text: r.raw_text }));
 }
 
 export function jobLog(db: Database, id: string): (typeof LogLineSchema.static)[] {

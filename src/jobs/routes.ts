@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { Elysia, t } from 'elysia';
 import { callerOf, ownerFilter } from '../auth/principal';
 import { ConflictError, GoneError, ValidationError } from '../errors';
+import { FORMAT_VALUES, parseFormat } from '../format/formatter';
 import { idParams, pageQuery } from '../routes/paging';
 import { CONTENT_TYPES, FORMATS, toSrt, toText, toVerboseJson, toVtt, type Format } from './formats';
 import { JOB_STATUSES, JobSchema, JobStatusSchema, jobLog, jobSegments, listJobs, LogLineSchema, SegmentSchema } from './read';
@@ -25,7 +26,9 @@ function submitFields(fields: Readonly<Record<string, string | string[]>>) {
   if (priority !== 'high' && priority !== 'normal' && priority !== 'low') throw new ValidationError('priority must be high, normal or low');
   // `bun run transcribe --server` says so, for the job list; any other caller is the API.
   const source = one('client') === 'cli' ? 'cli' : 'api';
-  return { name: one('name'), model: one('model'), language: one('language', 35), priority, source } as const;
+  const format = parseFormat(one('format') ?? 'true');
+  if (!format) throw new ValidationError(`format ${FORMAT_VALUES}: punctuation and case, numbers as figures, both (true, the default) or neither`);
+  return { name: one('name'), model: one('model'), language: one('language', 35), priority, source, format } as const;
 }
 
 /** `/api/v1/jobs`: submit, list, read, download, cancel, restart. */
@@ -47,12 +50,13 @@ export const jobRoutes = (db: Database, jobs: JobService, dataDir: string, maxUp
         parse: 'none',
         response: { 202: JobSchema },
         detail: {
-          summary: 'Submit a recording for transcription (multipart: file, and optional model, language, priority high/normal/low, name)',
+          summary: 'Submit a recording for transcription (multipart: file, and optional model, language, priority high/normal/low, name, format)',
           description:
             'The upload streams to disk. Over VOXLOG_MAX_UPLOAD_BYTES: 413 (from Content-Length, before the body is read). ' +
-            'Not audio: 415 with the reason, and nothing is queued. Follow it at GET /api/v1/jobs/{id}/events (SSE) or /ws/jobs/{id}.',
+            'Not audio: 415 with the reason, and nothing is queued. Follow it at GET /api/v1/jobs/{id}/events (SSE) or /ws/jobs/{id}. ' +
+            'format (default true): the transcript written with punctuation, case and numbers as figures; false keeps the recogniser\'s words, which every segment also gives as raw_text.',
           tags: ['jobs'],
-          requestBody: multipartBody({ model: { type: 'string' }, language: { type: 'string' }, priority: { type: 'string', enum: ['high', 'normal', 'low'] }, name: { type: 'string' } }),
+          requestBody: multipartBody({ model: { type: 'string' }, language: { type: 'string' }, priority: { type: 'string', enum: ['high', 'normal', 'low'] }, name: { type: 'string' }, format: { type: 'string', enum: ['true', 'false', 'punctuate', 'numerals'], default: 'true' } }),
         },
       },
     )

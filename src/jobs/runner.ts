@@ -5,6 +5,8 @@ import { event, type VoxEvent } from '../../events/types';
 import { openAudio } from '../audio/input';
 import type { EngineRegistry } from '../engine/registry';
 import { NotFoundError } from '../errors';
+import type { FileFormatter, TranscriptWriter } from '../format/file-formatter';
+import type { Formatted } from '../format/formatter';
 import { classify, type RunFailure } from './failures';
 import { transcribeInChunks, type PipelineEvent, type TimedSegment } from './pipeline';
 import type { JobRecord } from './read';
@@ -14,6 +16,7 @@ const PROGRESS_EVERY_MS = 1000;
 
 export interface RunnerDeps {
   readonly registry: EngineRegistry;
+  readonly formatter: FileFormatter;
   readonly dataDir: string;
   readonly maxChunkMs: number;
   /** The most audio one job may hold (VOXLOG_MAX_JOB_AUDIO_S); a file that runs past it fails for good. */
@@ -33,7 +36,16 @@ export async function runJob(deps: RunnerDeps, record: JobRecord, signal: AbortS
   const timeout = AbortSignal.timeout(deps.timeoutMs);
   const both = AbortSignal.any([signal, timeout]);
   const t0 = performance.now();
-  const progress = new ProgressReporter(deps, job.id, attempt, job.duration_ms, onSegments);
+  // A formatted job's segments are written as they arrive in order, so listeners (OpenAI's stream) read written text.
+  const writer = record.format ? deps.formatter.transcript(record.format) : undefined;
+  const heard = writer
+    ? (s: readonly TimedSegment[]) =>
+        void writer.add(s).then(
+          (out) => out.length > 0 && onSegments(out.map((o) => written(o.segment as TimedSegment, o.written))),
+          () => onSegments(s),
+        )
+    : onSegments;
+  const progress = new ProgressReporter(deps, job.id, attempt, job.duration_ms, heard);
   try {
     const path = join(deps.dataDir, record.upload);
     if (!(await Bun.file(path).exists())) throw new NotFoundError(`the upload of job ${job.id} is gone from ${record.upload}`, 'upload_missing');
@@ -41,6 +53,7 @@ export async function runJob(deps: RunnerDeps, record: JobRecord, signal: AbortS
     const vadModel = deps.registry.vadPath('chunking a job');
     const result = await transcribeInChunks(deps.registry, job.model_id, input, { vadModel, maxChunkMs: deps.maxChunkMs, signal: both, onEvent: (e) => progress.on(e) });
     await progress.settled();
+    const formatted = writer ? await allWritten(writer, job.id, result.segments, onSegments) : null;
     await deps.append(job.id, [
       event('JobCompleted', {
         job_id: job.id,
@@ -51,6 +64,7 @@ export async function runJob(deps: RunnerDeps, record: JobRecord, signal: AbortS
         audio_ms: result.audioMs,
         chunks: result.chunks,
         processing_ms: Math.round(performance.now() - t0),
+        formatted,
       }),
     ]);
     return { kind: 'completed' };
@@ -58,6 +72,24 @@ export async function runJob(deps: RunnerDeps, record: JobRecord, signal: AbortS
     await progress.settled();
     if (signal.aborted) return { kind: 'stopped' };
     return { kind: 'failed', ...classify(err, timeout.aborted, deps.timeoutMs / 1000) };
+  }
+}
+
+/** A segment as its written text, with the written words' times where the model gave word times. */
+const written = (s: TimedSegment, f: Formatted): TimedSegment => ({ ...s, text: f.text, words: s.words.length === 0 ? [] : f.words.map((w) => ({ word: w.word, start_ms: w.start_ms, end_ms: w.end_ms })) });
+
+/**
+ * The job's transcript as written text, its last segment (held for what would follow it) told to
+ * listeners; if formatting failed, null: the job keeps the recogniser's words rather than fail.
+ */
+async function allWritten(writer: TranscriptWriter, jobId: string, segments: readonly TimedSegment[], onSegments: (s: readonly TimedSegment[]) => void) {
+  try {
+    const texts = await writer.finish();
+    if (segments.length > 0 && texts.length === segments.length) onSegments([written(segments.at(-1)!, texts.at(-1)!)]);
+    return { text: texts.map((t) => t.text).filter(Boolean).join(' '), segments: texts.map((t) => ({ text: t.text, words: t.words })) };
+  } catch (err) {
+    console.error(`job ${jobId}: ${String(err)}; its transcript keeps the recogniser's words`);
+    return null;
   }
 }
 

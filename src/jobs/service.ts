@@ -18,6 +18,8 @@ import { ConflictError, NotFoundError, RateLimitedError, UnavailableError } from
 import { Segmenter } from './chunking/segmenter';
 import type { TimedSegment } from './pipeline';
 import { ACTIVE_STATUSES, readJob, type JobRecord } from './read';
+import { FileFormatter } from '../format/file-formatter';
+import type { FormatOptions } from '../format/formatter';
 import { runJob } from './runner';
 import type { StoredUpload } from './upload';
 
@@ -30,6 +32,8 @@ export interface SubmitOptions {
   readonly language?: string;
   readonly priority: 'high' | 'normal' | 'low';
   readonly source: 'api' | 'openai' | 'cli' | 'deepgram';
+  /** How the transcript is written (punctuation and case, numbers as figures); absent: as the recogniser gave it. */
+  readonly format?: FormatOptions;
 }
 
 export interface JobDeps {
@@ -57,6 +61,8 @@ export class JobService {
   /** Per-job chain: appends and state changes on one job happen one at a time. */
   private readonly locks = new Map<string, Promise<unknown>>();
   private settingsNow: JobSettings;
+  /** Writes finished transcripts as text, in a worker of its own started with the first formatted job. */
+  private readonly formatter = new FileFormatter();
   private sweeper: Timer | undefined;
   private scanner: Timer | undefined;
   private unsubscribe: () => void = () => {};
@@ -106,6 +112,7 @@ export class JobService {
     for (const r of this.running.values()) r.abort.abort();
     await Promise.all([...this.running.values()].map((r) => r.done));
     Segmenter.closeIdle();
+    this.formatter.close();
   }
 
   /** Probes the upload (415 when it is not audio), files it under the job, records and queues it. */
@@ -138,6 +145,7 @@ export class JobService {
               source: o.source,
               audio: input.description,
               duration_ms: input.durationS === undefined ? null : Math.round(input.durationS * 1000),
+              format: o.format && (o.format.punctuate || o.format.numerals) ? { punctuate: o.format.punctuate, numerals: o.format.numerals } : null,
             },
             ownerMeta(caller),
           ),
@@ -301,7 +309,7 @@ export class JobService {
       // The claim lasts while this node renews it; a renewal that cannot be stored means it was lost.
       const renew = setInterval(() => void this.append(id, [this.claimEvent(id, true)]).then((ok) => ok || abort.abort()), this.deps.leaseMs / 3);
       abort.signal.addEventListener('abort', () => clearInterval(renew));
-      const deps = { registry: this.deps.registry, dataDir: this.deps.dataDir, maxChunkMs: this.deps.config.maxChunkMs, maxAudioS: this.deps.config.maxAudioS, timeoutMs: this.deps.config.timeoutMs, append: this.append };
+      const deps = { registry: this.deps.registry, formatter: this.formatter, dataDir: this.deps.dataDir, maxChunkMs: this.deps.config.maxChunkMs, maxAudioS: this.deps.config.maxAudioS, timeoutMs: this.deps.config.timeoutMs, append: this.append };
       const outcome = await runJob(deps, record, abort.signal, (s) => this.segmentListeners.get(id)?.forEach((l) => l(s))).catch((err) => ({ kind: 'failed', code: 'internal', message: String(err), permanent: false }) as const);
       if (outcome.kind === 'failed' && !outcome.permanent) return void (clearInterval(renew), this.actor.send({ type: 'FAILED_TRANSIENT', id, code: outcome.code, reason: outcome.message }));
       clearInterval(renew);

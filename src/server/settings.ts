@@ -1,22 +1,12 @@
 import { ENCODINGS, SAMPLE_RATE_RANGE, type Encoding } from '../audio/codecs';
 import type { StreamOptions } from '../engine/protocol';
-import type { FormatOptions } from '../format/formatter';
+import { FORMAT_VALUES, FORMATTED, parseFormat } from '../format/formatter';
 
 /** How a session's audio arrives and is segmented; set by the query string, changed by `config`. */
 export interface AudioSettings extends StreamOptions {
   readonly encoding: Encoding;
   readonly sampleRate: number;
 }
-
-/** Finals written as text: punctuation, case and numbers as figures (`format=false`: the recogniser's words as they came). */
-export const FORMATTED: FormatOptions = { punctuate: true, numerals: true };
-/** `format` values: all of it, none, or one part (punctuation and case; numbers as figures). */
-const FORMATS: Record<string, FormatOptions> = {
-  true: FORMATTED,
-  false: { punctuate: false, numerals: false },
-  punctuate: { punctuate: true, numerals: false },
-  numerals: { punctuate: false, numerals: true },
-};
 
 /**
  * Segmentation and turn settings a session starts with. `endpointingMs` was chosen by measurement
@@ -64,10 +54,8 @@ export function parseSettings(raw: Record<string, unknown>, base: AudioSettings,
   }
   const vad = flagIn(raw.vad, source, base.vad);
   if (vad === undefined) return { error: `vad ${JSON.stringify(raw.vad)} must be true or false` };
-  const format = raw.format === undefined ? base.format : FORMATS[String(raw.format)];
-  if (format === undefined || (source === 'json' && typeof raw.format !== 'boolean' && typeof raw.format !== 'string')) {
-    return { error: `format ${JSON.stringify(raw.format)} must be true, false, "punctuate" or "numerals"` };
-  }
+  const format = raw.format === undefined ? base.format : source === 'json' && typeof raw.format !== 'boolean' && typeof raw.format !== 'string' ? undefined : parseFormat(String(raw.format));
+  if (format === undefined) return { error: `format ${JSON.stringify(raw.format)} ${FORMAT_VALUES}` };
   return { encoding, sampleRate, endpointingMs: ms.endpointing_ms, vad, utteranceEndMs: ms.utterance_end_ms, maxSegmentMs: ms.max_segment_ms, interimMs: ms.interim_ms, format };
 }
 

@@ -36,7 +36,7 @@ export function telephonyMulaw(stem = 'demo-congrats'): { bytes: Uint8Array; ref
   return { bytes: new Uint8Array(readFileSync(join(AUDIO_DIR, 'telephony', 'mulaw', `${stem}.ulaw`))), reference: references('telephony').get(stem)! };
 }
 
-/** The native protocol's transcript of the same audio (`/ws/transcribe`), upper-cased as the model writes it. */
+/** The native protocol's transcript of the same audio (`/ws/transcribe`): written text by default, the model's capitals with `format: 'false'`. */
 export async function nativeTranscript(server: TestServer, key: string, audio: Uint8Array<ArrayBuffer>, query: Record<string, string> = {}): Promise<string> {
   const out = await stream(server.wsUrl({ ...query, token: key }), audio, query.encoding === 'mulaw' ? 800 : 3200);
   return finals(out.messages).map((f) => f.text).join(' ');

@@ -100,30 +100,50 @@ def scores(pred_p: list[int], pred_c: list[int], gold: torch.Tensor) -> dict[str
     return out
 
 
+# How voxlog runs the model: on a live final, each piece of 32 words reads up to 16 words before it and
+# none after (they are not yet said); on a file's transcript, also up to 16 words after it.
+SEGMENT, CONTEXT = 32, 16
+MODES = {"live": 0, "file": CONTEXT}
+
+
 @torch.no_grad()
-def logits(model: Punctuator, stream: torch.Tensor, segment: int = 32, context: int = 16) -> tuple[torch.Tensor, torch.Tensor]:
-    """The model's outputs as voxlog runs it on finals: each piece of `segment` words with up to `context` words before it."""
+def logits(model: Punctuator, stream: torch.Tensor, ahead: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """The model's outputs for each piece of SEGMENT words with up to CONTEXT words before it and `ahead`
+    after it, exactly as voxlog runs it (pieces of the same length go through together)."""
     model.eval()
-    ps, cs = [], []
-    for i in range(0, len(stream), segment):
-        lo = max(0, i - context)
-        piece = stream[lo : i + segment]
-        p, c = model(piece[None, :, 0], piece[None, :, 1])
-        ps.append(p[0, i - lo :])
-        cs.append(c[0, i - lo :])
+    spans = []
+    for i in range(0, len(stream), SEGMENT):
+        lo, n = max(0, i - CONTEXT), min(SEGMENT, len(stream) - i)
+        spans.append((lo, min(len(stream), i + SEGMENT + ahead), i - lo, n))
+    ps: list[torch.Tensor] = [torch.empty(0)] * len(spans)
+    cs: list[torch.Tensor] = [torch.empty(0)] * len(spans)
+    by_length: dict[int, list[int]] = {}
+    for k, (lo, hi, _, _) in enumerate(spans):
+        by_length.setdefault(hi - lo, []).append(k)
+    for ks in by_length.values():
+        for b in range(0, len(ks), 256):
+            batch = ks[b : b + 256]
+            pieces = torch.stack([stream[spans[k][0] : spans[k][1]] for k in batch])
+            p, c = model(pieces[:, :, 0], pieces[:, :, 1])
+            for row, k in enumerate(batch):
+                _, _, at, n = spans[k]
+                ps[k], cs[k] = p[row, at : at + n], c[row, at : at + n]
     return torch.cat(ps), torch.cat(cs)
 
 
-def evaluate(model: Punctuator, stream: torch.Tensor) -> dict[str, float]:
-    p, c = logits(model, stream)
-    return scores(p.argmax(-1).tolist(), c.argmax(-1).tolist(), stream)
+def evaluate(model: Punctuator, stream: torch.Tensor) -> dict[str, dict[str, float]]:
+    out = {}
+    for mode, ahead in MODES.items():
+        p, c = logits(model, stream, ahead)
+        out[mode] = {k: round(v, 4) for k, v in scores(p.argmax(-1).tolist(), c.argmax(-1).tolist(), stream).items()}
+    return out
 
 
 def tune_bias(model: Punctuator, stream: torch.Tensor) -> list[float]:
     """Adds to each mark's output the bias (in steps of 0.25) that maximises its F1 on `stream` (the
-    dev documents), one mark at a time: a rare mark is otherwise under-predicted."""
-    p, c = logits(model, stream)
-    gold = stream[:, 2]
+    dev documents) run both ways, one mark at a time: a rare mark is otherwise under-predicted."""
+    p = torch.cat([logits(model, stream, ahead)[0] for ahead in MODES.values()])
+    gold = torch.cat([stream[:, 2]] * len(MODES))
     bias = torch.zeros(len(PUNCT))
 
     def f1(k: int, b: torch.Tensor) -> float:
@@ -159,10 +179,17 @@ def main() -> None:
     train = [d for i, d in enumerate(docs) if i % dev_every]
     dev = [w for i, d in enumerate(docs) if i % dev_every == 0 for w in d]
     counts: dict[str, int] = {}
+    # How each word is written inside a sentence (not after a sentence end): names keep their capital there.
+    inside: dict[str, dict[str, int]] = {}
     for d in train:
-        for w, _, _ in d:
+        for k, (w, _, c) in enumerate(d):
             counts[w] = counts.get(w, 0) + 1
+            if k > 0 and d[k - 1][1] not in (".", "?"):
+                inside.setdefault(w, {}).setdefault(c, 0)
+                inside[w][c] += 1
     vocab = sorted(counts, key=lambda w: (-counts[w], w))[: VOCAB - 2]
+    cased = {w: max(inside[w], key=lambda c: (inside[w][c], c)) for w in vocab if w in inside}
+    cased = {w: c for w, c in cased.items() if c != "lower"}
     index = {w: i + 2 for i, w in enumerate(vocab)}
     streams = [encode(d, index) for d in train if len(d) > WINDOW]
     dev_t, held_t = encode(dev, index), encode(held_out, index)
@@ -187,14 +214,14 @@ def main() -> None:
             optim.step()
             if step % 200 == 0:
                 print(f"epoch {epoch + 1}/{opts.epochs} step {step}/{steps} loss {loss.item():.3f} ({time.time() - t0:.0f} s)", flush=True)
-        print(f"epoch {epoch + 1} dev: {json.dumps({k: round(v, 4) for k, v in evaluate(model, dev_t).items()})}", flush=True)
+        print(f"epoch {epoch + 1} dev: {json.dumps(evaluate(model, dev_t))}", flush=True)
 
     bias = tune_bias(model, dev_t)
     with torch.no_grad():
         model.punct.bias += torch.tensor(bias)
-    print(f"mark biases {dict(zip(PUNCT, bias))}; dev: {json.dumps({k: round(v, 4) for k, v in evaluate(model, dev_t).items()})}", flush=True)
+    print(f"mark biases {dict(zip(PUNCT, bias))}; dev: {json.dumps(evaluate(model, dev_t))}", flush=True)
     held = evaluate(model, held_t)
-    print(f"held out (Moby-Dick): {json.dumps({k: round(v, 4) for k, v in held.items()})}")
+    print(f"held out (Moby-Dick): {json.dumps(held)}")
     # The first HELD_OUT_SAMPLE words, for `bun run bench` to score the shipped file as voxlog runs it.
     rows = [f"{w}\t{p}\t{c}" for w, p, c in held_out[:HELD_OUT_SAMPLE]]
     (HERE / "heldout-moby-dick.tsv").write_text("\n".join(rows) + "\n")
@@ -218,9 +245,11 @@ def main() -> None:
         "punct": PUNCT,
         "cases": CASES,
         "trained_on": {k: f"{v[0]}@{v[1]} ({v[2]})" for k, v in corpora.CORPORA.items() if k != "moby"},
-        "held_out": {"text": "Moby-Dick, {}@{}".format(*corpora.CORPORA["moby"][:2]), **{k: round(v, 4) for k, v in held.items()}},
+        "held_out": {"text": "Moby-Dick, {}@{}".format(*corpora.CORPORA["moby"][:2]), **held},
         "train_seconds": round(time.time() - t0),
         "vocab": vocab,
+        # Words written with a capital (or in capitals) inside a sentence, where training saw them most often so.
+        "cased": cased,
     }
     (OUT / "vocab.json").write_text(json.dumps(meta, indent=0) + "\n")
     print(f"wrote {OUT / 'model.onnx'} ({(OUT / 'model.onnx').stat().st_size} bytes) and vocab.json in {time.time() - t0:.0f} s")

@@ -6,11 +6,13 @@ import { Elysia } from 'elysia';
 import { compatibleModel, type CatalogEntry } from '../../../models/catalog';
 import { callerOf } from '../../auth/principal';
 import { ValidationError } from '../../errors';
+import { parseFormat } from '../../format/formatter';
 import { jobSegments } from '../../jobs/read';
 import type { JobService } from '../../jobs/service';
 import { receiveRaw } from '../../jobs/upload';
 import { isLanguageTag } from '../../server/ws';
 import { readable } from '../text';
+import { formatOf } from './query';
 import { dgWords, modelUuid, type ModelInfo } from './results';
 
 export interface FileDeps {
@@ -45,18 +47,24 @@ export const deepgramFile = (d: FileDeps) =>
       if (q.channels !== undefined && q.channels !== '1') throw new ValidationError('voxlog transcribes one channel; multichannel audio is mixed down, so omit channels', 'Bad Request');
       const { sha256, ...upload } = await receiveRaw(request, { dir: join(d.dataDir, 'jobs', '.incoming'), maxBytes: d.maxUploadBytes, setting: 'VOXLOG_MAX_UPLOAD_BYTES', raw: rawFormat(q) });
       const language = q.language && isLanguageTag(q.language) ? q.language : undefined;
-      const record = await d.jobs.submit(callerOf(request), upload, { name: 'deepgram upload', model: compatibleModel(q.model, d.catalog), language, priority: 'high', source: 'deepgram' });
+      const written = formatOf(q);
+      if (typeof written !== 'string') throw new ValidationError(written.error, 'Bad Request');
+      const format = parseFormat(written)!;
+      const record = await d.jobs.submit(callerOf(request), upload, { name: 'deepgram upload', model: compatibleModel(q.model, d.catalog), language, priority: 'high', source: 'deepgram', format });
       const created = new Date().toISOString();
       const done = await d.jobs.completed(record.job.id);
       const model = d.describe(done.job.model_id);
       const uuid = modelUuid(model.name);
       const segments = jobSegments(d.db, record.job.id);
-      const words = dgWords(segments.flatMap((s) => s.words));
-      const utterances = segments.map((s) => ({ id: `${record.job.id}-${s.id}`, start: s.start_ms / 1000, end: s.end_ms / 1000, confidence: 1, channel: 0, transcript: readable(s.text), words: dgWords(s.words) }));
+      const formatted = format.punctuate || format.numerals;
+      const wordsOf = (s: (typeof segments)[number]) => (formatted ? dgWords([], s.words) : dgWords(s.words));
+      const transcriptOf = (text: string) => (formatted ? text : readable(text));
+      const words = segments.flatMap(wordsOf);
+      const utterances = segments.map((s) => ({ id: `${record.job.id}-${s.id}`, start: s.start_ms / 1000, end: s.end_ms / 1000, confidence: 1, channel: 0, transcript: transcriptOf(s.text), words: wordsOf(s) }));
       return {
         metadata: { transaction_key: 'deprecated', request_id: record.job.id, sha256, created, duration: (done.job.audio_ms ?? 0) / 1000, channels: 1, models: [uuid], model_info: { [uuid]: model } },
         results: {
-          channels: [{ alternatives: [{ transcript: readable(done.text ?? ''), confidence: 1, words }] }],
+          channels: [{ alternatives: [{ transcript: transcriptOf(done.text ?? ''), confidence: 1, words }] }],
           ...(q.utterances === 'true' ? { utterances } : {}),
         },
       };
@@ -68,7 +76,7 @@ export const deepgramFile = (d: FileDeps) =>
         description:
           'Answers in the shape of Deepgram\'s pre-recorded API: results.channels[0].alternatives[0] with transcript, confidence and words, and metadata. Runs as a high-priority job ' +
           '(GET /api/v1/jobs, source "deepgram"; request_id is the job id). Model names voxlog does not know (nova-3) use the default model. JSON bodies ({"url": ...}) are refused: ' +
-          'voxlog fetches nothing. punctuate, smart_format, diarize and the other options are accepted and ignored. Confidences are 1: the models give none.',
+          'voxlog fetches nothing. punctuate, numerals and smart_format (both) write the transcript as Deepgram does; diarize and the other options are accepted and ignored. Confidences are 1: the models give none.',
         tags: ['deepgram'],
         requestBody: { content: { 'audio/*': { schema: { type: 'string', format: 'binary' } } } },
       },

@@ -68,7 +68,7 @@ export function parseListenQuery(q: Query, catalog: readonly CatalogEntry[]): { 
 }
 
 /** The native `format` for Deepgram's flags: `smart_format` is punctuation and numerals; unset, Deepgram writes neither. */
-function formatOf(q: Query): string | { error: string } {
+export function formatOf(q: Query): string | { error: string } {
   const parts: Record<string, boolean> = {};
   for (const name of ['punctuate', 'numerals', 'smart_format']) {
     const v = flag(q[name], name);
