@@ -31,7 +31,7 @@ describe('malformed control messages', () => {
     expect(ofType(s.messages, 'error').map((e) => e.code)).toEqual(['invalid_json', 'invalid_message', 'unknown_message_type', 'invalid_message']);
     expect(ofType(s.messages, 'error')[2]!.message).toContain('"dance"');
     expect(ofType(s.messages, 'error')[3]!.message).toStartWith('message has no type');
-    expect(finals(s.messages).map((f) => f.text)).toEqual(await directDecode(STREAMING_MODEL, c.pcm16, FRAME_BYTES));
+    expect(finals(s.messages).map((f) => f.raw_text ?? f.text)).toEqual(await directDecode(STREAMING_MODEL, c.pcm16, FRAME_BYTES));
   });
 });
 
@@ -40,7 +40,7 @@ describe('binary frames that split samples', () => {
     const c = clip();
     const out = await stream(server.wsUrl(), c.pcm16, 3201);
     expect(ofType(out.messages, 'error')).toEqual([]);
-    expect(finals(out.messages).map((f) => f.text)).toEqual(await directDecode(STREAMING_MODEL, c.pcm16, FRAME_BYTES));
+    expect(finals(out.messages).map((f) => f.raw_text ?? f.text)).toEqual(await directDecode(STREAMING_MODEL, c.pcm16, FRAME_BYTES));
   });
 
   it('reports a dangling half sample at close', async () => {
@@ -128,6 +128,6 @@ describe('a client that vanishes mid-segment', () => {
 
     const out = await bystander;
     expect(out.closeCode).toBe(1000);
-    expect(finals(out.messages).map((f) => f.text)).toEqual(await directDecode(STREAMING_MODEL, concat([other.pcm16, other.pcm16]), 1600));
+    expect(finals(out.messages).map((f) => f.raw_text ?? f.text)).toEqual(await directDecode(STREAMING_MODEL, concat([other.pcm16, other.pcm16]), 1600));
   });
 });

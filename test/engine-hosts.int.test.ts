@@ -37,7 +37,7 @@ describe('batched decoding', () => {
       const files = readdirSync(join(AUDIO_DIR, 'synthetic-seen')).filter((f) => f.endsWith('.wav')).sort().slice(0, 12);
       const clips = files.map((f) => loadClip('synthetic-seen', f));
       const outs = await Promise.all(clips.map((c) => stream(server!.wsUrl(), c.pcm16)));
-      for (const [i, o] of outs.entries()) expect({ clip: files[i], finals: finals(o.messages).map((f) => f.text) }).toEqual({ clip: files[i], finals: await directDecode(STREAMING_MODEL, clips[i]!.pcm16, FRAME_BYTES) });
+      for (const [i, o] of outs.entries()) expect({ clip: files[i], finals: finals(o.messages).map((f) => f.raw_text ?? f.text) }).toEqual({ clip: files[i], finals: await directDecode(STREAMING_MODEL, clips[i]!.pcm16, FRAME_BYTES) });
       const h = await batchHistogram(server, STREAMING_MODEL);
       // Decode calls did take several streams: fewer frames were decoded alone than in all.
       expect(h.all).toBeGreaterThan(0);
@@ -93,7 +93,7 @@ describe('the process engine host', () => {
     expect(finals(victim.messages).filter((f) => f.start_ms >= firstPart / 32).length).toBeGreaterThan(0);
     expect(finals(victim.messages).map((f) => f.segment)).toEqual(finals(victim.messages).map((_, i) => i));
     expect(ofType(bystander.messages, 'error')).toEqual([]);
-    expect(finals(bystander.messages).map((f) => f.text)).toEqual(await directDecode(REAL, bystanderAudio, FRAME_BYTES));
+    expect(finals(bystander.messages).map((f) => f.raw_text ?? f.text)).toEqual(await directDecode(REAL, bystanderAudio, FRAME_BYTES));
 
     const log = () => server!.store.readStream(`engine-${STREAMING_MODEL}`);
     const crash = log().find((e) => e.type === 'EngineCrashed');
@@ -125,7 +125,7 @@ describe('the process engine host', () => {
     bystander.ws.send(JSON.stringify({ type: 'close' }));
     expect((await bystander.closed).code).toBe(1000);
     expect(ofType(bystander.messages, 'error')).toEqual([]);
-    expect(finals(bystander.messages).map((f) => f.text)).toEqual(await directDecode(REAL, bystanderAudio, FRAME_BYTES));
+    expect(finals(bystander.messages).map((f) => f.raw_text ?? f.text)).toEqual(await directDecode(REAL, bystanderAudio, FRAME_BYTES));
 
     const log = server.store.readStream(`engine-${STREAMING_MODEL}`).map((e) => e.type);
     expect(log.filter((t) => t === 'EngineCrashed').length).toBe(2);

@@ -34,7 +34,7 @@ describe('an offline model behind voice-activity detection', () => {
     const out = await stream(server.wsUrl({ model: OFFLINE_MODEL, max_segment_ms: '30000', interim_ms: '0' }), audio);
     expect(out.closeCode).toBe(1000);
     const got = finals(out.messages);
-    expect(got.map((f) => f.text)).toEqual(directOfflineDecode(OFFLINE_MODEL, audio, FRAME_BYTES, 500, vadModel));
+    expect(got.map((f) => f.raw_text ?? f.text)).toEqual(directOfflineDecode(OFFLINE_MODEL, audio, FRAME_BYTES, 500, vadModel));
     expect(got.length).toBeGreaterThanOrEqual(2);
     expect(got.every((f) => f.model_id === OFFLINE_MODEL)).toBe(true);
     expect(ofType(out.messages, 'speech_started').length).toBe(got.length);
@@ -130,7 +130,7 @@ describe('switching model mid-session', () => {
     const errors = ofType(s.messages, 'error');
     expect(errors.map((e) => e.code)).toEqual(['invalid_config', 'model_switch_failed']);
     expect(errors[1]!.message).toContain('no-such-model');
-    expect(finals(s.messages).map((f) => f.text)).toEqual(await directDecode(STREAMING_MODEL, clip.pcm16, FRAME_BYTES));
+    expect(finals(s.messages).map((f) => f.raw_text ?? f.text)).toEqual(await directDecode(STREAMING_MODEL, clip.pcm16, FRAME_BYTES));
   });
 });
 
@@ -156,12 +156,12 @@ describe('telephony audio', () => {
     const agreement: Record<string, ErrorRate[]> = { mulaw: [], alaw: [] };
     for (const stem of stems) {
       const pcm = parseWav(await bytesOf(join(AUDIO_DIR, 'telephony', 'pcm16', `${stem}.wav`)));
-      const ref = finals((await stream(server.wsUrl({ sample_rate: '8000' }), pcm.data, 1600)).messages).map((f) => f.text);
+      const ref = finals((await stream(server.wsUrl({ sample_rate: '8000' }), pcm.data, 1600)).messages).map((f) => f.raw_text ?? f.text);
       expect(ref).toEqual(await directDecode(STREAMING_MODEL, pcm.data, 1600, { sampleRate: 8000 }));
       for (const [enc, ext] of [['mulaw', 'ulaw'], ['alaw', 'alaw']] as const) {
         const raw = await bytesOf(join(AUDIO_DIR, 'telephony', enc, `${stem}.${ext}`));
         const out = await stream(server.wsUrl({ encoding: enc, sample_rate: '8000' }), raw, 800);
-        const got = finals(out.messages).map((f) => f.text);
+        const got = finals(out.messages).map((f) => f.raw_text ?? f.text);
         expect(got).toEqual(await directDecode(STREAMING_MODEL, raw, 800, { encoding: enc, sampleRate: 8000 }));
         expect(ofType(out.messages, 'closed')[0]!.audio_ms).toBe(Math.round(raw.length / 8));
         if (stem === stems[0]) {

@@ -95,7 +95,7 @@ describe('clients flooding audio faster than real time without reading (server i
     for (const c of flooded) expect(c.audio_ms).toBeLessThanOrEqual(20_000 + 4 * c.duration_ms + 100);
     expect(peak - before).toBeLessThan(200e6);
     expect(good.closeCode).toBe(1000);
-    expect(finals(good.messages).map((f) => f.text)).toEqual(await directDecode(STREAMING_MODEL, clip(), FRAME_BYTES));
+    expect(finals(good.messages).map((f) => f.raw_text ?? f.text)).toEqual(await directDecode(STREAMING_MODEL, clip(), FRAME_BYTES));
   }, 60_000);
 });
 
@@ -110,7 +110,7 @@ describe('per-client limits (in-process server, small limits)', () => {
       // Nothing refused; a loaded machine may also pause it for the engine (engine_overloaded), which drops nothing either.
       expect(ofType(out.messages, 'error').filter((e) => e.code !== 'engine_overloaded')).toEqual([]);
       expect(ofType(out.messages, 'closed')[0]!.audio_ms).toBe(Math.round(long.length / 32));
-      expect(finals(out.messages).map((f) => f.text)).toEqual(await directDecode(STREAMING_MODEL, long, FRAME_BYTES));
+      expect(finals(out.messages).map((f) => f.raw_text ?? f.text)).toEqual(await directDecode(STREAMING_MODEL, long, FRAME_BYTES));
       expect(await server.metric('voxlog_rejected_total{reason="intake_paced"}')).toBeGreaterThan(0);
     } finally {
       await server.dispose();
@@ -146,7 +146,7 @@ describe('per-client limits (in-process server, small limits)', () => {
       s.ws.send('{"type":"close"}');
       expect((await s.closed).code).toBe(1000);
       expect(ofType(s.messages, 'error')).toEqual([]);
-      expect(finals(s.messages).map((f) => f.text)).toEqual(await directDecode(STREAMING_MODEL, audio, FRAME_BYTES));
+      expect(finals(s.messages).map((f) => f.raw_text ?? f.text)).toEqual(await directDecode(STREAMING_MODEL, audio, FRAME_BYTES));
       expect(await server.metric('voxlog_rejected_total{reason="intake_paced"}')).toBeGreaterThan(0);
     } finally {
       await server.dispose();
@@ -201,7 +201,7 @@ describe('per-client limits (in-process server, small limits)', () => {
       expect((await s.closed).code).toBe(1000);
       expect(ofType(s.messages, 'error')).toEqual([]);
       expect(ofType(s.messages, 'closed')[0]!.audio_ms).toBe(Math.round(audio.length / 32));
-      expect(finals(s.messages).map((f) => f.text)).toEqual(await directDecode(STREAMING_MODEL, audio, FRAME_BYTES));
+      expect(finals(s.messages).map((f) => f.raw_text ?? f.text)).toEqual(await directDecode(STREAMING_MODEL, audio, FRAME_BYTES));
     } finally {
       await server.dispose();
     }
@@ -215,7 +215,7 @@ describe('per-client limits (in-process server, small limits)', () => {
       const out = await streamAudio({ url: server.wsUrl(), audio: long, frameBytes: FRAME_BYTES });
       expect(out.closeCode).toBe(1000);
       expect(ofType(out.messages, 'error').map((e) => e.code)).toContain('engine_overloaded');
-      expect(finals(out.messages).map((f) => f.text)).toEqual(await directDecode(STREAMING_MODEL, long, FRAME_BYTES));
+      expect(finals(out.messages).map((f) => f.raw_text ?? f.text)).toEqual(await directDecode(STREAMING_MODEL, long, FRAME_BYTES));
     } finally {
       await server.dispose();
     }

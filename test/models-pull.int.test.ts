@@ -142,7 +142,7 @@ describe('bun run models pull', () => {
       const clip = loadClip('synthetic-seen', 'seen_0020_awb.wav');
       const out = await streamAudio({ url: `ws://127.0.0.1:${port}/ws/transcribe?model=fixture-streaming`, audio: clip.pcm16, frameBytes: FRAME_BYTES });
       expect(out.closeCode).toBe(1000);
-      expect(finals(out.messages).map((f) => f.text)).toEqual(await directDecode(STREAMING_MODEL, clip.pcm16, FRAME_BYTES));
+      expect(finals(out.messages).map((f) => f.raw_text ?? f.text)).toEqual(await directDecode(STREAMING_MODEL, clip.pcm16, FRAME_BYTES));
     } finally {
       server.kill();
       await server.exited;

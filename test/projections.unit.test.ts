@@ -74,7 +74,9 @@ async function appendJobs(store: EventStore) {
     }, { user_id: 'u1' });
   const started = (id: string, attempt: number) => event('JobStarted', { job_id: id, attempt, model_id: 'm' });
   const segments = [{ text: 'hello there', start_ms: 0, end_ms: 1500, words: [{ word: 'hello', start_ms: 0, end_ms: 600 }, { word: 'there', start_ms: 600, end_ms: 1500 }] }, { text: 'bye', start_ms: 2000, end_ms: 2600, words: [] }];
-  const completed = (id: string, attempt: number) => event('JobCompleted', { job_id: id, attempt, model_id: 'm', text: 'hello there bye', segments, audio_ms: 4000, chunks: 2, processing_ms: 200, formatted: null });
+  // j1 was written as text (format on); the others kept the recogniser's words.
+  const written = { text: 'Hello there. Bye.', segments: [{ text: 'Hello there.', words: [{ word: 'Hello', start_ms: 0, end_ms: 600, from: 0, to: 1 }, { word: 'there.', start_ms: 600, end_ms: 1500, from: 1, to: 2 }] }, { text: 'Bye.', words: [{ word: 'Bye.', start_ms: 2000, end_ms: 2600, from: 0, to: 1 }] }] };
+  const completed = (id: string, attempt: number) => event('JobCompleted', { job_id: id, attempt, model_id: 'm', text: 'hello there bye', segments, audio_ms: 4000, chunks: 2, processing_ms: 200, formatted: id === 'j1' ? written : null });
   const transient = (id: string) => event('JobRetried', { job_id: id, cause: 'transient', message: 'engine crashed', delay_ms: 1000 });
   const claimed = (id: string, node: string, renewal = false) => event('JobClaimed', { job_id: id, node, lease_ms: 30_000, renewal });
   await store.append('job-j1', [submitted('j1', 'normal'), claimed('j1', 'n1'), started('j1', 1), claimed('j1', 'n1', true), transient('j1'), started('j1', 2)]);
@@ -155,7 +157,7 @@ for (const kind of STORE_KINDS) {
       const { db, store } = await seededOn();
       await appendJobs(store);
       expect(db.query('SELECT id, status, attempts, failures, dead_letter, progress, segment_count, text FROM jobs ORDER BY id').all()).toEqual([
-        { id: 'j1', status: 'completed', attempts: 2, failures: 1, dead_letter: 0, progress: 1, segment_count: 2, text: 'hello there bye' },
+        { id: 'j1', status: 'completed', attempts: 2, failures: 1, dead_letter: 0, progress: 1, segment_count: 2, text: 'Hello there. Bye.' },
         { id: 'j2', status: 'failed', attempts: 2, failures: 1, dead_letter: 1, progress: 0, segment_count: null, text: null },
         { id: 'j3', status: 'queued', attempts: 1, failures: 0, dead_letter: 0, progress: 0, segment_count: null, text: null },
         { id: 'j5', status: 'expired', attempts: 1, failures: 0, dead_letter: 0, progress: 1, segment_count: 2, text: null },
@@ -164,7 +166,11 @@ for (const kind of STORE_KINDS) {
       // The claim is the latest node's until the job finishes; a finished job holds none.
       expect(db.query('SELECT id, claimed_by FROM jobs WHERE claimed_by IS NOT NULL').all()).toEqual([{ id: 'j6', claimed_by: 'n2' }]);
       expect(db.query(`SELECT message FROM job_log WHERE job_id = 'j6' ORDER BY position`).values().flat()).toContain('claimed by node n2 (lease 30.0 s)');
-      expect(db.query('SELECT job_id, seq, text FROM job_segments ORDER BY 1, 2').all()).toEqual([{ job_id: 'j1', seq: 0, text: 'hello there' }, { job_id: 'j1', seq: 1, text: 'bye' }]);
+      // The written text and its words' times; the recogniser's words beside them.
+      expect(db.query('SELECT job_id, seq, text, raw_text, words FROM job_segments ORDER BY 1, 2').all()).toEqual([
+        { job_id: 'j1', seq: 0, text: 'Hello there.', raw_text: 'hello there', words: JSON.stringify([{ word: 'Hello', start_ms: 0, end_ms: 600 }, { word: 'there.', start_ms: 600, end_ms: 1500 }]) },
+        { job_id: 'j1', seq: 1, text: 'Bye.', raw_text: 'bye', words: '[]' },
+      ]);
       const log = db.query(`SELECT message FROM job_log WHERE job_id = 'j1' ORDER BY position`).values().flat() as string[];
       // The renewal moved the lease without a line of its own.
       expect(log).toHaveLength(7);
@@ -206,5 +212,15 @@ describe('reading events stored under an older schema', () => {
     );
     const [e] = store.readStream('session-old');
     expect(e).toMatchObject({ type: 'SegmentFinalized', schemaVersion: 2, data: { text: 'HELLO THERE', formatted: null } });
+  });
+
+  it('upcasts a job submitted and completed before formatting to format: null and formatted: null', () => {
+    const { db, store } = seeded();
+    const insert = db.query(`INSERT INTO events (id, stream_id, version, type, schema_version, data, created_at) VALUES (?, 'job-old', ?, ?, 1, ?, '2026-01-01T00:00:00Z')`);
+    insert.run('e3', 1, 'JobSubmitted', JSON.stringify({ job_id: 'old', user_id: null, name: 'a', file_name: 'a.wav', size_bytes: 1, upload: 'jobs/old/upload.wav', model_id: 'm', language: null, priority: 'normal', source: 'api', audio: 'WAV', duration_ms: null }));
+    insert.run('e4', 2, 'JobCompleted', JSON.stringify({ job_id: 'old', attempt: 1, model_id: 'm', text: 'HELLO', segments: [], audio_ms: 1, chunks: 1, processing_ms: 1 }));
+    const [submitted, completed] = store.readStream('job-old');
+    expect(submitted).toMatchObject({ type: 'JobSubmitted', schemaVersion: 2, data: { format: null } });
+    expect(completed).toMatchObject({ type: 'JobCompleted', schemaVersion: 2, data: { text: 'HELLO', formatted: null } });
   });
 });

@@ -74,13 +74,23 @@ describe('Deepgram query', () => {
   it('maps encodings, unknown model names to the default, and endpointing exactly to endpointing_ms', () => {
     const r = parseListenQuery({ encoding: 'mulaw', model: 'nova-3', endpointing: '300', interim_results: 'true', punctuate: 'true', utterance_end_ms: '1000' }, catalog);
     expect(r).toEqual({
-      native: { encoding: 'mulaw', sample_rate: '8000', model: undefined, language: undefined, endpointing_ms: '300', utterance_end_ms: '1000', interim_ms: undefined },
+      native: { encoding: 'mulaw', sample_rate: '8000', model: undefined, language: undefined, endpointing_ms: '300', utterance_end_ms: '1000', interim_ms: undefined, format: 'punctuate' },
       options: { interim: true, endpointing: 300, utteranceEndMs: 1000, vadEvents: false },
     });
     // Deepgram's default is 10 ms; `false` leaves segments to the model's own rule (no detector).
     expect(parseListenQuery({}, catalog)).toMatchObject({ native: { endpointing_ms: '10', utterance_end_ms: '0' } });
     expect(parseListenQuery({ model: 'gigaspeech-zipformer-3.3M-en', language: 'multi', endpointing: 'false' }, catalog)).toMatchObject({ native: { model: 'gigaspeech-zipformer-3.3M-en', language: undefined, interim_ms: '0', vad: 'false' }, options: { endpointing: false } });
-    for (const bad of [{ encoding: 'opus' }, { channels: '2' }, { interim_results: 'yes' }, { endpointing: '-1' }, { utterance_end_ms: '500' }]) expect(parseListenQuery(bad, catalog)).toHaveProperty('error');
+    for (const bad of [{ encoding: 'opus' }, { channels: '2' }, { interim_results: 'yes' }, { endpointing: '-1' }, { utterance_end_ms: '500' }, { smart_format: 'yes' }]) expect(parseListenQuery(bad, catalog)).toHaveProperty('error');
+  });
+
+  it('writes text as Deepgram documents it: nothing by default, smart_format both parts, punctuate and numerals each their own', () => {
+    const format = (q: Record<string, string>) => (parseListenQuery(q, catalog) as { native: Record<string, string | undefined> }).native.format;
+    expect(format({})).toBe('false');
+    expect(format({ smart_format: 'true' })).toBe('true');
+    expect(format({ punctuate: 'true' })).toBe('punctuate');
+    expect(format({ numerals: 'true' })).toBe('numerals');
+    expect(format({ punctuate: 'true', numerals: 'true' })).toBe('true');
+    expect(format({ smart_format: 'false', punctuate: 'false' })).toBe('false');
   });
 
   it("gives Deepgram's close reasons", () => {

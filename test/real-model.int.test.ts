@@ -39,7 +39,7 @@ async function throughServer(set: string, model: string) {
     const batch = clips.slice(i, i + 4);
     const outs = await Promise.all(batch.map((c) => stream(server.wsUrl({ model, sample_rate: String(c.sampleRate) }), c.pcm16, (c.sampleRate / 10) * 2)));
     for (const [j, c] of batch.entries()) {
-      results.push({ reference: c.reference, server: finals(outs[j]!.messages).map((f) => f.text), direct: await directDecode(model, c.pcm16, (c.sampleRate / 10) * 2, { sampleRate: c.sampleRate }) });
+      results.push({ reference: c.reference, server: finals(outs[j]!.messages).map((f) => f.raw_text ?? f.text), direct: await directDecode(model, c.pcm16, (c.sampleRate / 10) * 2, { sampleRate: c.sampleRate }) });
     }
   }
   return results;

@@ -27,7 +27,7 @@ describe('streaming a clip over /ws/transcribe', () => {
     expect(types.at(-1)).toBe('closed');
     expect(types.indexOf('partial')).toBeGreaterThan(0);
     expect(types.indexOf('partial')).toBeLessThan(types.indexOf('final'));
-    expect(finals(out.messages).map((f) => f.text)).toEqual(await directDecode(STREAMING_MODEL, clip.pcm16, FRAME_BYTES));
+    expect(finals(out.messages).map((f) => f.raw_text ?? f.text)).toEqual(await directDecode(STREAMING_MODEL, clip.pcm16, FRAME_BYTES));
     for (const m of [...ofType(out.messages, 'partial'), ...finals(out.messages)]) {
       expect(m.is_final).toBe(m.type === 'final');
       expect(m.model_id).toBe(STREAMING_MODEL);
@@ -42,7 +42,7 @@ describe('streaming a clip over /ws/transcribe', () => {
       const clips = seen.slice(i, i + 4).map((f) => loadClip('synthetic-seen', f));
       const outs = await Promise.all(clips.map((c) => stream(server.wsUrl(), c.pcm16)));
       for (const [j, clip] of clips.entries()) {
-        const got = finals(outs[j]!.messages).map((f) => f.text);
+        const got = finals(outs[j]!.messages).map((f) => f.raw_text ?? f.text);
         expect(got).toEqual(await directDecode(STREAMING_MODEL, clip.pcm16, FRAME_BYTES));
         rates.push(wordErrorRate(clip.reference, got.join(' ')));
       }
@@ -59,7 +59,7 @@ describe('streaming a clip over /ws/transcribe', () => {
     const audio = concat([silence(1), a.pcm16, silence(2), b.pcm16, silence(2)]);
     const out = await stream(server.wsUrl(), audio);
     const fs = finals(out.messages);
-    expect(fs.map((f) => f.text)).toEqual(await directDecode(STREAMING_MODEL, audio, FRAME_BYTES));
+    expect(fs.map((f) => f.raw_text ?? f.text)).toEqual(await directDecode(STREAMING_MODEL, audio, FRAME_BYTES));
     expect(fs.length).toBe(2);
     expect(fs.map((f) => f.segment)).toEqual([0, 1]);
     // The first segment ends before the second speech starts; the second lies after it.
@@ -67,7 +67,7 @@ describe('streaming a clip over /ws/transcribe', () => {
     expect(fs[1]!.start_ms).toBeGreaterThan(1000 + (a.pcm16.length / 32));
     for (const f of fs) {
       expect(f.words.length).toBeGreaterThan(0);
-      expect(f.words.map((w) => w.word).join(' ')).toBe(f.text);
+      expect(f.words.map((w) => w.word).join(' ')).toBe(f.raw_text ?? f.text);
       for (const w of f.words) {
         expect(w.start_ms).toBeGreaterThanOrEqual(f.start_ms);
         expect(w.end_ms).toBeLessThanOrEqual(f.end_ms);
@@ -85,7 +85,7 @@ describe('streaming a clip over /ws/transcribe', () => {
     expect(ids.size).toBe(3);
     const direct: string[][] = [];
     for (const clip of clips) direct.push(await directDecode(STREAMING_MODEL, clip.pcm16, 1600));
-    clips.forEach((_, i) => expect(finals(outs[i]!.messages).map((f) => f.text)).toEqual(direct[i]!));
+    clips.forEach((_, i) => expect(finals(outs[i]!.messages).map((f) => f.raw_text ?? f.text)).toEqual(direct[i]!));
     // The three direct transcripts differ, so a mix-up could not pass unnoticed.
     expect(new Set(direct.map((d) => d.join(' '))).size).toBe(3);
   });
@@ -98,7 +98,7 @@ describe('audio sent before ready', () => {
     const outs = await Promise.all(Array.from({ length: 10 }, () => stream(server.wsUrl(), clip.pcm16)));
     for (const out of outs) {
       expect(out.messages[0]!.type).toBe('ready');
-      expect(finals(out.messages).map((f) => f.text)).toEqual(await directDecode(STREAMING_MODEL, clip.pcm16, FRAME_BYTES));
+      expect(finals(out.messages).map((f) => f.raw_text ?? f.text)).toEqual(await directDecode(STREAMING_MODEL, clip.pcm16, FRAME_BYTES));
     }
   });
 });
@@ -121,7 +121,8 @@ describe('the event log behind a session', () => {
 
     const logged = events.flatMap((e) => (e.type === 'SegmentFinalized' ? [e.data] : []));
     const sent = finals(out.messages);
-    expect(logged.map((d) => [d.segment, d.text, d.start_ms, d.end_ms])).toEqual(sent.map((f) => [f.segment, f.text, f.start_ms, f.end_ms]));
+    // The log keeps the recogniser's words and the written text the client got.
+    expect(logged.map((d) => [d.segment, d.text, d.formatted?.text ?? d.text, d.start_ms, d.end_ms])).toEqual(sent.map((f) => [f.segment, f.raw_text ?? f.text, f.text, f.start_ms, f.end_ms]));
 
     const res = await fetch(`${server.url}/api/v1/history?session_id=${sessionId}`);
     const body = (await res.json()) as { items: { content: string; session_id: string; model_id: string; latency_ms: number }[]; total: number };
