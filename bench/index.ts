@@ -34,7 +34,7 @@ const GREEDY = `${REAL}-greedy`;
 const STREAMING = 'tiny-streaming-lstm-ctc-en';
 const OFFLINE = 'tiny-offline-bigru-ctc-en';
 const plan = quick
-  ? { jobRounds: 1, shortJobs: 4, liveSeconds: 3, uploadBytes: 64 * 1024 ** 2, dictationSentences: 3, typedAttempts: 50, spokenClips: 1, requests: 300, sessionOpens: 10, sseEvents: 50_000, overheadModels: [REAL, STREAMING], overheadClips: 6, concurrencyModels: [REAL], levels: [1, 4], seconds: 7, appends: 2000, logEvents: 20_000, lagClients: 2, lagSeconds: 2, sessions: 5, soak: 0.1, soakClients: 2, accuracyModels: [REAL, STREAMING], perSet: 2, webClips: ['1089-134686-0000.wav'], protocolClips: { librispeech: ['1089-134686-0000.wav'], telephony: ['vm-newuser'] }, refine: false, overheadRounds: 1, processModels: [REAL], realLevels: [1, 4], batchLevels: [4, 8], kills: 1, engineOverheadModels: [STREAMING], nodeLogEvents: 20_000, fidelityPerSet: 2, paceClips: 4, determinismRuns: 2, turnClips: 2, turnTailMs: 2500, turnEndpointing: [] as number[], turnsPerSet: 2, capacityLevels: [2], capacitySeconds: 4, costRounds: 1, heldOutWords: 4000, formatPerSet: 6, formatClients: 2 }
+  ? { jobRounds: 1, shortJobs: 4, liveSeconds: 3, uploadBytes: 64 * 1024 ** 2, dictationSentences: 3, typedAttempts: 50, spokenClips: 1, requests: 300, sessionOpens: 10, sseEvents: 50_000, overheadModels: [REAL, STREAMING], overheadClips: 6, concurrencyModels: [REAL], levels: [1, 4], seconds: 7, appends: 2000, logEvents: 20_000, lagClients: 2, lagSeconds: 2, sessions: 5, soak: 0.1, soakClients: 2, accuracyModels: [REAL, STREAMING], perSet: 2, webClips: ['1089-134686-0000.wav'], protocolClips: { librispeech: ['1089-134686-0000.wav'], telephony: ['vm-newuser'] }, refine: false, overheadRounds: 1, processModels: [REAL], realLevels: [1, 4], batchLevels: [4, 8], kills: 1, engineOverheadModels: [STREAMING], nodeLogEvents: 20_000, fidelityPerSet: 2, paceClips: 4, determinismRuns: 2, turnClips: 2, turnTailMs: 2500, turnEndpointing: [] as number[], turnsPerSet: 2, capacityLevels: [2], capacitySeconds: 4, costRounds: 1, heldOutWords: 4000, formatPerSet: 6 }
   : {
       // About 7 minutes of real speech in one file; 40 short clips; a 1 GiB upload.
       jobRounds: 6,
@@ -89,9 +89,6 @@ const plan = quick
       // Section 16: the whole held-out sample, every clip of JFK and the telephone prompts.
       heldOutWords: 40_000,
       formatPerSet: 1000,
-      // With section 15 in the same run its conversation largest holding N is used; alone, the one it
-      // measured on the 2-core EPYC this benchmark's results come from (bench/results/2026-12-06-fd4b8ac-turns.md).
-      formatClients: 112,
     };
 const soakMinutes = values.soak ? Number(values.soak) : plan.soak;
 
@@ -120,7 +117,7 @@ say('The load generator is this process; the server runs in its own. Both share 
 if (values.only !== undefined) {
   const sections: Record<string, { title: string; run: () => Promise<object>; markdown: (r: never) => string }> = {
     turns: { title: 'section 15', run: turnsSection, markdown: turnsMarkdown },
-    format: { title: 'section 16', run: () => formatSection(plan.formatClients), markdown: formatMarkdown },
+    format: { title: 'section 16', run: async () => formatSection(await conversationHolding()), markdown: formatMarkdown },
   };
   const only = sections[values.only];
   if (!only) throw new Error(`--only ${values.only}: only "turns" (section 15) or "format" (section 16) runs alone`);
@@ -283,7 +280,7 @@ for (const r of fid.determinism) say(`   ${r.format.padEnd(5)} ${r.runs} runs: $
 say(`   a deaf flooder closed for a frame over the limit: ${fid.flooder.mb_after_close} MB into its socket in the 3 s after; a reading one: ${fid.flooder.close_to_teardown_ms} ms from its closed message to TCP teardown`);
 
 const turnsReport = await turnsSection();
-const formatReport = await formatSection(turnsReport.capacity.conversation.largest_holding || plan.formatClients);
+const formatReport = await formatSection(turnsReport.capacity.conversation.largest_holding || (await conversationHolding()));
 
 const report = { machine, overhead: overheads, concurrency: concs, event_log: log, memory: mem, accuracy: acc, trust: tr, dictation: dict, jobs: job, web: webApp, protocols: proto, engines: { ...eng, targets }, nodes: { ...multi, holding: { ...multi.holding, one_node_sqlite: oneNodeSqlite } }, fidelity: fid, turns: turnsReport, format: formatReport };
 const outDir = values.out ?? join(import.meta.dir, quick ? 'out' : 'results');
@@ -459,6 +456,14 @@ async function turnsSection() {
 }
 
 type TurnsReport = Awaited<ReturnType<typeof turnsSection>>;
+
+/** The largest holding N of conversation (finals formatted, the default), swept as section 15 sweeps it. */
+async function conversationHolding(): Promise<number> {
+  say('   sweeping conversation (half pauses) for its largest holding N');
+  const speech = realClips(plan.turnClips).filter((it) => it.sampleRate === 16000).map((it) => it.audio);
+  const c = await concurrency(speech, plan.capacityLevels, plan.capacitySeconds, { VOXLOG_DEFAULT_MODEL: REAL }, plan.refine, [{}], { gap: 'equal' });
+  return Math.max(1, c.largest_holding);
+}
 
 /** Section 16: runs it at `clients` (the largest holding N of conversation), says its targets, and returns what the report keeps. */
 async function formatSection(clients: number) {

@@ -33,7 +33,7 @@ export interface FormatPlan {
   readonly heldOutWords: number;
   /** Real recordings whose references keep punctuation and case. */
   readonly sets: Map<string, Item[]>;
-  /** Clients at the cost level (the largest holding N of conversation) and its audio. */
+  /** Clients at the cost level (the largest holding N of conversation, formatted) and its audio. */
   readonly costClients: number;
   readonly costSpeech: Uint8Array[];
   readonly costSeconds: number;
