@@ -493,10 +493,12 @@ function formatTargets(r: FormatResult): { figure: string; value: string; baseli
   }
   const n = r.numerals;
   out.push({ figure: `numerals: WER with digits significant, ${n.clips} telephone prompts with digits (${n.words} words)`, value: f(n.wer_on, 3), baseline: `${f(n.wer_off, 3)} without`, target: 'lower', met: yes(n.wer_on < n.wer_off) });
-  const c = r.cost;
-  out.push({ figure: `time to write a final, p95 at N=${c.clients} (conversation)`, value: `≤ ${f(c.format_ms.p95_at_most, 1)} ms (mean ${f(c.format_ms.mean, 2)} ms, ${c.format_ms.finals} finals)`, baseline: `end of speech → final p95 ${f(c.endpoint_to_final_p95_ms)} ms with, ${f(c.endpoint_to_final_p95_ms_baseline)} ms without`, target: '≤ 5 ms', met: yes(c.format_ms.p95_at_most <= 5) });
-  const share = 1 - pct(c.server_cpu_pct_baseline, 50) / pct(c.server_cpu_pct, 50);
-  out.push({ figure: `formatting's share of server CPU at N=${c.clients} (median of ${c.server_cpu_pct.length})`, value: `${f(pct(c.server_cpu_pct, 50))} % CPU (${f(share * 100, 1)} % of capacity)`, baseline: `${f(pct(c.server_cpu_pct_baseline, 50))} % without`, target: '≤ 3 % of capacity', met: yes(share <= 0.03) });
+  for (const [i, c] of r.cost.entries()) {
+    const where = i === 0 ? `at N=${c.clients}, the largest holding N of conversation` : `at N=${c.clients}, 75 % of it`;
+    out.push({ figure: `time to write a final, p95 ${where}`, value: `≤ ${f(c.format_ms.p95_at_most, 1)} ms (mean ${f(c.format_ms.mean, 2)} ms, ${c.format_ms.finals} finals)`, baseline: `end of speech → final p95 ${f(c.endpoint_to_final_p95_ms)} ms with, ${f(c.endpoint_to_final_p95_ms_baseline)} ms without`, target: i === 0 ? '≤ 5 ms' : 'reported', met: i === 0 ? yes(c.format_ms.p95_at_most <= 5) : 'reported' });
+    const share = 1 - pct(c.server_cpu_pct_baseline, 50) / pct(c.server_cpu_pct, 50);
+    out.push({ figure: `formatting's share of server CPU ${where} (median of ${c.server_cpu_pct.length})`, value: `${f(pct(c.server_cpu_pct, 50))} % CPU (${f(share * 100, 1)} % of capacity)`, baseline: `${f(pct(c.server_cpu_pct_baseline, 50))} % without`, target: i === 0 ? '≤ 3 % of capacity' : 'reported', met: i === 0 ? yes(share <= 0.03) : 'reported' });
+  }
   out.push({ figure: 'punctuation model size and training time', value: `${f(r.model.bytes / 1e6, 2)} MB + ${f(r.model.vocab_bytes / 1e6, 2)} MB vocabulary; trained in ${f(r.model.train_seconds / 60, 1)} min on this class of CPU`, baseline: "sherpa-onnx's upstream English model: 7.5 MB", target: 'stated', met: 'stated' });
   return out;
 }
