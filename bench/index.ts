@@ -509,7 +509,7 @@ function formatMarkdown(r: FormatReport): string {
 Targets, each beside its baseline from this run (baseline: the raw text, as the recogniser gives it):
 ${rows(['figure', 'value', 'baseline', 'target', ''], r.targets.map((x) => [x.figure, x.value, x.baseline, x.target, x.met]))}
 
-Punctuation and case (scored as voxlog formats finals: 32-word pieces, each with up to 16 words before it). Held out: ${r.held_out.source}. Recordings: the words of the output that the reference shares, by a minimum-edit alignment (a word the recogniser got wrong is not scored).
+Punctuation and case. Held-out text is written as voxlog writes a file: 32-word pieces, each reading the 16 words either side. Recordings are streamed and written as live finals. Held out: ${r.held_out.source}. Recordings: the words of the output that the reference shares, by a minimum-edit alignment (a word the recogniser got wrong is not scored).
 ${rows(['text', 'words', 'case accuracy', 'sentence-break F1', 'comma F1', 'question F1'], [[`held out, formatted`, r.held_out.formatted.words, s(r.held_out.formatted)], ['held out, raw (lower case)', r.held_out.raw.words, s(r.held_out.raw)], ...r.recordings.flatMap((x) => [[`${x.set}, formatted`, x.formatted.words, s(x.formatted)], [`${x.set}, raw`, x.raw.words, s(x.raw)]])])}
 
 Model: assets/punct-en/model.onnx, ${r.model.bytes} bytes, with a ${r.model.vocab_bytes}-byte vocabulary; trained by training/punct/train.py in ${r.model.train_seconds} s on ${Object.entries(r.model.trained_on).map(([k, v]) => `${k} (${v})`).join(' and ')}. Writing 32 words takes ${f(r.held_out.ms_per_32_words, 2)} ms on one thread here.

@@ -1,11 +1,13 @@
 // How well a text is punctuated and cased against a reference: case accuracy and F1 of sentence
 // breaks, commas and question marks, over the words both share (bench section 16 and the tests).
 import { isTitle } from '../format/formatter';
+import type { Case, Punct } from '../format/punctuator';
 import { alignWords } from './align';
 import { normalizeText } from './wer';
 
-export type Mark = '' | ',' | '.' | '?' | ';' | ':';
-export type Case = 'lower' | 'capital' | 'upper';
+/** The mark after a word, as the model writes it. */
+export type Mark = Punct;
+export type { Case };
 
 /** Case accuracy and F1 of sentence breaks ('.' and '?'), commas and question marks over paired words. */
 export interface TextScores {
@@ -15,7 +17,6 @@ export interface TextScores {
   readonly comma_f1: number;
   readonly question_f1: number;
 }
-
 
 /** The mark written after a word ('!' reads as '.'), and the word without it. */
 export function markOf(token: string): { word: string; mark: Mark } {
