@@ -13,7 +13,7 @@ describe('bun run bench --quick', () => {
       if (code !== 0) console.error(stdout.slice(-3000), stderr.slice(-3000));
       expect(code).toBe(0);
       const report = JSON.parse(readFileSync(join(out, 'quick.json'), 'utf8'));
-      expect(Object.keys(report)).toEqual(['machine', 'overhead', 'concurrency', 'event_log', 'memory', 'accuracy', 'trust', 'dictation', 'jobs', 'web', 'protocols', 'engines', 'nodes', 'fidelity', 'turns']);
+      expect(Object.keys(report)).toEqual(['machine', 'overhead', 'concurrency', 'event_log', 'memory', 'accuracy', 'trust', 'dictation', 'jobs', 'web', 'protocols', 'engines', 'nodes', 'fidelity', 'turns', 'format']);
       // The headline figures are on the real default model; the fixture is an extra row.
       expect(report.overhead.map((o: { model: string }) => o.model)).toEqual([PREFERRED_DEFAULT_MODEL, 'tiny-streaming-lstm-ctc-en']);
       for (const o of report.overhead) expect([o.model, o.transcripts_identical]).toEqual([o.model, true]);
@@ -39,9 +39,12 @@ describe('bun run bench --quick', () => {
       expect(readFileSync(join(out, 'quick.md'), 'utf8')).toContain('## 15. Turns');
       expect(report.turns.latency.map((l: { setting: string; silence: string }) => `${l.setting} ${l.silence}`)).toEqual(['default noise', 'baseline (model rule) noise', 'default digital', 'baseline (model rule) digital', 'offline model (tiny-offline-bigru-ctc-en), default noise', 'offline model (tiny-offline-bigru-ctc-en), endpointing_ms=500 (its old default) noise']);
       expect(report.turns.targets.length).toBeGreaterThan(8);
+      expect(readFileSync(join(out, 'quick.md'), 'utf8')).toContain('## 16. Written transcripts');
+      expect(report.format.recordings.map((r: { set: string }) => r.set)).toEqual(['jfk/pcm16', 'telephony/pcm16']);
+      expect(report.format.cost.length).toBe(2);
       expect(report.dictation.tts.map((t: { voice: string }) => t.voice)).toEqual(['flite:slt', 'flite:kal16', 'flite:rms', 'flite:awb', 'espeak-ng:en-us']);
     } finally {
       rmSync(out, { recursive: true, force: true });
     }
-  }, 420_000);
+  }, 600_000);
 });

@@ -44,6 +44,9 @@ describe('the single binary from bun run build', () => {
     expect(ofType(out.messages, 'ready')[0]!.model_id).toBe(PREFERRED_DEFAULT_MODEL);
     const text = finals(out.messages).map((f) => f.text).join(' ');
     expect(wordErrorRate(clip.reference, text).rate).toBeLessThan(0.14);
+    // Written by the punctuation model it carries, in the engine worker.
+    expect(text).toMatch(/^And [^]*[a-z]/);
+    for (const f of finals(out.messages)) expect(f.formatted_words?.map((w) => w.word).join(' ')).toBe(f.text);
     const history = (await (await fetch(`${url}/api/v1/history`)).json()) as { total: number };
     expect(history.total).toBe(finals(out.messages).length);
   });
@@ -60,7 +63,7 @@ describe('the single binary from bun run build', () => {
     expect((await bundle.arrayBuffer()).byteLength).toBeGreaterThan(1_000_000);
   });
 
-  it('runs a batch job, its VAD worker bundled beside the engine worker', async () => {
+  it('runs a batch job, its VAD and format workers bundled beside the engine worker', async () => {
     const form = new FormData();
     form.append('file', Bun.file(join(SHARED_DIR, 'audio', 'jfk', 'jfk.wav')), 'jfk.wav');
     const { id } = (await (await fetch(`${url}/api/v1/jobs`, { method: 'POST', body: form })).json()) as { id: string };
@@ -68,6 +71,8 @@ describe('the single binary from bun run build', () => {
     expect(feed).toContain('"type":"end","status":"completed"');
     const text = await (await fetch(`${url}/api/v1/jobs/${id}/download?format=txt`)).text();
     expect(wordErrorRate(loadClip('jfk', 'jfk.wav').reference, text).rate).toBeLessThan(0.14);
+    const { segments } = (await (await fetch(`${url}/api/v1/jobs/${id}/segments`)).json()) as { segments: { text: string; raw_text: string }[] };
+    expect(segments.some((s) => s.text !== s.raw_text && /[a-z]/.test(s.text))).toBe(true);
   });
 
   it('runs an offline model behind the Silero VAD shipped beside it', async () => {
