@@ -103,6 +103,15 @@ describe('formatting a final (the formatter\'s rules, a scripted model)', () => 
     expect(b.text.charAt(0)).toBe('W');
   });
 
+  it('ends a whole transcript\'s last segment where the speech ended, and reads each earlier one with what follows it', async () => {
+    // The scripted model gives every word a 0.4 chance of ending a sentence, and no mark.
+    const m: Marker = { mark: async (words) => words.map(() => ({ punct: '', case: 'lower', sentenceEnd: 0.4 })), insideCase: () => 'lower' };
+    const { texts } = await formatSegments(m, [spoken('WE STAYED'), spoken('INSIDE TODAY', 3000)], BOTH);
+    expect(texts.map((t) => t.text)).toEqual(['We stayed', 'inside today.']);
+    // Within a file being written as it arrives (words still to come), the last segment so far stays open.
+    expect((await formatSegments(m, [spoken('INSIDE TODAY')], BOTH, START, ['AND'])).texts[0]!.text).toBe('Inside today');
+  });
+
   it('gives nothing for no words', async () => {
     expect(await format(scripted(), [], BOTH)).toEqual({ text: '', words: [], sentenceEnded: true });
   });

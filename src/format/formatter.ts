@@ -116,7 +116,8 @@ function caseWord(word: string, c: Case): string {
 
 /**
  * Segments in order, each formatted with what came before it as context and the words after it (up
- * to CONTEXT_WORDS, from the next segments and then `after`); and the context after them.
+ * to CONTEXT_WORDS, from the next segments and then `after`); and the context after them. With no
+ * `after`, the last segment is the end of the transcript: the speaker stopped there.
  */
 export async function formatSegments(punctuator: Marker | undefined, segments: readonly (readonly SpokenWord[])[], options: FormatOptions, context = START, after: readonly string[] = []): Promise<{ texts: Formatted[]; context: FormatContext }> {
   const texts: Formatted[] = [];
@@ -126,7 +127,9 @@ export async function formatSegments(punctuator: Marker | undefined, segments: r
       if (ahead.length >= CONTEXT_WORDS) break;
       ahead.push(...later.map((w) => w.word));
     }
-    const written = await format(punctuator, spoken, options, context, [...ahead, ...after]);
+    // The last segment of a whole transcript ends where the speech did.
+    const ends = i === segments.length - 1 && after.length === 0;
+    const written = await format(punctuator, spoken, options, context, [...ahead, ...after], ends);
     context = next(context, spoken, written);
     texts.push(written);
   }
