@@ -71,7 +71,7 @@ export async function accuracy(models: string[], sets: Map<string, Item[]>): Pro
             ),
           );
           outs.forEach((o, j) => {
-            const text = finals(o.messages).map((f) => f.text).join(' ');
+            const text = finals(o.messages).map((f) => f.raw_text ?? f.text).join(' '); // the recogniser's words (written text: section 16)
             wers.push(wordErrorRate(batch[j]!.reference, text));
             cers.push(charErrorRate(batch[j]!.reference, text));
           });

@@ -27,7 +27,7 @@ const frameBytes = (it: Pick<Item, 'encoding' | 'sampleRate'>) => Math.round(it.
 async function streamed(server: ServerProcess, it: Pick<Item, 'audio' | 'encoding' | 'sampleRate'>, pace?: number): Promise<string> {
   const url = server.wsUrl({ encoding: it.encoding, sample_rate: String(it.sampleRate), interim_ms: '0' });
   const out = await streamAudio({ url, audio: it.audio, frameBytes: frameBytes(it), paceBytesPerSecond: pace });
-  return finals(out.messages).map((f) => f.text).join(' ');
+  return finals(out.messages).map((f) => f.raw_text ?? f.text).join(' '); // the recogniser's words, as the file path gives them
 }
 
 /** `POST /v1/listen` (the file path: a high-priority job) with a file's bytes. */

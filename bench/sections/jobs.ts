@@ -27,6 +27,8 @@ type Call = ReturnType<typeof jsonClient>;
 async function submit(call: Call, wav: Uint8Array<ArrayBuffer> | Blob, name: string): Promise<string> {
   const form = new FormData();
   form.append('file', wav instanceof Blob ? wav : new Blob([wav]), name);
+  // The recogniser's words, compared with a direct decode (writing them as text is section 16's).
+  form.append('format', 'false');
   const r = await call('POST', '/api/v1/jobs', form);
   if (r.status !== 202) throw new Error(`job refused: ${JSON.stringify(r.body)}`);
   return r.body.id;

@@ -38,7 +38,7 @@ export async function overhead(modelId: string, clips: Uint8Array<ArrayBuffer>[]
       texts.length = 0;
       for (const clip of clips) {
         const out = await streamAudio({ url: server.wsUrl({ model: modelId }), audio: clip, frameBytes: FRAME_BYTES });
-        texts.push(finals(out.messages).map((f) => f.text));
+        texts.push(finals(out.messages).map((f) => f.raw_text ?? f.text)); // the recogniser's words, as the direct decode gives them
       }
       serverMs.push(performance.now() - t0);
     }

@@ -93,6 +93,7 @@ export async function protocols(o: { librispeech: readonly string[]; telephony: 
   probe.stop(true);
   const server = await startServerProcess({ VOXLOG_DEFAULT_MODEL: '', VOXLOG_WYOMING_PORT: String(wyomingPort), VOXLOG_TWILIO_WEBHOOK_URL: `http://127.0.0.1:${receiver.port}/`, VOXLOG_TWILIO_WEBHOOK_SECRET: 'bench-secret' });
   const ws = server.url.replace('http', 'ws');
+  // Every protocol writes text here (Deepgram with smart_format; the others by default), so WERs compare like with like.
   const native = (m: any) => (m.type === 'final' ? { text: m.text, startMs: m.start_ms, endMs: m.end_ms } : null);
   const deepgram = (m: any) => (m.type === 'Results' && m.is_final ? { text: m.channel.alternatives[0].transcript, startMs: m.start * 1000, endMs: (m.start + m.duration) * 1000 } : null);
   const collected = new Map<string, { refs: string[]; hyps: string[]; lags: number[] }>();
@@ -108,7 +109,7 @@ export async function protocols(o: { librispeech: readonly string[]; telephony: 
       const frames = split(clip.audio, 3200);
       const [n, d, w] = await Promise.all([
         wsClient(`${ws}/ws/transcribe`, frames, 100, (f) => f, '{"type":"close"}', native),
-        wsClient(`${ws}/v1/listen?encoding=linear16&sample_rate=16000&model=nova-3`, frames, 100, (f) => f, '{"type":"CloseStream"}', deepgram),
+        wsClient(`${ws}/v1/listen?encoding=linear16&sample_rate=16000&model=nova-3&smart_format=true`, frames, 100, (f) => f, '{"type":"CloseStream"}', deepgram),
         wyomingClient(wyomingPort, frames, 100),
       ]);
       add('native pcm16', clip.reference, score(n.finals, n.t0, clip.speechMs));
@@ -136,7 +137,7 @@ export async function protocols(o: { librispeech: readonly string[]; telephony: 
       })();
       const [n, d, t0] = await Promise.all([
         wsClient(`${ws}/ws/transcribe?encoding=mulaw&sample_rate=8000`, frames, 20, (f) => f, '{"type":"close"}', native),
-        wsClient(`${ws}/v1/listen?encoding=mulaw&sample_rate=8000`, frames, 20, (f) => f, '{"type":"CloseStream"}', deepgram),
+        wsClient(`${ws}/v1/listen?encoding=mulaw&sample_rate=8000&smart_format=true`, frames, 20, (f) => f, '{"type":"CloseStream"}', deepgram),
         twilio,
       ]);
       add('native mulaw', clip.reference, score(n.finals, n.t0, clip.speechMs));

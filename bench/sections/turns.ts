@@ -247,7 +247,7 @@ async function accuracyBySet(server: ServerProcess, sets: Map<string, Item[]>): 
   const rows: SetAccuracy[] = [];
   for (const [set, items] of sets) {
     const [on, off] = [await decodeAll(server, items, {}), await decodeAll(server, items, BASELINE)];
-    const rate = (runs: Final[][]) => pooled(runs.map((fs, i) => wordErrorRate(items[i]!.reference, fs.map((f) => f.text).join(' ')))) as ErrorRate;
+    const rate = (runs: Final[][]) => pooled(runs.map((fs, i) => wordErrorRate(items[i]!.reference, fs.map((f) => f.raw_text ?? f.text).join(' ')))) as ErrorRate;
     const w = rate(on);
     rows.push({
       set,
