@@ -134,6 +134,19 @@ describe('files written as text: jobs, OpenAI and Deepgram', () => {
     expect(body.segments.map((s) => s.text).join(' ')).toBe(body.text);
   });
 
+  it('streams OpenAI\'s deltas as written text, which add up to the done text', async () => {
+    const form = new FormData();
+    form.append('file', new Blob([JFK]), 'jfk.wav');
+    form.append('stream', 'true');
+    const body = await (await fetch(`${server.url}/v1/audio/transcriptions`, { method: 'POST', body: form })).text();
+    const events = body.split('\n\n').filter((b) => b.startsWith('data: ')).map((b) => JSON.parse(b.slice(6)) as { type: string; delta?: string; text?: string });
+    const deltas = events.filter((e) => e.type === 'transcript.text.delta').map((e) => e.delta!);
+    expect(deltas.length).toBeGreaterThan(0);
+    const done = events.find((e) => e.type === 'transcript.text.done')!;
+    expect(done.text).toMatch(WRITTEN);
+    expect(deltas.join('')).toBe(done.text);
+  });
+
   it('writes Deepgram\'s pre-recorded transcript with smart_format, and leaves it lower case without', async () => {
     const listen = async (query: string) =>
       (await (await fetch(`${server.url}/v1/listen?${query}`, { method: 'POST', headers: { 'content-type': 'audio/wav' }, body: JFK })).json()) as { results: { channels: { alternatives: { transcript: string; words: { word: string; punctuated_word: string }[] }[] }[] } };

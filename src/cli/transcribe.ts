@@ -6,7 +6,7 @@ import { AudioInputError, openAudio } from '../audio/input';
 import { EngineRegistry } from '../engine/registry';
 import { toSrt, toText, toVtt, type TextSegment } from '../jobs/formats';
 import { FileFormatter, spokenWords } from '../format/file-formatter';
-import { FORMATTED, type Formatted } from '../format/formatter';
+import { FORMATTED, writtenSegment, type Formatted } from '../format/formatter';
 import { transcribeInChunks, type TimedSegment } from '../jobs/pipeline';
 import { cliConfig, fail, parseCli } from './args';
 import { progressLine } from './progress';
@@ -43,9 +43,8 @@ mkdirSync(values.out!, { recursive: true });
 /** The transcript of one file in the chosen format. */
 export function render(f: CliFormat, file: string, modelId: string, audioMs: number, timed: readonly TimedSegment[], written: readonly Formatted[] | undefined): string {
   const segments: (TextSegment & { raw_text: string })[] = timed.map((s, id) => {
-    const w = written?.[id];
-    const words = w && s.words.length > 0 ? w.words.map((x) => ({ word: x.word, start_ms: x.start_ms, end_ms: x.end_ms })) : [...s.words];
-    return { id, text: w?.text ?? s.text, start_ms: s.start_ms, end_ms: s.end_ms, words, raw_text: s.text };
+    const w = written?.[id] ? writtenSegment(s, written[id]) : s;
+    return { id, text: w.text, start_ms: s.start_ms, end_ms: s.end_ms, words: [...w.words], raw_text: s.text };
   });
   const text = segments.map((s) => s.text).filter(Boolean).join(' ');
   if (f === 'srt') return toSrt(segments);

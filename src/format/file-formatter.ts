@@ -35,8 +35,8 @@ export class FileFormatter {
   }
 
   /** A file's transcript, written as it arrives: `add` each batch of segments in order. */
-  transcript(options: FormatOptions): TranscriptWriter {
-    return new TranscriptWriter(this, options);
+  transcript<S extends FileSegment>(options: FormatOptions): TranscriptWriter<S> {
+    return new TranscriptWriter<S>(this, options);
   }
 
   /** Ends the worker (shutdown); a later request starts another. */
@@ -71,10 +71,10 @@ export class FileFormatter {
  * One file's segments formatted in order as they come, each with the words before and after it: the
  * last segment added waits for the next batch (or `finish`), whose words it reads as what follows it.
  */
-export class TranscriptWriter {
+export class TranscriptWriter<S extends FileSegment> {
   private context = START;
   private chain: Promise<unknown> = Promise.resolve();
-  private held: FileSegment[] = [];
+  private held: S[] = [];
   private readonly written: Formatted[] = [];
   private failure: unknown;
 
@@ -84,7 +84,7 @@ export class TranscriptWriter {
   ) {}
 
   /** Adds the next segments in order; resolves with the segments written by it (those held before, and all but the last of these). */
-  add(segments: readonly FileSegment[]): Promise<{ segment: FileSegment; written: Formatted }[]> {
+  add(segments: readonly S[]): Promise<{ segment: S; written: Formatted }[]> {
     const ready = [...this.held, ...segments];
     this.held = ready.splice(-1);
     return this.write(ready, this.held.flatMap((s) => spokenWords(s).map((w) => w.word)));
@@ -99,7 +99,7 @@ export class TranscriptWriter {
     return this.written;
   }
 
-  private write(segments: FileSegment[], after: readonly string[]): Promise<{ segment: FileSegment; written: Formatted }[]> {
+  private write(segments: S[], after: readonly string[]): Promise<{ segment: S; written: Formatted }[]> {
     const done = this.chain.then(async () => {
       if (segments.length === 0) return [];
       const { texts, context } = await this.formatter.format(segments.map(spokenWords), this.options, this.context, after);

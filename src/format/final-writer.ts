@@ -9,7 +9,8 @@ import { Punctuator } from './punctuator';
 interface Stream {
   readonly options: FormatOptions;
   context: FormatContext;
-  queue: Promise<void>;
+  /** Set while a final is being written: what the stream posts meanwhile waits behind it. */
+  queue: Promise<void> | undefined;
 }
 
 export class FinalWriter {
@@ -30,22 +31,32 @@ export class FinalWriter {
         return undefined;
       });
     }
-    this.streams.set(streamId, { options, context: START, queue: Promise.resolve() });
+    this.streams.set(streamId, { options, context: START, queue: undefined });
   }
 
-  /** Sends `m` after its stream's earlier messages; a final goes with its written text. */
+  /**
+   * Sends `m`; a final goes with its written text. A stream's messages wait only while one of its finals
+   * is being written, so partials and each frame's `consumed` pass straight through otherwise.
+   */
   readonly post: Post = (m) => {
     const stream = 'streamId' in m ? this.streams.get(m.streamId) : undefined;
     if (!stream) return this.send(m);
-    stream.queue = stream.queue.then(async () => {
-      this.send(m.type === 'final' ? await this.write(stream, m) : m);
-      if (m.type === 'closed' && 'streamId' in m) this.streams.delete(m.streamId);
+    if (m.type !== 'final' && !stream.queue) return this.deliver(m);
+    const queued = (stream.queue ?? Promise.resolve()).then(async () => this.deliver(m.type === 'final' ? await this.write(stream, m) : m));
+    stream.queue = queued;
+    void queued.then(() => {
+      if (stream.queue === queued) stream.queue = undefined;
     });
   };
 
   /** Resolves once every message posted so far has been sent. */
   async settled(): Promise<void> {
     await Promise.all([...this.streams.values()].map((s) => s.queue));
+  }
+
+  private deliver(m: FromWorker): void {
+    this.send(m);
+    if (m.type === 'closed') this.streams.delete(m.streamId);
   }
 
   private async write(stream: Stream, m: Extract<FromWorker, { type: 'final' }>): Promise<FromWorker> {

@@ -101,6 +101,14 @@ export async function format(punctuator: Marker | undefined, spoken: readonly Sp
   return { text: words.map((w) => w.word).join(' '), words, sentenceEnded: words.length === 0 ? context.sentenceEnded : sentenceStart };
 }
 
+/** The written words with their times (the spoken words' indices left out), as clients and job segments carry them. */
+export const timedWords = (f: Pick<Formatted, 'words'>): { word: string; start_ms: number; end_ms: number }[] => f.words.map(({ word, start_ms, end_ms }) => ({ word, start_ms, end_ms }));
+
+/** A segment as its written text, with the written words' times where the recogniser gave word times. */
+export function writtenSegment<S extends { readonly text: string; readonly words: readonly SpokenWord[] }>(segment: S, f: Pick<Formatted, 'text' | 'words'>): S {
+  return { ...segment, text: f.text, words: segment.words.length === 0 ? segment.words : timedWords(f) };
+}
+
 /** The context for the segment after `spoken`, formatted as `formatted`. */
 export function next(context: FormatContext, spoken: readonly SpokenWord[], formatted: Formatted): FormatContext {
   return { words: [...context.words, ...spoken.map((w) => w.word)].slice(-CONTEXT_WORDS), sentenceEnded: formatted.sentenceEnded };

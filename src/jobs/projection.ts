@@ -1,6 +1,7 @@
 import { leaseUntil } from '../../events/claims';
 import { sql, type Projection, type SqlStatement } from '../../events/projection';
 import type { RecordedEvent } from '../../events/types';
+import { writtenSegment } from '../format/formatter';
 import { jobLogLine, type JobEvent } from './log-lines';
 
 const JOB_EVENTS = ['JobSubmitted', 'JobStarted', 'JobProgressed', 'JobCompleted', 'JobFailed', 'JobRetried', 'JobClaimed', 'JobCancelled', 'JobDeleted', 'JobExpired'] as const;
@@ -90,14 +91,15 @@ function rows(e: RecordedEvent & JobEvent): SqlStatement[] {
         }),
         clearResult(d.job_id),
         ...d.segments.map((s, seq) => {
-          const written = d.formatted?.segments[seq];
+          const f = d.formatted?.segments[seq];
+          const written = f ? writtenSegment(s, f) : s;
           return sql(`INSERT OR REPLACE INTO job_segments (job_id, seq, start_ms, end_ms, text, words, raw_text) SELECT $id, $seq, $start, $end, $text, $words, $raw WHERE EXISTS (SELECT 1 FROM jobs WHERE id = $id)`, {
             id: d.job_id,
             seq,
             start: s.start_ms,
             end: s.end_ms,
-            text: written?.text ?? s.text,
-            words: JSON.stringify(written && s.words.length > 0 ? written.words.map((w) => ({ word: w.word, start_ms: w.start_ms, end_ms: w.end_ms })) : s.words),
+            text: written.text,
+            words: JSON.stringify(written.words),
             raw: s.text,
           });
         }),

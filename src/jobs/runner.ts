@@ -6,7 +6,7 @@ import { openAudio } from '../audio/input';
 import type { EngineRegistry } from '../engine/registry';
 import { NotFoundError } from '../errors';
 import type { FileFormatter, TranscriptWriter } from '../format/file-formatter';
-import type { Formatted } from '../format/formatter';
+import { writtenSegment } from '../format/formatter';
 import { classify, type RunFailure } from './failures';
 import { transcribeInChunks, type PipelineEvent, type TimedSegment } from './pipeline';
 import type { JobRecord } from './read';
@@ -37,11 +37,11 @@ export async function runJob(deps: RunnerDeps, record: JobRecord, signal: AbortS
   const both = AbortSignal.any([signal, timeout]);
   const t0 = performance.now();
   // A formatted job's segments are written as they arrive in order, so listeners (OpenAI's stream) read written text.
-  const writer = record.format ? deps.formatter.transcript(record.format) : undefined;
+  const writer = record.format ? deps.formatter.transcript<TimedSegment>(record.format) : undefined;
   const heard = writer
     ? (s: readonly TimedSegment[]) =>
         void writer.add(s).then(
-          (out) => out.length > 0 && onSegments(out.map((o) => written(o.segment as TimedSegment, o.written))),
+          (out) => out.length > 0 && onSegments(out.map((o) => writtenSegment(o.segment, o.written))),
           () => onSegments(s),
         )
     : onSegments;
@@ -75,17 +75,14 @@ export async function runJob(deps: RunnerDeps, record: JobRecord, signal: AbortS
   }
 }
 
-/** A segment as its written text, with the written words' times where the model gave word times. */
-const written = (s: TimedSegment, f: Formatted): TimedSegment => ({ ...s, text: f.text, words: s.words.length === 0 ? [] : f.words.map((w) => ({ word: w.word, start_ms: w.start_ms, end_ms: w.end_ms })) });
-
 /**
  * The job's transcript as written text, its last segment (held for what would follow it) told to
  * listeners; if formatting failed, null: the job keeps the recogniser's words rather than fail.
  */
-async function allWritten(writer: TranscriptWriter, jobId: string, segments: readonly TimedSegment[], onSegments: (s: readonly TimedSegment[]) => void) {
+async function allWritten(writer: TranscriptWriter<TimedSegment>, jobId: string, segments: readonly TimedSegment[], onSegments: (s: readonly TimedSegment[]) => void) {
   try {
     const texts = await writer.finish();
-    if (segments.length > 0 && texts.length === segments.length) onSegments([written(segments.at(-1)!, texts.at(-1)!)]);
+    if (segments.length > 0 && texts.length === segments.length) onSegments([writtenSegment(segments.at(-1)!, texts.at(-1)!)]);
     return { text: texts.map((t) => t.text).filter(Boolean).join(' '), segments: texts.map((t) => ({ text: t.text, words: t.words })) };
   } catch (err) {
     console.error(`job ${jobId}: ${String(err)}; its transcript keeps the recogniser's words`);

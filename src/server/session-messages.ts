@@ -1,6 +1,7 @@
 import type { ResultData, SessionContext } from '../../actors/session.machine';
 import { event, type Formatted, type VoxEvent, type Word } from '../../events/types';
 import type { FinalReason } from '../engine/protocol';
+import { timedWords } from '../format/formatter';
 import type { ServerMessage } from './protocol';
 
 /** What the session logs and what it then sends for one happening: an event and its protocol message. */
@@ -34,7 +35,7 @@ export const finalOut = (sessionId: string, r: Result & { words: readonly Word[]
 
 /** A formatted final's text is the written one; the recogniser's stays beside it, with the written words. */
 const written = (r: { text: string; formatted: Formatted | null }) =>
-  r.formatted ? { text: r.formatted.text, raw_text: r.text, formatted_words: r.formatted.words.map((w) => ({ word: w.word, start_ms: w.start_ms, end_ms: w.end_ms })) } : {};
+  r.formatted ? { text: r.formatted.text, raw_text: r.text, formatted_words: timedWords(r.formatted) } : {};
 
 export const speechStartedOut = (sessionId: string, r: { atMs: number; segment: number }): Outgoing => [
   event('SpeechStarted', { session_id: sessionId, segment: r.segment, at_ms: r.atMs }),
