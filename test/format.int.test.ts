@@ -144,7 +144,7 @@ describe('files written as text: jobs, OpenAI and Deepgram', () => {
     expect(deltas.length).toBeGreaterThan(0);
     const done = events.find((e) => e.type === 'transcript.text.done')!;
     expect(done.text).toMatch(WRITTEN);
-    expect(deltas.join('')).toBe(done.text);
+    expect(deltas.join('')).toBe(done.text ?? '');
   });
 
   it('writes Deepgram\'s pre-recorded transcript with smart_format, and leaves it lower case without', async () => {
