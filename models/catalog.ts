@@ -1,3 +1,4 @@
+import { didYouMean } from '../src/suggest';
 /** The sherpa-onnx model config keys a recognizer can be loaded under. */
 export const SHERPA_MODEL_TYPES = ['zipformer2Ctc', 'zipformerCtc', 'transducer', 'paraformer', 'whisper', 'moonshine', 'senseVoice'] as const;
 export type SherpaModelType = (typeof SHERPA_MODEL_TYPES)[number];
@@ -233,13 +234,25 @@ export const mergeCatalog = (extra: readonly CatalogEntry[]): readonly CatalogEn
 /** Looks a model up by id (in the built-in catalog unless another is given). */
 export const findModel = (id: string, entries: readonly CatalogEntry[] = [...builtInCatalog, ...ttsCatalog]): CatalogEntry | undefined => entries.find((m) => m.id === id);
 
+/** OpenAI's transcription models: a client naming one gets voxlog's default model. */
+export const OPENAI_MODELS = ['whisper-1', 'gpt-4o-transcribe', 'gpt-4o-mini-transcribe', 'gpt-4o-transcribe-diarize'] as const;
+/** Deepgram's model names (`nova-3`, `nova-2-phonecall`, `enhanced-general`, `base`, `whisper-large`...): the default model too. */
+const DEEPGRAM_MODEL = /^(nova-3|nova-2|nova|enhanced|base|whisper|general|meeting|phonecall|voicemail|finance|video|conversationalai)(-[a-z0-9]+)*$/;
+const theirs = { openai: (name: string) => (OPENAI_MODELS as readonly string[]).includes(name), deepgram: (name: string) => DEEPGRAM_MODEL.test(name) };
+
 /**
- * The recognizer a client of another service's API asked for: a voxlog recognizer id picks it; any other
- * name (whisper-1, nova-3) is undefined, which means the default model.
+ * The recognizer a client of another service's API asked for: a voxlog recognizer id picks it; that
+ * service's own model names (whisper-1, nova-3) are undefined, which means the default model. Any other
+ * name is a mistake to refuse (a misspelt `gpt-4o-transcribbe` must not quietly run something else).
  */
-export function compatibleModel(requested: string | undefined, entries: readonly CatalogEntry[]): string | undefined {
-  const entry = requested ? findModel(requested, entries) : undefined;
-  return entry && (entry.kind === 'streaming' || entry.kind === 'offline') ? entry.id : undefined;
+export function compatibleModel(requested: string | undefined, entries: readonly CatalogEntry[], service: keyof typeof theirs): { id: string | undefined } | { error: string } {
+  if (!requested || theirs[service](requested)) return { id: undefined };
+  const entry = findModel(requested, entries);
+  if (entry && (entry.kind === 'streaming' || entry.kind === 'offline')) return { id: entry.id };
+  const known = service === 'openai' ? [...OPENAI_MODELS] : ['nova-3', 'nova-2', 'enhanced', 'base'];
+  const recognizers = entries.filter((m) => m.kind === 'streaming' || m.kind === 'offline').map((m) => m.id);
+  const near = didYouMean(requested, [...known, ...recognizers]);
+  return { error: `model ${JSON.stringify(requested)} is not a ${service === 'openai' ? 'transcription' : 'Deepgram'} model voxlog knows${near}: name ${known.join(', ')} (voxlog's default model) or a voxlog model id` };
 }
 
 /** The folder name a model's files live in. */

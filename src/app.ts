@@ -42,6 +42,7 @@ import { dictation } from './dictation';
 import { jobs } from './jobs';
 import { uiRoutes } from './ui/routes';
 import type { JobService } from './jobs/service';
+import { command } from './program';
 
 /** What sessions write to when the event log is switched off for a benchmark baseline. */
 const discardingStore: Pick<EventStore, 'append' | 'readStream'> = {
@@ -105,12 +106,32 @@ async function bootstrapAdmin(config: Config, users: Users): Promise<void> {
     await users.create(config.auth.adminName, config.auth.adminPassword, 'admin');
     console.log(`created the first admin user ${config.auth.adminName} from VOXLOG_ADMIN_PASSWORD`);
   } else if (config.auth.enabled) {
-    console.warn('auth is on and there are no users yet: set VOXLOG_ADMIN_PASSWORD, or run: bun run users add --admin NAME');
+    console.warn(`auth is on and there are no users yet: set VOXLOG_ADMIN_PASSWORD, or run: ${command('users add --admin NAME')}`);
+  }
+}
+
+/** Why the server cannot listen where it was told to, in words that say what to do. */
+function listenError(config: Config, err: unknown): StartupError {
+  if ((err as { code?: string }).code === 'EADDRINUSE') return new StartupError(`port ${config.port} on ${config.host} is already in use; stop what is listening there or set PORT to another port (PORT=0 picks a free one)`);
+  return new StartupError(`cannot listen on ${config.host}:${config.port}: ${(err as Error).message}`);
+}
+
+/**
+ * A taken port is said before the data directory is created, locked or migrated: binding and letting
+ * go costs a millisecond, where finding out at listen() left a new data directory behind.
+ */
+function refuseTakenPort(config: Config): void {
+  if (config.port === 0) return;
+  try {
+    Bun.listen({ hostname: config.host, port: config.port, socket: { data() {} } }).stop(true);
+  } catch (err) {
+    throw listenError(config, err);
   }
 }
 
 /** Composes the whole server from configuration and starts listening. */
 export async function startServer(config: Config): Promise<RunningServer> {
+  refuseTakenPort(config);
   const lock = lockDataDir(config.dataDir);
   try {
     return await compose(config, lock);
@@ -245,9 +266,7 @@ async function compose(config: Config, lock: { release(): void }): Promise<Runni
     app.listen({ hostname: config.host, port: config.port, reusePort: false });
   } catch (err) {
     await release();
-    const code = (err as { code?: string }).code;
-    if (code === 'EADDRINUSE') throw new StartupError(`port ${config.port} on ${config.host} is already in use; stop what is listening there or set PORT to another port (PORT=0 picks a free one)`);
-    throw new StartupError(`cannot listen on ${config.host}:${config.port}: ${(err as Error).message}`);
+    throw listenError(config, err);
   }
 
   const server = app.server!;

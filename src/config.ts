@@ -6,6 +6,7 @@ import { dirname, resolve } from 'node:path';
 import { mergeCatalog, type CatalogEntry } from '../models/catalog';
 import { readCatalogFile } from '../models/catalog-file';
 import pkg from '../package.json';
+import { command } from './program';
 /** Validated runtime configuration; every field comes from the environment (and `.env`, which Bun loads). */
 /** Where an engine's recognizer runs: a Bun Worker in the server process, or a child process of its own. */
 export const ENGINE_HOSTS = ['worker', 'process'] as const;
@@ -253,7 +254,7 @@ export function loadConfig(env: Env = process.env): Config {
   }
   const catalog = mergeCatalog(extra);
   const defaultModel = env.VOXLOG_DEFAULT_MODEL?.trim() || undefined;
-  if (defaultModel && !catalog.some((m) => m.id === defaultModel && (m.kind === 'streaming' || m.kind === 'offline'))) problems.push(`VOXLOG_DEFAULT_MODEL=${defaultModel} is not a recognizer in the catalog (bun run models list)`);
+  if (defaultModel && !catalog.some((m) => m.id === defaultModel && (m.kind === 'streaming' || m.kind === 'offline'))) problems.push(`VOXLOG_DEFAULT_MODEL=${defaultModel} is not a recognizer in the catalog (${command('models list')})`);
 
   const dataDir = resolve(env.VOXLOG_DATA_DIR || 'data');
   const databaseUrl = env.VOXLOG_DATABASE_URL?.trim() || null;

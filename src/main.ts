@@ -1,4 +1,5 @@
-// The server's entry point, and the binary's. `__probe` runs a throwaway model probe instead (see
+// The entry point of every voxlog command, the binary's included: `voxlog [COMMAND]` and `bun run
+// COMMAND` dispatch here (src/cli/commands.ts). `__probe` runs a throwaway model probe instead (see
 // engine/model-probe.ts), `__tts` a throwaway sherpa-onnx synthesis (dictation/tts/sherpa-child.ts)
 // and `__engine` an engine host process (engine/process-entry.ts):
 // imported lazily so a child does not load the whole server.
@@ -18,40 +19,20 @@ if (Bun.argv[2] === ENGINE_COMMAND) {
   // Serves one engine until the server closes its socket or asks it to exit.
   const { runEngineProcess } = await import('./engine/process-entry');
   await runEngineProcess(Bun.argv[3] ?? '');
-} else await serve();
+} else await dispatch(Bun.argv.slice(2));
 
-async function serve(): Promise<void> {
-  const { ConfigError, loadConfig } = await import('./config');
-  const { startServer } = await import('./app');
-  const { StartupError } = await import('./data-lock');
-
-  try {
-    const config = loadConfig();
-    const server = await startServer(config);
-    console.log(`voxlog ${config.version} listening on ${server.url} (web app at ${server.url}/, Swagger UI at ${server.url}/swagger)`);
-    let stopping = false;
-    const stop = async () => {
-      if (stopping) return;
-      stopping = true;
-      console.log('shutting down: flushing open sessions');
-      await server.stop();
-      process.exit(0);
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-    // A stray failure in one request's or session's callback must not end every other session: it is
-    // logged (and is a defect to fix), and the server keeps serving.
-    process.on('unhandledRejection', (err) => console.error('unhandled rejection (the server keeps running):', err));
-    process.on('uncaughtException', (err) => console.error('uncaught exception (the server keeps running):', err));
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      console.error(err.message);
-      process.exit(2);
-    }
-    if (err instanceof StartupError) {
-      console.error(`voxlog cannot start: ${err.message}`);
-      process.exit(1);
-    }
-    throw err;
+/** Runs the command named first (the server when none is): every command the binary and the package scripts have. */
+async function dispatch([name, ...args]: string[]): Promise<void> {
+  const [{ COMMANDS, usage, unknownCommand }, { useCommandArgs }, { default: pkg }] = await Promise.all([import('./cli/commands'), import('./cli/args'), import('../package.json')]);
+  if (name === '--help' || name === '-h' || name === 'help') {
+    console.log(usage(pkg.version));
+    process.exit(0);
   }
+  if (name === '--version' || name === '-v') {
+    console.log(pkg.version);
+    process.exit(0);
+  }
+  const chosen = name === undefined ? COMMANDS.serve! : Object.hasOwn(COMMANDS, name) ? COMMANDS[name]! : unknownCommand(name, pkg.version);
+  useCommandArgs(name === undefined ? [] : args);
+  await chosen.load();
 }

@@ -12,6 +12,13 @@ const scratch = mkdtempSync(join(tmpdir(), 'voxlog-bin-'));
 const dist = join(scratch, 'dist');
 let server: ReturnType<typeof Bun.spawn<'ignore', 'pipe', 'pipe'>>;
 let url = '';
+let started = '';
+/** The binary run as a command, from another directory, with what the server had in its environment. */
+const voxlog = async (...args: string[]) => {
+  const p = Bun.spawn([join(dist, 'voxlog'), ...args], { cwd: scratch, env: { PATH: process.env.PATH ?? '', HOME: scratch, VOXLOG_SHARED_DIR: SHARED_DIR }, stdout: 'pipe', stderr: 'pipe' });
+  const [out, err, code] = await Promise.all([new Response(p.stdout).text(), new Response(p.stderr).text(), p.exited]);
+  return { out, err, code };
+};
 
 beforeAll(async () => {
   const build = Bun.spawnSync(['bun', 'run', 'build', '--out', dist], { cwd: join(import.meta.dir, '..') });
@@ -25,8 +32,10 @@ beforeAll(async () => {
     stdout: 'pipe',
     stderr: 'pipe',
   });
-  const { url: bound, printed } = await waitForListening(server);
+  const { url: bound, printed, output } = await waitForListening(server);
   url = bound;
+  await Bun.sleep(100);
+  started = output();
   console.log(`binary: ${(statSync(join(dist, 'voxlog')).size / 1e6).toFixed(1)} MB, listening ${Math.round(performance.now() - t0)} ms after exec; ${printed.trim().split('\n').join(' | ')}`);
 });
 
@@ -90,5 +99,53 @@ describe('the single binary from bun run build', () => {
       expect({ file, status: res.status, type: res.headers.get('content-type')?.split(';')[0] }).toEqual({ file, status: 200, type });
       expect((await res.text()).length).toBeGreaterThan(least);
     }
+  });
+
+  it('says at start which models it found and where it looked', () => {
+    expect(started).toMatch(new RegExp(`models: [^\\n]*${PREFERRED_DEFAULT_MODEL} \\(default\\)[^\\n]*; found in ${join(SHARED_DIR, 'models')}`));
+    expect(started).toMatch(new RegExp(`looked in [^)]*${join(dist, 'models')}`));
+  });
+});
+
+describe('every command in the one binary', () => {
+  it('answers --help with its commands, and each command with its own usage, in the words a binary user types', async () => {
+    const help = await voxlog('--help');
+    expect(help.code).toBe(0);
+    for (const name of ['serve', 'simulate', 'transcribe', 'models', 'users', 'replay', 'log']) expect(help.out).toMatch(new RegExp(`^  ${name} `, 'm'));
+    for (const name of ['serve', 'simulate', 'transcribe', 'models', 'users', 'replay', 'log']) {
+      const r = await voxlog(name, '--help');
+      expect([name, r.code]).toEqual([name, 0]);
+      expect(r.out).toContain(`usage: voxlog ${name === 'serve' ? '[serve]' : name}`);
+      expect(r.out).not.toContain('bun run');
+    }
+  });
+
+  it('refuses an unknown command or option with a suggestion and exit 2, starting nothing', async () => {
+    const typo = await voxlog('transcirbe', 'a.wav');
+    expect(typo.code).toBe(2);
+    expect(typo.err).toContain('unknown command transcirbe (did you mean transcribe?)');
+    const option = await voxlog('--port', '9000');
+    expect(option.code).toBe(2);
+    expect(option.err).toContain('unknown option --port');
+    expect(option.out).not.toContain('listening');
+  });
+
+  it('lists models with the advice a binary user can follow', async () => {
+    const r = await voxlog('models', 'list');
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(new RegExp(`^${PREFERRED_DEFAULT_MODEL} .* yes \\(`, 'm'));
+    expect(r.out).toContain('no: voxlog models pull');
+  });
+
+  it('streams a file to the server and transcribes one here, as the package scripts do', async () => {
+    const jfk = join(SHARED_DIR, 'audio', 'jfk', 'jfk.wav');
+    const sim = await voxlog('simulate', jfk, '--url', url);
+    expect(sim.code).toBe(0);
+    expect(sim.out).toMatch(/final #0 /);
+    const out = join(scratch, 'transcripts');
+    const local = await voxlog('transcribe', jfk, '--out', out);
+    expect(local.code).toBe(0);
+    expect(local.err).toMatch(/11\.0 s in \d+\.\d s → /);
+    expect(wordErrorRate(loadClip('jfk', 'jfk.wav').reference, await Bun.file(join(out, 'jfk.txt')).text()).rate).toBeLessThan(0.14);
   });
 });

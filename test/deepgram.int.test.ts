@@ -161,6 +161,12 @@ describe('Deepgram errors, in its shapes', () => {
     expect(await corrupt.json()).toMatchObject({ err_code: 'UNSUPPORTED_MEDIA', err_msg: expect.any(String) });
     const noRate = await post(new Uint8Array(3200), { 'content-type': 'application/octet-stream' }, '?encoding=linear16');
     expect((await noRate.json()).err_msg).toContain('sample_rate');
+    const typo = await post(new Uint8Array(3200), { 'content-type': 'audio/wav' }, '?model=nvoa-3');
+    expect(typo.status).toBe(400);
+    expect(await typo.json()).toMatchObject({ err_code: 'Bad Request', err_msg: expect.stringContaining('did you mean nova-3?') });
+    const absent = await post(pcm16Wav(librispeech().pcm16), { 'content-type': 'audio/wav' }, '?model=sherpa-onnx-moonshine-tiny-en-int8');
+    expect(absent.status).toBe(400);
+    expect(await absent.json()).toMatchObject({ err_code: 'Bad Request', voxlog_code: 'model_unavailable', err_msg: expect.stringContaining('models that can run here') });
     const badKey = await fetch(`${s.server.url}/v1/listen`, { method: 'POST', body: new Uint8Array(10), headers: { authorization: 'Token vx_nope' } });
     expect(badKey.status).toBe(401);
     expect(await badKey.json()).toMatchObject({ err_code: 'INVALID_AUTH' });
@@ -188,7 +194,7 @@ describe('Deepgram errors, in its shapes', () => {
   });
 
   it('answers every bad query with 400 in Deepgram\'s error shape before the upgrade', async () => {
-    const bad = ['sample_rate=1', 'sample_rate=abc', 'sample_rate=9999999', 'encoding=mulaw&sample_rate=0', 'interim_results=maybe', 'channels=2', 'encoding=opus'];
+    const bad = ['sample_rate=1', 'sample_rate=abc', 'sample_rate=9999999', 'encoding=mulaw&sample_rate=0', 'interim_results=maybe', 'channels=2', 'encoding=opus', 'model=nvoa-3'];
     for (const query of bad) {
       const r = await fetch(`${s.server.url}/v1/listen?${query}`, {
         headers: { authorization: `Token ${s.key}`, upgrade: 'websocket', connection: 'Upgrade', 'sec-websocket-version': '13', 'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==' },

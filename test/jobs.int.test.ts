@@ -146,7 +146,15 @@ describe('batch jobs with the real model', () => {
     noFile.append('model', 'x');
     expect((await call('POST', '/api/v1/jobs', noFile)).body.error.code).toBe('file_missing');
     expect((await call('POST', '/api/v1/jobs', { file: 'jfk.wav' })).body.error.code).toBe('multipart_required');
-    expect((await call('POST', '/api/v1/jobs', form(JFK, 'jfk.wav', { model: 'no-such-model' }))).status).toBe(404);
+    const unknown = await call('POST', '/api/v1/jobs', form(JFK, 'jfk.wav', { model: 'tiny-streaming-lstm-ctc-em' }));
+    expect(unknown.status).toBe(404);
+    expect(unknown.body.error.message).toContain('did you mean tiny-streaming-lstm-ctc-en?');
+    // A catalog model that is not on disk is refused now, not accepted and failed later.
+    const absent = await call('POST', '/api/v1/jobs', form(JFK, 'jfk.wav', { model: 'sherpa-onnx-streaming-zipformer-en-20M-2023-02-17' }));
+    expect(absent.status).toBe(400);
+    expect(absent.body.error.code).toBe('model_unavailable');
+    expect(absent.body.error.message).toContain('models that can run here: ');
+    expect(absent.body.error.message).toContain('models pull sherpa-onnx-streaming-zipformer-en-20M-2023-02-17');
     expect((await call('POST', '/api/v1/jobs', form(JFK, 'jfk.wav', { priority: 'urgent' }))).status).toBe(400);
     expect((await call('GET', '/api/v1/jobs')).body.total).toBe(before);
     expect(readdirSync(join(server.dataDir, 'jobs', '.incoming'))).toEqual([]);

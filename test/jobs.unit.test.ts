@@ -6,6 +6,7 @@ import { createActor, SimulatedClock } from 'xstate';
 import { jobQueueMachine } from '../actors/job-queue.machine';
 import { Chunker, type AudioChunk } from '../src/jobs/chunking/chunker';
 import { toCues, toSrt, toVerboseJson, toVtt } from '../src/jobs/formats';
+import { jobLogLine } from '../src/jobs/log-lines';
 import type { TextSegment as Segment } from '../src/jobs/formats';
 
 describe('cutting a file into chunks at silences', () => {
@@ -275,5 +276,14 @@ describe('subtitles', () => {
     const w = toVerboseJson('text', SEGMENTS, { language: 'en', durationMs: 3_605_000, temperature: 0, segments: false, words: true });
     expect(w.segments).toBeUndefined();
     expect(w.words!.slice(0, 2)).toEqual([{ word: 'AND', start: 0.3, end: 0.786 }, { word: 'SO', start: 0.786, end: 1.273 }]);
+  });
+});
+
+describe("a job's log lines", () => {
+  const progressed = (chunking_done: boolean) => jobLogLine({ type: 'JobProgressed', data: { job_id: 'j', attempt: 1, progress: 0.25, processed_ms: 2000, chunks_done: 1, chunks_found: 4, chunking_done } } as Parameters<typeof jobLogLine>[0]).message;
+
+  it('gives the number of chunks as a total only once the VAD has read the whole file', () => {
+    expect(progressed(true)).toBe('chunk 1 of 4 done (25%, 2.0 s of audio)');
+    expect(progressed(false)).toBe('chunk 1 done, 4 found so far (25%, 2.0 s of audio)');
   });
 });

@@ -15,7 +15,7 @@ let archive: Uint8Array<ArrayBuffer>;
 let sha256: string;
 let cutFirstResponse = true;
 const ranges: (string | null)[] = [];
-let fixtureServer: ReturnType<typeof Bun.serve>;
+let fixtureServer: { readonly port: number; stop(closeActive?: boolean): void };
 
 beforeAll(async () => {
   // A real .tar.bz2 shaped like an upstream release: one folder holding the model files.
@@ -27,30 +27,46 @@ beforeAll(async () => {
   archive = new Uint8Array(readFileSync(join(root, 'fixture.tar.bz2')));
   sha256 = createHash('sha256').update(archive).digest('hex');
 
-  fixtureServer = Bun.serve({
-    port: 0,
+  // A plain HTTP/1.1 server on a TCP socket, so that the first answer can be cut the way a network
+  // failure cuts it: Content-Length promises the whole file, 40% arrives, the connection closes.
+  // (Bun.serve sends a stream chunked, and erroring it printed a stack trace into the test output.)
+  fixtureServer = Bun.listen<{ pending: Uint8Array[]; closeWhenSent: boolean }>({
     hostname: '127.0.0.1',
-    fetch(req) {
-      const range = req.headers.get('range');
-      ranges.push(range);
-      const from = range ? Number(/bytes=(\d+)-/.exec(range)![1]) : 0;
-      const body = archive.subarray(from);
-      const headers = { 'content-length': String(body.length), ...(range ? { 'content-range': `bytes ${from}-${archive.length - 1}/${archive.length}` } : {}) };
-      if (cutFirstResponse) {
+    port: 0,
+    socket: {
+      open(socket) {
+        socket.data = { pending: [], closeWhenSent: false };
+      },
+      data(socket, request) {
+        const head = new TextDecoder().decode(request);
+        const range = /^range: (bytes=(\d+)-)\r$/im.exec(head);
+        ranges.push(range ? range[1]! : null);
+        const from = range ? Number(range[2]) : 0;
+        const body = archive.subarray(from);
+        const status = range ? '206 Partial Content' : '200 OK';
+        const headers = [`HTTP/1.1 ${status}`, `content-length: ${body.length}`, ...(range ? [`content-range: bytes ${from}-${archive.length - 1}/${archive.length}`] : []), 'connection: close', '', ''];
+        const sent = cutFirstResponse ? body.subarray(0, Math.floor(body.length * 0.4)) : body;
         cutFirstResponse = false;
-        // Send 40% of the file, then drop the connection, like a network failure.
-        const stream = new ReadableStream({
-          async pull(c) {
-            c.enqueue(body.subarray(0, Math.floor(body.length * 0.4)));
-            await Bun.sleep(50);
-            c.error(new Error('connection reset'));
-          },
-        });
-        return new Response(stream, { status: range ? 206 : 200, headers });
-      }
-      return new Response(body, { status: range ? 206 : 200, headers });
+        socket.data.pending.push(new TextEncoder().encode(headers.join('\r\n')), sent);
+        socket.data.closeWhenSent = true;
+        flush(socket);
+      },
+      drain: (socket) => flush(socket),
     },
   });
+  /** Writes what the socket will take now; the rest waits for its drain. Closes once all is out. */
+  function flush(socket: { data: { pending: Uint8Array[]; closeWhenSent: boolean }; write(b: Uint8Array): number; end(): void }): void {
+    const { pending } = socket.data;
+    while (pending.length > 0) {
+      const written = socket.write(pending[0]!);
+      if (written < pending[0]!.length) {
+        pending[0] = pending[0]!.subarray(Math.max(0, written));
+        return;
+      }
+      pending.shift();
+    }
+    if (socket.data.closeWhenSent) socket.end();
+  }
   const entry = (id: string, checksum: string) => ({
     id,
     kind: 'streaming',

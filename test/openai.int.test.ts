@@ -109,10 +109,24 @@ describe('the official openai SDK pointed at voxlog', () => {
     expect(messages.at(-1)).toMatchObject({ type: 'end', status: 'completed' });
   });
 
-  it('lists models in the OpenAI shape', async () => {
+  it('lists the models that can run, in the OpenAI shape', async () => {
     const ids = [];
     for await (const m of client.models.list()) ids.push(m.id), expect(m.object).toBe('model');
-    expect(ids).toContain('gigaspeech-zipformer-3.3M-en');
+    // The shared folder holds the real model and the two fixtures; catalog models not on disk are left out.
+    expect(ids.sort()).toEqual(['gigaspeech-zipformer-3.3M-en', 'gigaspeech-zipformer-3.3M-en-greedy', 'tiny-offline-bigru-ctc-en', 'tiny-streaming-lstm-ctc-en']);
+  });
+
+  it('refuses a misspelt or absent model at once, naming what can run, and keeps no job', async () => {
+    const failure = (p: PromiseLike<unknown>) => Promise.resolve(p).then(() => null, (e: unknown) => e);
+    const before = (await alice('GET', '/api/v1/jobs')).body.jobs.length;
+    const typo = (await failure(client.audio.transcriptions.create({ file: await jfk(), model: 'gpt-4o-transcribbe' }))) as { status: number; code: string; type: string; message: string };
+    expect(typo).toMatchObject({ status: 404, code: 'model_not_found', type: 'invalid_request_error' });
+    expect(typo.message).toContain('did you mean gpt-4o-transcribe?');
+    const absent = (await failure(client.audio.transcriptions.create({ file: await jfk(), model: 'sherpa-onnx-moonshine-tiny-en-int8' }))) as { status: number; code: string; message: string };
+    expect(absent).toMatchObject({ status: 400, code: 'model_unavailable' });
+    expect(absent.message).toContain('models that can run here: ');
+    expect(absent.message).toContain('gigaspeech-zipformer-3.3M-en');
+    expect((await alice('GET', '/api/v1/jobs')).body.jobs.length).toBe(before);
   });
 
   it("reports errors in OpenAI's shape, which the SDK raises", async () => {

@@ -19,7 +19,8 @@ afterAll(async () => {
 
 /** Runs a CLI as a user would; asynchronously, since the server lives in this process. */
 const cli = async (script: string, ...args: string[]) => {
-  const p = Bun.spawn(['bun', 'run', script, ...args], { cwd: join(import.meta.dir, '..'), stdout: 'pipe', stderr: 'pipe' });
+  // What `bun run SCRIPT` runs (package.json), and the binary alike: the dispatcher in src/main.ts.
+  const p = Bun.spawn(['bun', 'src/main.ts', script, ...args], { cwd: join(import.meta.dir, '..'), stdout: 'pipe', stderr: 'pipe' });
   const [out, err, code] = await Promise.all([new Response(p.stdout).text(), new Response(p.stderr).text(), p.exited]);
   return { code, out, err };
 };
@@ -50,6 +51,31 @@ describe('bun run simulate', () => {
     expect(badModel.code).toBe(1);
     expect(badModel.out).toContain('error unknown_model');
     expect(badModel.err).toContain('1008');
+  });
+
+  it('refuses a text file named .mp3 (which ffprobe "opens" as an mp3 of 0 channels) before it opens a session', async () => {
+    const notes = join(scratch, 'notes.mp3');
+    await Bun.write(notes, await Bun.file(join(AUDIO_DIR, 'README.md')).text());
+    const sessions = server.db().query('SELECT COUNT(*) AS n FROM sessions').get() as { n: number };
+    const r = await simulate(notes, '--url', `ws://127.0.0.1:${server.port}`);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain('not an audio file voxlog can read');
+    expect(r.err).not.toContain('streaming');
+    expect(server.db().query('SELECT COUNT(*) AS n FROM sessions').get()).toEqual(sessions);
+  });
+
+  it('names --token and VOXLOG_TOKEN when the server wants credentials', async () => {
+    const authed = await startTestServer({ VOXLOG_AUTH: 'on', VOXLOG_SECRET_KEY: 'a-test-secret-that-is-at-least-32-characters-long' });
+    try {
+      const clip = join(AUDIO_DIR, 'synthetic-seen', 'seen_0001_rms.wav');
+      const none = await simulate(clip, '--url', `ws://127.0.0.1:${authed.port}`);
+      expect(none.code).toBe(1);
+      expect(none.err).toContain('the server refused the session (401): it has auth on and no token was given; pass --token T or set VOXLOG_TOKEN');
+      const wrong = await simulate(clip, '--url', `ws://127.0.0.1:${authed.port}`, '--token', 'vox_not_a_key');
+      expect(wrong.err).toContain('it did not accept the token; pass --token T or set VOXLOG_TOKEN');
+    } finally {
+      await authed.dispose();
+    }
   });
 
   it('transcribes the audio people have: stereo 24-bit 11025 Hz WAV and MP3, with the real model', async () => {
@@ -85,7 +111,11 @@ describe('every CLI at the terminal', () => {
     const cases: [string[], RegExp][] = [
       [['simulate', clip, '--frame-ms', 'abc'], /--frame-ms "abc" must be a number from 10 to 1000/],
       [['simulate', clip, '--frame-ms', '0'], /--frame-ms "0" must be a number from 10 to 1000/],
-      [['simulate', clip, '--speed', '2'], /Unknown option '--speed'/],
+      [['simulate', clip, '--speed', '2'], /unknown option --speed/],
+      [['simulate', clip, '--realtme'], /unknown option --realtme \(did you mean --realtime\?\)/],
+      [['simulate', clip, '--token', ''], /--token is empty/],
+      [['simulate', '/tmp'], /\/tmp: is a directory, not an audio file/],
+      [['simulat', clip], /unknown command simulat \(did you mean simulate\?\)/],
       [['simulate'], /usage: bun run simulate/],
       [['replay', '--from'], /--from/],
       [['replay', '--timeline', '--from', 'yesterday-ish'], /--from "yesterday-ish" is neither a log position nor a time/],

@@ -1,8 +1,9 @@
 import { afterAll, describe, expect, it } from 'bun:test';
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { waitForListening } from './helpers/server';
+import { SHARED_DIR } from './helpers/audio';
+import { eventually, waitForListening } from './helpers/server';
 
 const root = join(import.meta.dir, '..');
 const scratch = mkdtempSync(join(tmpdir(), 'voxlog-start-'));
@@ -93,6 +94,34 @@ describe('a data directory it cannot write', () => {
   });
 });
 
+describe('the models it starts with', () => {
+  it('says which models it found, which is the default and where it looked', async () => {
+    const p = start({ PORT: '0', VOXLOG_DATA_DIR: join(scratch, 'models-found'), VOXLOG_DEFAULT_MODEL: '' });
+    const { output } = await waitForListening(p);
+    await eventually(() => output().includes('models: '));
+    p.kill();
+    await p.exited;
+    const line = output().split('\n').find((l) => l.startsWith('models: '))!;
+    expect(line).toContain('gigaspeech-zipformer-3.3M-en (default)');
+    expect(line).toContain('tiny-offline-bigru-ctc-en');
+    expect(line).toContain(`found in ${join(SHARED_DIR, 'models')}`);
+    expect(line).toContain('looked in ');
+  });
+
+  it('warns, naming the command that gets one, when no model is on disk', async () => {
+    const empty = join(scratch, 'no-shared');
+    mkdirSync(empty, { recursive: true });
+    const p = start({ PORT: '0', VOXLOG_DATA_DIR: join(scratch, 'models-none'), VOXLOG_DEFAULT_MODEL: '', VOXLOG_SHARED_DIR: empty, VOXLOG_MODELS_DIR: join(empty, 'models') });
+    await waitForListening(p);
+    await Bun.sleep(200);
+    p.kill();
+    await p.exited;
+    const warned = await new Response(p.stderr).text();
+    expect(warned).toContain(`WARNING: no speech model is on disk (looked in ${join(empty, 'models')}`);
+    expect(warned).toContain('Get one with: bun run models pull sherpa-onnx-streaming-zipformer-en-20M-2023-02-17');
+  });
+});
+
 describe('binding beyond loopback', () => {
   it('turns auth on by default, and with VOXLOG_AUTH=off warns at start that anyone can read every transcript', async () => {
     const guarded = await listening({ PORT: '0', HOST: '0.0.0.0', VOXLOG_DATA_DIR: join(scratch, 'wide') });
@@ -118,6 +147,9 @@ describe('one server per port and per data directory', () => {
       expect(r.code).toBe(1);
       expect(r.err).toContain(`port ${new URL(first.url).port} on 127.0.0.1 is already in use`);
       expect(r.out).not.toContain('listening');
+      // Said before anything was made: no data directory created, no log migrated.
+      expect(existsSync(join(scratch, 'b'))).toBe(false);
+      expect(r.out).not.toContain('applied migrations');
     } finally {
       await first.stop();
     }

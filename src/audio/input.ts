@@ -81,7 +81,9 @@ export const ffmpegBinary = (env: Record<string, string | undefined> = process.e
 /** Opens an audio file: checks it is audio now (so a bad file fails before any work starts). */
 export async function openAudio(path: string, o: OpenOptions = {}): Promise<AudioInput> {
   if (!existsSync(path)) throw new AudioInputError(`${path}: no such file`);
-  const size = statSync(path).size;
+  const stat = statSync(path);
+  if (!stat.isFile()) throw new AudioInputError(`${path}: ${stat.isDirectory() ? 'is a directory' : 'is not a regular file'}, not an audio file`);
+  const size = stat.size;
   if (size === 0) throw new AudioInputError(`${path}: the file is empty (0 bytes)`);
   const fd = openSync(path, 'r');
   let header: WavHeader | undefined;
@@ -160,6 +162,9 @@ async function openWithFfmpeg(path: string, ffmpeg: string): Promise<AudioInput>
   const info = JSON.parse(out) as Probe;
   const audio = info.streams?.find((s) => s.codec_type === 'audio');
   if (!audio) throw new AudioInputError(`${path}: the file has no audio stream (${info.format?.format_name ?? 'unknown format'})`);
+  // ffprobe guesses a container from the name as a last resort: a text file called notes.mp3 "opens"
+  // as an mp3 stream of no channels at 0 Hz, and only decoding it would fail.
+  if (!(Number(audio.sample_rate) > 0) || !(Number(audio.channels) > 0)) throw new AudioInputError(`${path}: not an audio file voxlog can read (ffmpeg found no audio in it: ${audio.channels ?? 0} channels at ${audio.sample_rate ?? 0} Hz)`);
   const duration = Number(info.format?.duration);
   // Audio below 16 kHz (telephony's 8 kHz) comes out at its own rate and is brought to the model's by
   // sherpa-onnx's resampler, as a live 8 kHz stream is: ffmpeg's resampling cost the default model

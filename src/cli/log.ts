@@ -6,8 +6,9 @@ import { projections } from '../../events/projections';
 import { sameRows } from '../../events/projections/verify';
 import { fail, parseCli } from './args';
 import { progressLine } from './progress';
+import { PROGRAM } from '../program';
 
-const USAGE = `usage: bun run log copy --from sqlite:FILE --to postgres://USER@HOST/DB
+const USAGE = `usage: ${PROGRAM} log copy --from sqlite:FILE --to postgres://USER@HOST/DB
 
   copy    copies every event of an SQLite log (e.g. sqlite:data/voxlog.sqlite) into an empty
           PostgreSQL database, keeping positions, ids and versions, then verifies the copy: a

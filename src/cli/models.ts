@@ -4,9 +4,11 @@ import { findModel } from '../../models/catalog';
 import { AlreadyPulled, PullError, pullModel, type PullProgress } from '../catalog/pull';
 import { locateModel } from '../engine/model-files';
 import { cliConfig, fail, parseCli } from './args';
+import { command, PROGRAM } from '../program';
+import { didYouMean } from '../suggest';
 
-const USAGE = `usage: bun run models list
-       bun run models pull <id> [--force]
+const USAGE = `usage: ${PROGRAM} models list
+       ${PROGRAM} models pull <id> [--force]
 
   list          every model voxlog knows, whether it is on disk, its licence
   pull <id>     download an upstream model into VOXLOG_MODELS_DIR (default models/): progress shown,
@@ -16,17 +18,17 @@ const USAGE = `usage: bun run models list
 Exit codes: 0 done (or already on disk), 1 the download failed, 2 bad arguments or configuration.`;
 
 const { values, positionals } = parseCli(USAGE, { force: { type: 'boolean', default: false } });
-const [command, id, ...extra] = positionals;
+const [action, id, ...extra] = positionals;
 const config = cliConfig();
 const modelsDir = config.modelDirs[0]!;
 const mb = (n: number) => `${(n / 1e6).toFixed(1)} MB`;
 
-switch (command) {
+switch (action) {
   case 'list': {
     if (id) fail(`list takes no model id\n${USAGE}`);
     const rows = config.catalog.map((m) => {
       const loc = locateModel(m, config.modelDirs);
-      const onDisk = loc.available ? `yes (${mb(loc.sizeBytes)})` : m.url ? 'no: bun run models pull' : 'no: see below';
+      const onDisk = loc.available ? `yes (${mb(loc.sizeBytes)})` : m.url ? `no: ${command('models pull')}` : 'no: see below';
       return [m.id, m.kind, m.language, onDisk, m.licence, m.description];
     });
     const head = ['id', 'kind', 'language', 'on disk', 'licence', 'description'];
@@ -40,7 +42,7 @@ switch (command) {
     if (!id) fail(`pull needs a model id\n${USAGE}`);
     if (extra.length > 0) fail(`pull takes one model id; got ${[id, ...extra].join(' ')}`);
     const entry = findModel(id, config.catalog);
-    if (!entry) fail(`unknown model ${id}; see: bun run models list`);
+    if (!entry) fail(`unknown model ${id}; see: ${command('models list')}`);
     if (!entry.url) {
       const loc = locateModel(entry, config.modelDirs);
       fail(`${entry.id} has no download: it ${entry.source ?? 'comes from a local folder'}${loc.available ? `; it is on disk in ${loc.dir}` : ''}`, loc.available ? 0 : 1);
@@ -59,7 +61,7 @@ switch (command) {
     break;
   }
   default:
-    fail(command ? `unknown command ${command}\n${USAGE}` : USAGE);
+    fail(action ? `unknown command ${action}${didYouMean(action, ['list', 'pull'])}\n\n${USAGE}` : USAGE);
 }
 
 /** A progress bar on a terminal; a line every 10% otherwise (logs, CI). */

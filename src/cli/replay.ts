@@ -15,10 +15,11 @@ import { loadConfig } from '../config';
 import { fail, parseCli } from './args';
 import { jobLogLine } from '../jobs/log-lines';
 import { askServer } from '../ops/admin-socket';
+import { PROGRAM } from '../program';
 
-const USAGE = `usage: bun run replay [--db FILE] [--json]                        rebuild every projection from the log and compare with the live tables
-       bun run replay --session ID [--from X] [--to Y] [--json]   a session's timeline
-       bun run replay --timeline [--from X] [--to Y] [--json]     the whole log's timeline
+const USAGE = `usage: ${PROGRAM} replay [--db FILE] [--json]                        rebuild every projection from the log and compare with the live tables
+       ${PROGRAM} replay --session ID [--from X] [--to Y] [--json]   a session's timeline
+       ${PROGRAM} replay --timeline [--from X] [--to Y] [--json]     the whole log's timeline
 
   --db FILE     the SQLite file (default: $VOXLOG_DATA_DIR/voxlog.sqlite)
   --from, --to  a log position (digits) or a time (ISO 8601)

@@ -1,9 +1,10 @@
 // bun run simulate <audio file> [--model ID] [--realtime] [--url ws://host:port] [--frame-ms 100]
 import { AudioInputError, openAudio, type AudioInput } from '../audio/input';
-import { streamAudio } from '../client/stream-client';
+import { ConnectionError, streamAudio } from '../client/stream-client';
 import { fail, numberFlag, parseCli } from './args';
+import { PROGRAM } from '../program';
 
-const USAGE = `usage: bun run simulate <audio file> [--model ID] [--realtime] [--url ws://127.0.0.1:8000] [--frame-ms 100]
+const USAGE = `usage: ${PROGRAM} simulate <audio file> [--model ID] [--realtime] [--url ws://127.0.0.1:8000] [--frame-ms 100]
 
 Streams an audio file to a voxlog server like a live client and prints partials, finals and the summary.
 Any WAV (PCM 8/16/24/32-bit or float, any channels, any rate) is read directly; mp3, flac, ogg/opus,
@@ -81,7 +82,12 @@ try {
   });
   if (outcome.closeCode !== 1000) fail(`socket closed with ${outcome.closeCode} ${outcome.closeReason}`, 1);
 } catch (err) {
-  fail((err as Error).message, err instanceof AudioInputError ? 2 : 1);
+  // The server's own advice names a header; the person at this terminal has a flag and a variable.
+  const credentials = err instanceof ConnectionError && (err.status === 401 || err.status === 403);
+  const message = credentials
+    ? `the server refused the session (${err.status}): ${values.token ? 'it did not accept the token' : 'it has auth on and no token was given'}; pass --token T or set VOXLOG_TOKEN (a JWT or an API key)`
+    : (err as Error).message;
+  fail(message, err instanceof AudioInputError ? 2 : 1);
 }
 
 /** Float32 samples to little-endian PCM16, clipped. */

@@ -1,4 +1,5 @@
 // `bun run transcribe --server`: a job through the API, followed over SSE, then downloaded.
+import { command } from '../program';
 
 /** A failure talking to the server; `fatal` when no later file could fare better (unreachable, credentials). */
 export class RemoteError extends Error {
@@ -21,8 +22,15 @@ export interface RemoteRequest {
   readonly onProgress: (fraction: number, detail: string) => void;
 }
 
+export interface RemoteTranscript {
+  readonly body: string;
+  /** Audio the server decoded, and the time the job took there from its start to its end. */
+  readonly audioMs: number;
+  readonly processingMs: number;
+}
+
 /** Submits `file`, follows the job to its end, and returns the transcript in `format`. */
-export async function transcribeRemote(r: RemoteRequest): Promise<string> {
+export async function transcribeRemote(r: RemoteRequest): Promise<RemoteTranscript> {
   const headers: Record<string, string> = r.token ? { authorization: `Bearer ${r.token}` } : {};
   const form = new FormData();
   form.append('file', Bun.file(r.file), r.file.split('/').at(-1));
@@ -48,10 +56,11 @@ export async function transcribeRemote(r: RemoteRequest): Promise<string> {
     }
   }
   if (end?.status !== 'completed') throw new RemoteError(`job ${job.id} ${end?.status ?? 'stopped reporting'}${error ? `: ${error}` : ''}`);
-  const format = r.format === 'json' ? 'json' : r.format;
-  const download = await fetchOrExplain(r.server, `${r.server}/api/v1/jobs/${job.id}/download?format=${format}`, { headers });
+  const done = (await call(r, `/api/v1/jobs/${job.id}`, { headers })) as { audio_ms: number | null; processing_ms: number | null };
+  const download = await fetchOrExplain(r.server, `${r.server}/api/v1/jobs/${job.id}/download?format=${r.format}`, { headers });
   if (!download.ok) throw new RemoteError(await reason(download));
-  return r.format === 'json' ? `${JSON.stringify(await download.json(), null, 2)}\n` : download.text();
+  const body = r.format === 'json' ? `${JSON.stringify(await download.json(), null, 2)}\n` : await download.text();
+  return { body, audioMs: done.audio_ms ?? 0, processingMs: done.processing_ms ?? 0 };
 }
 
 async function call(r: RemoteRequest, path: string, init: RequestInit): Promise<unknown> {
@@ -66,7 +75,7 @@ async function fetchOrExplain(server: string, url: string, init: RequestInit): P
     return await fetch(url, init);
   } catch (err) {
     const code = (err as { code?: string }).code;
-    if (code === 'ConnectionRefused' || code === 'ECONNREFUSED') throw new RemoteError(`connection refused: no server is listening at ${server} (start one with: bun run start)`, true);
+    if (code === 'ConnectionRefused' || code === 'ECONNREFUSED') throw new RemoteError(`connection refused: no server is listening at ${server} (start one with: ${command('start')})`, true);
     throw new RemoteError(`cannot reach ${server}: ${(err as Error).message}`, true);
   }
 }

@@ -11,8 +11,9 @@ import { transcribeInChunks, type TimedSegment } from '../jobs/pipeline';
 import { cliConfig, fail, parseCli } from './args';
 import { progressLine } from './progress';
 import { transcribeRemote, RemoteError } from './transcribe-remote';
+import { PROGRAM } from '../program';
 
-const USAGE = `usage: bun run transcribe FILE... [--server URL] [--token T] [--model ID] [--format srt|vtt|txt|json] [--raw] [--out DIR]
+const USAGE = `usage: ${PROGRAM} transcribe FILE... [--server URL] [--token T] [--model ID] [--format srt|vtt|txt|json] [--raw] [--out DIR]
 
 Transcribes each recording (WAV, or anything ffmpeg reads) and writes <name>.<format> into --out
 (default: the current directory). Without --server it runs here, on this machine's cores; with
@@ -53,6 +54,8 @@ export function render(f: CliFormat, file: string, modelId: string, audioMs: num
   return `${JSON.stringify({ file: basename(file), model_id: modelId, audio_ms: audioMs, text, segments }, null, 2)}\n`;
 }
 
+/** "11.0 s in 0.9 s": the audio's length and how long it took, as both modes print it. */
+const durations = (audioMs: number, tookMs: number): string => `${(audioMs / 1000).toFixed(1)} s in ${(tookMs / 1000).toFixed(1)} s`;
 const outPath = (file: string) => join(values.out!, `${basename(file).replace(/\.[^.]*$/, '') || 'transcript'}.${format}`);
 let failed = 0;
 
@@ -75,7 +78,7 @@ if (values.server === undefined) {
         });
         const written = values.raw ? undefined : (await formatter.format(r.segments.map(spokenWords), FORMATTED)).texts;
         writeFileSync(outPath(file), render(format, file, r.modelId, r.audioMs, r.segments, written));
-        show.done(`${(r.audioMs / 1000).toFixed(1)} s in ${((performance.now() - t0) / 1000).toFixed(1)} s → ${outPath(file)}`);
+        show.done(`${durations(r.audioMs, performance.now() - t0)} → ${outPath(file)}`);
       } catch (err) {
         failed++;
         show.failed(err instanceof AudioInputError ? err.message : `${file}: ${(err as Error).message}`);
@@ -90,9 +93,10 @@ if (values.server === undefined) {
   for (const file of positionals) {
     const show = progressLine(basename(file));
     try {
-      const body = await transcribeRemote({ server: values.server.replace(/\/$/, ''), token, file, model: values.model, format, raw: values.raw!, onProgress: show });
-      writeFileSync(outPath(file), body);
-      show.done(`→ ${outPath(file)}`);
+      const t0 = performance.now();
+      const r = await transcribeRemote({ server: values.server.replace(/\/$/, ''), token, file, model: values.model, format, raw: values.raw!, onProgress: show });
+      writeFileSync(outPath(file), r.body);
+      show.done(`${durations(r.audioMs, performance.now() - t0)} (${(r.processingMs / 1000).toFixed(1)} s on the server) → ${outPath(file)}`);
     } catch (err) {
       if (err instanceof RemoteError && err.fatal) show.failed(err.message), process.exit(3);
       failed++;

@@ -6,9 +6,10 @@ import { askServer } from '../ops/admin-socket';
 import { openEventLog } from '../event-log';
 import { VoxError } from '../errors';
 import { cliConfig, fail, parseCli } from './args';
+import { PROGRAM } from '../program';
 
-const USAGE = `usage: bun run users add [--admin] NAME
-       bun run users list
+const USAGE = `usage: ${PROGRAM} users add [--admin] NAME
+       ${PROGRAM} users list
 
   add NAME      create a user (role user, or admin with --admin). The password is read from the
                 first line of standard input, or asked for when run at a terminal. Works while the

@@ -1,5 +1,6 @@
 import type { ServerMessage } from '../server/protocol';
 import { frames } from '../audio/frames';
+import { command } from '../program';
 
 export interface StreamOptions {
   /** ws:// URL of /ws/transcribe including its query string. */
@@ -41,7 +42,7 @@ export function streamAudio(o: StreamOptions): Promise<StreamOutcome> {
       o.onMessage?.(m, performance.now() - t0);
     };
     // A socket that never opened fails with an error event, a close event or both: say why once.
-    const neverOpened = () => void whyNoConnection(o.url, o.token).then((why) => reject(new Error(why)));
+    const neverOpened = () => void whyNoConnection(o.url, o.token).then((why) => reject(why));
     ws.onerror = () => (opened ? reject(new Error(`WebSocket error talking to ${o.url}`)) : neverOpened());
     ws.onclose = (e) => (opened ? resolve({ messages, closeCode: e.code, closeReason: e.reason }) : neverOpened());
     ws.onopen = async () => {
@@ -69,14 +70,24 @@ export function streamAudio(o: StreamOptions): Promise<StreamOutcome> {
   });
 }
 
+/** A session the server would not open; `status` is its HTTP answer to the upgrade (401 sign in, 429 too many sockets...), when it gave one. */
+export class ConnectionError extends Error {
+  constructor(
+    message: string,
+    readonly status?: number,
+  ) {
+    super(message);
+  }
+}
+
 /** Says why a socket would not open: nothing listening (connection refused) or a refused upgrade. */
-async function whyNoConnection(url: string, token: string | undefined): Promise<string> {
+async function whyNoConnection(url: string, token: string | undefined): Promise<ConnectionError> {
   const u = new URL(url);
   // Ask over plain HTTP: the refusal's status and JSON error say why (401 sign in, 429 too many sockets...).
   try {
     const res = await fetch(url.replace(/^ws/, 'http'), { headers: { upgrade: 'websocket', connection: 'Upgrade', 'sec-websocket-version': '13', 'sec-websocket-key': 'dm94bG9nIHByb2JlIGtleQ==', ...(token ? { authorization: `Bearer ${token}` } : {}) } });
     const body = (await res.json().catch(() => null)) as { error?: { message?: string } } | null;
-    if (body?.error?.message) return `the server at ${u.host} refused the session (${res.status}): ${body.error.message}`;
+    if (body?.error?.message) return new ConnectionError(`the server at ${u.host} refused the session (${res.status}): ${body.error.message}`, res.status);
   } catch {
     // Fall through to the connection check below.
   }
@@ -84,11 +95,11 @@ async function whyNoConnection(url: string, token: string | undefined): Promise<
   try {
     const socket = await Bun.connect({ hostname: u.hostname, port, socket: { data() {} } });
     socket.end();
-    return `the server at ${u.host} refused the WebSocket upgrade for ${u.pathname} (is it a voxlog server?)`;
+    return new ConnectionError(`the server at ${u.host} refused the WebSocket upgrade for ${u.pathname} (is it a voxlog server?)`);
   } catch (err) {
     const code = (err as { code?: string }).code;
-    if (code === 'ECONNREFUSED') return `connection refused: no server is listening at ${u.host} (start one with: bun run start)`;
-    return `cannot connect to ${u.host}: ${(err as Error).message}`;
+    if (code === 'ECONNREFUSED') return new ConnectionError(`connection refused: no server is listening at ${u.host} (start one with: ${command('start')})`);
+    return new ConnectionError(`cannot connect to ${u.host}: ${(err as Error).message}`);
   }
 }
 

@@ -2,6 +2,7 @@ import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { decodingOf, modelFolder, type CatalogEntry } from '../../models/catalog';
 import type { LoadSpec } from './protocol';
+import { command } from '../program';
 
 export type ModelLocation =
   | { readonly available: true; readonly dir: string; readonly sizeBytes: number }
@@ -28,7 +29,7 @@ export function locateModel(entry: CatalogEntry, modelDirs: readonly string[]): 
     return { available: true, dir, sizeBytes };
   }
   const where = tried.length > 0 ? tried.join('; ') : `not found in ${modelDirs.join(', ')}`;
-  return { available: false, reason: `model ${entry.id} is not on disk: ${where}${entry.url ? ` (run: bun run models pull ${entry.id})` : entry.source ? ` (it ${entry.source})` : ''}` };
+  return { available: false, reason: `model ${entry.id} is not on disk: ${where}${entry.url ? ` (run: ${command(`models pull ${entry.id}`)})` : entry.source ? ` (it ${entry.source})` : ''}` };
 }
 
 /** A cheap first check before native code sees the file: an ONNX protobuf starts with ir_version (field 1, varint). */

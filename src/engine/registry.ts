@@ -6,6 +6,10 @@ import { loadSpec, locateModel } from './model-files';
 import type { EngineHostKind } from '../config';
 import type { BatchSettings } from './batcher';
 import { ModelProbe, type BatchCapacity } from './model-probe';
+import { command } from '../program';
+import { didYouMean } from '../suggest';
+
+const isRecognizer = (m: CatalogEntry): boolean => m.kind === 'streaming' || m.kind === 'offline';
 
 export interface ModelInfo {
   readonly id: string;
@@ -56,6 +60,27 @@ export class EngineRegistry {
   /** Every model the registry knows (built in and from VOXLOG_CATALOG_FILE). */
   get catalog(): readonly CatalogEntry[] {
     return this.options.catalog;
+  }
+
+  /** Recognizers this server can run: on disk, and not refused by their probe. */
+  runnable(): string[] {
+    return this.options.catalog.filter((m) => isRecognizer(m) && !this.failures.has(m.id) && locateModel(m, this.options.modelDirs).available).map((m) => m.id);
+  }
+
+  /**
+   * Refuses a model this server cannot run before any work is accepted for it: unknown (404), not a
+   * recognizer, not on disk or refused by its probe (400). Each refusal names the models that can run.
+   */
+  requireRunnable(modelId: string): void {
+    const runnable = this.runnable();
+    const can = runnable.length > 0 ? `models that can run here: ${runnable.join(', ')}` : `no model can run here (${command('models list')} says what to pull)`;
+    const entry = findModel(modelId, this.options.catalog);
+    if (!entry) throw new NotFoundError(`unknown model ${JSON.stringify(modelId)}${didYouMean(modelId, this.options.catalog.map((m) => m.id))}; ${can}`, 'unknown_model');
+    if (!isRecognizer(entry)) throw new ValidationError(`${modelId} is a ${entry.kind === 'vad' ? 'voice-activity detector' : 'text-to-speech voice'}, not a speech recognizer; ${can}`, 'unsupported_model');
+    if (runnable.includes(modelId)) return;
+    const failure = this.failures.get(modelId);
+    const loc = locateModel(entry, this.options.modelDirs);
+    throw new ValidationError(`${failure ? `model ${modelId} cannot be loaded: ${failure}` : loc.available ? `model ${modelId} cannot run` : loc.reason}; ${can}`, 'model_unavailable');
   }
 
   /** The engine for a model, loading it if needed; throws a typed error for unknown, missing or bad models. */

@@ -19,8 +19,9 @@ export function jobLogLine(e: JobEvent): JobLogLine {
     case 'JobStarted':
       return { level: 'info', message: `started attempt ${e.data.attempt} on ${e.data.model_id}; chunking at silences (Silero VAD)` };
     case 'JobProgressed': {
-      const of = e.data.chunking_done ? `of ${e.data.chunks_found}` : `of ${e.data.chunks_found} found so far`;
-      return { level: 'info', message: `chunk ${e.data.chunks_done} ${of} done (${Math.round(e.data.progress * 100)}%, ${seconds(e.data.processed_ms)} of audio)` };
+      // While the VAD is still cutting, the total is not known yet: "1 of 4" would read as the end.
+      const chunk = e.data.chunking_done ? `chunk ${e.data.chunks_done} of ${e.data.chunks_found} done` : `chunk ${e.data.chunks_done} done, ${e.data.chunks_found} found so far`;
+      return { level: 'info', message: `${chunk} (${Math.round(e.data.progress * 100)}%, ${seconds(e.data.processed_ms)} of audio)` };
     }
     case 'JobCompleted': {
       const rtf = e.data.audio_ms > 0 ? ` (real-time factor ${(e.data.processing_ms / e.data.audio_ms).toFixed(3)})` : '';

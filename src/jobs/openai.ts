@@ -7,7 +7,7 @@ import { Elysia } from 'elysia';
 import { compatibleModel } from '../../models/catalog';
 import { callerOf } from '../auth/principal';
 import type { EngineRegistry } from '../engine/registry';
-import { ValidationError } from '../errors';
+import { NotFoundError, ValidationError } from '../errors';
 import { FORMATTED } from '../format/formatter';
 import { toSrt, toVerboseJson, toVtt } from './formats';
 import { jobSegments } from './read';
@@ -55,8 +55,13 @@ export const openAiRoutes = (db: Database, jobs: JobService, registry: EngineReg
         const caller = callerOf(request);
         const form = await receiveMultipart(request, { dir: join(dataDir, 'jobs', '.incoming'), maxBytes: maxUploadBytes, setting: 'VOXLOG_MAX_UPLOAD_BYTES' });
         if (!form.upload) throw new ValidationError("file: a multipart field named 'file' with the audio is required", 'file_missing');
-        const fields = withUpload(form.upload.path, () => readFields(form.fields));
-        const record = await jobs.submit(caller, form.upload, { name: form.upload.fileName, model: compatibleModel(fields.model, registry.catalog), language: fields.language, priority: 'high', source: 'openai', format: FORMATTED });
+        const { fields, modelId } = withUpload(form.upload.path, () => {
+          const fields = readFields(form.fields);
+          const model = compatibleModel(fields.model, registry.catalog, 'openai');
+          if ('error' in model) throw new NotFoundError(model.error, 'model_not_found');
+          return { fields, modelId: model.id };
+        });
+        const record = await jobs.submit(caller, form.upload, { name: form.upload.fileName, model: modelId, language: fields.language, priority: 'high', source: 'openai', format: FORMATTED });
         const id = record.job.id;
         if (fields.stream) return streamed(jobs, id);
         const done = await jobs.completed(id);
@@ -67,8 +72,8 @@ export const openAiRoutes = (db: Database, jobs: JobService, registry: EngineReg
         detail: {
           summary: 'OpenAI-compatible transcription (multipart: file, model, language, prompt, response_format, timestamp_granularities[], temperature, stream)',
           description:
-            'Runs as a high-priority job (listed by GET /api/v1/jobs, source "openai"). Model names voxlog does not know (whisper-1, gpt-4o-transcribe) use the default model; ' +
-            'a voxlog model id picks that model. `prompt` is accepted and ignored (transducer models take no prompt). stream=true answers text/event-stream: ' +
+            'Runs as a high-priority job (listed by GET /api/v1/jobs, source "openai"). OpenAI\'s model names (whisper-1, gpt-4o-transcribe, gpt-4o-mini-transcribe) use the default model; ' +
+            'a voxlog model id picks that model; any other name, or a model not on disk, is refused (404 model_not_found, 400 model_unavailable) naming the models that can run. `prompt` is accepted and ignored (transducer models take no prompt). stream=true answers text/event-stream: ' +
             'transcript.text.delta per segment, then transcript.text.done.',
           tags: ['openai'],
           requestBody: multipartBody({
@@ -87,12 +92,9 @@ export const openAiRoutes = (db: Database, jobs: JobService, registry: EngineReg
       '/v1/models',
       () => ({
         object: 'list',
-        data: registry
-          .list()
-          .filter((m) => m.kind === 'streaming' || m.kind === 'offline')
-          .map((m) => ({ id: m.id, object: 'model', created: started, owned_by: 'voxlog' })),
+        data: registry.runnable().map((id) => ({ id, object: 'model', created: started, owned_by: 'voxlog' })),
       }),
-      { detail: { summary: "Recognizers in OpenAI's model list shape", tags: ['openai'] } },
+      { detail: { summary: "The recognizers that can run here (on disk, not refused by their probe), in OpenAI's model list shape; GET /api/v1/models lists every catalog model with its status", tags: ['openai'] } },
     );
 };
 

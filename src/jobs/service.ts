@@ -9,7 +9,6 @@ import { heldElsewhere, type Claim } from '../../events/claims';
 import { JOB_SETTINGS_STREAM, jobStream, newJobId } from '../../events/ids';
 import type { EventStore } from '../../events/store';
 import { event, type RecordedEvent, type VoxEvent } from '../../events/types';
-import { findModel } from '../../models/catalog';
 import { asUploadError, openAudio } from '../audio/input';
 import { mayAccess, ownerMeta, type Principal } from '../auth/principal';
 import type { JobsConfig } from '../config';
@@ -257,8 +256,8 @@ export class JobService {
 
   private resolveModel(requested: string | undefined): string {
     const id = requested ?? this.deps.defaultModel;
-    const entry = findModel(id, this.deps.registry.catalog);
-    if (!entry || (entry.kind !== 'streaming' && entry.kind !== 'offline')) throw new NotFoundError(`unknown model ${JSON.stringify(id)}; GET /api/v1/models lists the recognizers`, 'unknown_model');
+    // Refused at submission, not accepted and failed later: a job can only run on a model that is here.
+    this.deps.registry.requireRunnable(id);
     return id;
   }
 

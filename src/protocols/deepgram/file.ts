@@ -45,12 +45,15 @@ export const deepgramFile = (d: FileDeps) =>
         throw new ValidationError('voxlog does not fetch audio from URLs: send the audio itself as the request body, with its Content-Type (e.g. audio/wav)', 'Bad Request');
       }
       if (q.channels !== undefined && q.channels !== '1') throw new ValidationError('voxlog transcribes one channel; multichannel audio is mixed down, so omit channels', 'Bad Request');
+      // A model mistake is answered before the body is read.
+      const requested = compatibleModel(q.model, d.catalog, 'deepgram');
+      if ('error' in requested) throw new ValidationError(requested.error, 'Bad Request');
       const { sha256, ...upload } = await receiveRaw(request, { dir: join(d.dataDir, 'jobs', '.incoming'), maxBytes: d.maxUploadBytes, setting: 'VOXLOG_MAX_UPLOAD_BYTES', raw: rawFormat(q) });
       const language = q.language && isLanguageTag(q.language) ? q.language : undefined;
       const written = formatOf(q);
       if (typeof written !== 'string') throw new ValidationError(written.error, 'Bad Request');
       const format = parseFormat(written)!;
-      const record = await d.jobs.submit(callerOf(request), upload, { name: 'deepgram upload', model: compatibleModel(q.model, d.catalog), language, priority: 'high', source: 'deepgram', format });
+      const record = await d.jobs.submit(callerOf(request), upload, { name: 'deepgram upload', model: requested.id, language, priority: 'high', source: 'deepgram', format });
       const created = new Date().toISOString();
       const done = await d.jobs.completed(record.job.id);
       const model = d.describe(done.job.model_id);

@@ -51,10 +51,12 @@ export function parseListenQuery(q: Query, catalog: readonly CatalogEntry[]): { 
   }
   // `multi` and other names that are not BCP 47 tags are Deepgram's own; they are not recorded.
   const language = q.language && isLanguageTag(q.language) ? q.language : undefined;
+  const model = compatibleModel(q.model, catalog, 'deepgram');
+  if ('error' in model) return model;
   const native: Query = {
     encoding: ENCODINGS[encoding],
     sample_rate: q.sample_rate ?? (encoding === 'linear16' ? '16000' : '8000'),
-    model: compatibleModel(q.model, catalog),
+    model: model.id,
     language,
     // Deepgram's endpointing is voxlog's, on every model kind: N ms of silence (by the voice-activity
     // detector) ends a segment; `false` leaves segments to the model's own rule and never says speech_final.
