@@ -17,6 +17,7 @@ export const eventSchemas = {
     user_id: t.Union([t.String(), t.Null()]),
     language: t.Union([t.String(), t.Null()], { description: 'since schema v2; v1 events read as null' }),
     protocol: t.String({ description: "what the client speaks: voxlog, deepgram, wyoming or twilio (since schema v3; older events read as voxlog)" }),
+    recorded: t.Boolean({ description: 'the client asked for its audio to be kept (record=true), in VOXLOG_FILES_DIR/sessions (since schema v4; older events read as false)' }),
   }),
   PartialTranscribed: t.Object({
     session_id: t.String(),
@@ -124,7 +125,7 @@ export const eventSchemas = {
 export type EventType = keyof typeof eventSchemas;
 export const eventTypes = Object.keys(eventSchemas) as EventType[];
 export const schemaVersions: Record<EventType, number> = {
-  SessionOpened: 3,
+  SessionOpened: 4,
   PartialTranscribed: 1,
   SegmentFinalized: 2,
   SpeechStarted: 1,
@@ -149,7 +150,7 @@ type Upcaster = (data: Record<string, unknown>) => Record<string, unknown>;
 
 /** For each type, how data stored at schema version v becomes version v + 1. */
 const upcasters: Partial<Record<EventType, Record<number, Upcaster>>> = {
-  SessionOpened: { 1: (d) => ({ ...d, language: null }), 2: (d) => ({ ...d, protocol: 'voxlog' }) },
+  SessionOpened: { 1: (d) => ({ ...d, language: null }), 2: (d) => ({ ...d, protocol: 'voxlog' }), 3: (d) => ({ ...d, recorded: false }) },
   SegmentFinalized: { 1: (d) => ({ ...d, formatted: null }) },
   JobSubmitted: { 1: (d) => ({ ...d, format: null }) },
   JobCompleted: { 1: (d) => ({ ...d, formatted: null }) },

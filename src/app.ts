@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { mkdirSync } from 'node:fs';
 import { cors } from '@elysiajs/cors';
 import { Elysia } from 'elysia';
@@ -143,6 +144,8 @@ export async function startServer(config: Config): Promise<RunningServer> {
 
 async function compose(config: Config, lock: { release(): void }): Promise<RunningServer> {
   mkdirSync(config.filesDir, { recursive: true });
+  const recordings = join(config.filesDir, 'sessions');
+  mkdirSync(recordings, { recursive: true });
   const log = await openEventLog({ dataDir: config.dataDir, databaseUrl: config.databaseUrl, synchronous: config.sqliteSynchronous, projections, exclusive: true, log: (line) => console.log(line) });
   const { db, store, path: dbPath, shared } = log;
   if (shared) console.log(`event log: PostgreSQL (log ${shared.logId}), this node ${config.nodeId}, replica ${dbPath}`);
@@ -225,6 +228,7 @@ async function compose(config: Config, lock: { release(): void }): Promise<Runni
     onRejected,
     metrics,
     log: sessionLog(config.logFormat),
+    recordings,
   };
   // Filled in once the port is bound: with PORT=0 only then is it known.
   const servers: { url: string }[] = [];
@@ -242,7 +246,7 @@ async function compose(config: Config, lock: { release(): void }): Promise<Runni
     .use(adminRoutes(db, users, registry, metrics))
     .use(modelRoutes(registry, defaultModel))
     .use(historyRoutes(db))
-    .use(sessionRoutes(db, store))
+    .use(sessionRoutes(db, store, recordings))
     .use(eventRoutes(store, { onSubscribers: (d) => (sseSubscribers += d), onRejected, stallMs: config.limits.sseStallMs }))
     .use(statsRoutes(db))
     .use(uiRoutes())

@@ -30,7 +30,7 @@ describe('bun run log copy', () => {
     for (let i = 0; i < 300; i++) {
       const id = `s${i}`;
       await store.append(`session-${id}`, [
-        event('SessionOpened', { session_id: id, model_id: 'm', encoding: 'pcm16', sample_rate: 16000, user_id: null, language: null, protocol: 'voxlog' }),
+        event('SessionOpened', { session_id: id, model_id: 'm', encoding: 'pcm16', sample_rate: 16000, user_id: null, language: null, protocol: 'voxlog', recorded: false }),
         event('SegmentFinalized', { session_id: id, segment: 0, text: `words ${i}`, start_ms: 0, end_ms: 900, words: [], latency_ms: 3, model_id: 'm', reason: 'endpoint', formatted: null }),
         event('SessionClosed', { session_id: id, reason: 'client_close', audio_ms: 1000, model_id: 'm', model_audio_ms: 1000, segments: 1, partials: 0, duration_ms: 1100 }),
       ]);

@@ -19,7 +19,7 @@ async function appendSessions(store: EventStore, n: number) {
   for (let i = 0; i < n; i++) {
     const id = `s${i}`;
     const model = i % 2 ? 'a' : 'b';
-    await store.append(`session-${id}`, [event('SessionOpened', { session_id: id, model_id: model, encoding: 'pcm16', sample_rate: 16000, user_id: null, language: null, protocol: 'voxlog' })]);
+    await store.append(`session-${id}`, [event('SessionOpened', { session_id: id, model_id: model, encoding: 'pcm16', sample_rate: 16000, user_id: null, language: null, protocol: 'voxlog', recorded: false })]);
     for (let seg = 0; seg < 3; seg++) {
       await store.append(`session-${id}`, [
         event('SegmentFinalized', { session_id: id, segment: seg, text: `t${i}.${seg}`, start_ms: seg * 1000, end_ms: seg * 1000 + 900, words: [], latency_ms: 10 * seg + i, model_id: model, reason: 'endpoint', formatted: null }),
@@ -202,7 +202,7 @@ describe('reading events stored under an older schema', () => {
       JSON.stringify({ session_id: 'old', model_id: 'm', encoding: 'pcm16', sample_rate: 16000, user_id: null }),
     );
     const [e] = store.readStream('session-old');
-    expect(e).toMatchObject({ type: 'SessionOpened', schemaVersion: 3, data: { session_id: 'old', language: null, protocol: 'voxlog' } });
+    expect(e).toMatchObject({ type: 'SessionOpened', schemaVersion: 3, data: { session_id: 'old', language: null, protocol: 'voxlog', recorded: false } });
   });
 
   it('upcasts SegmentFinalized v1 (before formatting) to formatted: null', () => {

@@ -133,7 +133,7 @@ describe('starting after a crash', () => {
     const store = new EventStore(db, projections);
     // What a server killed mid-session leaves: opened, one final, never closed.
     await store.append(sessionStream('orphan1'), [
-      event('SessionOpened', { session_id: 'orphan1', model_id: 'tiny-streaming-lstm-ctc-en', encoding: 'pcm16', sample_rate: 16000, user_id: null, language: null, protocol: 'voxlog' }, node ? { node } : {}),
+      event('SessionOpened', { session_id: 'orphan1', model_id: 'tiny-streaming-lstm-ctc-en', encoding: 'pcm16', sample_rate: 16000, user_id: null, language: null, protocol: 'voxlog', recorded: false }, node ? { node } : {}),
       event('SegmentFinalized', { session_id: 'orphan1', segment: 0, text: 'hello', start_ms: 0, end_ms: 1500, words: [], latency_ms: 5, model_id: 'tiny-streaming-lstm-ctc-en', reason: 'endpoint', formatted: null }),
     ]);
     db.close();

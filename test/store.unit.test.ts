@@ -6,7 +6,7 @@ import { event, type VoxEvent } from '../events/types';
 import { STORE_KINDS, type LogUnderTest } from './helpers/stores';
 
 
-const opened = (id: string) => event('SessionOpened', { session_id: id, model_id: 'm', encoding: 'pcm16', sample_rate: 16000, user_id: null, language: null, protocol: 'voxlog' });
+const opened = (id: string) => event('SessionOpened', { session_id: id, model_id: 'm', encoding: 'pcm16', sample_rate: 16000, user_id: null, language: null, protocol: 'voxlog', recorded: false });
 const finalized = (id: string, segment: number, text: string) =>
   event('SegmentFinalized', { session_id: id, segment, text, start_ms: 0, end_ms: 100, words: [], latency_ms: 5, model_id: 'm', reason: 'endpoint', formatted: null });
 

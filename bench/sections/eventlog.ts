@@ -107,7 +107,7 @@ export function generateLog(path: string, n: number): void {
       const id = `g${s}`;
       const model = `m${s % 3}`;
       const at = new Date(1_700_000_000_000 + s * 1000).toISOString();
-      const events: VoxEvent[] = [event('SessionOpened', { session_id: id, model_id: model, encoding: 'pcm16', sample_rate: 16000, user_id: null, language: null, protocol: 'voxlog' })];
+      const events: VoxEvent[] = [event('SessionOpened', { session_id: id, model_id: model, encoding: 'pcm16', sample_rate: 16000, user_id: null, language: null, protocol: 'voxlog', recorded: false })];
       for (let seg = 0; seg < 4; seg++) {
         for (let p = 0; p < 5; p++) events.push(event('PartialTranscribed', { session_id: id, segment: seg, text: 'partial text', start_ms: seg * 3000, end_ms: seg * 3000 + p * 320, model_id: model }));
         events.push(event('SegmentFinalized', { session_id: id, segment: seg, text: 'final text of a segment', start_ms: seg * 3000, end_ms: seg * 3000 + 2900, words: [], latency_ms: 5 + (s % 50), model_id: model, reason: 'endpoint', formatted: null }));

@@ -1,10 +1,12 @@
 import type { Database } from 'bun:sqlite';
-import { join } from 'node:path';
+import { existsSync, statSync } from 'node:fs';
+import { extname, join } from 'node:path';
 import { Elysia, t } from 'elysia';
 import { callerOf, ownerFilter } from '../auth/principal';
-import { ConflictError, GoneError, ValidationError } from '../errors';
+import { ConflictError, GoneError, NotFoundError, ValidationError } from '../errors';
 import { FORMAT_VALUES, parseFormat } from '../format/formatter';
 import { idParams, pageQuery } from '../routes/paging';
+import { rangedFile } from '../routes/ranged-file';
 import { CONTENT_TYPES, FORMATS, toSrt, toText, toVerboseJson, toVtt, type Format } from './formats';
 import { JOB_STATUSES, JobSchema, JobStatusSchema, jobLog, jobSegments, listJobs, LogLineSchema, SegmentSchema } from './read';
 import type { JobService } from './service';
@@ -13,6 +15,9 @@ import { multipartBody, receiveMultipart, withUpload } from './upload';
 const Priority = t.Union([t.Literal('high'), t.Literal('normal'), t.Literal('low')], { error: 'priority must be high, normal or low' });
 const JobDetail = t.Composite([JobSchema, t.Object({ text: t.Union([t.String(), t.Null()], { description: 'the transcript, once completed' }) })]);
 const UPLOAD_SETTING = 'VOXLOG_MAX_UPLOAD_BYTES';
+
+/** Players need the recording's type; an upload keeps its name's extension (src/jobs/service.ts). */
+const AUDIO_TYPES: Record<string, string> = { '.wav': 'audio/wav', '.mp3': 'audio/mpeg', '.flac': 'audio/flac', '.ogg': 'audio/ogg', '.opus': 'audio/ogg', '.oga': 'audio/ogg', '.m4a': 'audio/mp4', '.mp4': 'audio/mp4', '.aac': 'audio/aac', '.webm': 'audio/webm' };
 
 /** Multipart fields of a job submission, checked by hand: the body is streamed to disk, not parsed by Elysia. */
 function submitFields(fields: Readonly<Record<string, string | string[]>>) {
@@ -93,6 +98,19 @@ export const jobRoutes = (db: Database, jobs: JobService, dataDir: string, maxUp
       jobs.get(callerOf(request), params.id);
       return { segments: jobSegments(db, params.id) };
     }, { params: idParams('job'), response: t.Object({ segments: t.Array(SegmentSchema) }), detail: { summary: 'Segments with word timings (ms on the file timeline), once completed', tags: ['jobs'] } })
+    .get(
+      '/api/v1/jobs/:id/audio',
+      ({ params, request }) => {
+        const r = jobs.get(callerOf(request), params.id);
+        if (r.job.status === 'expired') throw new GoneError(`job ${params.id} expired: its upload was removed after ${jobs.settings().cleanup_days} days`, 'job_expired');
+        const { upload } = db.query('SELECT upload FROM jobs WHERE id = ?').get(params.id) as { upload: string };
+        const path = join(dataDir, upload);
+        if (!existsSync(path)) throw new NotFoundError(`job ${params.id} no longer holds its upload`, 'upload_missing');
+        const { size, mtimeMs } = statSync(path);
+        return rangedFile(request, path, `"${size}-${Math.floor(mtimeMs)}"`, AUDIO_TYPES[extname(path).toLowerCase()] ?? 'application/octet-stream');
+      },
+      { params: idParams('job'), detail: { summary: "The job's recording as it was uploaded, for a player (Range requests served); gone once the job expires", tags: ['jobs'] } },
+    )
     .get(
       '/api/v1/jobs/:id/download',
       ({ params, query, request }) => {

@@ -6,6 +6,7 @@ import { event, type EventOf } from '../../events/types';
 import { AudioDecoder, BYTES_PER_SAMPLE } from '../audio/codecs';
 import type { Limits } from '../config';
 import { IntakeBudget } from '../limits/intake';
+import { SessionRecording } from './recording';
 import type { SessionSummary } from '../ops/logs';
 import type { Engine } from '../engine/engine';
 import type { StreamEvent } from '../engine/protocol';
@@ -71,6 +72,8 @@ export interface SessionOptions {
   readonly practice?: { readonly itemId: string; readonly attemptId: string };
   /** A client speaking another service's protocol (an adapter): named in SessionOpened, its references on every event. */
   readonly origin?: SessionOrigin;
+  /** Where the session's audio is kept, when its client asked for that (`record=true`); see recording.ts. */
+  readonly recording?: string;
 }
 
 export interface SessionOrigin {
@@ -139,6 +142,7 @@ export class Session {
   private floodingAtStop = false;
   private lastHeldBackAt = Number.NEGATIVE_INFINITY;
   private lastActivity = 0;
+  private readonly recording: SessionRecording | undefined;
   private resolveDone!: () => void;
   /** Settles when the session has ended and everything it logged and sent is out. */
   readonly done = new Promise<void>((r) => (this.resolveDone = r));
@@ -158,6 +162,7 @@ export class Session {
     this.settings = options.settings;
     this.modelId = options.modelId;
     this.decoder = new AudioDecoder(options.settings.encoding);
+    this.recording = options.recording === undefined ? undefined : new SessionRecording(options.recording);
     const input = {
       sessionId: options.sessionId,
       modelId: options.modelId,
@@ -167,8 +172,9 @@ export class Session {
     };
     this.actor = createActor(this.machine(), { input });
     this.actor.subscribe({
-      next: (s) => s.status === 'done' && (this.stopPoll(), this.outbox.drained().then(this.resolveDone)),
+      next: (s) => s.status === 'done' && (this.stopPoll(), this.recording?.close(), this.outbox.drained().then(this.resolveDone)),
       error: (err) => {
+        this.recording?.close();
         console.error(`session ${options.sessionId} failed:`, err);
         this.deps.socket.close(CloseCode.internalError, 'internal error');
         this.resolveDone();
@@ -385,6 +391,9 @@ export class Session {
   private feed(frame: Uint8Array): void {
     const pcm = this.decoder.take(frame);
     if (pcm.length === 0) return;
+    // Kept before the engine takes the samples (their buffer is handed over to it).
+    const stopped = this.recording?.write(pcm, this.settings.encoding, this.settings.sampleRate);
+    if (stopped) this.sendError('recording_stopped', stopped);
     const seq = this.arrivals.next();
     this.engine!.feedEncoded(this.id, seq, pcm, this.settings.encoding, this.settings.sampleRate);
     const t = this.now();
@@ -470,7 +479,7 @@ export class Session {
           const format = { model_id: context.modelId, encoding: s.encoding, sample_rate: s.sampleRate };
           const first = o.resume
             ? event('SessionResumed', { session_id: id, ...format, at_ms: o.resume.atMs, next_segment: o.resume.nextSegment })
-            : event('SessionOpened', { session_id: id, ...format, user_id: o.owner, language: o.language, protocol: o.origin?.protocol ?? 'voxlog' });
+            : event('SessionOpened', { session_id: id, ...format, user_id: o.owner, language: o.language, protocol: o.origin?.protocol ?? 'voxlog', recorded: o.recording !== undefined });
           // `ready` rides with the opening event so nothing the held audio produces can overtake it.
           void this.outbox.emit([first], this.readyMessage(context.modelId), o.resume ? o.resume.version : 'no_stream');
           this.pump();

@@ -11,6 +11,8 @@ import { CloseCode, type ServerMessage } from './protocol';
 import { cutSlowConsumer, echoProtocol, runSession, wsOutlet, type SocketsPerIp } from './host';
 import type { ResumePoint, Session, SessionOptions } from './session';
 import { DEFAULT_SETTINGS, parseSettings } from './settings';
+import { recordingPath } from './recording';
+import { existsSync } from 'node:fs';
 
 export interface TranscribeDeps {
   readonly registry: EngineRegistry;
@@ -30,6 +32,8 @@ export interface TranscribeDeps {
   readonly credentials?: LiveCredentials;
   /** Dictation: sessions opened with `item_id` are scored as attempts when they close. */
   readonly practice?: Practice;
+  /** The folder sessions opened with `record=true` keep their audio in. */
+  readonly recordings?: string;
 }
 
 export interface Practice {
@@ -53,15 +57,25 @@ export function sessionOptionsFrom(query: Query, deps: TranscribeDeps, caller: P
     return { code: 'invalid_audio_format', message: `language ${JSON.stringify(language)} is not a BCP 47 tag such as en or en-US`, closeCode: CloseCode.unsupportedData };
   }
   const common = { settings, language, idleMs: deps.idleMs, maxFrameBytes: deps.maxFrameBytes, limits: deps.limits, owner: caller.userId };
+  if (query.record !== undefined && query.record !== 'true' && query.record !== 'false') return { code: 'invalid_request', message: `record ${JSON.stringify(query.record)} must be true or false`, closeCode: CloseCode.policyViolation };
+  const kept = (sessionId: string) => (query.record === 'true' && deps.recordings ? { recording: recordingPath(deps.recordings, sessionId) } : {});
   if (query.item_id) {
     if (query.session_id) return { code: 'invalid_request', message: 'item_id starts a new attempt; it cannot be combined with session_id', closeCode: CloseCode.policyViolation };
     if (!deps.practice?.mayPractise(caller, query.item_id)) return { code: 'unknown_item', message: `no item ${query.item_id} to practise`, closeCode: CloseCode.policyViolation };
-    return { ...common, sessionId: newSessionId(), modelId: query.model || deps.defaultModel, practice: { itemId: query.item_id, attemptId: newAttemptId() } };
+    const sessionId = newSessionId();
+    return { ...common, sessionId, modelId: query.model || deps.defaultModel, practice: { itemId: query.item_id, attemptId: newAttemptId() }, ...kept(sessionId) };
   }
-  if (!query.session_id) return { ...common, sessionId: newSessionId(), modelId: query.model || deps.defaultModel };
+  if (!query.session_id) {
+    const sessionId = newSessionId();
+    return { ...common, sessionId, modelId: query.model || deps.defaultModel, ...kept(sessionId) };
+  }
   const resume = resumePoint(query.session_id, deps, caller);
   if ('code' in resume) return resume;
-  return { ...common, sessionId: query.session_id, modelId: query.model || resume.modelId, resume: resume.point };
+  // A recording is one timeline from the session's start: a resume carries on the one its session began with.
+  const recording = deps.recordings ? recordingPath(deps.recordings, query.session_id) : undefined;
+  const recorded = recording !== undefined && existsSync(recording);
+  if (query.record === 'true' && !recorded) return { code: 'invalid_request', message: `session ${query.session_id} did not keep its audio from its start; record=true applies to new sessions`, closeCode: CloseCode.policyViolation };
+  return { ...common, sessionId: query.session_id, modelId: query.model || resume.modelId, resume: resume.point, ...(recorded ? { recording } : {}) };
 }
 
 /** Reads where an interrupted session left off; refuses unknown sessions and ones still connected. */
