@@ -202,7 +202,7 @@ describe('reading events stored under an older schema', () => {
       JSON.stringify({ session_id: 'old', model_id: 'm', encoding: 'pcm16', sample_rate: 16000, user_id: null }),
     );
     const [e] = store.readStream('session-old');
-    expect(e).toMatchObject({ type: 'SessionOpened', schemaVersion: 3, data: { session_id: 'old', language: null, protocol: 'voxlog', recorded: false } });
+    expect(e).toMatchObject({ type: 'SessionOpened', schemaVersion: 4, data: { session_id: 'old', language: null, protocol: 'voxlog', recorded: false } });
   });
 
   it('upcasts SegmentFinalized v1 (before formatting) to formatted: null', () => {
