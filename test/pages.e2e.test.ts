@@ -83,7 +83,7 @@ describe('every page, with auth on', () => {
     await page.getByRole('status').filter({ hasText: 'Stopped.' }).waitFor();
     const sessionId = await page.getByRole('status').getByRole('link').textContent();
     await page.getByRole('link', { name: 'Sessions' }).click();
-    await page.getByRole('link', { name: sessionId! }).waitFor();
+    await page.locator(`main a[href="/sessions/${sessionId}"]`).waitFor();
     const rows = fx.server.db().query('SELECT s.id FROM sessions s JOIN users u ON u.id = s.user_id WHERE u.name = ?').all('ada');
     expect(rows).toEqual([{ id: sessionId }]);
 

@@ -34,9 +34,17 @@ function page(path: string, me: Me) {
   return <p class="note error">There is no page at {path}.</p>;
 }
 
+/** The browser tab's title: the page, then the product, so tabs and history tell pages apart. */
+function titleOf(path: string): string {
+  if (path.startsWith('/sessions/')) return `Session ${decodeURIComponent(path.slice('/sessions/'.length))} · voxlog`;
+  const page = [...NAV, { href: '/admin', label: 'Admin' }].find((n) => n.href === (path === '/' ? '/live' : path));
+  return page ? `${page.label} · voxlog` : 'voxlog';
+}
+
 function Layout({ me, path, onSignOut }: { readonly me: Me; readonly path: string; readonly onSignOut: () => void }) {
   const nav = me.role === 'admin' ? [...NAV, { href: '/admin', label: 'Admin' }] : NAV;
   const current = path === '/' ? '/live' : path;
+  useEffect(() => void (document.title = titleOf(path)), [path]);
   return (
     <>
       <a class="skip" href="#main">

@@ -8,8 +8,8 @@ const Ms = t.Integer({ minimum: 0 });
 const Attempt = t.Integer({ minimum: 1, description: 'which run of the job this is: 1 for the first' });
 
 export const JobPriority = t.Union([t.Literal('high'), t.Literal('normal'), t.Literal('low')]);
-export const JobSource = t.Union([t.Literal('api'), t.Literal('openai'), t.Literal('cli'), t.Literal('deepgram')], {
-  description: "how it was submitted: the jobs API, the OpenAI-compatible endpoint, `bun run transcribe --server`, or Deepgram's POST /v1/listen",
+export const JobSource = t.Union([t.Literal('api'), t.Literal('web'), t.Literal('openai'), t.Literal('cli'), t.Literal('deepgram')], {
+  description: "how it was submitted: the jobs API, the web app's upload form, the OpenAI-compatible endpoint, `voxlog transcribe --server`, or Deepgram's POST /v1/listen",
 });
 
 export const JobWordSchema = t.Object({ word: t.String(), start_ms: Ms, end_ms: Ms });

@@ -29,8 +29,9 @@ function submitFields(fields: Readonly<Record<string, string | string[]>>) {
   };
   const priority = one('priority') ?? 'normal';
   if (priority !== 'high' && priority !== 'normal' && priority !== 'low') throw new ValidationError('priority must be high, normal or low');
-  // `bun run transcribe --server` says so, for the job list; any other caller is the API.
-  const source = one('client') === 'cli' ? 'cli' : 'api';
+  // `voxlog transcribe --server` and the web app say so, for the job list; any other caller is the API.
+  const client = one('client');
+  const source = client === 'cli' || client === 'web' ? client : 'api';
   const format = parseFormat(one('format') ?? 'true');
   if (!format) throw new ValidationError(`format ${FORMAT_VALUES}: punctuation and case, numbers as figures, both (true, the default) or neither`);
   return { name: one('name'), model: one('model'), language: one('language', 35), priority, source, format } as const;

@@ -30,7 +30,7 @@ export interface SubmitOptions {
   readonly model?: string;
   readonly language?: string;
   readonly priority: 'high' | 'normal' | 'low';
-  readonly source: 'api' | 'openai' | 'cli' | 'deepgram';
+  readonly source: 'api' | 'web' | 'openai' | 'cli' | 'deepgram';
   /** How the transcript is written (punctuation and case, numbers as figures); absent: as the recogniser gave it. */
   readonly format?: FormatOptions;
 }

@@ -41,7 +41,7 @@ const Segment = t.Object({
 });
 const SessionDetail = t.Object({ ...Session.properties, transcript: t.String(), segments: t.Array(Segment) });
 /** A row of `GET /api/v1/sessions`, and one session with its segments (the web app reads these). */
-export type SessionRow = typeof Session.static;
+export type SessionRow = typeof SessionListed.static;
 export type SessionDetail = typeof SessionDetail.static;
 export type LoggedEvent = typeof RecordedEventSchema.static;
 export const RecordedEventSchema = t.Object({

@@ -21,6 +21,12 @@ interface ChartProps {
 
 const bars = uPlot.paths.bars!({ size: [0.6, 48] });
 
+/** The positions 0..n-1, every k-th of them so that at most `fit` remain. */
+const everyNth = (n: number, fit: number): number[] => {
+  const step = Math.ceil(n / fit);
+  return Array.from({ length: n }, (_, i) => i).filter((i) => i % step === 0);
+};
+
 /** A small chart (uPlot on a canvas), with its numbers in a table beneath for screen readers and copying. */
 export function Chart({ title, labels, series, height = 240 }: ChartProps) {
   const box = useRef<HTMLDivElement>(null);
@@ -32,8 +38,16 @@ export function Chart({ title, labels, series, height = 240 }: ChartProps) {
       width: el.clientWidth || 600,
       height,
       scales: { x: { time: false, range: (): uPlot.Range.MinMax => [-0.5, labels.length - 0.5] }, ...Object.fromEntries(scales.map((s) => [s, { range: (_u: uPlot, min: number, max: number): uPlot.Range.MinMax => [Math.min(0, min), max > 0 ? max * 1.1 : 1] }])) },
+      // The values are read off the table below: a hover legend would only repeat them (and read "Value: --" at rest).
+      legend: { live: false },
       axes: [
-        { values: (_u, ticks) => ticks.map((t) => labels[Math.round(t)] ?? ''), space: 60 },
+        // One tick per label (thinned to fit): uPlot's own ticks fall between whole positions, and one
+        // model's name was drawn five times over itself.
+        {
+          splits: (u) => everyNth(labels.length, Math.max(1, Math.floor(u.bbox.width / devicePixelRatio / 70))),
+          // The labels drawn are also left on the element: the canvas cannot be read back.
+          values: (_u, ticks) => ((el.dataset.xLabels = JSON.stringify(ticks.map((t) => labels[t] ?? ''))), ticks.map((t) => labels[t] ?? '')),
+        },
         ...scales.map((s, i) => ({ scale: s, side: i === 0 ? 3 : 1, grid: { show: i === 0 } })),
       ],
       series: [{}, ...series.map((s) => ({ label: s.label, scale: s.scale ?? 'y', stroke: s.color, fill: s.bars ? `${s.color}99` : undefined, width: 2, paths: s.bars ? bars : undefined, points: { show: !s.bars } }))],

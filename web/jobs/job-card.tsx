@@ -2,11 +2,14 @@ import { valueOf } from '../components/form';
 import { useEffect, useState } from 'preact/hooks';
 import { api, apiBlob, feedUrl, saveBlob } from '../api';
 import { clock, ErrorNote, when } from '../components/ui';
-import type { Job } from '../types';
+import { Transcript } from '../components/transcript';
+import type { Job, JobSegment } from '../types';
 
 const FORMATS = ['srt', 'vtt', 'txt', 'json', 'verbose_json'] as const;
 export const ACTIVE = new Set(['queued', 'running', 'retrying']);
 const extension = (f: string) => (f === 'verbose_json' ? 'verbose.json' : f);
+/** Where a job came from, in words. */
+const SOURCES: Record<Job['source'], string> = { web: 'uploaded here', api: 'jobs API', openai: 'OpenAI API', deepgram: 'Deepgram API', cli: 'command line' };
 
 interface Line {
   readonly at: string;
@@ -38,7 +41,12 @@ export function JobCard({ initial, live, onChanged }: { readonly initial: Job; r
   const [showLog, setShowLog] = useState(false);
   const [log, setLog] = useState<Line[]>([]);
   const [error, setError] = useState<unknown>(null);
+  const [reading, setReading] = useState<readonly JobSegment[] | null>(null);
   const act = (p: Promise<unknown>) => p.then(onChanged, setError);
+  const toggleRead = async () => {
+    if (reading) return setReading(null);
+    setReading((await api<{ segments: JobSegment[] }>(`/api/v1/jobs/${job.id}/segments`).catch((e: unknown) => (setError(e), null)))?.segments ?? null);
+  };
   const download = () => apiBlob(`/api/v1/jobs/${job.id}/download?format=${format}`).then((b) => saveBlob(b, `${job.name.replace(/\.[^.]+$/, '')}.${extension(format)}`), setError);
   const toggleLog = async () => {
     if (!showLog) setLog((await api<{ lines: Line[] }>(`/api/v1/jobs/${job.id}/log`).catch((e: unknown) => (setError(e), { lines: [] }))).lines);
@@ -52,7 +60,7 @@ export function JobCard({ initial, live, onChanged }: { readonly initial: Job; r
         <span class={`badge ${job.status}`}>{job.status}</span>
         {job.dead_letter && <span class="badge failed">dead letter</span>}
         <small class="muted">
-          {job.model_id} · {job.priority} · submitted {when(job.submitted_at)}
+          <span class="badge source" data-source={job.source}>{SOURCES[job.source]}</span> · {job.model_id} · {job.priority} · submitted {when(job.submitted_at)}
           {job.duration_ms !== null && ` · ${clock(job.duration_ms)} of audio`}
           {job.rtf !== null && ` · RTF ${job.rtf.toFixed(3)}`}
         </small>
@@ -80,6 +88,9 @@ export function JobCard({ initial, live, onChanged }: { readonly initial: Job; r
         <button type="button" onClick={download} disabled={job.status !== 'completed'}>
           Download
         </button>
+        <button type="button" onClick={toggleRead} disabled={job.status !== 'completed'} aria-expanded={reading !== null}>
+          {reading ? 'Hide transcript' : 'Read'}
+        </button>
         <button type="button" onClick={toggleLog}>
           {showLog ? 'Hide log' : 'Show log'}
         </button>
@@ -90,6 +101,7 @@ export function JobCard({ initial, live, onChanged }: { readonly initial: Job; r
           Delete
         </button>
       </div>
+      {reading && <Transcript label={`transcript of ${job.name}`} audioPath={`/api/v1/jobs/${job.id}/audio`} segments={reading.map((g) => ({ start_ms: g.start_ms, text: g.text, words: g.words }))} />}
       <ErrorNote error={error} />
     </article>
   );

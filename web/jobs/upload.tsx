@@ -37,6 +37,7 @@ export function UploadJob({ onSubmitted }: { readonly onSubmitted: (job: Job) =>
     const form = new FormData();
     form.append('model', model || defaultId);
     form.append('priority', priority);
+    form.append('client', 'web');
     form.append('file', file, file.name);
     setError(null);
     setSent(0);

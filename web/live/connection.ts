@@ -7,6 +7,8 @@ export interface LiveOptions {
   readonly sampleRate: number;
   /** A dictation item: the session is scored as an attempt at it when it closes (such a session cannot resume). */
   readonly itemId?: string;
+  /** Keep the session's audio on the server, to play it back with its transcript (`record=true`). */
+  readonly record?: boolean;
 }
 
 export type LinkState =
@@ -85,6 +87,8 @@ export class LiveConnection {
       sample_rate: this.o.sampleRate,
       session_id: this.sessionId ?? undefined,
       item_id: resume ? undefined : this.o.itemId,
+      // A resume carries on the recording its session began (the server knows it).
+      record: !resume && this.o.record ? 'true' : undefined,
     });
     ws.binaryType = 'arraybuffer';
     this.ws = ws;

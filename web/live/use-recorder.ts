@@ -25,7 +25,7 @@ export function useRecorder(onMessage: (m: ServerMessage) => void) {
     setLevel(0);
   };
 
-  const start = async (model: string, itemId?: string) => {
+  const start = async (model: string, itemId?: string, record = false) => {
     setProblem(null);
     setPhase('starting');
     try {
@@ -37,7 +37,7 @@ export function useRecorder(onMessage: (m: ServerMessage) => void) {
     }
     const { encoding, sampleRate } = mic.current;
     conn.current = new LiveConnection(
-      { model, encoding, sampleRate, itemId },
+      { model, encoding, sampleRate, itemId, record },
       {
         onMessage: (m) => handler.current(m),
         onState: (s) => {

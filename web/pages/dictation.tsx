@@ -1,4 +1,4 @@
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { api, query } from '../api';
 import { valueOf } from '../components/form';
 import { ModelSelect, useModels } from '../components/models';
@@ -9,6 +9,8 @@ import { ProgressChart } from '../dictation/progress-chart';
 import type { Item, Page, Tag } from '../types';
 
 const LIMIT = 20;
+/** How often the items are read again while some item's audio is being generated. */
+const AUDIO_POLL_MS = 1_000;
 
 function DifficultyField({ label, value, onChange }: { readonly label: string; readonly value: string; readonly onChange: (e: Event) => void }) {
   return (
@@ -33,6 +35,14 @@ export function DictationPage() {
   const { models, defaultId } = useModels();
   const [model, setModel] = useState('');
   const items = useAsync(() => api<Page<'items', Item>>(`/api/v1/items${query({ ...filters, limit: LIMIT, offset })}`), [filters, offset, version]);
+  // While an item's audio is being generated, the table reads it again, so its badge and the practice
+  // panel beside it never disagree (the panel follows the same item's status).
+  const generating = items.data?.items.some((it) => it.audio.status === 'pending') ?? false;
+  useEffect(() => {
+    if (!generating) return;
+    const timer = setTimeout(items.reload, AUDIO_POLL_MS);
+    return () => clearTimeout(timer);
+  }, [generating, items.data]);
   const tags = useAsync(() => api<{ tags: Tag[] }>('/api/v1/tags'), [version]);
   const set = (k: keyof typeof filters) => (e: Event) => (setFilters({ ...filters, [k]: valueOf(e) }), setOffset(0));
   const changed = () => setVersion((v) => v + 1);

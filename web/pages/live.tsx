@@ -41,6 +41,7 @@ export function LivePage() {
   const [partial, setPartial] = useState('');
   const [notice, setNotice] = useState<string | null>(null);
   const [sessionId, setSessionId] = useState<string | null>(null);
+  const [keep, setKeep] = useState(false);
 
   const onMessage = (m: ServerMessage) => {
     if (m.type === 'ready') setSessionId(m.session_id);
@@ -65,7 +66,7 @@ export function LivePage() {
     setPartial('');
     setNotice(null);
     setSessionId(null);
-    void rec.start(model);
+    void rec.start(model, undefined, keep);
   };
 
   return (
@@ -78,6 +79,9 @@ export function LivePage() {
         <button type="button" class={recording ? 'danger' : 'primary'} onClick={toggle} disabled={rec.phase === 'starting' || rec.phase === 'stopping' || !model}>
           {recording ? 'Stop' : 'Record'}
         </button>
+        <label class="check" title="The server keeps this session's audio, so its page can play it back with the transcript, word by word">
+          <input type="checkbox" checked={keep} disabled={recording} onChange={(e) => setKeep((e.target as HTMLInputElement).checked)} /> Keep the audio
+        </label>
         <LevelMeter level={rec.level} />
       </div>
       <p class="status" role="status">

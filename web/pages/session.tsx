@@ -1,6 +1,7 @@
 import { useState } from 'preact/hooks';
 import { api } from '../api';
 import { clock, ErrorNote, Field, Loading, useAsync, when } from '../components/ui';
+import { Transcript } from '../components/transcript';
 import { Link } from '../router';
 import type { LoggedEvent, SessionDetail } from '../types';
 
@@ -38,6 +39,16 @@ export function SessionPage({ id }: { readonly id: string }) {
           <p class="muted">
             {s.model_id} · {s.encoding} {s.sample_rate} Hz · started {when(s.created_at)} · {clock(s.audio_ms)} of audio · {s.closed_at ? `ended ${when(s.closed_at)} (${s.close_reason})` : 'open'}
           </p>
+          <h2>Transcript</h2>
+          {s.recorded ? (
+            <Transcript
+              label="session transcript"
+              audioPath={`/api/v1/sessions/${encodeURIComponent(id)}/audio`}
+              segments={s.segments.map((g) => ({ start_ms: g.start_ms, text: g.content, words: g.written_words ?? g.words }))}
+            />
+          ) : (
+            <p class="muted">This session did not keep its audio: tick "Keep the audio" on the Live page (or open the socket with record=true) to play a session back word by word.</p>
+          )}
           <h2>Segments</h2>
           {s.segments.length === 0 && <p class="muted">No final segments.</p>}
           <ol class="transcript" aria-label="segments">

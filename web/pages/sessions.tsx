@@ -56,11 +56,12 @@ export function SessionsPage() {
       {list.data && list.data.items.length === 0 && <p class="muted">No sessions yet: record one on the Live page.</p>}
       {list.data && list.data.items.length > 0 && (
         <div class="table-wrap">
-          <table>
+          <table class="sessions">
             <thead>
               <tr>
                 <th>Session</th>
                 <th>Started</th>
+                <th class="num">Length</th>
                 <th>Model</th>
                 <th>Client</th>
                 <th class="num">Audio</th>
@@ -72,9 +73,16 @@ export function SessionsPage() {
               {list.data.items.map((s) => (
                 <tr key={s.id}>
                   <td>
-                    <Link href={`/sessions/${s.id}`}>{s.id}</Link>
+                    <Link href={`/sessions/${s.id}`} class="first-words">
+                      {s.first_words ? `${s.first_words}${s.first_words.length >= 120 ? '…' : ''}` : <span class="muted">no words</span>}
+                    </Link>
+                    <small class="muted">
+                      {s.id}
+                      {s.recorded && ' · audio kept'}
+                    </small>
                   </td>
                   <td>{when(s.created_at)}</td>
+                  <td class="num">{s.duration_ms === null ? '–' : clock(s.duration_ms)}</td>
                   <td>{s.model_id}</td>
                   <td>{s.protocol}</td>
                   <td class="num">{clock(s.audio_ms)}</td>

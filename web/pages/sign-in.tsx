@@ -1,4 +1,4 @@
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { useSubmit, valueOf } from '../components/form';
 import { ErrorNote, Field } from '../components/ui';
 import { signIn } from '../session';
@@ -7,6 +7,7 @@ import { signIn } from '../session';
 export function SignInPage({ onSignedIn }: { readonly onSignedIn: () => void }) {
   const [name, setName] = useState('');
   const [password, setPassword] = useState('');
+  useEffect(() => void (document.title = 'Sign in · voxlog'), []);
   const form = useSubmit(async () => {
     await signIn(name, password);
     onSignedIn();
