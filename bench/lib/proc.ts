@@ -1,4 +1,5 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { inspect } from 'node:util';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LIFTED_LIMITS } from '../../src/config';
@@ -80,3 +81,18 @@ export function pct(xs: readonly number[], p: number): number {
 }
 
 export const round = (x: number, digits = 0): number => Number(x.toFixed(digits));
+
+/**
+ * Runs `work` with the console writing to `file` instead of the terminal: a server run inside the
+ * benchmark's own process logs there, apart from the tables.
+ */
+export async function consoleTo<T>(file: string, work: () => Promise<T>): Promise<T> {
+  const saved = { log: console.log, info: console.info, warn: console.warn, error: console.error };
+  const write = (...args: unknown[]) => appendFileSync(file, `${args.map((a) => (typeof a === 'string' ? a : inspect(a))).join(' ')}\n`);
+  Object.assign(console, { log: write, info: write, warn: write, error: write });
+  try {
+    return await work();
+  } finally {
+    Object.assign(console, saved);
+  }
+}

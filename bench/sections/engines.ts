@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { startServer } from '../../src/app';
 import { LIFTED_LIMITS, loadConfig } from '../../src/config';
 import type { ServerMessage } from '../../src/server/protocol';
-import { pct } from '../lib/proc';
+import { consoleTo, pct } from '../lib/proc';
 import { concurrency, programme, type LevelResult } from './concurrency';
 import { overhead, type OverheadResult } from './overhead';
 
@@ -65,7 +65,10 @@ export async function engines(plan: EnginesPlan, say: (s: string) => void): Prom
   for (const model of plan.processModels) await sweep(model, 'process', 1, plan.realLevels);
   await sweep(plan.batchModel, 'worker', 16, plan.batchLevels);
   await sweep(plan.batchModel, 'worker', 1, plan.batchLevels);
-  const restart = [await restartAfterKill('worker', plan), await restartAfterKill('process', plan)];
+  // These servers run in this process (to reach their engines): their log lines go to a file.
+  const serverLog = join(tmpdir(), `voxlog-bench-restart-${process.pid}.log`);
+  const restart = await consoleTo(serverLog, async () => [await restartAfterKill('worker', plan), await restartAfterKill('process', plan)]);
+  say(`   (the kill tests' server output: ${serverLog})`);
   return { overhead_process: overheadProcess, sweeps, restart };
 }
 
