@@ -66,6 +66,9 @@ describe('bun run transcribe', () => {
     expect((await transcribe()).code).toBe(2);
     expect((await transcribe(JFK, '--format', 'docx')).code).toBe(2);
     expect((await transcribe(JFK, '--speed', '2')).code).toBe(2);
+    const absent = await transcribe(JFK, '--model', 'sherpa-onnx-moonshine-tiny-en-int8', '--out', out);
+    expect(absent.code).toBe(2);
+    expect(absent.stderr).toContain('models that can run here: gigaspeech-zipformer-3.3M-en');
     const refused = await transcribe(JFK, '--server', 'http://127.0.0.1:9', '--out', out);
     expect(refused.code).toBe(3);
     expect(refused.stderr).toContain('connection refused');
@@ -79,6 +82,8 @@ describe('bun run transcribe', () => {
     it('submits a job, follows it and downloads the transcript', async () => {
       const r = await transcribe(JFK, '--server', server.url, '--format', 'vtt', '--out', out);
       expect(r.code).toBe(0);
+      // The same durations the local mode prints, and the server's own time beside them.
+      expect(r.stderr).toMatch(/jfk\.wav: done, 11\.0 s in \d+\.\d s \(\d+\.\d s on the server\) → /);
       const vtt = readFileSync(join(out, 'jfk.vtt'), 'utf8');
       expect(vtt).toMatch(/^WEBVTT\n\n00:00:00\.\d{3} --> 00:00:\d\d\.\d{3}\n/);
       expect(new WebVTTParser().parse(vtt, 'metadata').errors).toEqual([]);

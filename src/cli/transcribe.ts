@@ -63,6 +63,12 @@ if (values.server === undefined) {
   const config = cliConfig();
   const registry = new EngineRegistry({ catalog: config.catalog, modelDirs: config.modelDirs, workersPerModel: config.workersPerModel, host: config.engineHost, batch: config.batch, idleMs: 3_600_000, maxLoaded: 2 });
   const modelId = values.model ?? registry.defaultModel(config.defaultModel);
+  try {
+    registry.requireRunnable(modelId);
+  } catch (err) {
+    await registry.stopAll();
+    fail((err as Error).message);
+  }
   const formatter = new FileFormatter();
   try {
     for (const file of positionals) {
