@@ -88,6 +88,7 @@ describe('asking for a model or format the server cannot serve', () => {
     const err = await s.next('error');
     expect(err.code).toBe('unknown_model');
     expect(err.message).toContain('no-such-model');
+    expect(err.message).toContain('models that can run here: ');
     expect((await s.closed).code).toBe(1008);
     expect(server.store.readAll(0, 1e9).length).toBe(before);
   });
@@ -97,6 +98,8 @@ describe('asking for a model or format the server cannot serve', () => {
     const err = await s.next('error');
     expect(err.code).toBe('model_unavailable');
     expect(err.message).toContain('bun run models pull');
+    // Answered as every surface answers it: with the models that can run instead.
+    expect(err.message).toContain('models that can run here: ');
     expect((await s.closed).code).toBe(1011);
   });
 

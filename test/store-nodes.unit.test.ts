@@ -93,7 +93,7 @@ describe('a PostgreSQL log read by a node', () => {
       const data = JSON.stringify({ session_id: 'old', model_id: 'm', encoding: 'pcm16', sample_rate: 16000, user_id: null });
       await sql`INSERT INTO events (position, id, stream_id, version, type, schema_version, data, created_at) VALUES (1, 'e1', 'session-old', 1, 'SessionOpened', 1, ${data}, '2026-01-01T00:00:00Z')`;
       const late = await log.node(projections);
-      expect(late.store.readStream('session-old')[0]).toMatchObject({ type: 'SessionOpened', schemaVersion: 3, data: { session_id: 'old', language: null, protocol: 'voxlog', recorded: false } });
+      expect(late.store.readStream('session-old')[0]).toMatchObject({ type: 'SessionOpened', schemaVersion: 4, data: { session_id: 'old', language: null, protocol: 'voxlog', recorded: false } });
       expect(late.db.query('SELECT id FROM sessions').values().flat()).toEqual(['old']);
       // The hand-made row sent no NOTIFY: the node already running finds it by its poll (once a second).
       expect(await reaches(early, 1)).toBe(1);

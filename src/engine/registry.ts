@@ -67,32 +67,43 @@ export class EngineRegistry {
     return this.options.catalog.filter((m) => isRecognizer(m) && !this.failures.has(m.id) && locateModel(m, this.options.modelDirs).available).map((m) => m.id);
   }
 
+  /** The end of every model refusal: what can run instead. */
+  private canRun(): string {
+    const runnable = this.runnable();
+    return runnable.length > 0 ? `models that can run here: ${runnable.join(', ')}` : `no model can run here (${command('models list')} says what to pull)`;
+  }
+
+  private unknown(modelId: string): NotFoundError {
+    return new NotFoundError(`unknown model ${JSON.stringify(modelId)}${didYouMean(modelId, this.options.catalog.map((m) => m.id))}; ${this.canRun()}`, 'unknown_model');
+  }
+
+  private notRecognizer(entry: CatalogEntry): ValidationError {
+    return new ValidationError(`${entry.id} is a ${entry.kind === 'vad' ? 'voice-activity detector' : 'text-to-speech voice'}, not a speech recognizer; ${this.canRun()}`, 'unsupported_model');
+  }
+
   /**
    * Refuses a model this server cannot run before any work is accepted for it: unknown (404), not a
    * recognizer, not on disk or refused by its probe (400). Each refusal names the models that can run.
    */
   requireRunnable(modelId: string): void {
-    const runnable = this.runnable();
-    const can = runnable.length > 0 ? `models that can run here: ${runnable.join(', ')}` : `no model can run here (${command('models list')} says what to pull)`;
     const entry = findModel(modelId, this.options.catalog);
-    if (!entry) throw new NotFoundError(`unknown model ${JSON.stringify(modelId)}${didYouMean(modelId, this.options.catalog.map((m) => m.id))}; ${can}`, 'unknown_model');
-    if (!isRecognizer(entry)) throw new ValidationError(`${modelId} is a ${entry.kind === 'vad' ? 'voice-activity detector' : 'text-to-speech voice'}, not a speech recognizer; ${can}`, 'unsupported_model');
-    if (runnable.includes(modelId)) return;
+    if (!entry) throw this.unknown(modelId);
+    if (!isRecognizer(entry)) throw this.notRecognizer(entry);
+    if (this.runnable().includes(modelId)) return;
     const failure = this.failures.get(modelId);
     const loc = locateModel(entry, this.options.modelDirs);
-    throw new ValidationError(`${failure ? `model ${modelId} cannot be loaded: ${failure}` : loc.available ? `model ${modelId} cannot run` : loc.reason}; ${can}`, 'model_unavailable');
+    throw new ValidationError(`${failure ? `model ${modelId} cannot be loaded: ${failure}` : loc.available ? `model ${modelId} cannot run` : loc.reason}; ${this.canRun()}`, 'model_unavailable');
   }
 
   /** The engine for a model, loading it if needed; throws a typed error for unknown, missing or bad models. */
   async acquire(modelId: string): Promise<Engine> {
     const entry = findModel(modelId, this.options.catalog);
-    if (!entry) throw new NotFoundError(`unknown model ${JSON.stringify(modelId)}; GET /api/v1/models lists them`, 'unknown_model');
-    if (entry.kind === 'vad') throw new ValidationError(`${modelId} is a voice-activity detector, not a speech recognizer`, 'unsupported_model');
-    if (entry.kind === 'tts') throw new ValidationError(`${modelId} is a text-to-speech voice, not a speech recognizer`, 'unsupported_model');
+    if (!entry) throw this.unknown(modelId);
+    if (!isRecognizer(entry)) throw this.notRecognizer(entry);
     let engine = this.engines.get(modelId);
     if (!engine || engine.status === 'failed' || engine.status === 'stopped') {
       const loc = locateModel(entry, this.options.modelDirs);
-      if (!loc.available) throw new UnavailableError(loc.reason, 'model_unavailable');
+      if (!loc.available) throw new UnavailableError(`${loc.reason}; ${this.canRun()}`, 'model_unavailable');
       const vad = this.vadModel(entry);
       const spec = loadSpec(entry, loc.dir, vad);
       const files = [...Object.values(entry.files).map((f) => join(loc.dir, f)), ...(vad ? [vad] : [])];
