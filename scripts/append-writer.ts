@@ -30,11 +30,11 @@ async function writer(w: number): Promise<never> {
       for (const e of withIds) out.write(`ack ${e.id}\n`);
       out.flush();
     };
-    await send([event('SessionOpened', { session_id: id, model_id: `m${w % 3}`, encoding: 'pcm16', sample_rate: 16000, user_id: null, language: null, protocol: 'voxlog' })], 'no_stream');
+    await send([event('SessionOpened', { session_id: id, model_id: `m${w % 3}`, encoding: 'pcm16', sample_rate: 16000, user_id: null, language: null, protocol: 'voxlog', recorded: false })], 'no_stream');
     for (let seg = 0; seg < 4; seg++) {
       await send([
         event('PartialTranscribed', { session_id: id, segment: seg, text: 'par', start_ms: seg * 1000, end_ms: seg * 1000 + 500, model_id: `m${w % 3}` }),
-        event('SegmentFinalized', { session_id: id, segment: seg, text: `final ${seg}`, start_ms: seg * 1000, end_ms: seg * 1000 + 900, words: [], latency_ms: seg, model_id: `m${w % 3}`, reason: 'endpoint' }),
+        event('SegmentFinalized', { session_id: id, segment: seg, text: `final ${seg}`, start_ms: seg * 1000, end_ms: seg * 1000 + 900, words: [], latency_ms: seg, model_id: `m${w % 3}`, reason: 'endpoint', formatted: null }),
       ]);
     }
     await send([event('SessionClosed', { session_id: id, reason: 'client_close', audio_ms: 4000, model_id: `m${w % 3}`, model_audio_ms: 4000, segments: 4, partials: 4, duration_ms: 4100 })]);

@@ -56,7 +56,7 @@ describe('GET /api/v1/sessions/{id}', () => {
 
   it("serves the session's events in version order, from a version", async () => {
     const all = (await get(`/api/v1/sessions/${twoSegments}/events`)).body.events;
-    expect(all[0]).toMatchObject({ type: 'SessionOpened', version: 1, schema_version: 3, data: { language: 'en-US', protocol: 'voxlog' } });
+    expect(all[0]).toMatchObject({ type: 'SessionOpened', version: 1, schema_version: 4, data: { language: 'en-US', protocol: 'voxlog', recorded: false } });
     expect(all.at(-1).type).toBe('SessionClosed');
     const tail = (await get(`/api/v1/sessions/${twoSegments}/events?from_version=3&limit=2`)).body.events;
     expect(tail.map((e: any) => e.version)).toEqual([3, 4]);
