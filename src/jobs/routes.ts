@@ -59,10 +59,11 @@ export const jobRoutes = (db: Database, jobs: JobService, dataDir: string, maxUp
           summary: 'Submit a recording for transcription (multipart: file, and optional model, language, priority high/normal/low, name, format)',
           description:
             'The upload streams to disk. Over VOXLOG_MAX_UPLOAD_BYTES: 413 (from Content-Length, before the body is read). ' +
-            'Not audio: 415 with the reason, and nothing is queued. Follow it at GET /api/v1/jobs/{id}/events (SSE) or /ws/jobs/{id}. ' +
+            'Not audio: 415 with the reason, and nothing is queued. A model that cannot run here: 404 unknown_model or 400 model_unavailable, naming those that can. ' +
+            'client (web or cli) records where the job came from as its source; any other caller is the API. Follow it at GET /api/v1/jobs/{id}/events (SSE) or /ws/jobs/{id}. ' +
             'format (default true): the transcript written with punctuation, case and numbers as figures; false keeps the recogniser\'s words, which every segment also gives as raw_text.',
           tags: ['jobs'],
-          requestBody: multipartBody({ model: { type: 'string' }, language: { type: 'string' }, priority: { type: 'string', enum: ['high', 'normal', 'low'] }, name: { type: 'string' }, format: { type: 'string', enum: ['true', 'false', 'punctuate', 'numerals'], default: 'true' } }),
+          requestBody: multipartBody({ model: { type: 'string' }, language: { type: 'string' }, priority: { type: 'string', enum: ['high', 'normal', 'low'] }, name: { type: 'string' }, format: { type: 'string', enum: ['true', 'false', 'punctuate', 'numerals'], default: 'true' }, client: { type: 'string', enum: ['web', 'cli'] } }),
         },
       },
     )
