@@ -234,6 +234,9 @@ export const mergeCatalog = (extra: readonly CatalogEntry[]): readonly CatalogEn
 /** Looks a model up by id (in the built-in catalog unless another is given). */
 export const findModel = (id: string, entries: readonly CatalogEntry[] = [...builtInCatalog, ...ttsCatalog]): CatalogEntry | undefined => entries.find((m) => m.id === id);
 
+/** Whether a catalog entry transcribes speech (not a voice-activity detector or a text-to-speech voice). */
+export const isRecognizer = (m: Pick<CatalogEntry, 'kind'>): boolean => m.kind === 'streaming' || m.kind === 'offline';
+
 /** OpenAI's transcription models: a client naming one gets voxlog's default model. */
 export const OPENAI_MODELS = ['whisper-1', 'gpt-4o-transcribe', 'gpt-4o-mini-transcribe', 'gpt-4o-transcribe-diarize'] as const;
 /** Deepgram's model names (`nova-3`, `nova-2-phonecall`, `enhanced-general`, `base`, `whisper-large`...): the default model too. */
@@ -248,9 +251,9 @@ const theirs = { openai: (name: string) => (OPENAI_MODELS as readonly string[]).
 export function compatibleModel(requested: string | undefined, entries: readonly CatalogEntry[], service: keyof typeof theirs): { id: string | undefined } | { error: string } {
   if (!requested || theirs[service](requested)) return { id: undefined };
   const entry = findModel(requested, entries);
-  if (entry && (entry.kind === 'streaming' || entry.kind === 'offline')) return { id: entry.id };
+  if (entry && isRecognizer(entry)) return { id: entry.id };
   const known = service === 'openai' ? [...OPENAI_MODELS] : ['nova-3', 'nova-2', 'enhanced', 'base'];
-  const recognizers = entries.filter((m) => m.kind === 'streaming' || m.kind === 'offline').map((m) => m.id);
+  const recognizers = entries.filter(isRecognizer).map((m) => m.id);
   const near = didYouMean(requested, [...known, ...recognizers]);
   return { error: `model ${JSON.stringify(requested)} is not a ${service === 'openai' ? 'transcription' : 'Deepgram'} model voxlog knows${near}: name ${known.join(', ')} (voxlog's default model) or a voxlog model id` };
 }

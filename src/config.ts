@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname, resolve } from 'node:path';
 
-import { mergeCatalog, type CatalogEntry } from '../models/catalog';
+import { isRecognizer, mergeCatalog, type CatalogEntry } from '../models/catalog';
 import { readCatalogFile } from '../models/catalog-file';
 import pkg from '../package.json';
 import { command } from './program';
@@ -254,7 +254,7 @@ export function loadConfig(env: Env = process.env): Config {
   }
   const catalog = mergeCatalog(extra);
   const defaultModel = env.VOXLOG_DEFAULT_MODEL?.trim() || undefined;
-  if (defaultModel && !catalog.some((m) => m.id === defaultModel && (m.kind === 'streaming' || m.kind === 'offline'))) problems.push(`VOXLOG_DEFAULT_MODEL=${defaultModel} is not a recognizer in the catalog (${command('models list')})`);
+  if (defaultModel && !catalog.some((m) => m.id === defaultModel && isRecognizer(m))) problems.push(`VOXLOG_DEFAULT_MODEL=${defaultModel} is not a recognizer in the catalog (${command('models list')})`);
 
   const dataDir = resolve(env.VOXLOG_DATA_DIR || 'data');
   const databaseUrl = env.VOXLOG_DATABASE_URL?.trim() || null;

@@ -223,12 +223,18 @@ describe('batch jobs with the real model', () => {
   it('expires uploads and results after the retention an admin sets', async () => {
     const r = await call('POST', '/api/v1/jobs', form(JFK, 'old.wav'));
     await server.jobs.finished(r.body.id);
+    // Until it expires, the upload is served for a player as it came.
+    const audio = await fetch(`${server.url}/api/v1/jobs/${r.body.id}/audio`);
+    expect(audio.status).toBe(200);
+    expect(audio.headers.get('content-type')).toBe('audio/wav');
+    expect((await audio.arrayBuffer()).byteLength).toBe(JFK.size);
     expect((await call('PUT', '/api/v1/admin/retention', { cleanup_days: 1 })).body).toEqual({ cleanup_days: 1 });
     expect(await server.jobs.sweep(Date.now() + 86_400_000 / 2)).toBe(0);
     expect(await server.jobs.sweep(Date.now() + 2 * 86_400_000)).toBeGreaterThan(0);
     expect((await call('GET', `/api/v1/jobs/${r.body.id}`)).body).toMatchObject({ status: 'expired', text: null });
     const gone = await call('GET', `/api/v1/jobs/${r.body.id}/download?format=srt`);
     expect(gone.status).toBe(410);
+    expect((await fetch(`${server.url}/api/v1/jobs/${r.body.id}/audio`)).status).toBe(410);
     expect(existsSync(join(server.dataDir, 'jobs', r.body.id))).toBe(false);
     expect((await call('GET', '/api/v1/admin/retention')).body).toEqual({ cleanup_days: 1 });
   });

@@ -5,7 +5,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseWav } from '../src/audio/wav';
 import { concat, loadClip, silence } from './helpers/audio';
-import { finals, ofType, startTestServer, stream, type TestServer } from './helpers/server';
+import { finals, ofType, openSocket, startTestServer, stream, type TestServer } from './helpers/server';
 
 let server: TestServer;
 beforeAll(async () => {
@@ -49,6 +49,21 @@ describe('a session opened with record=true', () => {
     expect(resumed.closeCode).toBe(1000);
     const wav = parseWav(new Uint8Array(await (await fetch(`${server.url}/api/v1/sessions/${id}/audio`)).arrayBuffer()));
     expect(wav.data.length).toBe(48_000);
+  });
+
+  it('ends the recording where a config changes the sample rate, saying so, and keeps the session going', async () => {
+    const s = openSocket(ws('record=true'));
+    const ready = await s.next('ready');
+    s.ws.send(silence(0.5));
+    s.ws.send(JSON.stringify({ type: 'config', sample_rate: 8000 }));
+    await s.next('ready', (m) => m.sample_rate === 8000);
+    s.ws.send(new Uint8Array(8000));
+    expect((await s.next('error')).code).toBe('recording_stopped');
+    s.ws.send(JSON.stringify({ type: 'close' }));
+    expect((await s.closed).code).toBe(1000);
+    const wav = parseWav(new Uint8Array(await (await fetch(`${server.url}/api/v1/sessions/${ready.session_id}/audio`)).arrayBuffer()));
+    expect(wav).toMatchObject({ sampleRate: 16000 });
+    expect(wav.data.length).toBe(16_000);
   });
 
   it('keeps nothing without record=true, and refuses a bad value or a late start', async () => {

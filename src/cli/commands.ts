@@ -32,7 +32,7 @@ ${Object.entries(COMMANDS)
 ${command('COMMAND')} --help shows a command's options. The server is configured with environment
 variables (PORT, HOST, VOXLOG_DATA_DIR, VOXLOG_MODELS_DIR, VOXLOG_DEFAULT_MODEL...): see ${command('serve')} --help.`;
 
-/** The command a mistyped name meant, or exit 2 saying there is none. */
+/** Exits 2 naming the unknown command or option, with the command it was likely meant to be. */
 export function unknownCommand(name: string, version: string): never {
   fail(`unknown ${name.startsWith('-') ? 'option' : 'command'} ${name}${didYouMean(name, Object.keys(COMMANDS))}\n\n${usage(version)}`);
 }

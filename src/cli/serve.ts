@@ -1,5 +1,6 @@
 // voxlog [serve]: the server. Configured from the environment (see README, Configuration).
 import { dirname } from 'node:path';
+import { findModel } from '../../models/catalog';
 import { locateModel } from '../engine/model-files';
 import { command, PROGRAM } from '../program';
 import { cliConfig, parseCli } from './args';
@@ -61,7 +62,7 @@ function reportModels(c: Config, runnable: readonly string[], defaultModel: stri
     );
     return;
   }
-  const where = new Set(runnable.map((id) => locateModel(c.catalog.find((m) => m.id === id)!, c.modelDirs)).flatMap((l) => (l.available ? [dirname(l.dir)] : [])));
+  const where = new Set(runnable.map((id) => locateModel(findModel(id, c.catalog)!, c.modelDirs)).flatMap((l) => (l.available ? [dirname(l.dir)] : [])));
   console.log(`models: ${runnable.map((id) => (id === defaultModel ? `${id} (default)` : id)).join(', ')}; found in ${[...where].join(', ')} (${looked})`);
   if (!runnable.includes(defaultModel)) console.warn(`WARNING: the default model ${defaultModel} is not on disk; sessions that name no model are refused (${command(`models pull ${defaultModel}`)}, or set VOXLOG_DEFAULT_MODEL)`);
 }

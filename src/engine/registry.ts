@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { findModel, PREFERRED_DEFAULT_MODEL, VAD_MODEL_ID, type CatalogEntry } from '../../models/catalog';
+import { findModel, isRecognizer, PREFERRED_DEFAULT_MODEL, VAD_MODEL_ID, type CatalogEntry } from '../../models/catalog';
 import { NotFoundError, UnavailableError, ValidationError } from '../errors';
 import { Engine, type EngineHooks, type EngineStatus } from './engine';
 import { loadSpec, locateModel } from './model-files';
@@ -8,8 +8,6 @@ import type { BatchSettings } from './batcher';
 import { ModelProbe, type BatchCapacity } from './model-probe';
 import { command } from '../program';
 import { didYouMean } from '../suggest';
-
-const isRecognizer = (m: CatalogEntry): boolean => m.kind === 'streaming' || m.kind === 'offline';
 
 export interface ModelInfo {
   readonly id: string;
@@ -89,10 +87,10 @@ export class EngineRegistry {
     const entry = findModel(modelId, this.options.catalog);
     if (!entry) throw this.unknown(modelId);
     if (!isRecognizer(entry)) throw this.notRecognizer(entry);
-    if (this.runnable().includes(modelId)) return;
     const failure = this.failures.get(modelId);
     const loc = locateModel(entry, this.options.modelDirs);
-    throw new ValidationError(`${failure ? `model ${modelId} cannot be loaded: ${failure}` : loc.available ? `model ${modelId} cannot run` : loc.reason}; ${this.canRun()}`, 'model_unavailable');
+    if (failure) throw new ValidationError(`model ${modelId} cannot be loaded: ${failure}; ${this.canRun()}`, 'model_unavailable');
+    if (!loc.available) throw new ValidationError(`${loc.reason}; ${this.canRun()}`, 'model_unavailable');
   }
 
   /** The engine for a model, loading it if needed; throws a typed error for unknown, missing or bad models. */

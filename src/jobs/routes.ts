@@ -1,5 +1,5 @@
 import type { Database } from 'bun:sqlite';
-import { existsSync, statSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { extname, join } from 'node:path';
 import { Elysia, t } from 'elysia';
 import { callerOf, ownerFilter } from '../auth/principal';
@@ -108,8 +108,7 @@ export const jobRoutes = (db: Database, jobs: JobService, dataDir: string, maxUp
         const { upload } = db.query('SELECT upload FROM jobs WHERE id = ?').get(params.id) as { upload: string };
         const path = join(dataDir, upload);
         if (!existsSync(path)) throw new NotFoundError(`job ${params.id} no longer holds its upload`, 'upload_missing');
-        const { size, mtimeMs } = statSync(path);
-        return rangedFile(request, path, `"${size}-${Math.floor(mtimeMs)}"`, AUDIO_TYPES[extname(path).toLowerCase()] ?? 'application/octet-stream');
+        return rangedFile(request, path, AUDIO_TYPES[extname(path).toLowerCase()] ?? 'application/octet-stream');
       },
       { params: idParams('job'), detail: { summary: "The job's recording as it was uploaded, for a player (Range requests served); gone once the job expires", tags: ['jobs'] } },
     )

@@ -1,9 +1,13 @@
 // Serves a file with `ETag` and single `Range` requests (what <audio> elements and players ask for).
 import { statSync } from 'node:fs';
 
-/** A response for `path`: 200, 206 for a satisfiable range, 304 when the client's copy is current, 416 otherwise. */
-export function rangedFile(request: Request, path: string, etag: string, contentType: string): Response {
-  const size = statSync(path).size;
+/**
+ * A response for `path`: 200, 206 for a satisfiable range, 304 when the client's copy is current, 416
+ * otherwise. The ETag is the caller's (a content hash) or else the file's size and modification time.
+ */
+export function rangedFile(request: Request, path: string, contentType: string, knownEtag?: string): Response {
+  const { size, mtimeMs } = statSync(path);
+  const etag = knownEtag ?? `"${size}-${Math.floor(mtimeMs)}"`;
   const common = { etag, 'accept-ranges': 'bytes', 'cache-control': 'private, max-age=0, must-revalidate' };
   const match = request.headers.get('if-none-match');
   if (match !== null && match.split(',').some((m) => m.trim().replace(/^W\//, '') === etag || m.trim() === '*')) return new Response(null, { status: 304, headers: common });

@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { apiBlob } from '../api';
 import { clock, ErrorNote } from './ui';
 
@@ -37,9 +37,14 @@ export function Transcript({ audioPath, segments, label }: { readonly audioPath:
   const [src, setSrc] = useState<string | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [now, setNow] = useState(-1);
-  const words = segments.flatMap((s) => s.words);
-  // Each segment's first word's index in `words`, so a segment renders its own slice.
-  const firsts = segments.reduce<number[]>((acc, s, i) => [...acc, i === 0 ? 0 : acc[i - 1]! + segments[i - 1]!.words.length], []);
+  // Read on every animation frame while the audio plays: worked out once per transcript.
+  const { words, firsts } = useMemo(() => {
+    // Each segment's first word's index in `words`, so a segment renders its own slice.
+    const starts: number[] = [];
+    let n = 0;
+    for (const s of segments) starts.push(n), (n += s.words.length);
+    return { words: segments.flatMap((s) => s.words), firsts: starts };
+  }, [segments]);
 
   useEffect(() => {
     if (!audioPath) return;
@@ -74,7 +79,7 @@ export function Transcript({ audioPath, segments, label }: { readonly audioPath:
       el.removeEventListener('seeked', follow);
       el.removeEventListener('timeupdate', follow);
     };
-  }, [src, words.length]);
+  }, [src, words]);
 
   const seek = (ms: number) => {
     const el = audio.current;

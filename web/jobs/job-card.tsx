@@ -101,7 +101,7 @@ export function JobCard({ initial, live, onChanged }: { readonly initial: Job; r
           Delete
         </button>
       </div>
-      {reading && <Transcript label={`transcript of ${job.name}`} audioPath={`/api/v1/jobs/${job.id}/audio`} segments={reading.map((g) => ({ start_ms: g.start_ms, text: g.text, words: g.words }))} />}
+      {reading && <Transcript label={`transcript of ${job.name}`} audioPath={`/api/v1/jobs/${job.id}/audio`} segments={reading} />}
       <ErrorNote error={error} />
     </article>
   );

@@ -119,7 +119,7 @@ export const itemRoutes = (db: Database, items: Items, tts: TtsService) =>
         if (!sha) throw new ConflictError(`the audio for item ${item.id} is not ready yet (${audio.status}); GET /api/v1/items/${item.id}/tts-status`, 'audio_not_ready');
         const path = tts.files.path(audioHash!);
         if (!existsSync(path)) throw new NotFoundError(`the audio file for item ${item.id} is missing from the data directory; POST /api/v1/items/${item.id}/audio/refresh makes it again`, 'audio_missing');
-        return rangedFile(request, path, `"${sha}"`, 'audio/wav');
+        return rangedFile(request, path, 'audio/wav', `"${sha}"`);
       },
       { params: ItemId, detail: { summary: "The item's audio as WAV (Range requests and ETag supported)", tags: ['dictation'] } },
     )

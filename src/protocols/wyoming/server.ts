@@ -7,6 +7,7 @@ import { CLOSE_WAIT_S } from '../../server/host';
 import { SocketQueue } from '../../server/socket-queue';
 import { WyomingFormatError, WyomingReader } from './codec';
 import { WyomingConnection } from './connection';
+import { isRecognizer } from '../../../models/catalog';
 
 export interface WyomingOptions {
   readonly host: string;
@@ -55,7 +56,7 @@ export function startWyoming(live: TranscribeDeps, auth: Authenticator, o: Wyomi
         supports_transcript_streaming: true,
         models: live.registry
           .list()
-          .filter((m) => m.kind === 'streaming' || m.kind === 'offline')
+          .filter((m) => isRecognizer(m))
           .map((m) => ({ name: m.id, description: m.description, attribution: ATTRIBUTION, installed: m.available, languages: [m.language], version: o.version })),
       },
     ],
