@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { format, formatSegments, next, START, type SpokenWord } from '../src/format/formatter';
 import { caseOf, markOf, score, type Mark } from '../src/scoring/punctuation';
 import { FinalWriter } from '../src/format/final-writer';
+import { FileFormatter } from '../src/format/file-formatter';
 import { Punctuator, type Case, type Marker, type Punct } from '../src/format/punctuator';
 import type { FromWorker } from '../src/engine/protocol';
 
@@ -166,5 +167,33 @@ describe('FinalWriter', () => {
     const a = sent[1] as Extract<FromWorker, { type: 'final' }>;
     expect(a.formatted?.text).toMatch(/^Dial 500/);
     expect((sent[0] as Extract<FromWorker, { type: 'final' }>).formatted).toBeUndefined();
+  });
+
+  it('keeps a stream\'s sentence across a reopen (a restarted engine) and forgets it when asked', async () => {
+    const sent: FromWorker[] = [];
+    const writer = new FinalWriter((m) => sent.push(m), async () => scripted());
+    const final = (seq: number): FromWorker => ({ type: 'final', streamId: 'a', seq, text: 'AND THEN', startMs: 0, endMs: 600, words: spoken('AND THEN'), reason: 'length' });
+    writer.open('a', BOTH);
+    writer.post(final(1));
+    await writer.settled();
+    writer.open('a', BOTH);
+    writer.post(final(2));
+    await writer.settled();
+    // The scripted model ends no sentence: after a reopen the text goes on in lower case.
+    expect(sent.map((m) => (m as Extract<FromWorker, { type: 'final' }>).formatted?.text)).toEqual(['And then', 'and then']);
+    writer.forget('a');
+    writer.post(final(3));
+    expect((sent.at(-1) as Extract<FromWorker, { type: 'final' }>).formatted).toBeUndefined();
+  });
+
+  it('marks words on the format worker exactly as the model does on this thread', async () => {
+    const words = 'ask not what your country can do for you ask what you can do for your country and so my fellow americans'.split(' ');
+    const worker = new FileFormatter();
+    try {
+      expect(await worker.mark(words)).toEqual(await punctuator.mark(words));
+      expect(worker.insideCase('john')).toBe(punctuator.insideCase('john'));
+    } finally {
+      worker.close();
+    }
   });
 });

@@ -1,7 +1,6 @@
 // What an engine host runs, whichever it is (a Bun Worker, or a child process with
 // VOXLOG_ENGINE_HOST=process): one sherpa-onnx recognizer with many client streams on it.
 import { StreamBatcher } from './batcher';
-import { FinalWriter } from '../format/final-writer';
 import type { Post, StreamDecoder } from './decoder';
 import { OfflineVadDecoder } from './offline-decoder';
 import { decodeSamples } from '../audio/codecs';
@@ -38,17 +37,10 @@ export class EngineCore {
   /** The listening pass in progress, if any. */
   private listening: Promise<void> | undefined;
   private abortOnDecode = false;
-  /** Every message goes out through it: a stream's finals are written as text first when it asks. */
-  private readonly writer: FinalWriter;
-  private readonly post: Post;
-
   constructor(
-    send: Post,
+    private readonly post: Post,
     private readonly exit: (code: number) => void,
-  ) {
-    this.writer = new FinalWriter(send);
-    this.post = this.writer.post;
-  }
+  ) {}
 
   receive(raw: ToWorker): void {
     // Converting the client's samples here keeps that loop off the server's main thread.
@@ -75,9 +67,7 @@ export class EngineCore {
         return this.stream(msg);
       case 'exit':
         // Ends only between messages and after async decodes settle, never inside native code.
-        return void Promise.allSettled([...this.chains.values(), this.listening])
-          .then(() => this.writer.settled())
-          .then(() => this.exit(msg.code));
+        return void Promise.allSettled([...this.chains.values(), this.listening]).then(() => this.exit(msg.code));
       default: {
         const never: never = msg;
         throw new Error(`unknown engine message ${JSON.stringify(never)}`);
@@ -112,7 +102,6 @@ export class EngineCore {
           ? new StreamingDecoder(loaded.recognizer, msg.streamId, msg.originMs, this.post, msg.options, loaded.silero && { silero: loaded.silero, sherpa })
           : new OfflineVadDecoder(sherpa, loaded.recognizer, loaded.vadModel, msg.streamId, msg.originMs, msg.options, this.post);
       this.decoders.set(msg.streamId, d);
-      this.writer.open(msg.streamId, msg.options.format);
       if (msg.options.priority === 'batch') this.batchStreams.add(msg.streamId);
     } catch (err) {
       this.post({ type: 'stream_error', streamId: msg.streamId, message: String(err) });

@@ -2,6 +2,7 @@ import { createActor, type Actor } from 'xstate';
 import { engineMachine } from '../../actors/engine.machine';
 import { BYTES_PER_SAMPLE, type Encoding } from '../audio/codecs';
 import type { EngineHostKind } from '../config';
+import { FinalWriter } from '../format/final-writer';
 import { startHost, type EngineHost } from './hosts';
 import type { FromWorker, LoadSpec, StreamEvent, StreamOptions, ToWorker } from './protocol';
 
@@ -23,7 +24,7 @@ export interface SlotHooks {
   readonly onStatus?: () => void;
   /** Audio decoded and the worker time it took (for real-time-factor metrics). */
   readonly onDecoded?: (audioMs: number, busyMs: number, batch: number) => void;
-  /** A final was written as text in the worker, taking `ms`. */
+  /** A final was written as text, taking `ms` from its arrival from the engine. */
   readonly onFormatted?: (ms: number) => void;
 }
 
@@ -44,6 +45,8 @@ export class WorkerSlot {
   private endedNow: (() => void) | undefined;
   /** The current host has decoded audio (ends the supervisor's crash streak once per host). */
   private healthy = false;
+  /** The engine's messages pass through it: a stream's finals are written as text first when it asks. */
+  private readonly writer = new FinalWriter((m) => this.onWorkerMessage(m));
 
   constructor(
     readonly modelId: string,
@@ -90,6 +93,7 @@ export class WorkerSlot {
 
   open(streamId: string, originMs: number, options: StreamOptions, listener: (e: StreamEvent) => void): void {
     this.streams.set(streamId, { listener, options, audioMs: originMs, pendingMs: 0 });
+    this.writer.open(streamId, options.format);
     this.post({ type: 'open', streamId, originMs, options });
   }
 
@@ -123,7 +127,7 @@ export class WorkerSlot {
 
   private spawn(): void {
     const host = startHost(this.host, {
-      message: (m) => this.onWorkerMessage(m),
+      message: (m) => this.writer.post(m),
       exited: (message) => this.worker === host && this.actor.send({ type: 'WORKER_EXITED', message }),
     });
     this.worker = host;
@@ -189,6 +193,7 @@ export class WorkerSlot {
     this.streams.clear();
     this.backlog = [];
     this.hooks.onFailed?.(this, message);
+    for (const [streamId] of streams) this.writer.forget(streamId);
     for (const [streamId, s] of streams) s.listener({ type: 'engine_failed', streamId, message, audioMs: Math.round(s.audioMs) });
   }
 

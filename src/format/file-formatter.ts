@@ -1,13 +1,17 @@
-// Formats transcripts of files (jobs, `bun run transcribe`) in a Worker of its own, started with the
-// first request and kept for the next: the punctuation model never runs on the server's thread.
+// The punctuation model's thread (worker.ts), started with the first request and kept for the next:
+// it formats transcripts of files (jobs, `bun run transcribe`) and marks the words of live finals
+// (see FinalWriter), so the model never runs on the server's thread or an engine's.
 import { pathToFileURL } from 'node:url';
 import { START, type FormatContext, type Formatted, type FormatOptions, type SpokenWord } from './formatter';
+import { insideCase, type Marked, type Marker } from './punctuator';
 import type { FromFormatter, ToFormatter } from './worker';
 
 /** In the binary, `bun run build` bundles the worker beside the main program (see scripts/build.ts). */
 const WORKER_URL = Bun.isStandaloneExecutable ? new URL('format/worker.js', pathToFileURL(Bun.main)).href : new URL('./worker.ts', import.meta.url).href;
 
-type Pending = { resolve: (r: { texts: Formatted[]; context: FormatContext }) => void; reject: (e: Error) => void };
+type Request = ToFormatter extends infer T ? (T extends { readonly id: number } ? Omit<T, 'id'> : never) : never;
+type Answer = Exclude<FromFormatter, { type: 'failed' }>;
+type Pending = { resolve: (r: Answer) => void; reject: (e: Error) => void };
 type PooledWorker = Worker & { ref(): void; unref(): void };
 
 /** A segment of a file: its recogniser text, times, and word times where the model gives them. */
@@ -18,20 +22,27 @@ export interface FileSegment {
   readonly words: readonly SpokenWord[];
 }
 
-export class FileFormatter {
+export class FileFormatter implements Marker {
   private worker: PooledWorker | undefined;
   private readonly pending = new Map<number, Pending>();
   private nextId = 0;
 
   /** Segments written as text, each after `context` and the segments before it, before the ones after it and `after`; with the context after them. */
-  format(segments: readonly (readonly SpokenWord[])[], options: FormatOptions, context: FormatContext = START, after: readonly string[] = []): Promise<{ texts: Formatted[]; context: FormatContext }> {
-    const worker = this.start();
-    const id = ++this.nextId;
-    return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
-      worker.ref();
-      worker.postMessage({ type: 'format', id, segments, options, context, after } satisfies ToFormatter);
-    });
+  async format(segments: readonly (readonly SpokenWord[])[], options: FormatOptions, context: FormatContext = START, after: readonly string[] = []): Promise<{ texts: Formatted[]; context: FormatContext }> {
+    const r = await this.ask({ type: 'format', segments, options, context, after });
+    if (r.type !== 'formatted') throw new Error(`formatting failed: the formatter answered ${r.type}`);
+    return r;
+  }
+
+  /** Marks each word with the punctuation model (a live final's words with the words before it). */
+  async mark(words: readonly string[]): Promise<Marked[]> {
+    const r = await this.ask({ type: 'mark', words });
+    if (r.type !== 'marked') throw new Error(`formatting failed: the formatter answered ${r.type}`);
+    return r.marks;
+  }
+
+  insideCase(word: string) {
+    return insideCase(word);
   }
 
   /** A file's transcript, written as it arrives: `add` each batch of segments in order. */
@@ -45,6 +56,16 @@ export class FileFormatter {
     this.worker = undefined;
   }
 
+  private ask(request: Request): Promise<Answer> {
+    const worker = this.start();
+    const id = ++this.nextId;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      worker.ref();
+      worker.postMessage({ ...request, id } as ToFormatter);
+    });
+  }
+
   private start(): PooledWorker {
     if (this.worker) return this.worker;
     const worker = new Worker(WORKER_URL) as PooledWorker;
@@ -53,8 +74,8 @@ export class FileFormatter {
       const p = this.pending.get(m.id);
       this.pending.delete(m.id);
       if (this.pending.size === 0) worker.unref();
-      if (m.type === 'formatted') p?.resolve(m);
-      else p?.reject(new Error(`formatting failed: ${m.message}`));
+      if (m.type === 'failed') p?.reject(new Error(`formatting failed: ${m.message}`));
+      else p?.resolve(m);
     };
     const lost = (why: string) => {
       if (this.worker === worker) this.worker = undefined;

@@ -1,10 +1,16 @@
-// Where an engine writes its streams' finals as text: in the worker, next to the recogniser, so the
-// punctuation model never runs on the server's thread. A stream that asks for formatting has its
-// messages queued, so a final that waits on the model still goes out before what came after it.
+// Where live finals are written as text: on the server's side of an engine (WorkerSlot), with the
+// punctuation model on its own thread (the format worker), so a final never waits behind a batch of
+// decoding on the engine's thread. A stream that asks for formatting has its messages queued while a
+// final is being written, so the final still goes out before what came after it.
 import type { Post } from '../engine/decoder';
 import type { FromWorker } from '../engine/protocol';
+import { FileFormatter } from './file-formatter';
 import { format, next, START, type FormatContext, type FormatOptions } from './formatter';
-import { Punctuator } from './punctuator';
+import type { Marker } from './punctuator';
+
+/** The format worker that marks every engine's live finals, started with the first stream that asks. */
+let shared: FileFormatter | undefined;
+const liveMarker = async (): Promise<Marker> => (shared ??= new FileFormatter());
 
 interface Stream {
   readonly options: FormatOptions;
@@ -14,17 +20,20 @@ interface Stream {
 }
 
 export class FinalWriter {
-  private punctuator: Promise<Punctuator | undefined> | undefined;
+  private punctuator: Promise<Marker | undefined> | undefined;
   private readonly streams = new Map<string, Stream>();
 
   constructor(
     private readonly send: Post,
-    private readonly load: () => Promise<Punctuator> = () => Punctuator.load(),
+    private readonly load: () => Promise<Marker> = liveMarker,
   ) {}
 
-  /** A stream opens: with format options, its finals are written (the model loads with the first such stream). */
+  /**
+   * A stream opens: with format options, its finals are written (the model loads with the first such
+   * stream). A stream reopened on a restarted engine keeps its context: its next final continues the text.
+   */
   open(streamId: string, options: FormatOptions | undefined): void {
-    if (!options || (!options.punctuate && !options.numerals)) return;
+    if (!options || (!options.punctuate && !options.numerals) || this.streams.has(streamId)) return;
     if (options.punctuate) {
       this.punctuator ??= this.load().catch((err: unknown) => {
         console.error(`punctuation model failed to load; finals keep the recogniser's text: ${String(err)}`);
@@ -48,6 +57,11 @@ export class FinalWriter {
       if (stream.queue === queued) stream.queue = undefined;
     });
   };
+
+  /** Forgets a stream whose engine gave up (no `closed` will come for it). */
+  forget(streamId: string): void {
+    this.streams.delete(streamId);
+  }
 
   /** Resolves once every message posted so far has been sent. */
   async settled(): Promise<void> {

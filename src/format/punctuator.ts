@@ -58,11 +58,8 @@ export class Punctuator implements Marker {
     return new Punctuator(ort, session, meta);
   }
 
-  /** How `word` is written inside a sentence, as training saw it most often: "john" Capital, "nasa" UPPER, "and" lower. */
   insideCase(word: string): Case {
-    const cased = this.meta.cased ?? {};
-    const key = word.toLowerCase();
-    return Object.hasOwn(cased, key) ? cased[key]! : 'lower';
+    return insideCase(word, this.meta);
   }
 
   /** Marks each word (any case; numbers as words, as a recogniser writes them). */
@@ -83,6 +80,13 @@ export class Punctuator implements Marker {
       return { punct: this.meta.punct[argmax(p)]!, case: this.meta.cases[argmax(cases.subarray(i * nc, (i + 1) * nc))]!, sentenceEnd: end.reduce((s, k) => s + p[k]!, 0) };
     });
   }
+}
+
+/** How `word` is written inside a sentence, as training saw it most often: "john" Capital, "nasa" UPPER, "and" lower. */
+export function insideCase(word: string, meta: Pick<Meta, 'cased'> = shippedMeta as Meta): Case {
+  const cased = meta.cased ?? {};
+  const key = word.toLowerCase();
+  return Object.hasOwn(cased, key) ? cased[key]! : 'lower';
 }
 
 /** 32-bit FNV-1a of the UTF-8 bytes, as training/punct/train.py computes it. */
