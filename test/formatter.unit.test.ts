@@ -172,7 +172,7 @@ describe('FinalWriter', () => {
   it('keeps a stream\'s sentence across a reopen (a restarted engine) and forgets it when asked', async () => {
     const sent: FromWorker[] = [];
     const writer = new FinalWriter((m) => sent.push(m), async () => scripted());
-    const final = (seq: number): FromWorker => ({ type: 'final', streamId: 'a', seq, text: 'AND THEN', startMs: 0, endMs: 600, words: spoken('AND THEN'), reason: 'length' });
+    const final = (seq: number): FromWorker => ({ type: 'final', streamId: 'a', seq, text: 'AND THEN', startMs: 0, endMs: 600, words: spoken('AND THEN'), reason: 'max_length' });
     writer.open('a', BOTH);
     writer.post(final(1));
     await writer.settled();
