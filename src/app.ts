@@ -8,6 +8,8 @@ import type { EventStore } from '../events/store';
 import { event, type VoxEvent } from '../events/types';
 import type { Config } from './config';
 import { lockDataDir, StartupError } from './data-lock';
+import { choosePunctuation } from './format/choice';
+import { usePunctuationModel } from './format/file-formatter';
 import { openEventLog } from './event-log';
 import { EngineRegistry } from './engine/registry';
 import { apiDocs } from './routes/api-docs';
@@ -143,6 +145,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
 }
 
 async function compose(config: Config, lock: { release(): void }): Promise<RunningServer> {
+  usePunctuationModel(await choosePunctuation(config.punctuationModel, config.catalog, config.modelDirs).catch((err: Error) => Promise.reject(new StartupError(err.message))));
   mkdirSync(config.filesDir, { recursive: true });
   const recordings = join(config.filesDir, 'sessions');
   mkdirSync(recordings, { recursive: true });

@@ -3,10 +3,11 @@ import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname, resolve } from 'node:path';
 
-import { isRecognizer, mergeCatalog, type CatalogEntry } from '../models/catalog';
+import { isRecognizer, mergeCatalog, OWN_PUNCTUATION_MODEL, punctuationModelIds, type CatalogEntry } from '../models/catalog';
 import { readCatalogFile } from '../models/catalog-file';
 import pkg from '../package.json';
 import { command } from './program';
+import { didYouMean } from './suggest';
 /** Validated runtime configuration; every field comes from the environment (and `.env`, which Bun loads). */
 /** Where an engine's recognizer runs: a Bun Worker in the server process, or a child process of its own. */
 export const ENGINE_HOSTS = ['worker', 'process'] as const;
@@ -30,6 +31,8 @@ export interface Config {
   /** Directories searched for model folders, in order: VOXLOG_MODELS_DIR, then the shared test models. */
   readonly modelDirs: readonly string[];
   readonly defaultModel: string | undefined;
+  /** What writes finals and transcripts as text (VOXLOG_PUNCTUATION_MODEL): voxlog's own model or a `punctuation` catalog entry. */
+  readonly punctuationModel: string;
   /** Built-in models plus those of `VOXLOG_CATALOG_FILE`. */
   readonly catalog: readonly CatalogEntry[];
   readonly corsOrigins: readonly string[];
@@ -255,6 +258,9 @@ export function loadConfig(env: Env = process.env): Config {
   const catalog = mergeCatalog(extra);
   const defaultModel = env.VOXLOG_DEFAULT_MODEL?.trim() || undefined;
   if (defaultModel && !catalog.some((m) => m.id === defaultModel && isRecognizer(m))) problems.push(`VOXLOG_DEFAULT_MODEL=${defaultModel} is not a recognizer in the catalog (${command('models list')})`);
+  const punctuationModel = env.VOXLOG_PUNCTUATION_MODEL?.trim() || OWN_PUNCTUATION_MODEL;
+  const punctuators = punctuationModelIds(catalog);
+  if (!punctuators.includes(punctuationModel)) problems.push(`VOXLOG_PUNCTUATION_MODEL=${punctuationModel} is not a punctuation model${didYouMean(punctuationModel, punctuators)} (it may be ${punctuators.join(' or ')})`);
 
   const dataDir = resolve(env.VOXLOG_DATA_DIR || 'data');
   const databaseUrl = env.VOXLOG_DATABASE_URL?.trim() || null;
@@ -272,6 +278,7 @@ export function loadConfig(env: Env = process.env): Config {
     nodeLeaseMs: int('VOXLOG_NODE_LEASE_MS', 30_000, 500, 3_600_000),
     modelDirs,
     defaultModel,
+    punctuationModel,
     catalog,
     corsOrigins: urls('VOXLOG_CORS_ORIGINS', ['http://localhost:5173']),
     openapiServers: env.VOXLOG_OPENAPI_SERVERS?.trim() ? urls('VOXLOG_OPENAPI_SERVERS', []) : undefined,

@@ -1,13 +1,18 @@
 // The entry point of every voxlog command, the binary's included: `voxlog [COMMAND]` and `bun run
 // COMMAND` dispatch here (src/cli/commands.ts). `__probe` runs a throwaway model probe instead (see
-// engine/model-probe.ts), `__tts` a throwaway sherpa-onnx synthesis (dictation/tts/sherpa-child.ts)
+// engine/model-probe.ts), `__punct` one of sherpa-onnx's punctuation model (format/sherpa-punctuation.ts), `__tts` a throwaway sherpa-onnx synthesis (dictation/tts/sherpa-child.ts)
 // and `__engine` an engine host process (engine/process-entry.ts):
 // imported lazily so a child does not load the whole server.
-import { ENGINE_COMMAND, PROBE_COMMAND, TTS_COMMAND } from './engine/child-command';
+import { ENGINE_COMMAND, PROBE_COMMAND, PUNCT_PROBE_COMMAND, TTS_COMMAND } from './engine/child-command';
 
 if (Bun.argv[2] === PROBE_COMMAND) {
   const { runProbe } = await import('./engine/probe');
   runProbe(Bun.argv[3] ?? 'null');
+  process.exit(0);
+}
+if (Bun.argv[2] === PUNCT_PROBE_COMMAND) {
+  const { runPunctuationProbe } = await import('./format/sherpa-punctuation');
+  runPunctuationProbe(Bun.argv[3] ?? 'null');
   process.exit(0);
 }
 if (Bun.argv[2] === TTS_COMMAND) {

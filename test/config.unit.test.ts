@@ -33,4 +33,12 @@ describe('configuration', () => {
     }
     expect(loadConfig({ VOXLOG_DEFAULT_MODEL: 'gigaspeech-zipformer-3.3M-en-greedy' }).defaultModel).toBe('gigaspeech-zipformer-3.3M-en-greedy');
   });
+
+  it('writes text with voxlog\'s own punctuation model unless told to use a punctuation entry of the catalog', () => {
+    expect(loadConfig({}).punctuationModel).toBe('voxlog-punct-en');
+    expect(loadConfig({ VOXLOG_PUNCTUATION_MODEL: 'sherpa-onnx-online-punct-en-2024-08-06' }).punctuationModel).toBe('sherpa-onnx-online-punct-en-2024-08-06');
+    for (const id of ['nope', 'silero-vad', 'gigaspeech-zipformer-3.3M-en']) {
+      expect(() => loadConfig({ VOXLOG_PUNCTUATION_MODEL: id })).toThrow(`VOXLOG_PUNCTUATION_MODEL=${id} is not a punctuation model`);
+    }
+  });
 });

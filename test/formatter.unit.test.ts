@@ -5,6 +5,7 @@ import { format, formatSegments, next, START, type SpokenWord } from '../src/for
 import { caseOf, markOf, score, type Mark } from '../src/scoring/punctuation';
 import { FinalWriter } from '../src/format/final-writer';
 import { FileFormatter } from '../src/format/file-formatter';
+import { marksOf } from '../src/format/sherpa-punctuation';
 import { Punctuator, type Case, type Marker, type Punct } from '../src/format/punctuator';
 import type { FromWorker } from '../src/engine/protocol';
 
@@ -195,5 +196,19 @@ describe('FinalWriter', () => {
     } finally {
       worker.close();
     }
+  });
+});
+
+describe("sherpa-onnx's punctuation model: marks read off the text it writes", () => {
+  const marks = (spoken: string, written: string) => marksOf(spoken.split(' '), written).map((m) => `${m.case[0]}${m.punct}${m.sentenceEnd}`);
+
+  it('reads each word\'s mark and case, "!" as a sentence end, and only a sentence end as one', () => {
+    expect(marks('HOW ARE YOU I AM FINE THANK YOU', 'How are you? I am fine, thank you!')).toEqual(['c0', 'l0', 'l?1', 'c0', 'l0', 'l,0', 'l0', 'l.1']);
+    expect(marks('THE NASA TEAM', 'The NASA team.')).toEqual(['c0', 'u0', 'l.1']);
+  });
+
+  it('leaves a word it did not give back as itself unmarked, and keeps the words after it aligned', () => {
+    expect(marks('I DO NOT KNOW', "I don't know.")).toEqual(['c0', 'l0', 'l0', 'l.1']);
+    expect(marks('HELLO THERE', 'Hello')).toEqual(['c0', 'l0']);
   });
 });

@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'bun:test';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SHARED_DIR } from './helpers/audio';
@@ -106,6 +106,7 @@ describe('the models it starts with', () => {
     expect(line).toContain('tiny-offline-bigru-ctc-en');
     expect(line).toContain(`found in ${join(SHARED_DIR, 'models')}`);
     expect(line).toContain('looked in ');
+    expect(line).toContain('text written by voxlog-punct-en');
   });
 
   it('warns, naming the command that gets one, when no model is on disk', async () => {
@@ -119,6 +120,38 @@ describe('the models it starts with', () => {
     const warned = await new Response(p.stderr).text();
     expect(warned).toContain(`WARNING: no speech model is on disk (looked in ${join(empty, 'models')}`);
     expect(warned).toContain('Get one with: bun run models pull sherpa-onnx-streaming-zipformer-en-20M-2023-02-17');
+  });
+});
+
+describe('the punctuation model it writes text with', () => {
+  const UPSTREAM = 'sherpa-onnx-online-punct-en-2024-08-06';
+
+  it('refuses to start with sherpa-onnx\'s model when it is not on disk, naming the command that gets it', async () => {
+    const models = join(scratch, 'punct-none');
+    mkdirSync(models, { recursive: true });
+    const r = await refused({ PORT: '0', VOXLOG_DATA_DIR: join(scratch, 'punct-none-data'), VOXLOG_MODELS_DIR: models, VOXLOG_PUNCTUATION_MODEL: UPSTREAM });
+    expect(r.code).toBe(1);
+    expect(r.err).toContain(`VOXLOG_PUNCTUATION_MODEL: model ${UPSTREAM} is not on disk`);
+    expect(r.err).toContain(`bun run models pull ${UPSTREAM}`);
+    expect(r.out).not.toContain('listening');
+  });
+
+  it('refuses a model file that sherpa-onnx cannot run, found in a probe process while the server lives on to say so', async () => {
+    // A real ONNX file of the wrong model (voxlog's own) and a word list that is no BPE vocabulary.
+    const dir = join(scratch, 'punct-bad', UPSTREAM);
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'model.onnx'), readFileSync(join(root, 'assets/punct-en/model.onnx')));
+    writeFileSync(join(dir, 'bpe.vocab'), 'not a vocabulary\n');
+    const r = await refused({ PORT: '0', VOXLOG_DATA_DIR: join(scratch, 'punct-bad-data'), VOXLOG_MODELS_DIR: join(scratch, 'punct-bad'), VOXLOG_PUNCTUATION_MODEL: UPSTREAM });
+    expect(r.code).toBe(1);
+    expect(r.err).toContain(`VOXLOG_PUNCTUATION_MODEL=${UPSTREAM}: the punctuation model crashed or failed when loaded in a probe process`);
+    expect(r.out).not.toContain('listening');
+  });
+
+  it('exits 2 on a name that is no punctuation model, with the names it takes', async () => {
+    const r = await refused({ VOXLOG_PUNCTUATION_MODEL: 'voxlog-punct' });
+    expect(r.code).toBe(2);
+    expect(r.err).toContain('VOXLOG_PUNCTUATION_MODEL=voxlog-punct is not a punctuation model (did you mean voxlog-punct-en?)');
   });
 });
 

@@ -15,6 +15,7 @@ app at /. It takes no options; the environment (or a .env file in the working di
   VOXLOG_DATA_DIR          the event log and uploads (default data/)
   VOXLOG_MODELS_DIR        model folders, one per catalog id (default models/)${PROGRAM === 'voxlog' ? '; models/ beside the binary is searched too' : ''}
   VOXLOG_DEFAULT_MODEL     the model sessions get when they name none
+  VOXLOG_PUNCTUATION_MODEL what writes text: voxlog-punct-en (its own, the default) or a punctuation model pulled with models pull
   VOXLOG_AUTH              on, off or auto (on unless HOST is loopback)
   VOXLOG_DATABASE_URL      a PostgreSQL event log shared by several nodes
 
@@ -63,6 +64,6 @@ function reportModels(c: Config, runnable: readonly string[], defaultModel: stri
     return;
   }
   const where = new Set(runnable.map((id) => locateModel(findModel(id, c.catalog)!, c.modelDirs)).flatMap((l) => (l.available ? [dirname(l.dir)] : [])));
-  console.log(`models: ${runnable.map((id) => (id === defaultModel ? `${id} (default)` : id)).join(', ')}; found in ${[...where].join(', ')} (${looked})`);
+  console.log(`models: ${runnable.map((id) => (id === defaultModel ? `${id} (default)` : id)).join(', ')}; found in ${[...where].join(', ')} (${looked}); text written by ${c.punctuationModel}`);
   if (!runnable.includes(defaultModel)) console.warn(`WARNING: the default model ${defaultModel} is not on disk; sessions that name no model are refused (${command(`models pull ${defaultModel}`)}, or set VOXLOG_DEFAULT_MODEL)`);
 }

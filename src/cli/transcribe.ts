@@ -5,7 +5,8 @@ import { basename, join } from 'node:path';
 import { AudioInputError, openAudio } from '../audio/input';
 import { EngineRegistry } from '../engine/registry';
 import { toSrt, toText, toVtt, type TextSegment } from '../jobs/formats';
-import { FileFormatter, spokenWords } from '../format/file-formatter';
+import { FileFormatter, spokenWords, usePunctuationModel } from '../format/file-formatter';
+import { choosePunctuation } from '../format/choice';
 import { FORMATTED, writtenSegment, type Formatted } from '../format/formatter';
 import { transcribeInChunks, type TimedSegment } from '../jobs/pipeline';
 import { cliConfig, fail, parseCli } from './args';
@@ -68,6 +69,14 @@ if (values.server === undefined) {
   } catch (err) {
     await registry.stopAll();
     fail((err as Error).message);
+  }
+  if (!values.raw) {
+    try {
+      usePunctuationModel(await choosePunctuation(config.punctuationModel, config.catalog, config.modelDirs));
+    } catch (err) {
+      await registry.stopAll();
+      fail((err as Error).message);
+    }
   }
   const formatter = new FileFormatter();
   try {

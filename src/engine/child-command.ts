@@ -1,5 +1,7 @@
 /** The argument that makes the server's entry point run a model probe instead of a server. */
 export const PROBE_COMMAND = '__probe';
+/** The argument that makes it load sherpa-onnx's punctuation model and write one sentence (format/sherpa-punctuation.ts). */
+export const PUNCT_PROBE_COMMAND = '__punct';
 /** The argument that makes it an engine host process (VOXLOG_ENGINE_HOST=process; see engine/process-entry.ts). */
 export const ENGINE_COMMAND = '__engine';
 /** The argument that makes it synthesise speech with a sherpa-onnx voice (see dictation/tts/sherpa-child.ts). */

@@ -76,7 +76,8 @@ export class EngineRegistry {
   }
 
   private notRecognizer(entry: CatalogEntry): ValidationError {
-    return new ValidationError(`${entry.id} is a ${entry.kind === 'vad' ? 'voice-activity detector' : 'text-to-speech voice'}, not a speech recognizer; ${this.canRun()}`, 'unsupported_model');
+    const what = { vad: 'voice-activity detector', tts: 'text-to-speech voice', punctuation: 'punctuation model' }[entry.kind as 'vad' | 'tts' | 'punctuation'];
+    return new ValidationError(`${entry.id} is a ${what}, not a speech recognizer; ${this.canRun()}`, 'unsupported_model');
   }
 
   /**
@@ -143,7 +144,7 @@ export class EngineRegistry {
     return (onDisk ?? streaming[0]!).id;
   }
 
-  /** Recognizers and the VAD (text-to-speech voices are listed by GET /api/v1/tts/voices). */
+  /** Recognizers, the VAD and punctuation models (text-to-speech voices are listed by GET /api/v1/tts/voices). */
   list(): ModelInfo[] {
     const recognizers = this.options.catalog.filter((m): m is CatalogEntry & { kind: ModelInfo['kind'] } => m.kind !== 'tts');
     return recognizers.map((m) => {

@@ -50,7 +50,12 @@ export interface SherpaOfflineTts {
   readonly numSpeakers: number;
   generate(request: { text: string; sid: number; speed: number }): { samples: Float32Array; sampleRate: number };
 }
+/** sherpa-onnx's punctuation and casing model: text in, the same words written out. */
+export interface SherpaOnlinePunctuation {
+  addPunct(text: string): string;
+}
 export interface SherpaModule {
+  OnlinePunctuation: new (config: unknown) => SherpaOnlinePunctuation;
   OfflineTts: new (config: unknown) => SherpaOfflineTts;
   writeWave(path: string, wave: { samples: Float32Array; sampleRate: number }): void;
   OnlineRecognizer: new (config: unknown) => SherpaOnlineRecognizer;

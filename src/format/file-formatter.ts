@@ -5,6 +5,7 @@ import { pathToFileURL } from 'node:url';
 import { START, type FormatContext, type Formatted, type FormatOptions, type SpokenWord } from './formatter';
 import { insideCase, type Marked, type Marker } from './punctuator';
 import type { FromFormatter, ToFormatter } from './worker';
+import { OWN, type PunctuationModel } from './choice';
 
 /** In the binary, `bun run build` bundles the worker beside the main program (see scripts/build.ts). */
 const WORKER_URL = Bun.isStandaloneExecutable ? new URL('format/worker.js', pathToFileURL(Bun.main)).href : new URL('./worker.ts', import.meta.url).href;
@@ -13,6 +14,10 @@ type Request = ToFormatter extends infer T ? (T extends { readonly id: number } 
 type Answer = Exclude<FromFormatter, { type: 'failed' }>;
 type Pending = { resolve: (r: Answer) => void; reject: (e: Error) => void };
 type PooledWorker = Worker & { ref(): void; unref(): void };
+
+/** The punctuation model every format worker started from now on runs (the server and `transcribe` set it at start). */
+let punctuationModel: PunctuationModel = OWN;
+export const usePunctuationModel = (model: PunctuationModel): void => void (punctuationModel = model);
 
 /** A segment of a file: its recogniser text, times, and word times where the model gives them. */
 export interface FileSegment {
@@ -69,6 +74,7 @@ export class FileFormatter implements Marker {
   private start(): PooledWorker {
     if (this.worker) return this.worker;
     const worker = new Worker(WORKER_URL) as PooledWorker;
+    worker.postMessage({ type: 'use', model: punctuationModel } satisfies ToFormatter);
     worker.onmessage = (e: MessageEvent<FromFormatter>) => {
       const m = e.data;
       const p = this.pending.get(m.id);

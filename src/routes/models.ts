@@ -3,7 +3,7 @@ import type { EngineRegistry } from '../engine/registry';
 
 const ModelInfo = t.Object({
   id: t.String(),
-  kind: t.Union([t.Literal('streaming'), t.Literal('offline'), t.Literal('vad')]),
+  kind: t.Union([t.Literal('streaming'), t.Literal('offline'), t.Literal('vad'), t.Literal('punctuation')]),
   language: t.String(),
   description: t.String(),
   available: t.Boolean({ description: 'all model files are on disk' }),
