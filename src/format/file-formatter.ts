@@ -46,6 +46,11 @@ export class FileFormatter implements Marker {
     return r.marks;
   }
 
+  /** Starts the worker and loads its punctuation model, if not yet done; rejects if the model cannot load. */
+  async prepare(): Promise<void> {
+    await this.mark([]);
+  }
+
   insideCase(word: string) {
     return insideCase(word);
   }

@@ -8,9 +8,16 @@ import { FileFormatter } from './file-formatter';
 import { format, next, START, type FormatContext, type FormatOptions } from './formatter';
 import type { Marker } from './punctuator';
 
-/** The format worker that marks every engine's live finals, started with the first stream that asks. */
+/**
+ * The format worker that marks every engine's live finals, started (its model loaded) when the first
+ * stream that asks opens, so no final waits for the model to load.
+ */
 let shared: FileFormatter | undefined;
-const liveMarker = async (): Promise<Marker> => (shared ??= new FileFormatter());
+async function liveMarker(): Promise<Marker> {
+  shared ??= new FileFormatter();
+  await shared.prepare();
+  return shared;
+}
 
 interface Stream {
   readonly options: FormatOptions;
@@ -74,9 +81,10 @@ export class FinalWriter {
   }
 
   private async write(stream: Stream, m: Extract<FromWorker, { type: 'final' }>): Promise<FromWorker> {
+    // Timed from here: a final that comes while the model still loads waits for it too.
+    const t0 = performance.now();
     try {
       const punctuator = stream.options.punctuate ? await this.punctuator : undefined;
-      const t0 = performance.now();
       // A final the endpoint, a finalize or the close ended: the speaker stopped there (not a length cut or a model switch).
       const paused = m.reason === 'endpoint' || m.reason === 'finalize' || m.reason === 'close';
       const written = await format(punctuator, m.words, stream.options, stream.context, [], paused);
