@@ -65,8 +65,10 @@ def documents(name: str, cache: Path) -> list[str]:
         return docs
     files = sorted((root / "data").glob("*.txt"))
     if name == "moby":
-        files.sort(key=lambda p: int(re.sub(r"\D", "", p.stem) or 0))
-        return [re.sub(r"^CHAPTER \d+\.[^\n]*\n", "", f.read_text()) for f in files]
+        # The narrative only: its chapters in order and the epilogue. data.txt is the same book again in
+        # one file, and the contents, etymology and extracts are lists and quotations, not its prose.
+        chapters = sorted((f for f in files if re.fullmatch(r"chapter_\d+", f.stem)), key=lambda p: int(p.stem.split("_")[1]))
+        return [re.sub(r"^CHAPTER \d+\.[^\n]*\n", "", f.read_text()) for f in [*chapters, root / "data" / "epilogue.txt"]]
     return [f.read_text() for f in files]
 
 
