@@ -14,11 +14,11 @@ const spoken = (text: string, at = 0): SpokenWord[] => text.split(' ').map((word
 const BOTH = { punctuate: true, numerals: true };
 /**
  * Measured on the first 8,000 held-out words with the shipped file (the test below), less a margin:
- * case accuracy 0.884 against 0.860 for the lower-case input, sentence-break F1 0.381, comma F1 0.348.
+ * case accuracy 0.923 against 0.915 for the lower-case input, sentence-break F1 0.421, comma F1 0.397.
  */
-const CASE_GAIN = 0.01;
-const SENTENCE_F1 = 0.25;
-const COMMA_F1 = 0.25;
+const CASE_GAIN = 0.005;
+const SENTENCE_F1 = 0.3;
+const COMMA_F1 = 0.3;
 
 let punctuator: Punctuator;
 beforeAll(async () => {
@@ -156,7 +156,8 @@ describe('the shipped model on held-out text (Moby-Dick, never seen in training)
 describe('FinalWriter', () => {
   it('sends a stream\'s messages in order, its finals written, and other streams\' untouched', async () => {
     const sent: FromWorker[] = [];
-    const writer = new FinalWriter((m) => sent.push(m), async () => punctuator);
+    // A scripted model (a sentence end after the last word): this is the writer's order, not the model's judgement.
+    const writer = new FinalWriter((m) => sent.push(m), async () => scripted({ marks: { 3: ['.', 0.9] } }));
     writer.open('a', BOTH);
     writer.open('b', undefined);
     const final = (streamId: string): FromWorker => ({ type: 'final', streamId, seq: 1, text: 'DIAL FIVE ZERO ZERO', startMs: 0, endMs: 1000, words: spoken('DIAL FIVE ZERO ZERO'), reason: 'endpoint' });
@@ -166,7 +167,7 @@ describe('FinalWriter', () => {
     await writer.settled();
     expect(sent.map((m) => `${m.type}:${'streamId' in m ? m.streamId : ''}`)).toEqual(['final:b', 'final:a', 'finalized:a']);
     const a = sent[1] as Extract<FromWorker, { type: 'final' }>;
-    expect(a.formatted?.text).toMatch(/^Dial 500/);
+    expect(a.formatted?.text).toBe('Dial 500.');
     expect((sent[0] as Extract<FromWorker, { type: 'final' }>).formatted).toBeUndefined();
   });
 
