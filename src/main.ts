@@ -1,6 +1,7 @@
 // The entry point of every voxlog command, the binary's included: `voxlog [COMMAND]` and `bun run
 // COMMAND` dispatch here (src/cli/commands.ts). `__probe` runs a throwaway model probe instead (see
-// engine/model-probe.ts), `__punct` one of sherpa-onnx's punctuation model (format/sherpa-punctuation.ts), `__tts` a throwaway sherpa-onnx synthesis (dictation/tts/sherpa-child.ts)
+// engine/model-probe.ts), `__punct` a probe of sherpa-onnx's punctuation model
+// (format/sherpa-punctuation.ts), `__tts` a throwaway sherpa-onnx synthesis (dictation/tts/sherpa-child.ts)
 // and `__engine` an engine host process (engine/process-entry.ts):
 // imported lazily so a child does not load the whole server.
 import { ENGINE_COMMAND, PROBE_COMMAND, PUNCT_PROBE_COMMAND, TTS_COMMAND } from './engine/child-command';

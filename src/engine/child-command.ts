@@ -21,3 +21,19 @@ export function stderrDetail(stderr: string, lines = 3): string {
     .join(' | ')
     .slice(0, 400);
 }
+
+/** What a throwaway child printed (stdout, trimmed lines) and how it ended: "(exit code N): stderr detail". */
+export interface ChildOutcome {
+  readonly code: number;
+  readonly lines: readonly string[];
+  readonly why: string;
+}
+
+/** Runs the entry point as a throwaway child for `command` (a probe) and waits for it to end. */
+export async function runChild(command: string, arg: string, timeoutMs: number): Promise<ChildOutcome> {
+  const child = Bun.spawn(childCommand(command, arg), { stdout: 'pipe', stderr: 'pipe', timeout: timeoutMs });
+  const [out, err, code] = await Promise.all([new Response(child.stdout).text(), new Response(child.stderr).text(), child.exited]);
+  const how = child.signalCode ? `killed by ${child.signalCode}` : `exit code ${code}`;
+  const detail = stderrDetail(err);
+  return { code, lines: out.split('\n').map((l) => l.trim()), why: `(${how})${detail ? `: ${detail}` : ''}` };
+}

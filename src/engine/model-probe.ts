@@ -1,5 +1,5 @@
 import { statSync } from 'node:fs';
-import { childCommand, PROBE_COMMAND, stderrDetail } from './child-command';
+import { PROBE_COMMAND, runChild } from './child-command';
 import type { LoadSpec } from './protocol';
 
 const PROBE_TIMEOUT_MS = 60_000;
@@ -35,18 +35,14 @@ export class ModelProbe {
 
 async function run(spec: LoadSpec): Promise<ProbeResult> {
   const t0 = performance.now();
-  const child = Bun.spawn(childCommand(PROBE_COMMAND, JSON.stringify(spec)), { stdout: 'pipe', stderr: 'pipe', timeout: PROBE_TIMEOUT_MS });
-  const [out, err, code] = await Promise.all([new Response(child.stdout).text(), new Response(child.stderr).text(), child.exited]);
-  const lines = out.split('\n').map((l) => l.trim());
-  const how = child.signalCode ? `killed by ${child.signalCode}` : `exit code ${code}`;
-  const detail = stderrDetail(err);
+  const { code, lines, why } = await runChild(PROBE_COMMAND, JSON.stringify(spec), PROBE_TIMEOUT_MS);
   if (lines.includes('ok')) {
     const ms = Math.round(performance.now() - t0);
     const said = lines.find((l) => l.startsWith('batch '))?.match(/^batch (\d+|any) (.*)$/);
     if (code === 0 && said) return { ok: true, ms, batch: { size: said[1] === 'any' ? null : Number(said[1]), reason: said[2]! } };
     if (code === 0) return { ok: true, ms };
     // The model decoded; only the two-stream decodeStreams call after it failed.
-    return { ok: true, ms, batch: { size: 1, reason: `decodeStreams aborted in the probe process (${how})${detail ? `: ${detail}` : ''}` } };
+    return { ok: true, ms, batch: { size: 1, reason: `decodeStreams aborted in the probe process ${why}` } };
   }
-  return { ok: false, reason: `the model crashed or failed when loaded in a probe process (${how})${detail ? `: ${detail}` : ''}` };
+  return { ok: false, reason: `the model crashed or failed when loaded in a probe process ${why}` };
 }

@@ -1,10 +1,10 @@
 // sherpa-onnx's English punctuation and casing model (catalog: sherpa-onnx-online-punct-en-2024-08-06),
 // for machines that can download it: VOXLOG_PUNCTUATION_MODEL=<its id> writes text with it instead of
 // voxlog's own model. It takes text and gives text back, so its marks are read off the words it wrote.
-import type { Case, Marked, Marker, Punct } from './punctuator';
-import { insideCase } from './punctuator';
+import { insideCase, type Case, type Marked, type Marker } from './punctuator';
 import { loadSherpa, type SherpaOnlinePunctuation } from '../engine/sherpa';
-import { childCommand, PUNCT_PROBE_COMMAND, stderrDetail } from '../engine/child-command';
+import { PUNCT_PROBE_COMMAND, runChild } from '../engine/child-command';
+import { caseOf, markOf } from '../scoring/punctuation';
 
 /** Where the model's two files are (its catalog entry's `cnnBilstm` and `bpeVocab`). */
 export interface SherpaPunctuationFiles {
@@ -13,12 +13,12 @@ export interface SherpaPunctuationFiles {
 }
 
 /** sherpa-onnx's config for the model: one thread, as voxlog's own model runs. */
-export const sherpaPunctuationConfig = (files: SherpaPunctuationFiles): unknown => ({ model: { ...files, numThreads: 1, provider: 'cpu', debug: 0 } });
+const sherpaPunctuationConfig = (files: SherpaPunctuationFiles): unknown => ({ model: { ...files, numThreads: 1, provider: 'cpu', debug: 0 } });
 
 export class SherpaPunctuation implements Marker {
   private constructor(private readonly model: SherpaOnlinePunctuation) {}
 
-  /** Loads the model; call it only after a probe process loaded the same files (model-probe.ts), since a bad file aborts natively. */
+  /** Loads the model; call it only after a probe process loaded the same files (probeSherpaPunctuation), since a bad file ends the process natively. */
   static load(files: SherpaPunctuationFiles): SherpaPunctuation {
     return new SherpaPunctuation(new (loadSherpa().OnlinePunctuation)(sherpaPunctuationConfig(files)));
   }
@@ -39,7 +39,6 @@ export class SherpaPunctuation implements Marker {
   }
 }
 
-const MARK: Record<string, Punct> = { ',': ',', '.': '.', '!': '.', '?': '?', ';': ';', ':': ':' };
 const letters = (w: string): string => w.toLowerCase().replace(/[^\p{L}\p{N}']/gu, '');
 
 /**
@@ -56,16 +55,9 @@ export function marksOf(words: readonly string[], written: string): Marked[] {
     if (at < 0) return { punct: '', case: 'lower', sentenceEnd: 0 };
     k = at + 1;
     const w = out[at]!;
-    const trail = w.match(/[,.!?;:]+$/)?.[0] ?? '';
-    const punct = trail === '' ? '' : (MARK[trail.at(-1)!] ?? '');
+    const punct = markOf(w).mark;
     return { punct, case: caseOf(w), sentenceEnd: punct === '.' || punct === '?' ? 1 : 0 };
   });
-}
-
-function caseOf(written: string): Case {
-  const ls = [...written].filter((c) => /\p{L}/u.test(c));
-  if (ls.length === 0 || ls[0] === ls[0]!.toLowerCase()) return 'lower';
-  return ls.length >= 2 && ls.every((c) => c === c.toUpperCase()) ? 'upper' : 'capital';
 }
 
 /** What the probe writes: a sentence whose words the model must give back. */
@@ -76,12 +68,8 @@ const PROBE_TEXT = 'how are you i am fine thank you';
  * code abort fails in that process, not in the server; resolves with why it failed, or null.
  */
 export async function probeSherpaPunctuation(files: SherpaPunctuationFiles): Promise<string | null> {
-  const child = Bun.spawn(childCommand(PUNCT_PROBE_COMMAND, JSON.stringify(files)), { stdout: 'pipe', stderr: 'pipe', timeout: 60_000 });
-  const [out, err, code] = await Promise.all([new Response(child.stdout).text(), new Response(child.stderr).text(), child.exited]);
-  if (code === 0 && out.split('\n').some((l) => l.trim() === 'ok')) return null;
-  const how = child.signalCode ? `killed by ${child.signalCode}` : `exit code ${code}`;
-  const detail = stderrDetail(err);
-  return `the punctuation model crashed or failed when loaded in a probe process (${how})${detail ? `: ${detail}` : ''}`;
+  const { code, lines, why } = await runChild(PUNCT_PROBE_COMMAND, JSON.stringify(files), 60_000);
+  return code === 0 && lines.includes('ok') ? null : `the punctuation model crashed or failed when loaded in a probe process ${why}`;
 }
 
 /** The probe process (`__punct '<files JSON>'`): prints "ok" when the model wrote the probe's words back. */
