@@ -34,7 +34,7 @@ export interface ResultData {
 
 export type SessionEvent =
   | ({ type: 'PARTIAL' } & ResultData)
-  | ({ type: 'FINAL'; words: readonly Word[]; reason: FinalReason; formatted: Formatted | null } & ResultData)
+  | ({ type: 'FINAL'; words: readonly Word[]; reason: FinalReason; formatted: Formatted | null; turnConfidence?: number } & ResultData)
   | { type: 'SPEECH_STARTED'; atMs: number }
   | { type: 'UTTERANCE_END'; lastWordEndMs: number; atMs: number }
   | { type: 'STREAM_CLOSED'; audioMs: number }
@@ -78,7 +78,7 @@ export const sessionMachine = setup({
     opened: () => {},
     rejected: (_, _params: { error: unknown }) => {},
     emitPartial: (_, _params: ResultData & { segment: number; modelId: string }) => {},
-    emitFinal: (_, _params: ResultData & { segment: number; modelId: string; words: readonly Word[]; reason: FinalReason; formatted: Formatted | null }) => {},
+    emitFinal: (_, _params: ResultData & { segment: number; modelId: string; words: readonly Word[]; reason: FinalReason; formatted: Formatted | null; turnConfidence?: number }) => {},
     emitSpeechStarted: (_, _params: { atMs: number; segment: number }) => {},
     emitUtteranceEnd: (_, _params: { lastWordEndMs: number; atMs: number; segment: number }) => {},
     sendError: (_, _params: { code: string; message: string }) => {},

@@ -38,6 +38,10 @@ import { closeOrphans, stampingNode } from './server/orphans';
 import type { Session } from './server/session';
 import { CLOSE_WAIT_S, SocketsPerIp } from './server/host';
 import { transcribeRoutes, type TranscribeDeps } from './server/ws';
+import { assemblyaiRoutes } from './protocols/assemblyai';
+import { openaiRealtime } from './protocols/openai-realtime';
+import { sherpaSocket } from './protocols/sherpa';
+import { voskSocket } from './protocols/vosk';
 import { deepgramRoutes } from './protocols/deepgram';
 import { twilioRoutes } from './protocols/twilio';
 import { startWyoming, type WyomingServer } from './protocols/wyoming/server';
@@ -257,6 +261,10 @@ async function compose(config: Config, lock: { release(): void }): Promise<Runni
     .use(jobsApp.routes)
     .use(transcribeRoutes(live))
     .use(deepgramRoutes(live, { db, jobs: jobsApp.service, dataDir: config.filesDir, maxUploadBytes: config.jobs.maxUploadBytes, version: config.version }))
+    .use(assemblyaiRoutes(live, tokens))
+    .use(openaiRealtime(live))
+    .use(voskSocket(live))
+    .use(sherpaSocket(live))
     .use(twilioRoutes(live, auth, { webhookUrl: config.protocols.twilioWebhookUrl, webhookSecret: config.protocols.twilioWebhookSecret }));
   /** What a start that fails after composing must let go of (the data lock is released by the caller). */
   const release = async () => {
@@ -270,7 +278,7 @@ async function compose(config: Config, lock: { release(): void }): Promise<Runni
   try {
     // reusePort off: with it on (Elysia's default) a second server on a taken port starts anyway and
     // the kernel splits requests between two servers with two databases.
-    app.listen({ hostname: config.host, port: config.port, reusePort: false });
+    app.listen({ hostname: config.host, port: config.port, reusePort: false, ...(config.tls ? { tls: { cert: Bun.file(config.tls.cert), key: Bun.file(config.tls.key) } } : {}) });
   } catch (err) {
     await release();
     throw listenError(config, err);

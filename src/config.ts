@@ -16,6 +16,8 @@ export type EngineHostKind = (typeof ENGINE_HOSTS)[number];
 export interface Config {
   readonly host: string;
   readonly port: number;
+  /** VOXLOG_TLS_CERT and VOXLOG_TLS_KEY (PEM files): the server speaks https and wss; null keeps it plain. */
+  readonly tls: { readonly cert: string; readonly key: string } | null;
   readonly dataDir: string;
   /** VOXLOG_DATABASE_URL: the shared PostgreSQL log several nodes use; null keeps the log in SQLite. */
   readonly databaseUrl: string | null;
@@ -247,6 +249,7 @@ export function loadConfig(env: Env = process.env): Config {
   }
   const modelsDir = resolve(env.VOXLOG_MODELS_DIR || 'models');
   const shared = sharedDir(env);
+  const tls = tlsFiles(env.VOXLOG_TLS_CERT?.trim(), env.VOXLOG_TLS_KEY?.trim(), problems);
   if (env.VOXLOG_SHARED_DIR && !existsSync(shared!)) problems.push(`VOXLOG_SHARED_DIR=${env.VOXLOG_SHARED_DIR} does not exist`);
   const modelDirs = [modelsDir, ...(shared ? [resolve(shared, 'models')] : []), ...besideBinary()];
   let extra: readonly CatalogEntry[] = [];
@@ -271,6 +274,7 @@ export function loadConfig(env: Env = process.env): Config {
   const config: Config = {
     host,
     port,
+    tls,
     dataDir,
     databaseUrl,
     nodeId,
@@ -346,4 +350,17 @@ export function loadConfig(env: Env = process.env): Config {
   if (config.protocols.twilioWebhookUrl && !config.protocols.twilioWebhookSecret) problems.push('VOXLOG_TWILIO_WEBHOOK_URL needs VOXLOG_TWILIO_WEBHOOK_SECRET: the webhook is signed with it');
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
+}
+
+/** The certificate and key as given, both or neither; a missing file is a problem at startup, not at the first handshake. */
+function tlsFiles(cert: string | undefined, key: string | undefined, problems: string[]): Config['tls'] {
+  if (!cert && !key) return null;
+  if (!cert || !key) {
+    problems.push('VOXLOG_TLS_CERT and VOXLOG_TLS_KEY go together: set both (PEM files) for https and wss, or neither');
+    return null;
+  }
+  for (const [name, path] of [['VOXLOG_TLS_CERT', cert], ['VOXLOG_TLS_KEY', key]] as const) {
+    if (!existsSync(path)) problems.push(`${name}=${path} does not exist`);
+  }
+  return { cert: resolve(cert), key: resolve(key) };
 }

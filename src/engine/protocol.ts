@@ -88,7 +88,7 @@ export type FromWorker =
   | { readonly type: 'ready'; readonly loadMs: number }
   | { readonly type: 'load_failed'; readonly message: string }
   | ({ readonly type: 'partial' } & StreamResult)
-  | ({ readonly type: 'final'; readonly words: readonly Word[]; readonly reason: FinalReason; readonly formatted?: Formatted; /** Time spent writing it as text, from its arrival from the engine (ms; set on the server side). */ readonly formatMs?: number } & StreamResult)
+  | ({ readonly type: 'final'; readonly words: readonly Word[]; readonly reason: FinalReason; readonly formatted?: Formatted; /** Time spent writing it as text, from its arrival from the engine (ms; set on the server side). */ readonly formatMs?: number; /** With punctuation: how sure the formatter is that the speaker's turn ended here (turnConfidence). */ readonly turnConfidence?: number } & StreamResult)
   | { readonly type: 'speech_started'; readonly streamId: string; readonly seq: number; readonly atMs: number }
   /** No word for the stream's `utteranceEndMs` after the last final's last word (at `lastWordEndMs`). */
   | { readonly type: 'utterance_end'; readonly streamId: string; readonly seq: number; readonly lastWordEndMs: number; readonly atMs: number }

@@ -5,7 +5,7 @@
 import type { Post } from '../engine/decoder';
 import type { FromWorker } from '../engine/protocol';
 import { FileFormatter } from './file-formatter';
-import { format, next, START, type FormatContext, type FormatOptions } from './formatter';
+import { format, next, START, turnConfidence, type FormatContext, type FormatOptions } from './formatter';
 import type { Marker } from './punctuator';
 
 /**
@@ -89,7 +89,8 @@ export class FinalWriter {
       const paused = m.reason === 'endpoint' || m.reason === 'finalize' || m.reason === 'close';
       const written = await format(punctuator, m.words, stream.options, stream.context, [], paused);
       stream.context = next(stream.context, m.words, written);
-      return { ...m, formatted: { text: written.text, words: written.words }, formatMs: performance.now() - t0 };
+      const turn = written.endProbability === undefined ? {} : { turnConfidence: turnConfidence(written.endProbability) };
+      return { ...m, formatted: { text: written.text, words: written.words }, formatMs: performance.now() - t0, ...turn };
     } catch (err) {
       console.error(`formatting a final failed; it keeps the recogniser's text: ${String(err)}`);
       return m;

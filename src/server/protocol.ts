@@ -1,6 +1,10 @@
 import type { Word } from '../../events/types';
 import type { FinalReason } from '../engine/protocol';
 
+/** What a session's client speaks: voxlog's own protocol or one an adapter translates (src/protocols/). */
+export const SESSION_PROTOCOLS = ['voxlog', 'deepgram', 'wyoming', 'twilio', 'assemblyai', 'openai', 'flux', 'vosk', 'sherpa'] as const;
+export type SessionProtocol = (typeof SESSION_PROTOCOLS)[number];
+
 /** Control messages a client may send as JSON text frames. */
 export type ClientMessage = { readonly type: 'finalize' } | { readonly type: 'keepalive' } | { readonly type: 'close' } | { readonly type: 'config'; readonly [key: string]: unknown };
 
@@ -66,6 +70,8 @@ export type ServerMessage =
       readonly reason: FinalReason;
       /** The speaker stopped (for `endpointing_ms`): the segment ends an utterance. */
       readonly end_of_utterance: boolean;
+      /** With punctuation (`format`): how sure the formatter is that the speaker's turn ends here, 0 to 1 (a finished sentence reads above 0.5). */
+      readonly end_of_turn_confidence?: number;
     } & ResultFields)
   /** A `finalize` is done: the final it flushed (if there was speech) came before this. */
   | { readonly type: 'finalized' }

@@ -16,7 +16,7 @@ export const partialOut = (sessionId: string, r: Result): Outgoing => [
   { type: 'partial', is_final: false, ...fields(r) },
 ];
 
-export const finalOut = (sessionId: string, r: Result & { words: readonly Word[]; reason: FinalReason; formatted: Formatted | null }): Outgoing => [
+export const finalOut = (sessionId: string, r: Result & { words: readonly Word[]; reason: FinalReason; formatted: Formatted | null; turnConfidence?: number }): Outgoing => [
   event('SegmentFinalized', {
     session_id: sessionId,
     segment: r.segment,
@@ -30,7 +30,7 @@ export const finalOut = (sessionId: string, r: Result & { words: readonly Word[]
     formatted: r.formatted,
   }),
   // A segment that ended because the speech stopped is the end of an utterance (Deepgram's speech_final).
-  { type: 'final', is_final: true, ...fields(r), ...written(r), words: r.words, reason: r.reason, end_of_utterance: r.reason === 'endpoint' },
+  { type: 'final', is_final: true, ...fields(r), ...written(r), words: r.words, reason: r.reason, end_of_utterance: r.reason === 'endpoint', ...(r.turnConfidence === undefined ? {} : { end_of_turn_confidence: r.turnConfidence }) },
 ];
 
 /** A formatted final's text is the written one; the recogniser's stays beside it, with the written words. */

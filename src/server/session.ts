@@ -14,7 +14,7 @@ import { VoxError } from '../errors';
 import { Arrivals } from './arrivals';
 import { Outbox } from './outbox';
 import { closedOut, finalOut, partialOut, speechStartedOut, switchedOut, utteranceEndOut, type Outgoing } from './session-messages';
-import { CloseCode, parseClientMessage, type ServerMessage } from './protocol';
+import { CloseCode, parseClientMessage, type ServerMessage, type SessionProtocol } from './protocol';
 import { needsNewStream, parseSettings, type AudioSettings } from './settings';
 
 /** The socket as a session sees it: it can send a message and close; nothing else. */
@@ -77,7 +77,7 @@ export interface SessionOptions {
 }
 
 export interface SessionOrigin {
-  readonly protocol: 'deepgram' | 'wyoming' | 'twilio';
+  readonly protocol: Exclude<SessionProtocol, 'voxlog'>;
   /** The client's own ids (Twilio's call_sid, stream_sid and track), copied into every event's metadata. */
   readonly refs?: Readonly<Record<string, string>>;
 }
@@ -412,7 +412,7 @@ export class Session {
       case 'partial':
         return void this.actor.send({ type: 'PARTIAL', text: e.text, startMs: e.startMs, endMs: e.endMs, latencyMs: this.arrivals.latencyOf(e.seq) });
       case 'final':
-        return void this.actor.send({ type: 'FINAL', text: e.text, startMs: e.startMs, endMs: e.endMs, words: e.words, reason: e.reason, formatted: e.formatted ?? null, latencyMs: this.arrivals.latencyOf(e.seq) });
+        return void this.actor.send({ type: 'FINAL', text: e.text, startMs: e.startMs, endMs: e.endMs, words: e.words, reason: e.reason, formatted: e.formatted ?? null, turnConfidence: e.turnConfidence, latencyMs: this.arrivals.latencyOf(e.seq) });
       case 'speech_started':
         return void this.actor.send({ type: 'SPEECH_STARTED', atMs: e.atMs });
       case 'finalized':
