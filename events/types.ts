@@ -16,7 +16,7 @@ export const eventSchemas = {
     sample_rate: t.Integer(),
     user_id: t.Union([t.String(), t.Null()]),
     language: t.Union([t.String(), t.Null()], { description: 'since schema v2; v1 events read as null' }),
-    protocol: t.String({ description: "what the client speaks: voxlog, deepgram, wyoming or twilio (since schema v3; older events read as voxlog)" }),
+    protocol: t.String({ description: "what the client speaks: voxlog, deepgram, wyoming, twilio, assemblyai, openai, flux, vosk or sherpa (since schema v3; older events read as voxlog)" }),
     recorded: t.Boolean({ description: 'the client asked for its audio to be kept (record=true), in VOXLOG_FILES_DIR/sessions (since schema v4; older events read as false)' }),
   }),
   PartialTranscribed: t.Object({

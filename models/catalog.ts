@@ -259,8 +259,10 @@ export const isRecognizer = (m: Pick<CatalogEntry, 'kind'>): boolean => m.kind =
 /** OpenAI's transcription models: a client naming one gets voxlog's default model. */
 export const OPENAI_MODELS = ['whisper-1', 'gpt-4o-transcribe', 'gpt-4o-mini-transcribe', 'gpt-4o-transcribe-diarize'] as const;
 /** Deepgram's model names (`nova-3`, `nova-2-phonecall`, `enhanced-general`, `base`, `whisper-large`...): the default model too. */
-const DEEPGRAM_MODEL = /^(nova-3|nova-2|nova|enhanced|base|whisper|general|meeting|phonecall|voicemail|finance|video|conversationalai)(-[a-z0-9]+)*$/;
-const theirs = { openai: (name: string) => (OPENAI_MODELS as readonly string[]).includes(name), deepgram: (name: string) => DEEPGRAM_MODEL.test(name) };
+const DEEPGRAM_MODEL = /^(nova-3|nova-2|nova|flux|enhanced|base|whisper|general|meeting|phonecall|voicemail|finance|video|conversationalai)(-[a-z0-9]+)*$/;
+/** AssemblyAI's streaming models (`universal-streaming-english`, `u3-rt-pro`...): the default model too. */
+const ASSEMBLYAI_MODEL = /^(universal|u3|slam|best|nano)(-[a-z0-9]+)*$/;
+const theirs = { openai: (name: string) => (OPENAI_MODELS as readonly string[]).includes(name), deepgram: (name: string) => DEEPGRAM_MODEL.test(name), assemblyai: (name: string) => ASSEMBLYAI_MODEL.test(name) };
 
 /**
  * The recognizer a client of another service's API asked for: a voxlog recognizer id picks it; that
@@ -271,10 +273,10 @@ export function compatibleModel(requested: string | undefined, entries: readonly
   if (!requested || theirs[service](requested)) return { id: undefined };
   const entry = findModel(requested, entries);
   if (entry && isRecognizer(entry)) return { id: entry.id };
-  const known = service === 'openai' ? [...OPENAI_MODELS] : ['nova-3', 'nova-2', 'enhanced', 'base'];
+  const known = { openai: [...OPENAI_MODELS], deepgram: ['nova-3', 'nova-2', 'flux-general-en', 'enhanced', 'base'], assemblyai: ['universal-streaming-english', 'u3-rt-pro'] }[service];
   const recognizers = entries.filter(isRecognizer).map((m) => m.id);
   const near = didYouMean(requested, [...known, ...recognizers]);
-  return { error: `model ${JSON.stringify(requested)} is not a ${service === 'openai' ? 'transcription' : 'Deepgram'} model voxlog knows${near}: name ${known.join(', ')} (voxlog's default model) or a voxlog model id` };
+  return { error: `model ${JSON.stringify(requested)} is not a ${{ openai: 'transcription', deepgram: 'Deepgram', assemblyai: 'AssemblyAI' }[service]} model voxlog knows${near}: name ${known.join(', ')} (voxlog's default model) or a voxlog model id` };
 }
 
 /** The folder name a model's files live in. */

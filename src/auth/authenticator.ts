@@ -9,12 +9,13 @@ const QUERY_TOKEN_PATHS = new Set(['/api/v1/events/stream']);
 const takesQueryToken = (path: string): boolean => QUERY_TOKEN_PATHS.has(path) || /^\/api\/v1\/jobs\/[^/]+\/events$/.test(path);
 
 /**
- * The credential a request presents: `Authorization: Bearer …` or `Token …` (Deepgram's form), a
+ * The credential a request presents: `Authorization: Bearer …`, `Token …` (Deepgram's form) or the bare credential (AssemblyAI's), a
  * `Sec-WebSocket-Protocol: token, …` offer, or `?token=` on a WebSocket upgrade or an SSE feed.
  */
 export function presentedCredential(request: Request, url: URL): string | null {
   const header = request.headers.get('authorization');
-  if (header !== null) return /^(?:bearer|token)\s+(\S+)\s*$/i.exec(header.trim())?.[1] ?? '';
+  // A bare credential is AssemblyAI's form (`Authorization: <API key>`).
+  if (header !== null) return /^(?:(?:bearer|token)\s+)?(\S+)$/i.exec(header.trim())?.[1] ?? '';
   const upgrade = request.headers.get('upgrade')?.toLowerCase() === 'websocket';
   if (upgrade) {
     const offered = protocolToken(request.headers.get('sec-websocket-protocol'));
@@ -57,7 +58,7 @@ export class Authenticator {
   async resolveCredential(credential: string | null): Promise<AuthOutcome> {
     if (!this.enabled) return OPEN_ACCESS;
     if (credential === null) return null;
-    if (credential === '') return { problem: 'Authorization must be "Bearer <token>" or "Token <API key>"', status: 401, code: 'invalid_credentials' };
+    if (credential === '') return { problem: 'Authorization must be "Bearer <token>", "Token <API key>" or the API key alone', status: 401, code: 'invalid_credentials' };
     if (credential.startsWith('vox_')) {
       const found = this.users.checkKey(credential);
       if (!found) return { problem: 'the API key is not valid or was revoked', status: 401, code: 'invalid_credentials' };

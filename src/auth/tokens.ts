@@ -17,9 +17,10 @@ export class TokenIssuer {
     this.key = new TextEncoder().encode(secret);
   }
 
-  async issue(userId: string, name: string): Promise<{ access_token: string; token_type: 'bearer'; expires_in: number }> {
-    const token = await new SignJWT({ name }).setProtectedHeader({ alg: ALGORITHM }).setSubject(userId).setIssuedAt().setExpirationTime(`${this.minutes}m`).sign(this.key);
-    return { access_token: token, token_type: 'bearer', expires_in: this.minutes * 60 };
+  /** A token for `userId`, valid for the configured minutes or, given, `seconds` (a temporary token for one streaming session). */
+  async issue(userId: string, name: string, seconds = this.minutes * 60): Promise<{ access_token: string; token_type: 'bearer'; expires_in: number }> {
+    const token = await new SignJWT({ name }).setProtectedHeader({ alg: ALGORITHM }).setSubject(userId).setIssuedAt().setExpirationTime(`${seconds}s`).sign(this.key);
+    return { access_token: token, token_type: 'bearer', expires_in: seconds };
   }
 
   /** The user id a valid, unexpired token names, or a reason it is refused. */

@@ -3,7 +3,7 @@ import { frames } from '../audio/frames';
 import { command } from '../program';
 
 export interface StreamOptions {
-  /** ws:// URL of /ws/transcribe including its query string. */
+  /** ws:// (or wss://) URL of /ws/transcribe including its query string. */
   readonly url: string;
   /** Audio bytes in the encoding the URL declares: all at once, or as they are read. */
   readonly audio: Uint8Array | AsyncIterable<Uint8Array>;
@@ -20,6 +20,8 @@ export interface StreamOptions {
   readonly paceAfterBytes?: number;
   /** A JWT or API key, sent as `Authorization: Bearer`. */
   readonly token?: string;
+  /** A PEM certificate to trust for wss:// (a server with a self-signed one). */
+  readonly ca?: string;
 }
 
 export interface StreamOutcome {
@@ -32,7 +34,8 @@ export interface StreamOutcome {
 export function streamAudio(o: StreamOptions): Promise<StreamOutcome> {
   return new Promise((resolve, reject) => {
     const messages: ServerMessage[] = [];
-    const ws = o.token ? new WebSocket(o.url, { headers: { authorization: `Bearer ${o.token}` } } as unknown as string[]) : new WebSocket(o.url);
+    const init = { ...(o.token ? { headers: { authorization: `Bearer ${o.token}` } } : {}), ...(o.ca ? { tls: { ca: o.ca } } : {}) };
+    const ws = Object.keys(init).length > 0 ? new WebSocket(o.url, init as unknown as string[]) : new WebSocket(o.url);
     ws.binaryType = 'arraybuffer';
     const t0 = performance.now();
     let opened = false;

@@ -8,6 +8,7 @@ import { NotFoundError } from '../errors';
 import { idFilter, MAX_OFFSET, pageQuery, whereEquals } from './paging';
 import { rangedFile } from './ranged-file';
 import { recordingPath } from '../server/recording';
+import { SESSION_PROTOCOLS } from '../server/protocol';
 import { existsSync } from 'node:fs';
 
 const Session = t.Object({
@@ -57,7 +58,7 @@ export const RecordedEventSchema = t.Object({
 });
 
 /** What a session's client can speak (`SessionOpened.protocol`). */
-export const PROTOCOLS = ['voxlog', 'deepgram', 'wyoming', 'twilio'] as const;
+const PROTOCOLS = SESSION_PROTOCOLS;
 
 const SESSION_COLUMNS = 'id, user_id, model_id, encoding, sample_rate, created_at, closed_at, close_reason, audio_ms, segments, duration_ms, protocol, recorded';
 /** The start of a session's transcript, from its first few finals. */

@@ -20,11 +20,11 @@ export interface AuthedServer {
 /** The real default model, auth on, and a user with an API key (what a deployed client holds). */
 export async function startAuthedServer(env: Record<string, string> = {}): Promise<AuthedServer> {
   const server = await startTestServer({ VOXLOG_DEFAULT_MODEL: '', VOXLOG_AUTH: 'on', VOXLOG_ADMIN_PASSWORD: 'admin-password-1', ...env });
-  const admin = await signIn(server.url, 'admin', 'admin-password-1');
-  const call = jsonClient(server.url, admin);
+  const admin = await signIn(server.url, 'admin', 'admin-password-1', server.tls);
+  const call = jsonClient(server.url, admin, server.tls);
   const user = await call('POST', '/api/v1/admin/users', { name: 'caller', password: 'caller-password-1', role: 'user' });
-  const token = await signIn(server.url, 'caller', 'caller-password-1');
-  const created = await jsonClient(server.url, token)('POST', '/api/v1/auth/keys', { name: 'adapter' });
+  const token = await signIn(server.url, 'caller', 'caller-password-1', server.tls);
+  const created = await jsonClient(server.url, token, server.tls)('POST', '/api/v1/auth/keys', { name: 'adapter' });
   return { server, key: created.body.key, admin, userId: user.body.id, token };
 }
 
@@ -38,6 +38,6 @@ export function telephonyMulaw(stem = 'demo-congrats'): { bytes: Uint8Array; ref
 
 /** The native protocol's transcript of the same audio (`/ws/transcribe`): written text by default, the model's capitals with `format: 'false'`. */
 export async function nativeTranscript(server: TestServer, key: string, audio: Uint8Array<ArrayBuffer>, query: Record<string, string> = {}): Promise<string> {
-  const out = await stream(server.wsUrl({ ...query, token: key }), audio, query.encoding === 'mulaw' ? 800 : 3200);
+  const out = await stream(server.wsUrl({ ...query, token: key }), audio, query.encoding === 'mulaw' ? 800 : 3200, server.tls?.ca);
   return finals(out.messages).map((f) => f.text).join(' ');
 }

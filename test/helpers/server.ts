@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Database } from 'bun:sqlite';
@@ -12,6 +12,8 @@ import { FRAME_BYTES, STREAMING_MODEL } from './audio';
 export interface TestServer extends Omit<RunningServer, 'db'> {
   readonly dataDir: string;
   readonly wsUrl: (query?: Record<string, string>) => string;
+  /** With VOXLOG_TLS_CERT: the certificate a client must trust to reach it (fetch's and WebSocket's `tls`). */
+  readonly tls: { readonly ca: string } | undefined;
   /** The server's real SQLite file, for reading (the server's own connection: it holds the file alone). */
   readonly db: () => Database;
   /** The server's own connection (for fault injection). */
@@ -34,7 +36,8 @@ export async function startTestServer(env: Record<string, string> = {}, dataDir 
     ...server,
     serverDb: server.db,
     dataDir,
-    wsUrl: (query = {}) => `ws://127.0.0.1:${server.port}/ws/transcribe?${new URLSearchParams(query)}`,
+    wsUrl: (query = {}) => `${server.url.replace(/^http/, 'ws')}/ws/transcribe?${new URLSearchParams(query)}`,
+    tls: config.tls ? { ca: readFileSync(config.tls.cert, 'utf8') } : undefined,
     db: () => server.db,
     metric: async (series) => {
       const line = (await (await fetch(`${server.url}/metrics`)).text()).split('\n').find((l) => l.startsWith(`${series} `));
@@ -48,7 +51,7 @@ export async function startTestServer(env: Record<string, string> = {}, dataDir 
 }
 
 /** Streams PCM16 as fast as the socket accepts it and waits for the session to close. */
-export const stream = (url: string, audio: Uint8Array<ArrayBuffer>, frameBytes = FRAME_BYTES): Promise<StreamOutcome> => streamAudio({ url, audio, frameBytes });
+export const stream = (url: string, audio: Uint8Array<ArrayBuffer>, frameBytes = FRAME_BYTES, ca?: string): Promise<StreamOutcome> => streamAudio({ url, audio, frameBytes, ca });
 
 export { finals, ofType } from '../../src/client/stream-client';
 

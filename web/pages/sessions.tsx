@@ -8,7 +8,7 @@ import type { Page, SessionRow } from '../types';
 
 const LIMIT = 25;
 /** What a session's client spoke (the server's `?protocol=` filter takes these). */
-const PROTOCOLS = ['voxlog', 'deepgram', 'wyoming', 'twilio'];
+const PROTOCOLS = ['voxlog', 'deepgram', 'wyoming', 'twilio', 'assemblyai', 'openai', 'flux', 'vosk', 'sherpa'];
 
 /** Sessions, newest first, filtered by model, open or closed, and the protocol their client spoke. */
 export function SessionsPage() {

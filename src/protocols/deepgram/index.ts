@@ -7,6 +7,7 @@ import { findModel } from '../../../models/catalog';
 import type { JobService } from '../../jobs/service';
 import type { TranscribeDeps } from '../../server/ws';
 import { deepgramFile } from './file';
+import { deepgramFlux } from './flux';
 import { deepgramLive } from './live';
 import type { ModelInfo } from './results';
 
@@ -18,5 +19,6 @@ export function deepgramRoutes(deps: TranscribeDeps, o: { db: Database; jobs: Jo
   };
   return new Elysia({ name: 'deepgram' })
     .use(deepgramLive(deps, describe))
+    .use(deepgramFlux(deps))
     .use(deepgramFile({ db: o.db, jobs: o.jobs, catalog, dataDir: o.dataDir, maxUploadBytes: o.maxUploadBytes, describe }));
 }
