@@ -51,6 +51,22 @@ describe('finals written as text (format, on by default)', () => {
     }
   });
 
+  it('keeps writing finals after a config that needs a new stream (a change of endpointing)', async () => {
+    // The stream's close and its reopening under the same id once raced: the close forgot the new one, and every final after it came raw.
+    const s = openSocket(server.wsUrl());
+    await s.opened;
+    await s.next('ready');
+    s.ws.send(JSON.stringify({ type: 'config', endpointing_ms: 350 }));
+    const audio = clip().pcm16;
+    for (let i = 0; i < audio.length; i += 3200) s.ws.send(audio.subarray(i, i + 3200));
+    s.ws.send(JSON.stringify({ type: 'close' }));
+    await s.closed;
+    const fs = finals(s.messages).filter((f) => f.words.length > 0);
+    expect(fs.length).toBeGreaterThan(0);
+    for (const f of fs) expect(f.formatted_words?.map((w) => w.word).join(' ')).toBe(f.text);
+    expect(fs.at(-1)!.text).toMatch(/[a-z][^]*[.?]$/);
+  });
+
   it('refuses a format it does not know, naming the values it takes', async () => {
     const s = openSocket(server.wsUrl({ format: 'fancy' }));
     expect((await s.next('error')).message).toContain('format "fancy" must be true, false, "punctuate" or "numerals"');

@@ -76,8 +76,10 @@ export class FinalWriter {
   }
 
   private deliver(m: FromWorker): void {
-    this.send(m);
+    // Forgotten before it is told: a session told its stream closed may reopen the same id at once (a
+    // `config` that needs a new stream), and that stream is written like the one before.
     if (m.type === 'closed') this.streams.delete(m.streamId);
+    this.send(m);
   }
 
   private async write(stream: Stream, m: Extract<FromWorker, { type: 'final' }>): Promise<FromWorker> {
