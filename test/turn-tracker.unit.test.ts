@@ -71,7 +71,7 @@ describe('turnConfidence', () => {
   it('rises with the sentence-end probability from 0 to 1, passing the measured mid-phrase quantiles', () => {
     expect(turnConfidence(0)).toBe(0);
     expect(turnConfidence(0.033)).toBe(0.5);
-    expect(turnConfidence(0.135)).toBe(0.75);
+    expect(turnConfidence(0.142)).toBe(0.75);
     expect(turnConfidence(1)).toBe(1);
     const xs = Array.from({ length: 101 }, (_, i) => turnConfidence(i / 100));
     for (let i = 1; i < xs.length; i++) expect(xs[i]!).toBeGreaterThanOrEqual(xs[i - 1]!);

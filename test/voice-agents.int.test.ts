@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { ConfigError, loadConfig } from '../src/config';
 import { wordErrorRate } from '../src/scoring/wer';
 import { librispeech, nativeTranscript, startAuthedServer, telephonyMulaw, type AuthedServer } from './helpers/adapters';
-import { concat, loadClip, silence } from './helpers/audio';
+import { concat, loadClip, pcm16At24k, silence } from './helpers/audio';
 import { eventually, finals, stream } from './helpers/server';
 import type { SdkRun } from './helpers/sdk-client';
 import { selfSignedCertificate } from './helpers/tls';
@@ -64,19 +64,6 @@ async function handshake(path: string, headers: Record<string, string> = { autho
   return { status: r.status, body: await r.text() };
 }
 
-const pcm16At24k = (pcm16: Uint8Array): Uint8Array => {
-  // 16 kHz to 24 kHz by linear interpolation: what a browser or an agent framework would send OpenAI.
-  const input = new Int16Array(pcm16.buffer, pcm16.byteOffset, pcm16.length / 2);
-  const out = new Int16Array(Math.floor((input.length * 3) / 2));
-  for (let i = 0; i < out.length; i++) {
-    const x = (i * 2) / 3;
-    const k = Math.floor(x);
-    const a = input[k] ?? 0;
-    const b = input[k + 1] ?? a;
-    out[i] = Math.round(a + (b - a) * (x - k));
-  }
-  return new Uint8Array(out.buffer);
-};
 
 const sessionsOf = async (protocol: string) =>
   ((await (await fetch(`${s.server.url}/api/v1/sessions?protocol=${protocol}&limit=500`, { headers: { authorization: `Token ${s.key}` }, tls: { ca } } as never)).json()) as { items: { id: string; protocol: string; user_id: string }[] }).items;
@@ -191,8 +178,8 @@ describe('OpenAI Realtime transcription (/v1/realtime?intent=transcription) with
     expect(new Set(completed.map((e: Event) => e.item_id)).size).toBe(completed.length);
     expect(types.filter((t: string) => t === 'input_audio_buffer.speech_started').length).toBe(completed.length);
     expect(types).toContain('conversation.item.input_audio_transcription.delta');
-    // server_vad's silence_duration_ms (500 by default) is the native endpointing.
-    const native = await nativeTranscript(s.server, s.key, audio as Uint8Array<ArrayBuffer>, { sample_rate: '24000', endpointing_ms: '500', utterance_end_ms: '0' });
+    // server_vad's silence_duration_ms (500 by default) is the native endpointing, and the silence after a segment's last word that ends an item.
+    const native = await nativeTranscript(s.server, s.key, audio as Uint8Array<ArrayBuffer>, { sample_rate: '24000', endpointing_ms: '500', utterance_end_ms: '500' });
     expect(completed.map((e: Event) => e.transcript).join(' ')).toBe(native);
     expect(wordErrorRate(clip.reference, native).rate).toBeLessThan(WER_BOUND.librispeech);
     const sessionId = out.events[0].session.id.replace(/^sess_/, '');
@@ -273,6 +260,31 @@ describe('Deepgram Flux (/v2/listen), a client written from its protocol', () =>
     for (const query of ['', 'model=flux-general-en&eot_threshold=0.95', 'model=flux-general-en&eager_eot_threshold=0.8&eot_threshold=0.6', 'model=flux-general-en&eot_timeout_ms=99', 'model=flux-general-en&encoding=opus', 'model=nvoa-3', 'model=flux-general-en&sample_rate=1']) {
       expect({ query, status: (await handshake(`/v2/listen?${query}`)).status }).toEqual({ query, status: 400 });
     }
+  });
+});
+
+describe('LiveKit Agents speech-to-text plugins pointed at voxlog', () => {
+  // What a voice agent built on LiveKit Agents runs: the plugin's stream, fed AudioFrames, over wss.
+  const speech = () => concat([librispeech().pcm16, silence(1.5)]);
+  const finalsOf = (out: { events: { type: string; text?: string }[] }) => out.events.filter((e) => e.type === 'FINAL_TRANSCRIPT').map((e) => e.text!);
+
+  it('Deepgram Flux (STTv2): start and end of speech around each turn, its written transcript as the final', async () => {
+    const out = await sdk('livekit-flux', speech(), { sampleRate: 16000, chunkBytes: 20 });
+    const types = out.events.map((e: { type: string }) => e.type);
+    expect(types[0]).toBe('START_OF_SPEECH');
+    expect(types.filter((t: string) => t === 'START_OF_SPEECH').length).toBe(types.filter((t: string) => t === 'END_OF_SPEECH').length);
+    expect(types).toContain('INTERIM_TRANSCRIPT');
+    const texts = finalsOf(out);
+    expect(texts.join(' ')).toBe(await nativeTranscript(s.server, s.key, speech(), { utterance_end_ms: '5000' }));
+    expect(wordErrorRate(librispeech().reference, texts.join(' ')).rate).toBeLessThan(WER_BOUND.librispeech);
+  });
+
+  it('OpenAI realtime STT: each item\'s completed transcript as a final, written', async () => {
+    const out = await sdk('livekit-openai', speech(), { sampleRate: 16000, chunkBytes: 20 });
+    const texts = finalsOf(out);
+    expect(texts.length).toBeGreaterThan(0);
+    for (const t of texts) expect(t).toMatch(/^[A-Z][^]*[.?]$/);
+    expect(wordErrorRate(librispeech().reference, texts.join(' ')).rate).toBeLessThan(WER_BOUND.librispeech);
   });
 });
 

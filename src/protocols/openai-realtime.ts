@@ -40,7 +40,7 @@ const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null 
 export function parseRealtimeQuery(q: Query): { native: Query; keep: null } | { error: string } {
   if (q.intent !== 'transcription') return { error: `voxlog's realtime endpoint transcribes: connect with ?intent=transcription${q.model ? ` (model=${q.model} asks for a conversation)` : ''}` };
   // OpenAI's defaults until the client's session.update says otherwise: PCM16 at 24 kHz, server VAD after 500 ms.
-  return { native: { encoding: 'pcm16', sample_rate: '24000', endpointing_ms: '500', utterance_end_ms: '0', format: 'true' }, keep: null };
+  return { native: { encoding: 'pcm16', sample_rate: '24000', endpointing_ms: '500', utterance_end_ms: '500', format: 'true' }, keep: null };
 }
 
 /** Per connection: items, their deltas and transcripts, and the session's settings in OpenAI's shape. */
@@ -173,7 +173,8 @@ export class RealtimeTranslator implements Translator {
       encoding: codec.encoding,
       sample_rate: next.rate,
       endpointing_ms: d?.type === 'server_vad' ? d.silence_duration_ms : 200,
-      utterance_end_ms: d?.type === 'semantic_vad' ? EAGERNESS_MS[d.eagerness]! : 0,
+      // A segment cut for length (a long stretch of speech) is not a pause: the same silence after its last word ends the item.
+      utterance_end_ms: d === null ? 0 : d.type === 'semantic_vad' ? EAGERNESS_MS[d.eagerness]! : d.silence_duration_ms,
       ...(model.id ? { model_id: model.id } : {}),
     });
     reply(ga ? this.event('session.updated', { session: this.gaSession() }) : this.event('transcription_session.updated', { session: this.betaSession() }));

@@ -70,3 +70,16 @@ export function monoWav(data: Uint8Array | readonly number[], o: { rate: number;
 
 /** A mono PCM16 WAV file's bytes holding `pcm16`. */
 export const pcm16Wav = (pcm16: Uint8Array, rate = 16000): Uint8Array<ArrayBuffer> => monoWav(pcm16, { rate, format: 1, bits: 16 });
+
+/** 16 kHz PCM16 as 24 kHz PCM16, by linear interpolation: what an agent framework sends OpenAI's realtime API. */
+export function pcm16At24k(pcm16: Uint8Array): Uint8Array<ArrayBuffer> {
+  const input = new Int16Array(pcm16.buffer.slice(pcm16.byteOffset, pcm16.byteOffset + pcm16.length));
+  const out = new Int16Array(Math.floor((input.length * 3) / 2));
+  for (let i = 0; i < out.length; i++) {
+    const x = (i * 2) / 3;
+    const k = Math.floor(x);
+    const a = input[k] ?? 0;
+    out[i] = Math.round(a + ((input[k + 1] ?? a) - a) * (x - k));
+  }
+  return new Uint8Array(out.buffer);
+}

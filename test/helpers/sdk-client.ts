@@ -11,6 +11,7 @@ export interface SdkRun {
   readonly audioPath: string;
   readonly sampleRate: number;
   readonly encoding?: string;
+  /** Bytes per frame (LiveKit: ms to wait between its 100 ms frames). */
   readonly chunkBytes: number;
   /** Extra parameters for the SDK's connect call. */
   readonly params?: Record<string, unknown>;
@@ -75,10 +76,43 @@ async function openai(run: SdkRun) {
   return { events, errors, close: await Promise.race([closed, Bun.sleep(5000).then(() => null)]) };
 }
 
+/**
+ * LiveKit Agents' speech-to-text plugins, as a voice agent runs them: Deepgram's Flux (STTv2) or
+ * OpenAI's realtime STT, fed 100 ms AudioFrames at real time; the speech events they give the agent.
+ */
+async function livekit(run: SdkRun, plugin: 'flux' | 'openai') {
+  const { initializeLogger, stt: agents } = await import('@livekit/agents');
+  const { AudioFrame } = await import('@livekit/rtc-node');
+  initializeLogger({ pretty: false, level: 'warn' });
+  const stt =
+    plugin === 'flux'
+      ? new (await import('@livekit/agents-plugin-deepgram')).STTv2({ apiKey: run.key, endpointUrl: `${run.url.replace(/^https/, 'wss')}/v2/listen`, model: 'flux-general-en', sampleRate: run.sampleRate } as never)
+      : new (await import('@livekit/agents-plugin-openai')).STT({ apiKey: run.key, baseURL: `${run.url}/v1`, model: 'gpt-4o-transcribe', language: 'en' } as never);
+  const stream = stt.stream();
+  const audio = readFileSync(run.audioPath);
+  const samples = new Int16Array(audio.buffer.slice(audio.byteOffset, audio.byteOffset + audio.length));
+  const step = run.sampleRate / 10;
+  void (async () => {
+    for (let i = 0; i < samples.length; i += step) {
+      const chunk = samples.slice(i, i + step);
+      stream.pushFrame(new AudioFrame(chunk, run.sampleRate, 1, chunk.length));
+      await Bun.sleep(run.chunkBytes);
+    }
+    stream.endInput();
+  })();
+  const events: { type: string; text?: string }[] = [];
+  const done = (async () => {
+    for await (const e of stream) events.push({ type: agents.SpeechEventType[e.type], text: e.alternatives?.[0]?.text });
+  })();
+  await Promise.race([done, Bun.sleep(60_000)]);
+  return { events };
+}
+
 if (import.meta.main) {
   const [sdk, json] = process.argv.slice(2);
   const run = JSON.parse(json!) as SdkRun;
-  const out = sdk === 'openai' ? await openai(run) : await assemblyai(run, sdk === 'assemblyai-token');
+  const out =
+    sdk === 'openai' ? await openai(run) : sdk === 'livekit-flux' ? await livekit(run, 'flux') : sdk === 'livekit-openai' ? await livekit(run, 'openai') : await assemblyai(run, sdk === 'assemblyai-token');
   console.log(JSON.stringify(out));
   process.exit(0);
 }
