@@ -24,6 +24,7 @@ import { nodes } from './sections/nodes';
 import { fidelity } from './sections/fidelity';
 import { BASELINE, OFFLINE_BASELINE, OFFLINE_DEFAULT, turns, type Distribution, type TurnsResult } from './sections/turns';
 import { formatBench, type FormatResult } from './sections/format';
+import { agents, type AgentsResult } from './sections/agents';
 import type { TextScores } from '../src/scoring/punctuation';
 import { PREFERRED_DEFAULT_MODEL } from '../models/catalog';
 
@@ -35,7 +36,7 @@ const GREEDY = `${REAL}-greedy`;
 const STREAMING = 'tiny-streaming-lstm-ctc-en';
 const OFFLINE = 'tiny-offline-bigru-ctc-en';
 const plan = quick
-  ? { jobRounds: 1, shortJobs: 4, liveSeconds: 3, uploadBytes: 64 * 1024 ** 2, dictationSentences: 3, typedAttempts: 50, spokenClips: 1, requests: 300, sessionOpens: 10, sseEvents: 50_000, overheadModels: [REAL, STREAMING], overheadClips: 6, concurrencyModels: [REAL], levels: [1, 4], seconds: 7, appends: 2000, logEvents: 20_000, lagClients: 2, lagSeconds: 2, sessions: 5, soak: 0.1, soakClients: 2, accuracyModels: [REAL, STREAMING], perSet: 2, webClips: ['1089-134686-0000.wav'], protocolClips: { librispeech: ['1089-134686-0000.wav'], telephony: ['vm-newuser'] }, refine: false, overheadRounds: 1, processModels: [REAL], realLevels: [1, 4], batchLevels: [4, 8], kills: 1, engineOverheadModels: [STREAMING], nodeLogEvents: 20_000, fidelityPerSet: 2, paceClips: 4, determinismRuns: 2, turnClips: 2, turnTailMs: 2500, turnEndpointing: [] as number[], turnsPerSet: 2, capacityLevels: [2], capacitySeconds: 4, costRounds: 1, heldOutWords: 4000, formatPerSet: 6 }
+  ? { jobRounds: 1, shortJobs: 4, liveSeconds: 3, uploadBytes: 64 * 1024 ** 2, dictationSentences: 3, typedAttempts: 50, spokenClips: 1, requests: 300, sessionOpens: 10, sseEvents: 50_000, overheadModels: [REAL, STREAMING], overheadClips: 6, concurrencyModels: [REAL], levels: [1, 4], seconds: 7, appends: 2000, logEvents: 20_000, lagClients: 2, lagSeconds: 2, sessions: 5, soak: 0.1, soakClients: 2, accuracyModels: [REAL, STREAMING], perSet: 2, webClips: ['1089-134686-0000.wav'], protocolClips: { librispeech: ['1089-134686-0000.wav'], telephony: ['vm-newuser'] }, refine: false, overheadRounds: 1, processModels: [REAL], realLevels: [1, 4], batchLevels: [4, 8], kills: 1, engineOverheadModels: [STREAMING], nodeLogEvents: 20_000, fidelityPerSet: 2, paceClips: 4, determinismRuns: 2, turnClips: 2, turnTailMs: 2500, turnEndpointing: [] as number[], turnsPerSet: 2, capacityLevels: [2], capacitySeconds: 4, costRounds: 1, heldOutWords: 4000, formatPerSet: 6, agentClips: 1 }
   : {
       // About 7 minutes of real speech in one file; 40 short clips; a 1 GiB upload.
       jobRounds: 6,
@@ -90,6 +91,8 @@ const plan = quick
       // Section 16: the whole held-out sample, every clip of JFK and the telephone prompts.
       heldOutWords: 40_000,
       formatPerSet: 1000,
+      // Section 17: every 16 kHz real clip (LibriSpeech and JFK), each followed by 6 s of silence (Flux's default timeout is 5 s).
+      agentClips: 1000,
     };
 const soakMinutes = values.soak ? Number(values.soak) : plan.soak;
 
@@ -126,14 +129,15 @@ if (quick) {
   say(`  a ${plan.soak}-minute soak (full: 2); ${plan.heldOutWords} held-out words for punctuation (full: 40,000); ${plan.turnClips} clips for turns (full: 10). The full run is: bun run bench`);
 }
 
-// `--only turns` or `--only format`: section 15 or 16 alone, written as its own report (the others take an hour).
+// `--only turns`, `--only format` or `--only agents`: section 15, 16 or 17 alone, written as its own report (the others take an hour).
 if (values.only !== undefined) {
   const sections: Record<string, { title: string; run: () => Promise<object>; markdown: (r: never) => string }> = {
     turns: { title: 'section 15', run: turnsSection, markdown: turnsMarkdown },
     format: { title: 'section 16', run: async () => formatSection(await conversationHolding()), markdown: formatMarkdown },
+    agents: { title: 'section 17', run: agentsSection, markdown: agentsMarkdown },
   };
   const only = sections[values.only];
-  if (!only) throw new Error(`--only ${values.only}: only "turns" (section 15) or "format" (section 16) runs alone`);
+  if (!only) throw new Error(`--only ${values.only}: only "turns" (section 15), "format" (section 16) or "agents" (section 17) runs alone`);
   const t = await only.run();
   const outDir = values.out ?? join(import.meta.dir, quick ? 'out' : 'results');
   mkdirSync(outDir, { recursive: true });
@@ -294,8 +298,9 @@ say(`   a deaf flooder closed for a frame over the limit: ${fid.flooder.mb_after
 
 const turnsReport = await turnsSection();
 const formatReport = await formatSection(turnsReport.capacity.conversation.largest_holding || (await conversationHolding()));
+const agentsReport = await agentsSection();
 
-const report = { machine, overhead: overheads, concurrency: concs, event_log: log, memory: mem, accuracy: acc, trust: tr, dictation: dict, jobs: job, web: webApp, protocols: proto, engines: { ...eng, targets }, nodes: { ...multi, holding: { ...multi.holding, one_node_sqlite: oneNodeSqlite } }, fidelity: fid, turns: turnsReport, format: formatReport };
+const report = { machine, overhead: overheads, concurrency: concs, event_log: log, memory: mem, accuracy: acc, trust: tr, dictation: dict, jobs: job, web: webApp, protocols: proto, engines: { ...eng, targets }, nodes: { ...multi, holding: { ...multi.holding, one_node_sqlite: oneNodeSqlite } }, fidelity: fid, turns: turnsReport, format: formatReport, agents: agentsReport };
 const outDir = values.out ?? join(import.meta.dir, quick ? 'out' : 'results');
 mkdirSync(outDir, { recursive: true });
 const stem = quick ? 'quick' : `${machine.date.slice(0, 10)}-${machine.commit}`;
@@ -416,7 +421,8 @@ A deaf client flooding 32 KiB frames, closed for one over the frame limit, put $
 
 ${turnsMarkdown(r.turns)}
 
-${formatMarkdown(r.format)}`;
+${formatMarkdown(r.format)}
+${agentsMarkdown(r.agents)}`;
 }
 
 function d3(d: Distribution): string {
@@ -525,6 +531,35 @@ Punctuation and case. Held-out text is written as voxlog writes a file: 32-word 
 ${rows(['text', 'words', 'case accuracy', 'sentence-break F1', 'comma F1', 'question F1'], [[`held out, formatted`, r.held_out.formatted.words, s(r.held_out.formatted)], ['held out, raw (lower case)', r.held_out.raw.words, s(r.held_out.raw)], ...r.recordings.flatMap((x) => [[`${x.set}, formatted`, x.formatted.words, s(x.formatted)], [`${x.set}, raw`, x.raw.words, s(x.raw)]])])}
 
 Model: assets/punct-en/model.onnx, ${r.model.bytes} bytes, with a ${r.model.vocab_bytes}-byte vocabulary; trained by training/punct/train.py in ${r.model.train_seconds} s on ${Object.entries(r.model.trained_on).map(([k, v]) => `${k} (${v})`).join(' and ')}. Writing 32 words takes ${f(r.held_out.ms_per_32_words, 2)} ms on one thread here.
+`;
+}
+
+/** Section 17: runs it and says its figures (each protocol beside the native one, in the same run). */
+async function agentsSection(): Promise<AgentsResult> {
+  say('\n17. Voice-agent protocols: the same clips at real time through each adapter and the native protocol; turns at a pause inside a phrase');
+  const sets = audioSets(join(shared!, 'audio'), 1000);
+  const clips = [...sets.get('librispeech/pcm16')!, ...sets.get('jfk/pcm16')!].filter((c) => c.sampleRate === 16000);
+  const picked = clips.length > plan.agentClips ? [...clips].sort((a, b) => a.audio.length - b.audio.length).slice(0, plan.agentClips) : clips;
+  const r = await agents({ clips: picked, tailMs: 6000, calibrationSets: ['librispeech', 'jfk', 'telephony', 'synthetic'] }, say);
+  for (const x of r.rows) say(`   ${x.protocol.padEnd(10)} ${x.clips} clip(s), ${x.words} words: WER ${f(x.wer, 3)}, end of speech → end of turn p50/p90/max ${f(x.end_of_speech_ms.p50)}/${f(x.end_of_speech_ms.p90)}/${f(x.end_of_speech_ms.max)} ms`);
+  for (const p of r.pauses) say(`   700 ms pause inside a phrase, ${p.setting}: ended the turn there in ${p.ended_at_pause} of ${p.clips} clip(s); end of speech → end of turn p50/p90 ${f(p.end_of_speech_ms.p50)}/${f(p.end_of_speech_ms.p90)} ms`);
+  const c = r.calibration;
+  say(`   turn confidence: sentence-end probability at ${c.mids} unmarked word boundaries p50/p75/p90/p95/p99 ${Object.values(c.mid_quantiles).join('/')}; ${c.shares.map((s) => `≥ ${s.confidence}: ${f(s.ends_above * 100)} % of ${c.ends} ends, ${f(s.mids_above * 100)} % of boundaries`).join('; ')}`);
+  return r;
+}
+
+function agentsMarkdown(r: AgentsResult): string {
+  const c = r.calibration;
+  return `## 17. Voice-agent protocols
+The same clips at real time, all protocols at once, each followed by 6 s of silence. End of speech: the clip's last word's end as the native protocol times it; the figure is the arrival of the message that ends the clip's last turn (native: its final; AssemblyAI: the formatted end-of-turn Turn; Flux: EndOfTurn; OpenAI: the item's completed transcript; vosk: its result, sent with the answer to the next frame; sherpa: the is_final result). Baseline: the native row.
+${rows(['protocol', 'clips', 'words', 'WER', 'end of speech → end of turn p50/p90/max ms'], r.rows.map((x) => [x.protocol, x.clips, x.words, f(x.wer, 3), `${f(x.end_of_speech_ms.p50)}/${f(x.end_of_speech_ms.p90)}/${f(x.end_of_speech_ms.max)}`]))}
+
+Each clip again with 700 ms of silence inserted inside a phrase (after the written word nearest its middle that carries no mark): turns ended at that pause. Baseline: the native final, which every pause of 200 ms ends.
+${rows(['setting', 'clips', 'ended at the pause', 'end of speech → end of turn p50/p90 ms'], r.pauses.map((p) => [p.setting, p.clips, p.ended_at_pause, `${f(p.end_of_speech_ms.p50)}/${f(p.end_of_speech_ms.p90)}`]))}
+
+Turn confidence (src/format/formatter.ts turnConfidence): the formatter's sentence-end probability at the ends of ${c.ends} references and at ${c.mids} word boundaries inside them that carry no mark; the boundaries' quantiles are its table. Share at or above each confidence:
+${rows(['confidence', 'reference ends', 'inner boundaries'], c.shares.map((s) => [s.confidence, f(s.ends_above, 3), f(s.mids_above, 3)]))}
+Inner-boundary quantiles: ${Object.entries(c.mid_quantiles).map(([k, v]) => `${k} ${v}`).join(', ')}.
 `;
 }
 

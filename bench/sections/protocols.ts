@@ -17,7 +17,7 @@ export type ProtocolsResult = { rows: ProtocolRow[] };
 const mean = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
 
 /** Sends `frames` one every `intervalMs` (real time); returns when the first went out. */
-async function paced(frames: readonly Uint8Array[], intervalMs: number, send: (f: Uint8Array, i: number) => void): Promise<number> {
+export async function paced<T>(frames: readonly T[], intervalMs: number, send: (f: T, i: number) => void): Promise<number> {
   const t0 = performance.now();
   for (const [i, f] of frames.entries()) {
     const due = t0 + i * intervalMs;
@@ -27,7 +27,7 @@ async function paced(frames: readonly Uint8Array[], intervalMs: number, send: (f
   return t0;
 }
 
-const split = (audio: Uint8Array, bytes: number) => Array.from({ length: Math.ceil(audio.length / bytes) }, (_, i) => audio.subarray(i * bytes, (i + 1) * bytes));
+export const split = (audio: Uint8Array, bytes: number) => Array.from({ length: Math.ceil(audio.length / bytes) }, (_, i) => audio.subarray(i * bytes, (i + 1) * bytes));
 
 /** A WebSocket client that streams `frames`, then sends `end`, collecting finals until the server closes. */
 async function wsClient(url: string, frames: readonly Uint8Array[], intervalMs: number, wrap: (f: Uint8Array, i: number) => string | Uint8Array, end: string, read: (m: any) => Omit<Final, 'at'> | null) {
