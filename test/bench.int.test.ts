@@ -13,7 +13,11 @@ describe('bun run bench --quick', () => {
       if (code !== 0) console.error(stdout.slice(-3000), stderr.slice(-3000));
       expect(code).toBe(0);
       const report = JSON.parse(readFileSync(join(out, 'quick.json'), 'utf8'));
-      expect(Object.keys(report)).toEqual(['machine', 'overhead', 'concurrency', 'event_log', 'memory', 'accuracy', 'trust', 'dictation', 'jobs', 'web', 'protocols', 'engines', 'nodes', 'fidelity', 'turns', 'format']);
+      expect(Object.keys(report)).toEqual(['machine', 'overhead', 'concurrency', 'event_log', 'memory', 'accuracy', 'trust', 'dictation', 'jobs', 'web', 'protocols', 'engines', 'nodes', 'fidelity', 'turns', 'format', 'agents']);
+      // Section 17: every voice-agent protocol beside the native one, and the pause-inside-a-phrase rows.
+      expect(report.agents.rows.map((r: { protocol: string }) => r.protocol)).toEqual(['native', 'assemblyai', 'flux', 'openai', 'vosk', 'sherpa']);
+      expect(report.agents.pauses.length).toBe(5);
+      expect(readFileSync(join(out, 'quick.md'), 'utf8')).toContain('## 17. Voice-agent protocols');
       // The headline figures are on the real default model; the fixture is an extra row.
       expect(report.overhead.map((o: { model: string }) => o.model)).toEqual([PREFERRED_DEFAULT_MODEL, 'tiny-streaming-lstm-ctc-en']);
       for (const o of report.overhead) expect([o.model, o.transcripts_identical]).toEqual([o.model, true]);

@@ -4,6 +4,7 @@
 // written for Deepgram sends it whatever it asks for.
 import { compatibleModel, type CatalogEntry } from '../../../models/catalog';
 import { isLanguageTag } from '../../server/ws';
+import { queryFlag, type Query } from '../socket';
 
 /** How a Deepgram client wants its results, beyond what the session itself is told. */
 export interface ListenOptions {
@@ -18,13 +19,7 @@ export interface ListenOptions {
 }
 
 const ENCODINGS: Record<string, string> = { linear16: 'pcm16', mulaw: 'mulaw', alaw: 'alaw' };
-type Query = Record<string, string | undefined>;
 
-const flag = (v: string | undefined, name: string): boolean | { error: string } => {
-  if (v === undefined || v === '') return false;
-  if (v === 'true' || v === 'false') return v === 'true';
-  return { error: `${name} must be true or false` };
-};
 
 /** The native query for the session, and how results go back; or what is wrong, in Deepgram's words. */
 export function parseListenQuery(q: Query, catalog: readonly CatalogEntry[]): { native: Query; options: ListenOptions } | { error: string } {
@@ -32,8 +27,8 @@ export function parseListenQuery(q: Query, catalog: readonly CatalogEntry[]): { 
   if (!(encoding in ENCODINGS)) return { error: `encoding ${JSON.stringify(encoding)} is not supported here; use linear16, mulaw or alaw (containerized audio is not accepted on the live socket)` };
   if (q.channels !== undefined && q.channels !== '1') return { error: `channels=${q.channels}: voxlog transcribes one channel; send mono audio with channels=1` };
   if (q.multichannel === 'true') return { error: 'multichannel=true is not supported; send one channel' };
-  const interim = flag(q.interim_results, 'interim_results');
-  const vadEvents = flag(q.vad_events, 'vad_events');
+  const interim = queryFlag(q, 'interim_results', false);
+  const vadEvents = queryFlag(q, 'vad_events', false);
   if (typeof interim !== 'boolean') return interim;
   if (typeof vadEvents !== 'boolean') return vadEvents;
   const format = formatOf(q);
@@ -73,7 +68,7 @@ export function parseListenQuery(q: Query, catalog: readonly CatalogEntry[]): { 
 export function formatOf(q: Query): string | { error: string } {
   const parts: Record<string, boolean> = {};
   for (const name of ['punctuate', 'numerals', 'smart_format']) {
-    const v = flag(q[name], name);
+    const v = queryFlag(q, name, false);
     if (typeof v !== 'boolean') return v;
     parts[name] = v;
   }
