@@ -86,3 +86,55 @@ describe('numeric query parameters, property-based', () => {
     expect(huge.status).toBe(400);
   }, 60_000);
 });
+
+describe('malformed frames through every vendor adapter, property-based', () => {
+  // Each protocol's own message names, with fields of any shape: what a buggy or hostile client of it sends.
+  const adapters = [
+    { path: '/v1/listen', types: ['KeepAlive', 'Finalize', 'Nope'], end: '{"type":"CloseStream"}' },
+    { path: '/v3/ws?sample_rate=16000', types: ['ForceEndpoint', 'KeepAlive', 'UpdateConfiguration', 'Nope'], end: '{"type":"Terminate"}' },
+    { path: '/v2/listen?model=flux-general-en', types: ['Configure', 'Nope'], end: '{"type":"CloseStream"}' },
+    { path: '/v1/realtime?intent=transcription', types: ['input_audio_buffer.append', 'input_audio_buffer.commit', 'input_audio_buffer.clear', 'session.update', 'transcription_session.update', 'response.create'], end: '{"type":"input_audio_buffer.commit"}' },
+    { path: '/vosk', types: [], end: '{"eof":1}' },
+    { path: '/sherpa', types: [], end: 'Done' },
+  ];
+  const fields = fc.dictionary(fc.constantFrom('audio', 'session', 'thresholds', 'end_of_turn_confidence_threshold', 'min_turn_silence', 'max_turn_silence', 'config', 'reset', 'eof'), fc.oneof(anyValue, fc.json({ maxDepth: 2 }).map((j) => JSON.parse(j)), fc.uint8Array({ maxLength: 3000 }).map((b) => Buffer.from(b).toString('base64'))), { maxKeys: 3 });
+  // Codes a deliberate close may carry: voxlog's own, and AssemblyAI's for bad input (3006) and a frame too big (3007).
+  const closes = [...DELIBERATE_CLOSES, 3006, 3007];
+
+  it('are answered in each protocol\'s shape or refused with a deliberate close, and never take the server down', async () => {
+    for (const a of adapters) {
+      const frame = fc.oneof(
+        textFrame,
+        fc.record({ type: a.types.length > 0 ? fc.constantFrom(...a.types) : fc.string({ maxLength: 10 }), extra: fields }).map(({ type, extra }) => JSON.stringify({ ...extra, type })),
+        fields.map((f) => JSON.stringify(f)),
+        binaryFrame,
+      );
+      const sockets: WebSocket[] = [];
+      const texts: string[] = [];
+      const ended: Promise<number>[] = [];
+      let current: WebSocket | undefined;
+      await fc.assert(
+        fc.asyncProperty(frame, async (f) => {
+          if (!current || current.readyState !== WebSocket.OPEN) {
+            const ws = new WebSocket(`${server.url.replace('http', 'ws')}${a.path}`);
+            ws.onmessage = (e) => texts.push(String(e.data));
+            ended.push(new Promise((r) => ws.addEventListener('close', (e) => r(e.code))));
+            await new Promise((r) => ws.addEventListener('open', r));
+            sockets.push((current = ws));
+          }
+          current.send(f as string | Uint8Array<ArrayBuffer>);
+          await Bun.sleep(0);
+        }),
+        { numRuns: 300 },
+      );
+      for (const ws of sockets) if (ws.readyState === WebSocket.OPEN) ws.send(a.end);
+      // OpenAI's socket stays open after a commit: the client ends it.
+      await Bun.sleep(300);
+      for (const ws of sockets) if (ws.readyState === WebSocket.OPEN && a.path.startsWith('/v1/realtime')) ws.close(1000);
+      const codes = await Promise.all(ended);
+      for (const c of codes) expect({ path: a.path, code: closes.includes(c) ? 'deliberate' : c }).toEqual({ path: a.path, code: 'deliberate' });
+      for (const t of texts) if (t !== 'Done!') expect(() => JSON.parse(t)).not.toThrow();
+      expect((await fetch(`${server.url}/health`)).status).toBe(200);
+    }
+  }, 180_000);
+});
