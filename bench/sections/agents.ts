@@ -43,9 +43,10 @@ export interface AgentsResult {
   readonly calibration: { readonly ends: number; readonly mids: number; readonly mid_quantiles: Record<string, number>; readonly shares: readonly { confidence: number; ends_above: number; mids_above: number }[] };
 }
 
-const lastEnd = (words: readonly { end_ms?: number; end?: number }[] | undefined, scale = 1) => {
+/** The end (session ms) of the last word in a list whose times are in `unit` ms (1: ms, 1000: seconds). */
+const lastEnd = (words: readonly { end?: number; end_ms?: number }[] | undefined, unit = 1) => {
   const w = words?.at(-1);
-  return w ? (w.end_ms ?? (w.end ?? 0) * scale) : 0;
+  return w ? (w.end_ms ?? w.end ?? 0) * (w.end_ms === undefined ? unit : 1) : 0;
 };
 
 /** How each protocol is connected, fed and read. */
@@ -80,7 +81,7 @@ function clients(aai = '', flux = ''): Client[] {
       path: `/v3/ws?sample_rate=16000&format_turns=true&${aai}`,
       frames: pcm,
       end: '{"type":"Terminate"}',
-      read: () => (m) => (m.type === 'Turn' && m.end_of_turn && m.turn_is_formatted ? { text: m.transcript, lastWordEndMs: lastEnd(m.words.map((w: { end: number }) => ({ end_ms: w.end }))) } : null),
+      read: () => (m) => (m.type === 'Turn' && m.end_of_turn && m.turn_is_formatted ? { text: m.transcript, lastWordEndMs: lastEnd(m.words) } : null),
     },
     {
       name: 'flux',
@@ -210,9 +211,9 @@ export async function agents(o: { clips: readonly Item[]; tailMs: number; calibr
     // A 700 ms pause inside a phrase of each clip: does the protocol end the turn there?
     const settings: { setting: string; client: Client }[] = [
       { setting: 'native final (every pause of endpointing_ms=200)', client: all[0]! },
-      { setting: 'AssemblyAI, defaults (threshold 0.4, min 400 ms, max 1280 ms)', client: clients()[1]! },
+      { setting: 'AssemblyAI, defaults (threshold 0.4, min 400 ms, max 1280 ms)', client: all[1]! },
       { setting: 'AssemblyAI, silence alone (threshold 0)', client: clients('end_of_turn_confidence_threshold=0')[1]! },
-      { setting: 'Flux, defaults (eot_threshold 0.7, eot_timeout_ms 5000)', client: clients()[2]! },
+      { setting: 'Flux, defaults (eot_threshold 0.7, eot_timeout_ms 5000)', client: all[2]! },
       { setting: 'Flux, eot_timeout_ms=1500', client: clients('', 'eot_timeout_ms=1500')[2]! },
     ];
     for (const clip of clips) {

@@ -9,7 +9,7 @@ import type { TokenIssuer } from '../auth/tokens';
 import type { ServerMessage } from '../server/protocol';
 import type { Session, SessionOptions } from '../server/session';
 import type { TranscribeDeps } from '../server/ws';
-import { queryFlag, queryNumber, vendorSocket, type Query, type Translator } from './socket';
+import { numbersAsQuery, queryFlag, queryNumber, vendorSocket, type Query, type Translator } from './socket';
 import { spokenText, TurnTracker, type Turn } from './turns';
 
 const ENCODINGS: Record<string, string> = { pcm_s16le: 'pcm16', pcm_mulaw: 'mulaw' };
@@ -123,8 +123,7 @@ export class StreamingTranslator implements Translator {
 
   /** UpdateConfiguration: the threshold is this connection's; the silences are the session's endpointing and utterance end. */
   private update(m: Record<string, unknown>, session: Session, reply: (frame: object) => void): void {
-    const asQuery: Query = {};
-    for (const [k, v] of Object.entries(m)) if (typeof v === 'number') asQuery[k] = String(v);
+    const asQuery = numbersAsQuery(m);
     const threshold = queryNumber(asQuery, 'end_of_turn_confidence_threshold', this.turns.thresholds.end, 0, 1);
     const min = queryNumber(asQuery, asQuery.min_turn_silence !== undefined ? 'min_turn_silence' : 'min_end_of_turn_silence_when_confident', Number.NaN, 10, 5000, true);
     const max = queryNumber(asQuery, 'max_turn_silence', Number.NaN, 0, 10000, true);

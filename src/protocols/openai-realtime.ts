@@ -47,12 +47,11 @@ export function parseRealtimeQuery(q: Query): { native: Query; keep: null } | { 
 export class RealtimeTranslator implements Translator {
   private readonly turns = new TurnTracker({ end: 0 });
   private settings: Settings = { format: 'pcm16', rate: 24000, model: 'gpt-4o-transcribe', language: null, prompt: '', detection: { ...SERVER_VAD } };
-  /** Item ids by turn index, the last committed item, and the text each item's deltas have said. */
-  private readonly items = new Map<number, string>();
+  /** The last committed item, and the text each open item's deltas have said. */
   private previous: string | null = null;
-  private said = new Map<string, string>();
-  /** The turn `input_audio_buffer.clear` discarded: its words are not transcribed for the client. */
-  private cleared = new Set<number>();
+  private readonly said = new Map<string, string>();
+  /** Turns `input_audio_buffer.clear` discarded: their words are not transcribed for the client. */
+  private readonly cleared = new Set<number>();
   private readonly sessionObject: string;
 
   constructor(
@@ -70,19 +69,16 @@ export class RealtimeTranslator implements Translator {
     if (m.type === 'error') return [this.error(m.code, m.message)];
     const out: object[] = [];
     for (const e of this.turns.feed(m)) {
-      if (this.cleared.has(e.turn.index)) continue;
-      const item = this.itemOf(e.turn);
+      if (this.cleared.has(e.turn.index)) {
+        if (e.type === 'ended') this.cleared.delete(e.turn.index);
+        continue;
+      }
+      const item = `item_${this.sessionId}_${e.turn.index}`;
       if (e.type === 'started') out.push(this.event('input_audio_buffer.speech_started', { audio_start_ms: e.turn.startMs, item_id: item }));
       if (e.type === 'update') out.push(...this.delta(item, spokenText(e.turn)));
       if (e.type === 'ended') out.push(...this.completed(e.turn, item));
     }
     return out;
-  }
-
-  private itemOf(turn: Turn): string {
-    let id = this.items.get(turn.index);
-    if (!id) this.items.set(turn.index, (id = `item_${this.sessionId}_${turn.index}`));
-    return id;
   }
 
   /** A transcript grows by deltas that are appended: a partial that revised earlier words adds nothing until it grows past them. */
@@ -98,7 +94,6 @@ export class RealtimeTranslator implements Translator {
     const previous = this.previous;
     this.previous = item;
     this.said.delete(item);
-    this.items.delete(turn.index);
     return [
       this.event('input_audio_buffer.speech_stopped', { audio_end_ms: last?.end_ms ?? turn.startMs, item_id: item }),
       this.event('input_audio_buffer.committed', { previous_item_id: previous, item_id: item }),

@@ -91,6 +91,11 @@ export function queryFlag(q: Query, name: string, fallback: boolean): boolean | 
   return { error: `${name} must be true or false` };
 }
 
+/** The numeric fields of a client's JSON message, spelled as a query, so the query's validators check them too. */
+export function numbersAsQuery(message: Record<string, unknown>): Query {
+  return Object.fromEntries(Object.entries(message).flatMap(([k, v]) => (typeof v === 'number' ? [[k, String(v)]] : [])));
+}
+
 /** A query number within [min, max] (absent: `fallback`), or what is wrong with it. */
 export function queryNumber(q: Query, name: string, fallback: number, min: number, max: number, integer = false): number | { error: string } {
   const v = q[name];

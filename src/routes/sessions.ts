@@ -57,9 +57,6 @@ export const RecordedEventSchema = t.Object({
   created_at: t.String({ format: 'date-time' }),
 });
 
-/** What a session's client can speak (`SessionOpened.protocol`). */
-const PROTOCOLS = SESSION_PROTOCOLS;
-
 const SESSION_COLUMNS = 'id, user_id, model_id, encoding, sample_rate, created_at, closed_at, close_reason, audio_ms, segments, duration_ms, protocol, recorded';
 /** The start of a session's transcript, from its first few finals. */
 const FIRST_WORDS = `(SELECT substr(group_concat(content, ' '), 1, 120) FROM (SELECT content FROM segments g WHERE g.session_id = sessions.id ORDER BY segment_seq LIMIT 8)) AS first_words`;
@@ -96,7 +93,7 @@ export const sessionRoutes = (db: Database, store: EventStore, recordings: strin
           model_id: idFilter('model_id'),
           user_id: idFilter('user_id'),
           status: t.Optional(t.Union([t.Literal('open'), t.Literal('closed')], { error: 'status must be open or closed' })),
-          protocol: t.Optional(t.Union(PROTOCOLS.map((p) => t.Literal(p)), { error: `protocol must be one of ${PROTOCOLS.join(', ')}` })),
+          protocol: t.Optional(t.Union(SESSION_PROTOCOLS.map((p) => t.Literal(p)), { error: `protocol must be one of ${SESSION_PROTOCOLS.join(', ')}` })),
         }),
         response: t.Object({ items: t.Array(SessionListed), total: t.Integer(), limit: t.Integer(), offset: t.Integer() }),
         detail: { summary: 'Sessions, newest first', tags: ['sessions'] },

@@ -6,7 +6,7 @@ import { compatibleModel, type CatalogEntry } from '../../../models/catalog';
 import type { ServerMessage } from '../../server/protocol';
 import type { Session, SessionOptions } from '../../server/session';
 import type { TranscribeDeps } from '../../server/ws';
-import { queryNumber, vendorSocket, type Query, type Translator } from '../socket';
+import { numbersAsQuery, queryNumber, vendorSocket, type Query, type Translator } from '../socket';
 import { TurnTracker, writtenText, type Turn, type TurnEvent } from '../turns';
 
 const ENCODINGS: Record<string, string> = { linear16: 'pcm16', mulaw: 'mulaw', alaw: 'alaw' };
@@ -103,9 +103,7 @@ export class FluxTranslator implements Translator {
   /** Configure: new thresholds for the turns to come, and a new silence timeout for the session. */
   private configure(m: Record<string, unknown>, session: Session, reply: (frame: object) => void): void {
     const given = typeof m.thresholds === 'object' && m.thresholds !== null ? (m.thresholds as Record<string, unknown>) : {};
-    const asQuery: Query = {};
-    for (const [k, v] of Object.entries(given)) if (typeof v === 'number') asQuery[k] = String(v);
-    const t = thresholdsOf(asQuery, this.turns.thresholds as { end: number; eager: number | undefined });
+    const t = thresholdsOf(numbersAsQuery(given), this.turns.thresholds as { end: number; eager: number | undefined });
     if ('error' in t) return reply({ type: 'ConfigureFailure', sequence_id: this.sequence++, description: t.error });
     this.turns.thresholds = { end: t.end, eager: t.eager };
     if (t.timeoutMs !== undefined) session.handleText({ type: 'config', utterance_end_ms: t.timeoutMs });
